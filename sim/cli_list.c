@@ -1,0 +1,38 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "machine.h"
+
+static void list_machines(void)
+{
+	int i;
+
+	printf("machines (--machine NAME, or --machine FILE.ini; see README):\n");
+	for (i = 0; i < machine_nr_presets(); i++)
+		machine_print(machine_preset(i), stdout);
+}
+
+int cli_list(int argc, char **argv)
+{
+	static const char *const what[] = { "machines" };
+	size_t i;
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: mmlocksim list [machines]\n");
+		return 0;
+	}
+	if (argc < 2) {
+		list_machines();
+		return 0;
+	}
+	if (!strcmp(argv[1], "machines")) {
+		list_machines();
+		return 0;
+	}
+	fprintf(stderr, "mmlocksim list: unknown list '%s'; valid:", argv[1]);
+	for (i = 0; i < sizeof(what) / sizeof(what[0]); i++)
+		fprintf(stderr, " %s", what[i]);
+	fprintf(stderr, "\n");
+	return EXIT_BAD_INPUT;
+}

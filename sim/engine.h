@@ -1,0 +1,59 @@
+/*
+ * The event engine: simulated time, a priority queue of events and the run
+ * loop.  It knows nothing of tasks, machines or mm: an event is a function
+ * and two arguments to call at a simulated instant.
+ *
+ * Events are ordered by (time, sequence number).  The sequence number is
+ * assigned at scheduling time, so two events at the same instant run in the
+ * order they were scheduled and a run is bit-for-bit deterministic.
+ */
+#ifndef MMLOCKSIM_ENGINE_H
+#define MMLOCKSIM_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef uint64_t sim_time_t;	/* nanoseconds */
+
+typedef void (*event_fn)(void *obj, uint64_t arg);
+
+struct event {
+	sim_time_t time;
+	uint64_t seq;
+	event_fn fn;
+	void *obj;
+	uint64_t arg;
+};
+
+struct engine {
+	sim_time_t now;
+	uint64_t next_seq;
+	uint64_t events_run;
+	struct event *heap;
+	uint32_t nr, cap;
+	bool stop;
+};
+
+extern struct engine sim_engine;
+
+void engine_reset(void);
+void engine_free(void);
+
+static inline sim_time_t sim_now(void)
+{
+	return sim_engine.now;
+}
+
+void event_at(sim_time_t when, event_fn fn, void *obj, uint64_t arg);
+
+static inline void event_after(sim_time_t delay, event_fn fn, void *obj,
+			       uint64_t arg)
+{
+	event_at(sim_engine.now + delay, fn, obj, arg);
+}
+
+/* Run events until none are left, engine_stop() is called or `until` passes. */
+void engine_run(sim_time_t until);
+void engine_stop(void);
+
+#endif

@@ -1,0 +1,103 @@
+#include "lockstat.h"
+
+#include <string.h>
+
+#include "cacheline.h"
+#include "misuse.h"
+#include "task.h"
+
+static struct lock_stat stats[MAX_LOCK_STATS] = { { .name = "other" } };
+static int nr_stats = 1;
+
+uint16_t lock_stat_get(const char *name)
+{
+	int i;
+
+	for (i = 0; i < nr_stats; i++)
+		if (stats[i].name == name || !strcmp(stats[i].name, name))
+			return (uint16_t)i;
+	if (nr_stats == MAX_LOCK_STATS)
+		return 0;
+	stats[nr_stats].name = name;
+	stats[nr_stats].line_class = line_class_get(name);
+	return (uint16_t)nr_stats++;
+}
+
+int lock_stat_count(void)
+{
+	return nr_stats;
+}
+
+const struct lock_stat *lock_stat_at(int i)
+{
+	return &stats[i];
+}
+
+void lock_stats_reset(void)
+{
+	int i;
+
+	for (i = 0; i < nr_stats; i++) {
+		stats[i].acquisitions = stats[i].contended = 0;
+		stats[i].wait_ns = stats[i].hold_ns = 0;
+	}
+}
+
+void lock_acquired(const void *lock, uint16_t stat, sim_time_t asked)
+{
+	struct task *t = current;
+	struct lock_stat *s = &stats[stat];
+	sim_time_t waited = sim_now() - asked;
+
+	s->acquisitions++;
+	s->wait_ns += waited;
+	/* More than an uncontended cross-socket RMW: someone was in the way. */
+	if (waited > sim_machine->cost.latency[DIST_REMOTE] + 2 * sim_machine->cost.atomic)
+		s->contended++;
+	if (t->nr_held < TASK_MAX_HELD) {
+		t->held[t->nr_held].lock = lock;
+		t->held[t->nr_held].since = sim_now();
+		t->held[t->nr_held].stat = stat;
+	}
+	t->nr_held++;
+}
+
+bool lock_released(const void *lock, const char *what)
+{
+	struct task *t = current;
+	int i, n = t->nr_held < TASK_MAX_HELD ? t->nr_held : TASK_MAX_HELD;
+
+	for (i = n - 1; i >= 0; i--) {
+		if (t->held[i].lock != lock)
+			continue;
+		stats[t->held[i].stat].hold_ns += sim_now() - t->held[i].since;
+		memmove(&t->held[i], &t->held[i + 1], (size_t)(n - i - 1) * sizeof(t->held[0]));
+		t->nr_held--;
+		return true;
+	}
+	if (t->nr_held > TASK_MAX_HELD) {
+		t->nr_held--;	/* overflowed the table: cannot tell, trust it */
+		return true;
+	}
+	report_misuse("bad-unlock", lock, "%s of a lock task %d does not hold "
+		      "(unlock without lock, or double unlock)", what, t->id);
+	return false;
+}
+
+static void lockstat_task_exit(struct task *t)
+{
+	int i, n = t->nr_held < TASK_MAX_HELD ? t->nr_held : TASK_MAX_HELD;
+
+	for (i = 0; i < n; i++)
+		report_misuse("lock-leak", t->held[i].lock, "task %d ended holding a %s lock",
+			      t->id, stats[t->held[i].stat].name);
+	if (t->rcu_read_depth)
+		report_misuse("lock-leak", t, "task %d ended inside an RCU read-side critical section", t->id);
+	if (t->srcu_read_depth)
+		report_misuse("lock-leak", t, "task %d ended inside an SRCU read-side critical section", t->id);
+}
+
+void lockstat_setup(void)
+{
+	task_exit_hook = lockstat_task_exit;
+}

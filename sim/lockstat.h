@@ -1,0 +1,40 @@
+/*
+ * Lock statistics per lock class (like /proc/lock_stat) and held-lock
+ * tracking per task (a small lockdep): every acquire and release of a
+ * modeled lock goes through here, so an unlock of a lock the task does not
+ * hold, and a lock still held when a task ends, are reported as misuse.
+ */
+#ifndef MMLOCKSIM_LOCKSTAT_H
+#define MMLOCKSIM_LOCKSTAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine.h"
+
+struct lock_stat {
+	const char *name;
+	uint64_t acquisitions;
+	uint64_t contended;
+	sim_time_t wait_ns;
+	sim_time_t hold_ns;
+	uint16_t line_class;	/* the line class the lock word lives on */
+};
+
+#define MAX_LOCK_STATS 64
+
+uint16_t lock_stat_get(const char *name);
+int lock_stat_count(void);
+const struct lock_stat *lock_stat_at(int i);
+void lock_stats_reset(void);
+
+/* The current task got `lock`; `asked` is when it started trying. */
+void lock_acquired(const void *lock, uint16_t stat, sim_time_t asked);
+/* The current task lets go of `lock`; false (and a misuse report) if it
+ * does not hold it, in which case the caller must not touch the lock. */
+bool lock_released(const void *lock, const char *what);
+
+/* Install the leaked-lock check at task end. */
+void lockstat_setup(void);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * mmlocksim: a discrete-event simulator of Linux address-space locking
+ * schemes.  This file only dispatches to the subcommands in cli_*.c.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+} commands[] = {
+	{ "list", cli_list, "list [machines]          presets and registered names" },
+};
+
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: mmlocksim COMMAND [ARGS]   (mmlocksim COMMAND --help for more)\n");
+	for (i = 0; i < NR_COMMANDS; i++)
+		fprintf(out, "  mmlocksim %s\n", commands[i].usage);
+	fprintf(out, "  mmlocksim version\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_BAD_INPUT : 0;
+	}
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("mmlocksim %s\n", MMLOCKSIM_VERSION);
+		return 0;
+	}
+	for (i = 0; i < NR_COMMANDS; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "mmlocksim: unknown command '%s'; valid commands:", argv[1]);
+	for (i = 0; i < NR_COMMANDS; i++)
+		fprintf(stderr, " %s", commands[i].name);
+	fprintf(stderr, " version\n");
+	return EXIT_BAD_INPUT;
+}

@@ -1,0 +1,32 @@
+#include "misuse.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "task.h"
+
+misuse_hook_fn misuse_hook;
+uint64_t misuse_count;
+
+void report_misuse(const char *kind, const void *object, const char *fmt, ...)
+{
+	char detail[256];
+	struct misuse m;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+
+	misuse_count++;
+	m.time = sim_now();
+	m.task = current ? current->id : -1;
+	m.kind = kind;
+	m.object = object;
+	m.detail = detail;
+	if (misuse_hook)
+		misuse_hook(&m);
+	else
+		fprintf(stderr, "mmlocksim: t=%llu ns task %d: %s: %s\n",
+			(unsigned long long)m.time, m.task, kind, detail);
+}

@@ -1,0 +1,191 @@
+#include "tests/workloads.h"
+
+#include <gsl/gsl_randist.h>
+#include <stdlib.h>
+
+#include "sim/sim.h"
+#include "sim/sync.h"
+
+struct loop_ctx {
+	struct rw_semaphore sem;
+	struct srcu_struct srcu;
+	spinlock_t qlock;
+	ticket_spinlock_t tlock;
+	struct cacheline data;
+	enum spin_kind kind;
+	int iters;
+	sim_time_t cs_ns, think_ns, until;
+	uint64_t acquisitions;
+	sim_time_t total_ns;
+	/* M/M/1 */
+	double think_mean, hold_mean;
+	uint64_t customers, target;
+	double wait_sum, hold_sum;
+	sim_time_t first_arrival, last_arrival;
+};
+
+static void rwsem_reader(void *arg)
+{
+	struct loop_ctx *c = arg;
+	sim_time_t t0 = sim_now();
+	int i;
+
+	for (i = 0; i < c->iters; i++) {
+		down_read(&c->sem);
+		up_read(&c->sem);
+	}
+	task_delay(0);
+	c->total_ns += sim_now() - t0;
+}
+
+double rwsem_read_cost(const struct machine *m, int ncpus, int iters, uint64_t seed,
+		       uint64_t *events)
+{
+	struct sim_config cfg = { .machine = m, .ncpus = ncpus, .seed = seed };
+	struct loop_ctx *c = calloc(1, sizeof(*c));
+	double cost;
+	int i;
+
+	sim_begin(&cfg);
+	init_rwsem(&c->sem, "bench_rwsem");
+	c->iters = iters;
+	for (i = 0; i < ncpus; i++)
+		task_create("reader", rwsem_reader, c, i, 0);
+	sim_run(UINT64_MAX);
+	if (events)
+		*events = sim_engine.events_run;
+	sim_end();
+	cost = (double)c->total_ns / ncpus / iters;
+	free(c);
+	return cost;
+}
+
+static void srcu_reader(void *arg)
+{
+	struct loop_ctx *c = arg;
+	sim_time_t t0 = sim_now();
+	int i;
+
+	for (i = 0; i < c->iters; i++) {
+		int idx = srcu_read_lock(&c->srcu);
+
+		srcu_read_unlock(&c->srcu, idx);
+	}
+	task_delay(0);
+	c->total_ns += sim_now() - t0;
+}
+
+double srcu_read_cost(const struct machine *m, int ncpus, int iters, uint64_t seed)
+{
+	struct sim_config cfg = { .machine = m, .ncpus = ncpus, .seed = seed };
+	struct loop_ctx *c = calloc(1, sizeof(*c));
+	double cost;
+	int i;
+
+	sim_begin(&cfg);
+	init_srcu_struct(&c->srcu, "bench_srcu");
+	c->iters = iters;
+	for (i = 0; i < ncpus; i++)
+		task_create("reader", srcu_reader, c, i, 0);
+	sim_run(UINT64_MAX);
+	cleanup_srcu_struct(&c->srcu);
+	sim_end();
+	cost = (double)c->total_ns / ncpus / iters;
+	free(c);
+	return cost;
+}
+
+static void spin_worker(void *arg)
+{
+	struct loop_ctx *c = arg;
+
+	while (sim_now() < c->until) {
+		if (c->kind == SPIN_TICKET)
+			ticket_spin_lock(&c->tlock);
+		else
+			spin_lock(&c->qlock);
+		line_write(&c->data);
+		task_delay(c->cs_ns);
+		if (sim_now() < c->until)
+			c->acquisitions++;
+		if (c->kind == SPIN_TICKET)
+			ticket_spin_unlock(&c->tlock);
+		else
+			spin_unlock(&c->qlock);
+		task_delay(c->think_ns);
+	}
+}
+
+double spin_throughput(const struct machine *m, enum spin_kind kind, int ncpus,
+		       sim_time_t cs_ns, sim_time_t think_ns, sim_time_t duration,
+		       uint64_t seed)
+{
+	struct sim_config cfg = { .machine = m, .ncpus = ncpus, .seed = seed };
+	struct loop_ctx *c = calloc(1, sizeof(*c));
+	double tput;
+	int i;
+
+	sim_begin(&cfg);
+	spin_lock_init(&c->qlock, "bench_spinlock", NULL);
+	ticket_spin_lock_init(&c->tlock, "bench_ticketlock");
+	line_init(&c->data, "bench_data");
+	c->kind = kind;
+	c->cs_ns = cs_ns;
+	c->think_ns = think_ns;
+	c->until = duration;
+	for (i = 0; i < ncpus; i++)
+		task_create("spinner", spin_worker, c, i, 0);
+	sim_run(UINT64_MAX);
+	sim_end();
+	tput = (double)c->acquisitions / ((double)duration / 1e9);
+	free(c);
+	return tput;
+}
+
+static void mm1_source(void *arg)
+{
+	struct loop_ctx *c = arg;
+
+	while (c->customers < c->target) {
+		sim_time_t asked, got, hold;
+
+		task_user_work((sim_time_t)gsl_ran_exponential(current->rng, c->think_mean) + 1);
+		asked = sim_now();
+		if (!c->first_arrival)
+			c->first_arrival = asked;
+		c->last_arrival = asked;
+		spin_lock(&c->qlock);
+		got = sim_now();
+		hold = (sim_time_t)gsl_ran_exponential(current->rng, c->hold_mean);
+		task_delay(hold);
+		spin_unlock(&c->qlock);
+		c->wait_sum += (double)(got - asked);
+		c->hold_sum += (double)(sim_now() - got);
+		c->customers++;
+	}
+}
+
+void mm1_spinlock(const struct machine *m, int sources, double think_mean_ns,
+		  double hold_mean_ns, uint64_t customers, uint64_t seed,
+		  struct mm1_result *res)
+{
+	struct sim_config cfg = { .machine = m, .ncpus = sources, .seed = seed };
+	struct loop_ctx *c = calloc(1, sizeof(*c));
+	int i;
+
+	sim_begin(&cfg);
+	spin_lock_init(&c->qlock, "mm1_lock", NULL);
+	c->think_mean = think_mean_ns;
+	c->hold_mean = hold_mean_ns;
+	c->target = customers;
+	for (i = 0; i < sources; i++)
+		task_create("source", mm1_source, c, i, 0);
+	sim_run(UINT64_MAX);
+	sim_end();
+	res->customers = c->customers;
+	res->mean_wait_ns = c->wait_sum / (double)c->customers;
+	res->mean_hold_ns = c->hold_sum / (double)c->customers;
+	res->arrival_rate = (double)(c->customers - 1) /
+			    (double)(c->last_arrival - c->first_arrival);
+	free(c);
+}

@@ -1,0 +1,40 @@
+/*
+ * Micro-workloads on the sync primitives, shared by the validation tests
+ * and bench/: each sets up a simulation, runs it and returns a measured
+ * figure.  Nothing in here knows the reference value it will be held to.
+ */
+#ifndef MMLOCKSIM_TESTS_WORKLOADS_H
+#define MMLOCKSIM_TESTS_WORKLOADS_H
+
+#include <stdint.h>
+
+#include "sim/machine.h"
+
+/* Mean ns per down_read()+up_read() with `ncpus` CPUs hammering one rwsem. */
+double rwsem_read_cost(const struct machine *m, int ncpus, int iters, uint64_t seed,
+		       uint64_t *events);
+/* Mean ns per srcu_read_lock()+srcu_read_unlock(). */
+double srcu_read_cost(const struct machine *m, int ncpus, int iters, uint64_t seed);
+
+enum spin_kind { SPIN_TICKET, SPIN_QUEUED };
+/*
+ * Acquisitions per second of one lock, one task per CPU, each looping:
+ * lock, write a shared data line and work cs_ns, unlock, work think_ns.
+ */
+double spin_throughput(const struct machine *m, enum spin_kind kind, int ncpus,
+		       sim_time_t cs_ns, sim_time_t think_ns, sim_time_t duration,
+		       uint64_t seed);
+
+struct mm1_result {
+	double mean_wait_ns;	/* from spin_lock() call to acquisition */
+	double mean_hold_ns;
+	double arrival_rate;	/* per ns, measured */
+	uint64_t customers;
+};
+/* Finite-source queue at a spinlock: `sources` tasks, exponential think
+ * and hold times with the given means. */
+void mm1_spinlock(const struct machine *m, int sources, double think_mean_ns,
+		  double hold_mean_ns, uint64_t customers, uint64_t seed,
+		  struct mm1_result *res);
+
+#endif

@@ -1,0 +1,359 @@
+/*
+ * Plain / xz / gzip line reader.  Decompressed text lands in a window
+ * buffer; lines are found with memchr and handed out in place (the newline
+ * becomes a NUL), so the common case copies nothing.  A line that straddles
+ * the end of the window is moved to the front before refilling.
+ */
+#include "textin.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lzma.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define WIN_SIZE	(1024 * 1024)	/* decompressed window; > max line */
+#define IN_SIZE		(256 * 1024)	/* compressed input chunk */
+
+enum kind { K_PLAIN, K_XZ, K_GZ };
+
+struct textin {
+	char *path;
+	int fd;
+	enum kind kind;
+	int eof_in;		/* the file is exhausted */
+	int eof_out;		/* no more decompressed bytes will come */
+	int failed;
+	uint64_t lineno;
+	char err[512];
+	lzma_stream xz;
+	z_stream gz;
+	int gz_live;		/* inflateInit succeeded */
+	unsigned char *in;	/* compressed bytes */
+	size_t in_len;		/* bytes valid at in + in_pos */
+	size_t in_pos;
+	char *win;		/* decompressed window, WIN_SIZE + 1 */
+	size_t start, end;	/* unread text is win[start, end) */
+};
+
+static void fail(struct textin *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void fail(struct textin *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->failed)
+		return;
+	t->failed = 1;
+	n = snprintf(t->err, sizeof(t->err), "%s: ", t->path);
+	va_start(ap, fmt);
+	vsnprintf(t->err + n, sizeof(t->err) - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/* Refill the compressed input buffer; sets eof_in at end of file. */
+static int fill_in(struct textin *t)
+{
+	ssize_t k;
+
+	if (t->in_pos && t->in_len)
+		memmove(t->in, t->in + t->in_pos, t->in_len);
+	t->in_pos = 0;
+	do {
+		k = read(t->fd, t->in + t->in_len, IN_SIZE - t->in_len);
+	} while (k < 0 && errno == EINTR);
+	if (k < 0) {
+		fail(t, "read: %s", strerror(errno));
+		return -1;
+	}
+	if (k == 0)
+		t->eof_in = 1;
+	t->in_len += (size_t)k;
+	return 0;
+}
+
+/* Decompress (or copy) into win[end, cap); returns bytes produced or -1. */
+static long produce(struct textin *t, size_t cap)
+{
+	size_t room = cap - t->end;
+	unsigned char *out = (unsigned char *)t->win + t->end;
+
+	if (t->eof_out || !room)
+		return 0;
+	if (t->kind == K_PLAIN) {
+		ssize_t k;
+		size_t have = t->in_len;
+
+		/* Bytes peeked at open time are served first. */
+		if (have) {
+			size_t n = have < room ? have : room;
+
+			memcpy(out, t->in + t->in_pos, n);
+			t->in_pos += n;
+			t->in_len -= n;
+			return (long)n;
+		}
+		do {
+			k = read(t->fd, out, room);
+		} while (k < 0 && errno == EINTR);
+		if (k < 0) {
+			fail(t, "read: %s", strerror(errno));
+			return -1;
+		}
+		if (k == 0)
+			t->eof_out = 1;
+		return k;
+	}
+	for (;;) {
+		size_t produced;
+
+		if (!t->in_len && !t->eof_in && fill_in(t) < 0)
+			return -1;
+		if (t->kind == K_XZ) {
+			lzma_ret r;
+
+			t->xz.next_in = t->in + t->in_pos;
+			t->xz.avail_in = t->in_len;
+			t->xz.next_out = out;
+			t->xz.avail_out = room;
+			r = lzma_code(&t->xz, t->eof_in ? LZMA_FINISH : LZMA_RUN);
+			t->in_pos += t->in_len - t->xz.avail_in;
+			t->in_len = t->xz.avail_in;
+			produced = room - t->xz.avail_out;
+			if (r == LZMA_STREAM_END) {
+				t->eof_out = 1;
+				return (long)produced;
+			}
+			if (r != LZMA_OK) {
+				fail(t, "xz: %s", r == LZMA_BUF_ERROR ?
+				     "truncated compressed data" :
+				     r == LZMA_DATA_ERROR ? "corrupt compressed data" :
+				     r == LZMA_MEM_ERROR ? "out of memory" :
+				     "decoder error");
+				return -1;
+			}
+		} else {
+			int r;
+
+			t->gz.next_in = t->in + t->in_pos;
+			t->gz.avail_in = (uInt)t->in_len;
+			t->gz.next_out = out;
+			t->gz.avail_out = (uInt)room;
+			r = inflate(&t->gz, Z_NO_FLUSH);
+			t->in_pos += t->in_len - t->gz.avail_in;
+			t->in_len = t->gz.avail_in;
+			produced = room - t->gz.avail_out;
+			if (r == Z_STREAM_END) {
+				/* gzip files may hold several members. */
+				if (!t->in_len && !t->eof_in && fill_in(t) < 0)
+					return -1;
+				if (!t->in_len) {
+					t->eof_out = 1;
+					return (long)produced;
+				}
+				inflateReset(&t->gz);
+			} else if (r == Z_BUF_ERROR && t->eof_in && !t->in_len) {
+				fail(t, "gzip: truncated compressed data");
+				return -1;
+			} else if (r != Z_OK && r != Z_BUF_ERROR) {
+				fail(t, "gzip: %s", t->gz.msg ? t->gz.msg :
+				     "corrupt compressed data");
+				return -1;
+			}
+		}
+		if (produced)
+			return (long)produced;
+		if (t->eof_in && !t->in_len) {
+			fail(t, "%s: truncated compressed data",
+			     t->kind == K_XZ ? "xz" : "gzip");
+			return -1;
+		}
+	}
+}
+
+struct textin *textin_open(const char *path, char *err, size_t errlen)
+{
+	static const unsigned char xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	struct textin *t = calloc(1, sizeof(*t));
+
+	if (t)
+		t->fd = -1;
+	if (!t || !(t->path = strdup(path)) ||
+	    !(t->in = malloc(IN_SIZE)) || !(t->win = malloc(WIN_SIZE + 1))) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	t->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (t->fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	posix_fadvise(t->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	/* Read a first chunk to sniff the format. */
+	while (t->in_len < 6 && !t->eof_in)
+		if (fill_in(t) < 0) {
+			snprintf(err, errlen, "%s", t->err);
+			goto fail;
+		}
+	if (t->in_len >= 6 && !memcmp(t->in, xz_magic, 6)) {
+		lzma_stream init = LZMA_STREAM_INIT;
+
+		t->kind = K_XZ;
+		t->xz = init;
+		if (lzma_stream_decoder(&t->xz, UINT64_MAX,
+					LZMA_CONCATENATED) != LZMA_OK) {
+			snprintf(err, errlen, "%s: xz: cannot start decoder", path);
+			goto fail;
+		}
+	} else if (t->in_len >= 2 && t->in[0] == 0x1f && t->in[1] == 0x8b) {
+		t->kind = K_GZ;
+		/* 15 + 16: gzip wrapper only, full window. */
+		if (inflateInit2(&t->gz, 15 + 16) != Z_OK) {
+			snprintf(err, errlen, "%s: gzip: cannot start decoder", path);
+			goto fail;
+		}
+		t->gz_live = 1;
+	} else {
+		t->kind = K_PLAIN;
+	}
+	return t;
+fail:
+	textin_close(t);
+	return NULL;
+}
+
+void textin_close(struct textin *t)
+{
+	if (!t)
+		return;
+	if (t->kind == K_XZ)
+		lzma_end(&t->xz);
+	if (t->gz_live)
+		inflateEnd(&t->gz);
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t->in);
+	free(t->win);
+	free(t->path);
+	free(t);
+}
+
+int textin_getline(struct textin *t, char **line, size_t *len)
+{
+	size_t scanned = 0;
+
+	if (t->failed)
+		return -1;
+	for (;;) {
+		char *s = t->win + t->start;
+		size_t have = t->end - t->start;
+		char *nl = memchr(s + scanned, '\n', have - scanned);
+		size_t n;
+		long k;
+
+		if (nl || (t->eof_out && have)) {
+			n = nl ? (size_t)(nl - s) : have;
+			t->start += n + (nl ? 1 : 0);
+			t->lineno++;
+			if (n > TEXTIN_MAX_LINE) {
+				fail(t, "%llu: line longer than %d bytes",
+				     (unsigned long long)t->lineno,
+				     TEXTIN_MAX_LINE);
+				return -1;
+			}
+			if (n && s[n - 1] == '\r')
+				n--;
+			s[n] = '\0';
+			*line = s;
+			*len = n;
+			return 1;
+		}
+		if (t->eof_out)
+			return 0;
+		scanned = have;
+		if (have > TEXTIN_MAX_LINE) {
+			fail(t, "%llu: line longer than %d bytes",
+			     (unsigned long long)t->lineno + 1, TEXTIN_MAX_LINE);
+			return -1;
+		}
+		/* Slide the partial line to the front, then refill behind it. */
+		if (t->start) {
+			memmove(t->win, s, have);
+			t->start = 0;
+			t->end = have;
+		}
+		k = produce(t, WIN_SIZE);
+		if (k < 0)
+			return -1;
+		t->end += (size_t)k;
+	}
+}
+
+long textin_read(struct textin *t, void *buf, size_t n)
+{
+	size_t have;
+	long k;
+
+	if (t->failed)
+		return -1;
+	if (t->start == t->end) {
+		t->start = t->end = 0;
+		k = produce(t, WIN_SIZE);
+		if (k < 0)
+			return -1;
+		t->end = (size_t)k;
+	}
+	have = t->end - t->start;
+	if (n > have)
+		n = have;
+	memcpy(buf, t->win + t->start, n);
+	t->start += n;
+	return (long)n;
+}
+
+size_t textin_peek(struct textin *t, const char **p, size_t n)
+{
+	while (!t->failed && !t->eof_out && t->end - t->start < n) {
+		long k;
+
+		if (t->start) {
+			memmove(t->win, t->win + t->start, t->end - t->start);
+			t->end -= t->start;
+			t->start = 0;
+		}
+		k = produce(t, WIN_SIZE);
+		if (k <= 0)
+			break;
+		t->end += (size_t)k;
+	}
+	*p = t->win + t->start;
+	return t->end - t->start < n ? t->end - t->start : n;
+}
+
+uint64_t textin_lineno(const struct textin *t)
+{
+	return t->lineno;
+}
+
+const char *textin_error(const struct textin *t)
+{
+	return t->err;
+}
+
+const char *textin_kind(const struct textin *t)
+{
+	static const char *const names[] = { "plain", "xz", "gzip" };
+
+	return names[t->kind];
+}
+
+const char *textin_path(const struct textin *t)
+{
+	return t->path;
+}
