@@ -8,5 +8,7 @@
 #define EXIT_BAD_INPUT 2
 
 int cli_list(int argc, char **argv);
+int cli_import(int argc, char **argv);
+int cli_stats(int argc, char **argv);
 
 #endif

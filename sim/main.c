@@ -13,6 +13,8 @@ static const struct command {
 	const char *usage;
 } commands[] = {
 	{ "list", cli_list, "list [machines]          presets and registered names" },
+	{ "import", cli_import, "import IN [-o OUT.mlt]   perf or strace text, detected" },
+	{ "stats", cli_stats, "stats TRACE              what is in a trace" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -10,12 +10,11 @@ uint64_t misuse_count;
 
 void report_misuse(const char *kind, const void *object, const char *fmt, ...)
 {
-	char detail[256];
 	struct misuse m;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	vsnprintf(m.detail, sizeof(m.detail), fmt, ap);
 	va_end(ap);
 
 	misuse_count++;
@@ -23,10 +22,9 @@ void report_misuse(const char *kind, const void *object, const char *fmt, ...)
 	m.task = current ? current->id : -1;
 	m.kind = kind;
 	m.object = object;
-	m.detail = detail;
 	if (misuse_hook)
 		misuse_hook(&m);
 	else
 		fprintf(stderr, "mmlocksim: t=%llu ns task %d: %s: %s\n",
-			(unsigned long long)m.time, m.task, kind, detail);
+			(unsigned long long)m.time, m.task, kind, m.detail);
 }

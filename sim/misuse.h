@@ -17,7 +17,7 @@ struct misuse {
 	int task;			/* -1 outside task context */
 	const char *kind;		/* e.g. "unlock-without-lock" */
 	const void *object;
-	const char *detail;
+	char detail[200];
 };
 
 typedef void (*misuse_hook_fn)(const struct misuse *m);

@@ -1,2 +1,100 @@
+/* The event queue: order by (time, sequence), run-until, determinism. */
+#include <gsl/gsl_rng.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "sim/engine.h"
 #include "tests/test.h"
-const struct test_case engine_tests[] = { { NULL, NULL } };
+
+static uint64_t seen[20000];
+static int nseen;
+
+static void record(void *obj, uint64_t arg)
+{
+	(void)obj;
+	seen[nseen++] = arg;
+}
+
+/* Random times with many ties: run order must be by time, ties by insertion. */
+static int test_heap_order(void)
+{
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
+	static uint64_t when[20000];
+	int i;
+
+	engine_reset();
+	nseen = 0;
+	for (i = 0; i < 20000; i++) {
+		when[i] = gsl_rng_uniform_int(r, 500);
+		event_at(when[i], record, NULL, (uint64_t)i);
+	}
+	engine_run(UINT64_MAX);
+	CHECK(nseen == 20000);
+	for (i = 1; i < 20000; i++) {
+		uint64_t a = seen[i - 1], b = seen[i];
+
+		CHECKF(when[a] < when[b] || (when[a] == when[b] && a < b),
+		       "event %llu (t=%llu) ran before %llu (t=%llu)", (unsigned long long)a,
+		       (unsigned long long)when[a], (unsigned long long)b, (unsigned long long)when[b]);
+	}
+	gsl_rng_free(r);
+	engine_free();
+	return 0;
+}
+
+static void chain(void *obj, uint64_t arg)
+{
+	int *left = obj;
+
+	seen[nseen++] = sim_now();
+	if (--*left > 0)
+		event_after(arg, chain, obj, arg);
+}
+
+/* Events scheduled from events; engine_run(until) stops before later ones. */
+static int test_run_until(void)
+{
+	int left = 10;
+
+	engine_reset();
+	nseen = 0;
+	event_at(5, chain, &left, 10);
+	engine_run(50);
+	CHECK(nseen == 5);
+	CHECK(seen[4] == 45);
+	CHECK(sim_now() == 45);
+	engine_run(UINT64_MAX);
+	CHECK(nseen == 10);
+	CHECK(seen[9] == 95);
+	CHECK(sim_engine.events_run == 10);
+	engine_free();
+	return 0;
+}
+
+static void stopper(void *obj, uint64_t arg)
+{
+	(void)obj; (void)arg;
+	engine_stop();
+}
+
+static int test_stop(void)
+{
+	engine_reset();
+	nseen = 0;
+	event_at(1, record, NULL, 1);
+	event_at(2, stopper, NULL, 0);
+	event_at(3, record, NULL, 3);
+	engine_run(UINT64_MAX);
+	CHECK(nseen == 1);
+	engine_run(UINT64_MAX);
+	CHECK(nseen == 2);
+	engine_free();
+	return 0;
+}
+
+const struct test_case engine_tests[] = {
+	{ "engine/heap_order", test_heap_order },
+	{ "engine/run_until", test_run_until },
+	{ "engine/stop", test_stop },
+	{ NULL, NULL },
+};

@@ -1,2 +1,192 @@
+/* Machine presets, INI machine files, topology and the line model's costs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/cacheline.h"
+#include "sim/sim.h"
+#include "sim/task.h"
 #include "tests/test.h"
-const struct test_case machine_tests[] = { { NULL, NULL } };
+
+static int test_presets(void)
+{
+	const struct machine *x = machine_find("xeon-8176-2s", NULL);
+	const struct machine *e = machine_find("epyc-7763-2s", NULL);
+	const struct machine *o = machine_find("opteron-6172-4s", NULL);
+
+	CHECK(x && x->ncpus == 112 && x->sockets == 2);
+	CHECK(e && e->ncpus == 256);
+	CHECK(o && o->ncpus == 48);
+	CHECK(machine_find("laptop-8", NULL)->ncpus == 16);
+	CHECK(machine_find("no-such-box", NULL) == NULL);
+	/* Linux-style numbering: cores of socket 0, of socket 1, then siblings. */
+	CHECK(machine_dist(x, 0, 27) == DIST_LLC);
+	CHECK(machine_dist(x, 0, 28) == DIST_REMOTE);
+	CHECK(machine_dist(x, 0, 56) == DIST_SMT);
+	CHECK(machine_dist(e, 0, 8) == DIST_SOCKET);	/* another CCX */
+	CHECK(machine_dist(e, 0, 7) == DIST_LLC);
+	CHECK(machine_dist(o, 0, 6) == DIST_SOCKET);	/* other die, same package */
+	CHECK(machine_dist(o, 0, 12) == DIST_REMOTE);
+	return 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+static int test_ini(void)
+{
+	char path[] = "/tmp/mmlocksim-machine-XXXXXX";
+	int fd = mkstemp(path);
+	struct machine m;
+	char err[512];
+
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK(!write_file(path, "[machine]\nbase = xeon-8176-2s\nname = half\nsockets = 1\n"
+			  "[latency]\nllc = 70\n"));
+	CHECK(machine_load_ini(path, &m, err, sizeof(err)) == 0);
+	CHECK(!strcmp(m.name, "half"));
+	CHECK(m.ncpus == 56);
+	CHECK(m.cost.latency[DIST_LLC] == 70);
+	CHECK(m.cost.occupancy[DIST_LLC] == 36);
+
+	/* Errors name the file, the line and what was expected. */
+	CHECK(!write_file(path, "[machine]\nbase = xeon-8176-2s\n[latency]\nllc = fast\n"));
+	CHECK(machine_load_ini(path, &m, err, sizeof(err)) == -1);
+	CHECKF(strstr(err, path) && strstr(err, ":4:") && strstr(err, "expected"), "%s", err);
+	CHECK(!write_file(path, "[machine]\nbase = xeon-8176-2s\n[cost]\nwarp = 1\n"));
+	CHECK(machine_load_ini(path, &m, err, sizeof(err)) == -1);
+	CHECKF(strstr(err, ":4:") && strstr(err, "warp"), "%s", err);
+	CHECK(!write_file(path, "[machine]\nsockets = 2\ncores_per_socket = 3\nthreads_per_core = 1\n"
+			  "cores_per_llc = 2\n[cost]\natomic = 7\n"));
+	CHECK(machine_load_ini(path, &m, err, sizeof(err)) == -1);
+	CHECKF(strstr(err, "multiple"), "%s", err);
+	CHECK(!write_file(path, "[machine\n"));
+	CHECK(machine_load_ini(path, &m, err, sizeof(err)) == -1);
+	CHECKF(strstr(err, ":1:"), "%s", err);
+	unlink(path);
+	CHECK(machine_load_ini(path, &m, err, sizeof(err)) == -1);
+	CHECKF(strstr(err, "cannot open"), "%s", err);
+	return 0;
+}
+
+/* --- the line model, measured through single accesses ------------------ */
+
+struct probe {
+	struct cacheline line;
+	sim_time_t cost[8];
+	int step;
+};
+
+static void probe_access(struct probe *p, int write)
+{
+	sim_time_t t0 = sim_now() + current->lag_ns;
+
+	if (write)
+		line_rmw(&p->line);
+	else
+		line_read(&p->line);
+	p->cost[p->step++] = sim_now() + current->lag_ns - t0;
+}
+
+static void probe_a(void *arg)
+{
+	struct probe *p = arg;
+
+	probe_access(p, 1);		/* 0: from memory */
+	probe_access(p, 1);		/* 1: owned: atomic */
+	task_delay(1000);
+	task_delay(1000);
+	probe_access(p, 0);		/* 4: after b stole it: read from b */
+}
+
+static void probe_b(void *arg)
+{
+	struct probe *p = arg;
+
+	task_delay(500);
+	probe_access(p, 1);		/* 2: RMW from a, same socket */
+	task_delay(500);
+	p->step++;			/* 3: unused */
+	task_delay(2000);
+	probe_access(p, 0);		/* 5: b shares it with a: hit */
+}
+
+static int test_line_costs(void)
+{
+	const struct machine *x = machine_find("xeon-8176-2s", NULL);
+	struct sim_config cfg = { .machine = x, .ncpus = 2, .seed = 1 };
+	struct probe *p = calloc(1, sizeof(*p));
+	const struct machine_costs *c = &x->cost;
+
+	sim_begin(&cfg);
+	line_init(&p->line, "probe");
+	task_create("a", probe_a, p, 0, 0);
+	task_create("b", probe_b, p, 1, 0);
+	sim_run(UINT64_MAX);
+	sim_end();
+	printf("  memory %llu, owned RMW %llu, transfer RMW %llu, transfer read %llu, shared hit %llu ns\n",
+	       (unsigned long long)p->cost[0], (unsigned long long)p->cost[1],
+	       (unsigned long long)p->cost[2], (unsigned long long)p->cost[4],
+	       (unsigned long long)p->cost[5]);
+	CHECK(p->cost[0] == c->latency[DIST_MEMORY] + c->atomic);
+	CHECK(p->cost[1] == c->atomic);
+	CHECK(p->cost[2] == c->latency[DIST_LLC] + c->atomic);
+	CHECK(p->cost[4] == c->latency[DIST_LLC] + c->l1_hit);
+	CHECK(p->cost[5] == c->l1_hit);
+	free(p);
+	return 0;
+}
+
+/* Queueing: N CPUs hitting an idle line at once complete one per occupancy. */
+struct burst {
+	struct cacheline line;
+	sim_time_t done[64];
+	int n;
+};
+
+static void burst_rmw(void *arg)
+{
+	struct burst *b = arg;
+
+	line_rmw(&b->line);
+	b->done[b->n++] = sim_now();
+}
+
+static int test_line_queueing(void)
+{
+	const struct machine *x = machine_find("xeon-8176-2s", NULL);
+	struct sim_config cfg = { .machine = x, .ncpus = 16, .seed = 1 };
+	struct burst *b = calloc(1, sizeof(*b));
+	int i;
+
+	sim_begin(&cfg);
+	line_init(&b->line, "burst");
+	for (i = 0; i < 16; i++)
+		task_create("rmw", burst_rmw, b, i, 100);
+	sim_run(UINT64_MAX);
+	sim_end();
+	CHECK(b->n == 16);
+	for (i = 2; i < 16; i++)
+		CHECKF(b->done[i] - b->done[i - 1] == x->cost.occupancy[DIST_LLC],
+		       "completion %d after %llu ns", i,
+		       (unsigned long long)(b->done[i] - b->done[i - 1]));
+	free(b);
+	return 0;
+}
+
+const struct test_case machine_tests[] = {
+	{ "machine/presets", test_presets },
+	{ "machine/ini", test_ini },
+	{ "machine/line_costs", test_line_costs },
+	{ "machine/line_queueing", test_line_queueing },
+	{ NULL, NULL },
+};

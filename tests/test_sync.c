@@ -1,2 +1,503 @@
+/*
+ * Sync primitives under randomized schedules: every task draws its delays
+ * from its own RNG, and each property is checked over several seeds.
+ */
+#include <gsl/gsl_rng.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sim.h"
+#include "sim/sync.h"
 #include "tests/test.h"
-const struct test_case sync_tests[] = { { NULL, NULL } };
+
+static const struct machine *xeon(void)
+{
+	return machine_find("xeon-8176-2s", NULL);
+}
+
+static sim_time_t jitter(sim_time_t max)
+{
+	return gsl_rng_uniform_int(current->rng, max + 1);
+}
+
+struct excl {
+	spinlock_t lock;
+	ticket_spinlock_t tlock;
+	struct rw_semaphore sem;
+	struct cacheline data;
+	int ticket;
+	int iters;
+	int inside, max_inside;
+	long counter;		/* incremented non-atomically inside */
+	int readers, writers;
+	int violations;
+	long reads, writes;
+};
+
+static void excl_body(struct excl *e)
+{
+	long v;
+
+	if (++e->inside > e->max_inside)
+		e->max_inside = e->inside;
+	line_read(&e->data);
+	v = e->counter;
+	task_delay(jitter(200));	/* others run here: a lost update would show */
+	e->counter = v + 1;
+	line_write(&e->data);
+	e->inside--;
+}
+
+static void spin_worker(void *arg)
+{
+	struct excl *e = arg;
+	int i;
+
+	for (i = 0; i < e->iters; i++) {
+		if (e->ticket)
+			ticket_spin_lock(&e->tlock);
+		else
+			spin_lock(&e->lock);
+		excl_body(e);
+		if (e->ticket)
+			ticket_spin_unlock(&e->tlock);
+		else
+			spin_unlock(&e->lock);
+		task_delay(jitter(300));
+	}
+}
+
+static int run_spin(int ticket, int tasks, int iters, uint64_t seed)
+{
+	struct sim_config cfg = { .machine = xeon(), .ncpus = tasks, .seed = seed };
+	struct excl *e = calloc(1, sizeof(*e));
+	int i;
+
+	sim_begin(&cfg);
+	spin_lock_init(&e->lock, "test_lock", NULL);
+	ticket_spin_lock_init(&e->tlock, "test_ticket");
+	line_init(&e->data, "test_data");
+	e->ticket = ticket;
+	e->iters = iters;
+	for (i = 0; i < tasks; i++)
+		task_create("w", spin_worker, e, -1, (sim_time_t)i * 7);
+	sim_run(UINT64_MAX);
+	sim_end();
+	CHECKF(e->max_inside == 1, "%d tasks inside at once", e->max_inside);
+	CHECKF(e->counter == (long)tasks * iters, "counter %ld, expected %ld", e->counter,
+	       (long)tasks * iters);
+	CHECK(misuse_count == 0);
+	free(e);
+	return 0;
+}
+
+/* 64 tasks x 10k critical sections on the queued lock; 3 seeds for the ticket lock. */
+static int test_spinlock_mutual_exclusion(void)
+{
+	int seed;
+
+	CHECK(run_spin(0, 64, 10000, 1) == 0);
+	for (seed = 2; seed < 5; seed++) {
+		CHECK(run_spin(0, 16, 2000, (uint64_t)seed) == 0);
+		CHECK(run_spin(1, 16, 2000, (uint64_t)seed) == 0);
+	}
+	return 0;
+}
+
+static void rw_worker(void *arg)
+{
+	struct excl *e = arg;
+	int i;
+
+	for (i = 0; i < e->iters; i++) {
+		int write = gsl_rng_uniform(current->rng) < 0.2;
+
+		if (write) {
+			if (gsl_rng_uniform(current->rng) < 0.1 && down_write_trylock(&e->sem))
+				;
+			else
+				down_write(&e->sem);
+			e->writers++;
+			if (e->writers != 1 || e->readers)
+				e->violations++;
+			excl_body(e);
+			e->writes++;
+			if (gsl_rng_uniform(current->rng) < 0.2) {
+				e->writers--;
+				downgrade_write(&e->sem);
+				e->readers++;
+				task_delay(jitter(300));
+				e->readers--;
+				up_read(&e->sem);
+			} else {
+				e->writers--;
+				up_write(&e->sem);
+			}
+		} else {
+			down_read(&e->sem);
+			e->readers++;
+			if (e->writers)
+				e->violations++;
+			task_delay(jitter(500));
+			e->reads++;
+			e->readers--;
+			up_read(&e->sem);
+		}
+		task_user_work(jitter(2000));
+	}
+}
+
+/*
+ * Readers and writers exclusive, over several seeds, with more tasks than
+ * CPUs so that sleeping, wakeups, handoff and optimistic spinning with
+ * need_resched all happen.
+ */
+static int test_rwsem_exclusion(void)
+{
+	uint64_t seed;
+
+	for (seed = 1; seed <= 4; seed++) {
+		struct sim_config cfg = { .machine = xeon(), .ncpus = 16, .seed = seed };
+		struct excl *e = calloc(1, sizeof(*e));
+		int i;
+
+		sim_begin(&cfg);
+		init_rwsem(&e->sem, "test_rwsem");
+		line_init(&e->data, "test_data");
+		e->iters = 1500;
+		for (i = 0; i < 48; i++)
+			task_create("rw", rw_worker, e, -1, 0);
+		sim_run(UINT64_MAX);
+		printf("  seed %llu: %ld reads, %ld writes, sleeps r/w %llu/%llu, opt-spin locks %llu, "
+		       "t=%.2f ms\n", (unsigned long long)seed, e->reads, e->writes,
+		       (unsigned long long)counter_value(counter_id("rwsem_sleep_reader")),
+		       (unsigned long long)counter_value(counter_id("rwsem_sleep_writer")),
+		       (unsigned long long)counter_value(counter_id("rwsem_opt_lock")),
+		       sim_now() / 1e6);
+		CHECKF(e->violations == 0, "%d exclusion violations", e->violations);
+		CHECK(e->reads + e->writes == 48L * 1500);
+		CHECK(e->counter == e->writes);
+		CHECK(!rwsem_is_locked(&e->sem));
+		CHECK(misuse_count == 0);
+		CHECK(counter_value(counter_id("rwsem_sleep_reader")) > 0);
+		CHECK(counter_value(counter_id("rwsem_sleep_writer")) > 0);
+		sim_end();
+		free(e);
+	}
+	return 0;
+}
+
+struct seq_data {
+	struct cacheline line;
+	seqcount_t seq;
+	long a, b;		/* invariant: a == b outside a write */
+	int stop;
+	long good_reads, torn;
+};
+
+static void seq_writer(void *arg)
+{
+	struct seq_data *s = arg;
+	int i;
+
+	for (i = 0; i < 3000; i++) {
+		write_seqcount_begin(&s->seq);
+		s->a++;
+		line_write(&s->line);
+		task_delay(jitter(100));
+		s->b++;
+		line_write(&s->line);
+		write_seqcount_end(&s->seq);
+		task_delay(jitter(300));
+	}
+	s->stop = 1;
+}
+
+static void seq_reader(void *arg)
+{
+	struct seq_data *s = arg;
+
+	while (!s->stop) {
+		unsigned int start;
+		long a, b;
+
+		do {
+			start = read_seqcount_begin(&s->seq);
+			line_read(&s->line);
+			a = s->a;
+			task_delay(jitter(50));
+			b = s->b;
+		} while (read_seqcount_retry(&s->seq, start));
+		if (a != b)
+			s->torn++;
+		s->good_reads++;
+		task_delay(jitter(100));
+	}
+}
+
+/* A seqcount reader that does not retry never saw a half-done write. */
+static int test_seqcount(void)
+{
+	struct sim_config cfg = { .machine = xeon(), .ncpus = 8, .seed = 3 };
+	struct seq_data *s = calloc(1, sizeof(*s));
+	int i;
+
+	sim_begin(&cfg);
+	line_init(&s->line, "seq_data");
+	seqcount_init(&s->seq, &s->line);
+	task_create("writer", seq_writer, s, 0, 0);
+	for (i = 1; i < 8; i++)
+		task_create("reader", seq_reader, s, i, 0);
+	sim_run(UINT64_MAX);
+	sim_end();
+	printf("  %ld consistent reads, %ld torn\n", s->good_reads, s->torn);
+	CHECK(s->torn == 0);
+	CHECK(s->good_reads > 1000);
+	free(s);
+	return 0;
+}
+
+struct obj {
+	struct cacheline line;
+	refcount_t ref;
+	int freed;
+	int resurrected;
+	long gets, failed_gets;
+};
+
+static void ref_user(void *arg)
+{
+	struct obj *o = arg;
+	int i;
+
+	for (i = 0; i < 2000; i++) {
+		if (refcount_inc_not_zero(&o->ref)) {
+			if (o->freed)
+				o->resurrected++;
+			o->gets++;
+			task_delay(jitter(100));
+			if (refcount_dec_and_test(&o->ref))
+				o->freed = 1;
+		} else {
+			o->failed_gets++;
+		}
+		task_delay(jitter(100));
+	}
+}
+
+static void ref_owner(void *arg)
+{
+	struct obj *o = arg;
+
+	task_delay(100000);
+	if (refcount_dec_and_test(&o->ref))	/* drop the initial reference */
+		o->freed = 1;
+}
+
+/* Once the count reached zero, inc_not_zero never brings the object back. */
+static int test_refcount_no_resurrection(void)
+{
+	uint64_t seed;
+
+	for (seed = 1; seed <= 3; seed++) {
+		struct sim_config cfg = { .machine = xeon(), .ncpus = 16, .seed = seed };
+		struct obj *o = calloc(1, sizeof(*o));
+		int i;
+
+		sim_begin(&cfg);
+		line_init(&o->line, "obj");
+		refcount_init(&o->ref, &o->line, 1);
+		task_create("owner", ref_owner, o, 0, 0);
+		for (i = 1; i < 16; i++)
+			task_create("user", ref_user, o, i, 0);
+		sim_run(UINT64_MAX);
+		sim_end();
+		printf("  seed %llu: %ld gets, %ld refused after free\n",
+		       (unsigned long long)seed, o->gets, o->failed_gets);
+		CHECK(o->freed);
+		CHECK(o->resurrected == 0);
+		CHECK(o->failed_gets > 0);
+		CHECK(misuse_count == 0);
+		free(o);
+	}
+	return 0;
+}
+
+struct wq_data {
+	struct wait_queue_head wq;
+	int produced, consumed;
+	int done;
+};
+
+static void producer(void *arg)
+{
+	struct wq_data *d = arg;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		task_delay(jitter(3000));
+		d->produced++;
+		wake_up_all(&d->wq);
+	}
+	d->done = 1;
+	wake_up_all(&d->wq);
+}
+
+static void consumer(void *arg)
+{
+	struct wq_data *d = arg;
+
+	for (;;) {
+		wait_event(&d->wq, d->produced > d->consumed || d->done);
+		if (d->produced > d->consumed)
+			d->consumed++;
+		else if (d->done)
+			break;
+	}
+}
+
+/* Every item is consumed: no wakeup is lost between check and sleep. */
+static int test_waitqueue(void)
+{
+	struct sim_config cfg = { .machine = xeon(), .ncpus = 2, .seed = 5 };
+	struct wq_data *d = calloc(1, sizeof(*d));
+
+	sim_begin(&cfg);
+	init_waitqueue_head(&d->wq, "test_wq");
+	task_create("producer", producer, d, 0, 0);
+	task_create("consumer", consumer, d, 1, 0);
+	task_create("consumer", consumer, d, 1, 0);
+	sim_run(UINT64_MAX);
+	sim_end();
+	CHECK(d->consumed == 500);
+	free(d);
+	return 0;
+}
+
+/* ---- misuse is reported, with time and task, not crashed on ---------- */
+
+static struct misuse seen[8];
+static int nseen;
+
+static void collect(const struct misuse *m)
+{
+	if (nseen < 8)
+		seen[nseen++] = *m;
+}
+
+static int seen_kind(const char *kind)
+{
+	int i;
+
+	for (i = 0; i < nseen; i++)
+		if (!strcmp(seen[i].kind, kind))
+			return i;
+	return -1;
+}
+
+struct misuse_ctx {
+	spinlock_t lock;
+	struct rw_semaphore sem;
+};
+
+static void misbehave(void *arg)
+{
+	struct misuse_ctx *c = arg;
+
+	task_delay(100);
+	spin_unlock(&c->lock);		/* never locked */
+	down_read(&c->sem);
+	up_read(&c->sem);
+	up_read(&c->sem);		/* double unlock */
+	rcu_read_lock();
+	task_prepare_sleep();
+	task_schedule();		/* sleeping in an RCU read section */
+	rcu_read_unlock();
+	spin_lock(&c->lock);		/* leaked at task end */
+}
+
+static void waker_of(void *arg)
+{
+	task_delay(1000);
+	task_wake(arg);
+}
+
+static int test_misuse_reported(void)
+{
+	struct sim_config cfg = { .machine = xeon(), .ncpus = 2, .seed = 1 };
+	struct misuse_ctx *c = calloc(1, sizeof(*c));
+	struct task *t;
+	int i;
+
+	sim_begin(&cfg);
+	misuse_hook = collect;
+	spin_lock_init(&c->lock, "misuse_lock", NULL);
+	init_rwsem(&c->sem, "misuse_rwsem");
+	t = task_create("bad", misbehave, c, 0, 0);
+	task_create("waker", waker_of, t, 1, 0);
+	sim_run(UINT64_MAX);
+	sim_end();
+	misuse_hook = NULL;
+	for (i = 0; i < nseen; i++)
+		printf("  t=%llu task %d %s: %s\n", (unsigned long long)seen[i].time,
+		       seen[i].task, seen[i].kind, seen[i].detail);
+	CHECK(nseen == 4);
+	CHECK(seen_kind("bad-unlock") == 0 && seen[0].time == 100 && seen[0].task == 0);
+	CHECK(!strcmp(seen[1].kind, "bad-unlock") && strstr(seen[1].detail, "up_read"));
+	CHECK(seen_kind("sleep-in-rcu") == 2);
+	CHECK(seen_kind("lock-leak") == 3 && strstr(seen[3].detail, "misuse_lock"));
+	free(c);
+	return 0;
+}
+
+/* ---- determinism ------------------------------------------------------ */
+
+static void fingerprint_run(uint64_t seed, char *out, size_t len)
+{
+	struct sim_config cfg = { .machine = xeon(), .ncpus = 8, .seed = seed };
+	struct excl *e = calloc(1, sizeof(*e));
+	size_t n = 0;
+	int i;
+
+	sim_begin(&cfg);
+	init_rwsem(&e->sem, "det_rwsem");
+	line_init(&e->data, "det_data");
+	e->iters = 300;
+	for (i = 0; i < 20; i++)
+		task_create("rw", rw_worker, e, -1, 0);
+	sim_run(UINT64_MAX);
+	n += (size_t)snprintf(out + n, len - n, "t=%llu ev=%llu r=%ld w=%ld",
+			      (unsigned long long)sim_now(),
+			      (unsigned long long)sim_engine.events_run, e->reads, e->writes);
+	for (i = 0; i < 20 && n < len; i++)
+		n += (size_t)snprintf(out + n, len - n, " %llu/%llu",
+				      (unsigned long long)sched_task(i)->run_ns,
+				      (unsigned long long)sched_task(i)->sleep_ns);
+	sim_end();
+	free(e);
+}
+
+static int test_determinism(void)
+{
+	static char a[4096], b[4096], c[4096];
+
+	fingerprint_run(42, a, sizeof(a));
+	fingerprint_run(42, b, sizeof(b));
+	fingerprint_run(43, c, sizeof(c));
+	printf("  seed 42: %.60s...\n  seed 43: %.60s...\n", a, c);
+	CHECK(!strcmp(a, b));
+	CHECK(strcmp(a, c) != 0);
+	return 0;
+}
+
+const struct test_case sync_tests[] = {
+	{ "sync/spinlock_mutual_exclusion", test_spinlock_mutual_exclusion },
+	{ "sync/rwsem_exclusion", test_rwsem_exclusion },
+	{ "sync/seqcount", test_seqcount },
+	{ "sync/refcount_no_resurrection", test_refcount_no_resurrection },
+	{ "sync/waitqueue", test_waitqueue },
+	{ "sync/misuse_reported", test_misuse_reported },
+	{ "sync/determinism", test_determinism },
+	{ NULL, NULL },
+};

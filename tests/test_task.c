@@ -1,2 +1,190 @@
+/* Coroutine tasks on simulated CPUs: sleep, wakeup, run queues, slices, stacks. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim/sim.h"
+#include "sim/task.h"
 #include "tests/test.h"
-const struct test_case task_tests[] = { { NULL, NULL } };
+
+static const struct machine *xeon(void)
+{
+	return machine_find("xeon-8176-2s", NULL);
+}
+
+struct pair {
+	struct task *sleeper;
+	sim_time_t woke_at, resumed_at;
+	int flag;
+};
+
+static void sleeper(void *arg)
+{
+	struct pair *p = arg;
+
+	while (!p->flag) {
+		task_prepare_sleep();
+		if (p->flag)
+			break;
+		task_schedule();
+	}
+	p->resumed_at = sim_now();
+}
+
+static void waker(void *arg)
+{
+	struct pair *p = arg;
+
+	task_delay(1000);
+	p->flag = 1;
+	p->woke_at = sim_now();
+	task_wake(p->sleeper);
+}
+
+/* A task woken on an idle CPU runs after the wakeup latency. */
+static int test_sleep_wake(void)
+{
+	struct sim_config cfg = { .machine = xeon(), .ncpus = 2, .seed = 1 };
+	struct pair p = { 0 };
+
+	sim_begin(&cfg);
+	p.sleeper = task_create("sleeper", sleeper, &p, 0, 0);
+	task_create("waker", waker, &p, 1, 0);
+	sim_run(UINT64_MAX);
+	CHECK(p.woke_at == 1000);
+	CHECK(p.resumed_at == 1000 + xeon()->cost.wakeup);
+	CHECK(p.sleeper->nr_wakeups == 1);
+	CHECK(p.sleeper->sleep_ns == 1000);
+	sim_end();
+	return 0;
+}
+
+static void early_waker(void *arg)
+{
+	struct pair *p = arg;
+
+	p->flag = 1;
+	task_wake(p->sleeper);	/* before the sleeper ever sleeps */
+}
+
+static void lazy_sleeper(void *arg)
+{
+	struct pair *p = arg;
+
+	task_prepare_sleep();
+	task_delay(500);	/* the wakeup lands here, between "set state" and schedule() */
+	task_schedule();	/* must not sleep: the wakeup is not lost */
+	p->resumed_at = sim_now();
+}
+
+static int test_no_lost_wakeup(void)
+{
+	struct sim_config cfg = { .machine = xeon(), .ncpus = 2, .seed = 1 };
+	struct pair p = { 0 };
+
+	sim_begin(&cfg);
+	p.sleeper = task_create("sleeper", lazy_sleeper, &p, 0, 0);
+	task_create("waker", early_waker, &p, 1, 100);
+	sim_run(UINT64_MAX);
+	CHECK(p.resumed_at == 500);
+	CHECK(p.sleeper->nr_wakeups == 0);
+	sim_end();
+	return 0;
+}
+
+struct share {
+	sim_time_t done[3];
+	int n;
+};
+
+static void user_worker(void *arg)
+{
+	struct share *s = arg;
+
+	task_user_work(10000000);	/* 10 ms of user time */
+	s->done[s->n++] = sim_now();
+}
+
+/* Three tasks on one CPU share it in time slices, paying context switches. */
+static int test_runqueue_slices(void)
+{
+	const struct machine *m = xeon();
+	struct sim_config cfg = { .machine = m, .ncpus = 1, .seed = 1 };
+	struct share s = { { 0 }, 0 };
+	struct task *t[3];
+	int i;
+
+	sim_begin(&cfg);
+	for (i = 0; i < 3; i++)
+		t[i] = task_create("worker", user_worker, &s, 0, 0);
+	sim_run(UINT64_MAX);
+	CHECK(s.n == 3);
+	printf("  finish times: %.3f %.3f %.3f ms\n", s.done[0] / 1e6, s.done[1] / 1e6, s.done[2] / 1e6);
+	/* All three finish near the end: they were interleaved, not run in turn. */
+	CHECK(s.done[0] > 20000000);
+	CHECK(s.done[2] >= 30000000);
+	CHECK(s.done[2] < 30000000 + 40 * m->cost.ctxsw);
+	for (i = 0; i < 3; i++) {
+		CHECK(t[i]->run_ns >= 10000000);
+		CHECK(t[i]->queued_ns > 0);
+	}
+	sim_end();
+	return 0;
+}
+
+static int depth(int n)
+{
+	volatile char pad[512];
+
+	pad[0] = (char)n;
+	return n ? depth(n - 1) + pad[0] : 0;
+}
+
+static void overflow(void *arg)
+{
+	(void)arg;
+	depth(1 << 20);
+}
+
+/* Running off the end of a simulated stack is caught, never silent. */
+static int test_stack_overflow_detected(void)
+{
+	int pipefd[2], status;
+	char buf[512] = "";
+	ssize_t n;
+	pid_t pid;
+
+	CHECK(pipe(pipefd) == 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct sim_config cfg = { .machine = xeon(), .ncpus = 1, .seed = 1 };
+
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		sim_begin(&cfg);
+		task_create("deep", overflow, NULL, 0, 0);
+		sim_run(UINT64_MAX);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = 0;
+	close(pipefd[0]);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	printf("  child status 0x%x, said: %.120s\n", status, buf);
+	CHECK(!(WIFEXITED(status) && WEXITSTATUS(status) == 0));
+	CHECK(strstr(buf, "stack overflow") || strstr(buf, "stack-overflow") ||
+	      strstr(buf, "SEGV"));
+	return 0;
+}
+
+const struct test_case task_tests[] = {
+	{ "task/sleep_wake", test_sleep_wake },
+	{ "task/no_lost_wakeup", test_no_lost_wakeup },
+	{ "task/runqueue_slices", test_runqueue_slices },
+	{ "task/stack_overflow_detected", test_stack_overflow_detected },
+	{ NULL, NULL },
+};
