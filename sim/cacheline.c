@@ -11,6 +11,8 @@ static struct {
 	uint64_t socket[MAX_CPUS][CPU_MASK_WORDS];
 } topo;
 
+void (*line_poison_hook)(const struct cacheline *l);
+
 /* Shuffles invalidation order when a store comes from event context. */
 static gsl_rng *event_rng;
 
@@ -139,43 +141,55 @@ static enum line_dist farthest_copy(const struct cacheline *l, int cpu)
 	return DIST_MEMORY;
 }
 
-/* Queue one transfer on the line; returns the requester's wait from `asked`. */
-static sim_time_t line_transfer(struct cacheline *l, enum line_dist d, sim_time_t asked)
+/*
+ * Queue one transfer on the line for an access whose own execution takes
+ * `op` ns; returns the requester's wait from `asked` until the data is
+ * there.  The receiver then executes its op and keeps the line line_hold
+ * ns more, so one transfer occupies the line for exactly occupancy[d]
+ * under contention: the data hop is what is left of it.
+ */
+static sim_time_t line_transfer(struct cacheline *l, enum line_dist d, sim_time_t asked,
+				sim_time_t op)
 {
 	const struct machine_costs *c = &sim_machine->cost;
 	struct line_class *k = &classes[l->klass];
-	sim_time_t arrive;
+	sim_time_t arrive, keep = op + c->line_hold;
 
 	if (asked >= l->busy_until) {
 		arrive = asked + c->latency[d];
 	} else {
-		sim_time_t hop = c->occupancy[d] > c->line_hold ?
-				 c->occupancy[d] - c->line_hold : 0;
+		sim_time_t hop = c->occupancy[d] > keep ? c->occupancy[d] - keep : 0;
 
 		arrive = l->busy_until + hop;
 		l->queue_ns += l->busy_until - asked;
 		k->queue_ns += l->busy_until - asked;
 	}
-	l->busy_until = arrive + c->line_hold;
+	l->busy_until = arrive + keep;
 	l->transfers++;
 	k->transfers++;
 	return arrive - asked;
 }
 
-/* Did the current task receive this line so recently that it still has it? */
-static inline bool task_keeps(const struct cacheline *l)
+/*
+ * Does the current task still have the line it just received?  Reads hit
+ * in the window; writes only if it came Exclusive (by a write or RMW).
+ */
+static inline bool task_keeps(const struct cacheline *l, bool write)
 {
 	const struct task *t = current;
 
-	return t->kept_line == l && sim_now() + t->lag_ns < t->kept_until;
+	return t->kept_line == l && sim_now() + t->lag_ns < t->kept_until &&
+	       (!write || t->kept_exclusive);
 }
 
-static inline void task_received(const struct cacheline *l, sim_time_t wait)
+static inline void task_received(const struct cacheline *l, sim_time_t wait,
+				 sim_time_t op, bool exclusive)
 {
 	struct task *t = current;
 
 	t->kept_line = l;
-	t->kept_until = sim_now() + t->lag_ns + wait + sim_machine->cost.line_hold;
+	t->kept_exclusive = exclusive;
+	t->kept_until = sim_now() + t->lag_ns + wait + op + sim_machine->cost.line_hold;
 }
 
 static void wake_spinners(struct cacheline *l)
@@ -202,7 +216,7 @@ static void wake_spinners(struct cacheline *l)
 }
 
 /* A read by `cpu` at time `asked`: 0 for a hit, else the wait for the data. */
-sim_time_t line_read_by(struct cacheline *l, int cpu, sim_time_t asked)
+static sim_time_t line_read_op(struct cacheline *l, int cpu, sim_time_t asked, sim_time_t op)
 {
 	enum line_dist d;
 
@@ -218,7 +232,12 @@ sim_time_t line_read_by(struct cacheline *l, int cpu, sim_time_t asked)
 		d = nearest_copy(l, cpu);
 	}
 	l->sharers[cpu / 64] |= 1ULL << (cpu % 64);
-	return line_transfer(l, d, asked);
+	return line_transfer(l, d, asked, op);
+}
+
+sim_time_t line_read_by(struct cacheline *l, int cpu, sim_time_t asked)
+{
+	return line_read_op(l, cpu, asked, sim_machine->cost.l1_hit);
 }
 
 void line_read(struct cacheline *l)
@@ -226,21 +245,23 @@ void line_read(struct cacheline *l)
 	struct task *t = current;
 	sim_time_t wait;
 
-	if (task_keeps(l)) {
+	if (l->poisoned && line_poison_hook)
+		line_poison_hook(l);
+	if (task_keeps(l, false)) {
 		classes[l->klass].accesses++;
 		task_charge(sim_machine->cost.l1_hit);
 		return;
 	}
 	wait = line_read_by(l, t->cpu, sim_now() + t->lag_ns);
 	if (wait) {
-		task_received(l, wait);
+		task_received(l, wait, sim_machine->cost.l1_hit, false);
 		task_delay(wait + sim_machine->cost.l1_hit);
 	}
 	else
 		task_charge(sim_machine->cost.l1_hit);
 }
 
-sim_time_t line_write_by(struct cacheline *l, int cpu, sim_time_t asked)
+static sim_time_t line_write_op(struct cacheline *l, int cpu, sim_time_t asked, sim_time_t op)
 {
 	sim_time_t wait = 0;
 	enum line_dist d;
@@ -250,7 +271,7 @@ sim_time_t line_write_by(struct cacheline *l, int cpu, sim_time_t asked)
 		d = l->owner >= 0 ? machine_dist(sim_machine, cpu, l->owner)
 				  : farthest_copy(l, cpu);
 		if (d != NR_DIST)
-			wait = line_transfer(l, d, asked);
+			wait = line_transfer(l, d, asked, op);
 		memset(l->sharers, 0, sizeof(l->sharers));
 		l->owner = (int16_t)cpu;
 	}
@@ -259,12 +280,19 @@ sim_time_t line_write_by(struct cacheline *l, int cpu, sim_time_t asked)
 	return wait;
 }
 
+sim_time_t line_write_by(struct cacheline *l, int cpu, sim_time_t asked)
+{
+	return line_write_op(l, cpu, asked, sim_machine->cost.l1_hit);
+}
+
 static void line_own(struct cacheline *l, sim_time_t op_cost)
 {
 	struct task *t = current;
 	sim_time_t wait;
 
-	if (task_keeps(l)) {
+	if (l->poisoned && line_poison_hook)
+		line_poison_hook(l);
+	if (task_keeps(l, true)) {
 		/* Ours for a few more ns: a hit, but later requests still queue. */
 		classes[l->klass].accesses++;
 		if (l->nr_spinners)
@@ -272,11 +300,11 @@ static void line_own(struct cacheline *l, sim_time_t op_cost)
 		task_charge(op_cost);
 		return;
 	}
-	wait = line_write_by(l, t->cpu, sim_now() + t->lag_ns);
-	if (wait)
-		task_received(l, wait);
-	if (wait)
+	wait = line_write_op(l, t->cpu, sim_now() + t->lag_ns, op_cost);
+	if (wait) {
+		task_received(l, wait, op_cost, true);
 		task_delay(wait + op_cost);
+	}
 	else
 		task_charge(op_cost);
 }

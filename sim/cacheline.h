@@ -9,14 +9,14 @@
  *   us the owner of the only copy.
  * - A line serves one transfer at a time.  On an idle line the requester
  *   waits the latency of its distance.  A request that finds the line busy
- *   queues; its transfer starts at busy_until and takes the occupancy of its
- *   distance less line_hold, since the request has already travelled.
- *   Either way the receiver keeps the line for line_hold after it arrives
- *   (busy_until = arrival + line_hold), and its own accesses in that window
- *   hit even if later requests are queued: the store to rwsem->owner right
- *   after the count RMW costs no second transfer, as on real hardware.
- *   Under contention one transfer thus completes per occupancy: this queue
- *   is what collapses a contended line as CPUs grow.
+ *   queues behind busy_until.  The receiver executes its operation (an L1
+ *   access, or a locked RMW) and keeps the line line_hold ns more: its next
+ *   instruction or two on that line hit (the store to rwsem->owner right
+ *   after the count RMW costs no second transfer, as on real hardware),
+ *   and the next transfer starts after that.  The data hop of a queued
+ *   transfer is the rest of the occupancy, so under contention the line
+ *   completes one transfer per occupancy[distance]: this queue is what
+ *   collapses a contended line as CPUs grow.
  *
  * Value semantics (the callers in sync.c follow this): a store or RMW is
  * applied to the C variable when requested, which is its place in the
@@ -45,7 +45,8 @@ struct cacheline {
 	sim_time_t busy_until;
 	int16_t owner;			/* CPU with the line Modified, or -1 */
 	uint16_t klass;			/* index into the line class table */
-	uint32_t nr_spinners;
+	uint16_t nr_spinners;
+	uint8_t poisoned;		/* the object it belongs to was freed */
 	uint64_t sharers[CPU_MASK_WORDS];
 	struct task *spinners;
 	uint64_t transfers;
@@ -68,6 +69,13 @@ const struct line_class *line_class_at(int i);
 void line_classes_reset(void);
 
 void line_init(struct cacheline *l, const char *klass);
+
+/*
+ * Freed memory: a line of a freed object is poisoned, and any access to it
+ * calls line_poison_hook (the safety oracle reports a use after free) and
+ * then proceeds, as a real use after free would.
+ */
+extern void (*line_poison_hook)(const struct cacheline *l);
 /* Build per-CPU masks for the machine in use; call once per run. */
 void cacheline_setup(const struct machine *m, uint64_t seed);
 

@@ -32,6 +32,7 @@ struct engine {
 	struct event *heap;
 	uint32_t nr, cap;
 	bool stop;
+	bool root_vacant;	/* the running event's slot, see engine_run() */
 };
 
 extern struct engine sim_engine;

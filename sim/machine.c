@@ -11,7 +11,8 @@
  * - An uncontended locked RMW on an owned line is ~7 ns; smp_mb ~5 ns.
  * - Context switch 2-5 us, wakeup of an idle CPU including idle exit ~4 us.
  * - Anonymous minor fault 0.5-2 us in total: entry/exit, page allocation
- *   and clearing 4 KiB at ~10 GB/s make up most of it.
+ *   and clearing 4 KiB at ~10 GB/s make up most of it; a COW copy of 4 KiB
+ *   ~0.6 us; an mmap+munmap pair 1-7 us (syscall, VMA setup, zap, TLB).
  * The Opteron preset is the 48-core machine of Boyd-Wickizer et al.,
  * "Non-scalable locks are dangerous" (2012): 4 packages of 2 dies x 6 cores.
  */
@@ -27,10 +28,12 @@
 const struct machine *sim_machine;
 
 #define COMMON_COSTS							\
-	.line_hold = 6, .l1_hit = 1, .atomic = 7, .mb = 5, .call = 2, .ttwu = 500,	\
+	.line_hold = 2, .l1_hit = 1, .atomic = 7, .mb = 5, .call = 2, .ttwu = 500,	\
 	.timeslice = 3000000, .tick = 4000000, .ipi = 1500,		\
 	.page_zero = 400, .page_alloc = 200, .fault_entry = 250,	\
-	.syscall_entry = 100, .io = 100000
+	.syscall_entry = 100, .io = 100000, .page_copy = 600,		\
+	.pagecache_lookup = 120, .pt_alloc = 400, .zap_pte = 25,	\
+	.tlb_flush = 150, .vma_op = 300, .mmap_body = 1200
 
 static const struct machine presets[] = {
 	{
@@ -193,6 +196,9 @@ static const struct ini_key ini_keys[] = {
 	COST("cost", timeslice), COST("cost", tick), COST("cost", ipi),
 	COST("cost", page_zero), COST("cost", page_alloc),
 	COST("cost", fault_entry), COST("cost", syscall_entry), COST("cost", io),
+	COST("cost", page_copy), COST("cost", pagecache_lookup), COST("cost", pt_alloc),
+	COST("cost", zap_pte), COST("cost", tlb_flush), COST("cost", vma_op),
+	COST("cost", mmap_body),
 };
 
 struct ini_ctx {

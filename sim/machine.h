@@ -10,9 +10,10 @@
  * Every line transfer is described by two figures per distance (DESIGN.md
  * section 3): the latency a requester sees on an idle line, and the
  * occupancy, how long the line is busy per transfer.  Throughput under
- * contention is set by occupancy, idle cost by latency.  Occupancy
- * includes line_hold, the few ns a CPU keeps a line it just received so
- * that the accesses right after a locked RMW hit (see cacheline.h).
+ * contention is set by occupancy, idle cost by latency.  Occupancy is the
+ * whole cycle of one contended transfer: the data hop, the receiver's own
+ * operation and line_hold, the ns it keeps the line afterwards so that the
+ * accesses right after a locked RMW hit (see cacheline.h).
  */
 #ifndef MMLOCKSIM_MACHINE_H
 #define MMLOCKSIM_MACHINE_H
@@ -38,7 +39,7 @@ enum line_dist {
 struct machine_costs {
 	sim_time_t latency[NR_DIST];
 	sim_time_t occupancy[NR_DIST];
-	sim_time_t line_hold;		/* a line stays with its new holder at least this long */
+	sim_time_t line_hold;		/* the receiver keeps a line this long after its op */
 	sim_time_t l1_hit;		/* load or store to a line we hold */
 	sim_time_t atomic;		/* locked RMW on a line we own */
 	sim_time_t mb;			/* full barrier (smp_mb) */
@@ -54,6 +55,13 @@ struct machine_costs {
 	sim_time_t fault_entry;		/* exception entry/exit, user to kernel */
 	sim_time_t syscall_entry;	/* syscall entry/exit */
 	sim_time_t io;			/* a fault that needs I/O (page cache miss) */
+	sim_time_t page_copy;		/* copy a 4 KiB page (COW) */
+	sim_time_t pagecache_lookup;	/* find a file page in the page cache */
+	sim_time_t pt_alloc;		/* allocate and populate a page-table page */
+	sim_time_t zap_pte;		/* clear one PTE and release its page */
+	sim_time_t tlb_flush;		/* local TLB flush of a range */
+	sim_time_t vma_op;		/* allocate, split or merge a VMA, rmap linking */
+	sim_time_t mmap_body;		/* get_unmapped_area, accounting, vma setup */
 };
 
 struct machine {

@@ -77,6 +77,7 @@ struct task {
 	struct task *spin_next;		/* on a cacheline's spinner list */
 	const void *kept_line;		/* the line this task last received ... */
 	sim_time_t kept_until;		/* ... and keeps until then */
+	bool kept_exclusive;		/* ... in Exclusive state */
 	sim_time_t lag_ns;		/* local hit time not yet charged */
 
 	/* Stack: [stack_base, stack_base + guard) is PROT_NONE. */

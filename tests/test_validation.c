@@ -68,15 +68,23 @@ static int test_srcu_read_cost_flat(void)
 /*
  * Boyd-Wickizer, Kaashoek, Morris, Zeldovich, "Non-scalable locks are
  * dangerous" (Linux Symposium 2012), on their 48-core Opteron: a ticket
- * lock's throughput collapses past a few cores while an MCS lock stays
- * flat.  Here: below half its own peak at 48 cores, and within 20% of its
- * own peak, respectively.
+ * lock's throughput collapses as cores are added past saturation, while an
+ * MCS lock stays flat.  Each core: lock, write one shared line and work
+ * 200 ns, unlock, 4 us outside.
+ *
+ * Checked: the ticket lock at 48 cores is below half its peak; the queued
+ * lock at 48 cores is within 20% of the best it does once saturated (16
+ * cores and up) and at least twice the ticket lock.  Not checked against
+ * its overall peak: at the knee (10-14 cores) most acquisitions still take
+ * the uncontended fast path, two line transfers cheaper than a queued
+ * handoff, so the queued lock peaks there 20-30% above its plateau (the
+ * test prints that ratio).  The paper's claim is the plateau's flatness.
  */
 static int test_ticket_collapse_mcs_flat(void)
 {
-	static const int cpus[] = { 1, 2, 4, 8, 12, 16, 24, 32, 40, 48 };
+	static const int cpus[] = { 1, 2, 4, 8, 10, 12, 14, 16, 20, 24, 32, 40, 48 };
 	const struct machine *m = machine_find("opteron-6172-4s", stderr);
-	double tpeak = 0, qpeak = 0, t48 = 0, q48 = 0;
+	double tpeak = 0, qpeak = 0, qplateau = 0, t48 = 0, q48 = 0;
 	size_t i;
 
 	for (i = 0; i < sizeof(cpus) / sizeof(cpus[0]); i++) {
@@ -87,13 +95,17 @@ static int test_ticket_collapse_mcs_flat(void)
 		       cpus[i], t / 1e3, q / 1e3);
 		tpeak = t > tpeak ? t : tpeak;
 		qpeak = q > qpeak ? q : qpeak;
+		if (cpus[i] >= 16 && q > qplateau)
+			qplateau = q;
 		t48 = t;
 		q48 = q;
 	}
-	printf("  ticket at 48 = %.2f of its peak (expect < 0.5); queued at 48 = %.2f of "
-	       "its peak (expect >= 0.8)\n", t48 / tpeak, q48 / qpeak);
+	printf("  ticket at 48 = %.2f of its peak (expect < 0.5); queued at 48 = %.2f of its "
+	       "saturated best (expect >= 0.8), %.2f of its knee peak; queued/ticket at 48 = %.1f "
+	       "(expect >= 2)\n", t48 / tpeak, q48 / qplateau, q48 / qpeak, q48 / t48);
 	CHECK(t48 < 0.5 * tpeak);
-	CHECK(q48 >= 0.8 * qpeak);
+	CHECK(q48 >= 0.8 * qplateau);
+	CHECK(q48 >= 2 * t48);
 	return 0;
 }
 
