@@ -10,5 +10,6 @@
 int cli_list(int argc, char **argv);
 int cli_import(int argc, char **argv);
 int cli_stats(int argc, char **argv);
+int cli_gen(int argc, char **argv);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "machine.h"
+#include "traces/gen.h"
 
 static void list_machines(void)
 {
@@ -15,15 +16,21 @@ static void list_machines(void)
 
 int cli_list(int argc, char **argv)
 {
-	static const char *const what[] = { "machines" };
+	static const char *const what[] = { "machines", "workloads" };
 	size_t i;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: mmlocksim list [machines]\n");
+		printf("usage: mmlocksim list [machines|workloads]\n");
 		return 0;
 	}
 	if (argc < 2) {
 		list_machines();
+		printf("\nworkloads (mmlocksim gen WORKLOAD, or as TRACE to run/compare):\n");
+		gen_list(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "workloads")) {
+		gen_list(stdout);
 		return 0;
 	}
 	if (!strcmp(argv[1], "machines")) {

@@ -15,6 +15,7 @@ static const struct command {
 	{ "list", cli_list, "list [machines]          presets and registered names" },
 	{ "import", cli_import, "import IN [-o OUT.mlt]   perf or strace text, detected" },
 	{ "stats", cli_stats, "stats TRACE              what is in a trace" },
+	{ "gen", cli_gen, "gen WORKLOAD [-t N] [-n OPS] [--seed S] [-p K=V]... -o OUT.mlt" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

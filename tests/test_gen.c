@@ -1,0 +1,686 @@
+/*
+ * Workload generator tests: every workload generates a valid trace (time
+ * order, munmaps of earlier mmaps, faults inside mappings that allow the
+ * access at that time: checked by a small address-space model below),
+ * record counts follow from the parameters, output is deterministic for a
+ * seed, and bad names or values give one clear message and no file.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "../traces/gen.h"
+#include "../traces/mlt.h"
+
+extern const struct test_case gen_tests[];
+
+static char tmpdir[256];
+
+static void cleanup(void)
+{
+	char cmd[600];
+
+	if (tmpdir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cleanup of %s failed\n", tmpdir);
+		tmpdir[0] = 0;
+	}
+}
+
+/* A path in this test's scratch dir (removed at exit, pass or fail). */
+static const char *tmp(const char *name)
+{
+	static char buf[4][512];
+	static int k;
+	char *p = buf[k++ & 3];
+
+	if (!tmpdir[0]) {
+		const char *d = getenv("TMPDIR");
+
+		snprintf(tmpdir, sizeof(tmpdir), "%s/gen-test-XXXXXX",
+			 d && *d ? d : "/tmp");
+		if (!mkdtemp(tmpdir))
+			abort();
+		atexit(cleanup);
+	}
+	snprintf(p, 512, "%s/%s", tmpdir, name);
+	return p;
+}
+
+static int exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static int nentries(void)
+{
+	char cmd[600];
+	FILE *p;
+	int n = 0, c;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s'", tmpdir);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while ((c = fgetc(p)) != EOF)
+		n += c == '\n';
+	pclose(p);
+	return n;
+}
+
+/* ---- The checker: a model of each mm's mappings and their protection ---- */
+
+struct seg {
+	uint64_t start, end;
+	unsigned prot;
+};
+
+struct cmm {
+	struct seg *s;		/* sorted, non-overlapping */
+	size_t n, cap;
+	struct seg *maps;	/* whole mappings as made, for munmap */
+	size_t nmaps, capmaps;
+};
+
+struct summary {
+	uint64_t n;
+	uint64_t ops[MLT_NR_OPS];
+	uint64_t read_faults, cow_faults;
+	uint64_t mmap_flags_or;		/* union of MLT_MMAP record flags */
+	uint64_t first_time[64], last_time[64];	/* per task (first 64) */
+	uint64_t task_ops[64];
+	uint64_t max_len;		/* largest mmap */
+	uint32_t nthreads, nmms;
+	char comm[4][MLT_COMM_LEN + 1];
+};
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	void *q;
+	size_t c = *cap ? *cap : 16;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	q = realloc(*p, c * size);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+/* First segment with start >= A. */
+static size_t lower(const struct cmm *m, uint64_t a)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (m->s[mid].start < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static struct seg *find(struct cmm *m, uint64_t a)
+{
+	size_t i = lower(m, a + 1);
+
+	if (!i || m->s[i - 1].end <= a)
+		return NULL;
+	return &m->s[i - 1];
+}
+
+static int insert(struct cmm *m, size_t i, struct seg s)
+{
+	if (grow((void **)&m->s, &m->cap, m->n + 1, sizeof(*m->s)))
+		return -1;
+	memmove(&m->s[i + 1], &m->s[i], (m->n - i) * sizeof(*m->s));
+	m->s[i] = s;
+	m->n++;
+	return 0;
+}
+
+/* Make X a segment boundary if it falls inside one. */
+static int split(struct cmm *m, uint64_t x)
+{
+	struct seg *s = find(m, x), hi;
+
+	if (!s || s->start == x)
+		return 0;
+	hi = *s;
+	hi.start = x;
+	s->end = x;
+	return insert(m, (size_t)(s - m->s) + 1, hi);
+}
+
+/* [a, a+len) fully mapped, split at its ends: index of its first segment. */
+static long covered(struct cmm *m, uint64_t a, uint64_t len)
+{
+	uint64_t cur = a;
+	size_t i;
+
+	if (split(m, a) || split(m, a + len))
+		return -1;
+	i = lower(m, a);
+	for (; cur < a + len; i++) {
+		if (i >= m->n || m->s[i].start != cur)
+			return -1;
+		cur = m->s[i].end;
+	}
+	return (long)lower(m, a);
+}
+
+static int check_record(struct cmm *m, const struct mlt_record *r,
+			char *why, size_t len)
+{
+	uint64_t end = r->addr + r->len;
+	struct seg *s;
+	size_t i;
+	long k;
+
+	if (r->op != MLT_FAULT && r->op <= MLT_MADVISE &&
+	    (r->addr % 4096 || r->len % 4096 || (r->op != MLT_BRK && !r->len))) {
+		snprintf(why, len, "unaligned address or length");
+		return -1;
+	}
+	switch (r->op) {
+	case MLT_FAULT:
+		s = find(m, r->addr);
+		if (!s) {
+			snprintf(why, len, "fault at 0x%llx outside every mapping",
+				 (unsigned long long)r->addr);
+			return -1;
+		}
+		if ((r->flags & MLT_F_WRITE) ? !(s->prot & MLT_PROT_WRITE) :
+		    (r->flags & MLT_F_EXEC) ? !(s->prot & MLT_PROT_EXEC) :
+		    !(s->prot & MLT_PROT_READ)) {
+			snprintf(why, len, "fault at 0x%llx (flags %x) in a mapping with prot %u",
+				 (unsigned long long)r->addr, r->flags, s->prot);
+			return -1;
+		}
+		return 0;
+	case MLT_MMAP:
+		if (r->addr < 0x100000000ULL || end > 0x7f0000000000ULL) {
+			snprintf(why, len, "mmap at 0x%llx outside the mmap area",
+				 (unsigned long long)r->addr);
+			return -1;
+		}
+		i = lower(m, r->addr);
+		if ((i && m->s[i - 1].end > r->addr) ||
+		    (i < m->n && m->s[i].start < end)) {
+			snprintf(why, len, "mmap at 0x%llx overlaps a mapping",
+				 (unsigned long long)r->addr);
+			return -1;
+		}
+		if (insert(m, i, (struct seg){ r->addr, end, (unsigned)r->arg0 }) ||
+		    grow((void **)&m->maps, &m->capmaps, m->nmaps + 1, sizeof(*m->maps)))
+			return -1;
+		m->maps[m->nmaps++] = (struct seg){ r->addr, end, 0 };
+		return 0;
+	case MLT_MUNMAP:
+		for (i = 0; i < m->nmaps; i++)
+			if (m->maps[i].start == r->addr && m->maps[i].end == end)
+				break;
+		if (i == m->nmaps) {
+			snprintf(why, len, "munmap of 0x%llx+%llu, not an earlier mmap",
+				 (unsigned long long)r->addr, (unsigned long long)r->len);
+			return -1;
+		}
+		m->maps[i] = m->maps[--m->nmaps];
+		k = covered(m, r->addr, r->len);
+		if (k < 0)
+			return -1;
+		i = lower(m, end);
+		memmove(&m->s[k], &m->s[i], (m->n - i) * sizeof(*m->s));
+		m->n -= i - (size_t)k;
+		return 0;
+	case MLT_MPROTECT:
+	case MLT_MADVISE:
+		k = covered(m, r->addr, r->len);
+		if (k < 0) {
+			snprintf(why, len, "%s of unmapped 0x%llx+%llu", mlt_op_name(r->op),
+				 (unsigned long long)r->addr, (unsigned long long)r->len);
+			return -1;
+		}
+		if (r->op == MLT_MPROTECT)
+			for (i = (size_t)k; i < m->n && m->s[i].start < end; i++)
+				m->s[i].prot = (unsigned)r->arg0;
+		else if (r->arg0 != MLT_MADV_DONTNEED)
+			return -1;
+		return 0;
+	default:
+		snprintf(why, len, "unexpected op %s", mlt_op_name(r->op));
+		return -1;
+	}
+}
+
+/* Read PATH, check every record, fill SUM.  0 ok; -1 with WHY. */
+static int check_trace(const char *path, struct summary *sum, char *why, size_t len)
+{
+	struct mlt_file *f = mlt_open(path, why, len);
+	struct mlt_record r;
+	struct cmm *mms;
+	uint32_t i;
+	int ret = -1, rc;
+
+	memset(sum, 0, sizeof(*sum));
+	if (!f)
+		return -1;
+	mms = calloc(f->nmms, sizeof(*mms));
+	if (!mms)
+		goto out;
+	sum->nthreads = f->nthreads;
+	sum->nmms = f->nmms;
+	for (i = 0; i < 4 && i < f->nthreads; i++)
+		memcpy(sum->comm[i], f->threads[i].comm, MLT_COMM_LEN);
+	while ((rc = mlt_next(f, &r)) == 1) {
+		if (r.mm != f->threads[r.task].mm) {
+			snprintf(why, len, "record %llu: task %u in mm %u, not its own",
+				 (unsigned long long)sum->n, r.task, r.mm);
+			goto out;
+		}
+		if (check_record(&mms[r.mm], &r, why, len) < 0) {
+			size_t n = strlen(why);
+
+			snprintf(why + n, len - n, " (record %llu, task %u, t=%llu)",
+				 (unsigned long long)sum->n, r.task,
+				 (unsigned long long)r.time_ns);
+			goto out;
+		}
+		sum->ops[r.op]++;
+		if (r.op == MLT_FAULT && !(r.flags & MLT_F_WRITE))
+			sum->read_faults++;
+		if (r.op == MLT_FAULT && (r.flags & MLT_F_PRESENT))
+			sum->cow_faults++;
+		if (r.op == MLT_MMAP) {
+			sum->mmap_flags_or |= r.flags;
+			if (r.len > sum->max_len)
+				sum->max_len = r.len;
+		}
+		if (r.task < 64) {
+			if (!sum->task_ops[r.task]++)
+				sum->first_time[r.task] = r.time_ns;
+			sum->last_time[r.task] = r.time_ns;
+		}
+		sum->n++;
+	}
+	if (rc < 0) {
+		snprintf(why, len, "%s", f->err);
+		goto out;
+	}
+	ret = 0;
+out:
+	for (i = 0; mms && i < f->nmms; i++) {
+		free(mms[i].s);
+		free(mms[i].maps);
+	}
+	free(mms);
+	mlt_close(f);
+	return ret;
+}
+
+/* Generate, then check; 0 ok. */
+static int gen_check(const char *wl, int threads, uint64_t ops, uint64_t seed,
+		     const char *p1, const char *p2, const char *p3,
+		     const char *out, struct summary *sum)
+{
+	char *params[3], err[1024];
+	int n = 0;
+
+	if (p1)
+		params[n++] = (char *)p1;
+	if (p2)
+		params[n++] = (char *)p2;
+	if (p3)
+		params[n++] = (char *)p3;
+	if (trace_gen(wl, threads, ops, seed, n, params, out, err, sizeof(err))) {
+		fprintf(stderr, "trace_gen %s: %s\n", wl, err);
+		return -1;
+	}
+	if (check_trace(out, sum, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", wl, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- Tests ---- */
+
+static int t_defaults(void)
+{
+	static const struct {
+		const char *name;
+		uint64_t records;
+		uint32_t threads;
+	} want[] = {
+		{ "pft", 4 * 2 * (16384 + 2), 4 },
+		{ "page_fault1", 262144, 4 },
+		{ "page_fault2", 262144, 4 },
+		{ "page_fault3", 262144, 4 },
+		{ "mmap1", 100000, 4 },
+		{ "mmap2", 100000, 4 },
+		{ "ebizzy", 200000, 4 },
+		{ "jvm", 300000, 16 },
+	};
+	struct summary s;
+	size_t i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		CHECK(gen_check(want[i].name, 0, 0, 1, NULL, NULL, NULL,
+				tmp("d.mlt"), &s) == 0);
+		CHECKF(s.n == want[i].records, "%s: %llu records", want[i].name,
+		       (unsigned long long)s.n);
+		CHECK(s.nthreads == want[i].threads && s.nmms == 1);
+	}
+	return 0;
+}
+
+static int t_pft_counts(void)
+{
+	struct summary s;
+	unsigned t;
+
+	/* Private: threads * iterations * (pages + 2). */
+	CHECK(gen_check("pft", 3, 0, 7, "size=1M", "iterations=3", NULL,
+			tmp("p.mlt"), &s) == 0);
+	CHECK(s.n == 3 * 3 * (256 + 2));
+	CHECK(s.ops[MLT_MMAP] == 9 && s.ops[MLT_MUNMAP] == 9);
+	CHECK(s.ops[MLT_FAULT] == 9 * 256 && s.read_faults == 0);
+	CHECK(s.max_len == 1 << 20);
+	for (t = 0; t < 3; t++)
+		CHECK(s.task_ops[t] == 3 * 258 && s.first_time[t] == 0);
+	CHECK(!strcmp(s.comm[0], "pft"));
+
+	/* Shared: one mapping of size * threads per iteration, by task 0. */
+	CHECK(gen_check("pft", 3, 0, 7, "size=1M", "iterations=3", "shared=1",
+			tmp("s.mlt"), &s) == 0);
+	CHECK(s.n == 3 * (3 * 256 + 2));
+	CHECK(s.ops[MLT_MMAP] == 3 && s.ops[MLT_MUNMAP] == 3);
+	CHECK(s.max_len == 3 << 20);
+	CHECK(s.task_ops[0] == 3 * (256 + 2));
+	CHECK(s.task_ops[1] == 3 * 256 && s.task_ops[2] == 3 * 256);
+	/* The others start faulting only after task 0's mmap. */
+	CHECK(s.first_time[0] == 0 && s.first_time[1] > 0 && s.first_time[2] > 0);
+
+	/* -n cuts the run in time order. */
+	CHECK(gen_check("pft", 2, 1000, 7, "size=1M", NULL, NULL,
+			tmp("c.mlt"), &s) == 0);
+	CHECK(s.n == 1000);
+	/* iterations=0 runs until -n. */
+	CHECK(gen_check("pft", 2, 5000, 7, "size=64K", "iterations=0", NULL,
+			tmp("c.mlt"), &s) == 0);
+	CHECK(s.n == 5000 && s.ops[MLT_MUNMAP] > 100);
+	return 0;
+}
+
+static int t_wis(void)
+{
+	struct summary s;
+
+	CHECK(gen_check("page_fault1", 2, 10000, 3, "size=1M", NULL, NULL,
+			tmp("w.mlt"), &s) == 0);
+	CHECK(s.n == 10000 && s.nmms == 1);
+	CHECK(s.mmap_flags_or == MLT_F_WRITE);
+	/* Each iteration is mmap + 256 faults + munmap, so about 1/258 each. */
+	CHECK(s.ops[MLT_MMAP] >= 10000 / 258 && s.ops[MLT_MMAP] <= 10000 / 258 + 2);
+	CHECK(!strcmp(s.comm[0], "page_fault1_thr"));
+
+	CHECK(gen_check("page_fault2", 2, 5000, 3, "size=256K", NULL, NULL,
+			tmp("w.mlt"), &s) == 0);
+	CHECK(s.mmap_flags_or == (MLT_F_WRITE | MLT_F_FILE));
+	CHECK(s.ops[MLT_FAULT] > 4000 && s.read_faults == 0);
+
+	CHECK(gen_check("page_fault3", 2, 5000, 3, "size=256K", NULL, NULL,
+			tmp("w.mlt"), &s) == 0);
+	CHECK(s.mmap_flags_or == (MLT_F_WRITE | MLT_F_FILE | MLT_F_SHARED));
+
+	CHECK(gen_check("mmap1", 3, 3000, 3, NULL, NULL, NULL, tmp("w.mlt"), &s) == 0);
+	CHECK(s.n == 3000 && s.ops[MLT_FAULT] == 0);
+	/* The cut may fall between a task's mmap and its munmap. */
+	CHECK(s.ops[MLT_MMAP] + s.ops[MLT_MUNMAP] == 3000);
+	CHECK(s.ops[MLT_MMAP] - s.ops[MLT_MUNMAP] <= 3);
+	CHECK(s.max_len == 128 << 20);
+
+	CHECK(gen_check("mmap2", 3, 3000, 3, "size=8K", NULL, NULL, tmp("w.mlt"), &s) == 0);
+	CHECK(s.mmap_flags_or == (MLT_F_WRITE | MLT_F_FILE | MLT_F_SHARED));
+	CHECK(s.max_len == 8192);
+	return 0;
+}
+
+static int t_procs(void)
+{
+	struct summary s;
+	struct mlt_file *f;
+	char err[512];
+	uint32_t i;
+
+	CHECK(gen_check("page_fault1", 3, 3000, 5, "procs=1", "size=1M", NULL,
+			tmp("m.mlt"), &s) == 0);
+	CHECK(s.nmms == 3 && s.n == 3000);
+	CHECK(!strcmp(s.comm[0], "page_fault1_pro"));
+	f = mlt_open(tmp("m.mlt"), err, sizeof(err));
+	CHECK(f);
+	for (i = 0; i < 3; i++) {
+		CHECK(f->threads[i].mm == i);
+		/* Each process's pid is its tid, all distinct. */
+		CHECK(f->mm_ids[i] == f->threads[i].tid);
+		CHECK(i == 0 || f->mm_ids[i] != f->mm_ids[i - 1]);
+	}
+	mlt_close(f);
+	CHECK(gen_check("mmap1", 4, 4000, 5, "procs=1", NULL, NULL,
+			tmp("m.mlt"), &s) == 0);
+	CHECK(s.nmms == 4 && s.ops[MLT_MMAP] + s.ops[MLT_MUNMAP] == 4000);
+	CHECK(s.ops[MLT_MMAP] - s.ops[MLT_MUNMAP] <= 4);
+	return 0;
+}
+
+static int t_ebizzy(void)
+{
+	struct summary s;
+	unsigned t;
+
+	CHECK(gen_check("ebizzy", 3, 20000, 9, "chunks=4", "chunk_size=64K", NULL,
+			tmp("e.mlt"), &s) == 0);
+	CHECK(s.n == 20000);
+	CHECK(s.max_len <= 65536 && s.read_faults == 0);
+	/* Copies are freed: munmaps trail mmaps by at most one per task. */
+	CHECK(s.ops[MLT_MMAP] - s.ops[MLT_MUNMAP] <= 4 + 3);
+	for (t = 1; t < 3; t++)
+		CHECK(s.task_ops[t] > 1000 && s.first_time[t] > 0);
+	/* Fixed size: every copy is chunk_size. */
+	CHECK(gen_check("ebizzy", 2, 5000, 9, "random_size=0", "chunk_size=16K",
+			NULL, tmp("e.mlt"), &s) == 0);
+	CHECK(s.ops[MLT_FAULT] * 1 >= (s.ops[MLT_MMAP] - 1) * 4);
+	CHECK(s.ops[MLT_FAULT] <= s.ops[MLT_MMAP] * 4);
+	return 0;
+}
+
+static int t_jvm(void)
+{
+	struct summary s;
+	unsigned t;
+
+	CHECK(gen_check("jvm", 6, 60000, 11, "heap=64M", "gc_interval=200us",
+			"rt_interval=20us", tmp("j.mlt"), &s) == 0);
+	CHECK(s.n == 60000 && s.nthreads == 6);
+	CHECK(s.ops[MLT_MMAP] > 10 && s.ops[MLT_MUNMAP] > 5);
+	CHECK(s.ops[MLT_MPROTECT] > 10 && s.ops[MLT_MADVISE] > 10);
+	CHECK(s.read_faults > 100 && s.cow_faults > 10);
+	CHECK(s.mmap_flags_or & MLT_F_EXEC);	/* the code cache */
+	CHECK(!strcmp(s.comm[0], "VM Thread"));
+	CHECK(!strcmp(s.comm[1], "C2 CompilerThre"));
+	CHECK(!strcmp(s.comm[2], "java"));
+	/* Mutators fault only, and only after the heap exists. */
+	for (t = 2; t < 6; t++)
+		CHECK(s.task_ops[t] > 1000 && s.first_time[t] > 0);
+	return 0;
+}
+
+static int same_file(const char *a, const char *b)
+{
+	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+	int ca, cb, same = fa && fb;
+
+	while (same) {
+		ca = fgetc(fa);
+		cb = fgetc(fb);
+		if (ca != cb)
+			same = 0;
+		if (ca == EOF || cb == EOF)
+			break;
+	}
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	return same;
+}
+
+static int t_deterministic(void)
+{
+	static const char *const wls[] = { "ebizzy", "jvm", "pft" };
+	char *p[] = { "size=256K" };
+	char err[512];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		int np = !strcmp(wls[i], "pft");
+
+		CHECK(trace_gen(wls[i], 5, 20000, 42, np, p, tmp("a.mlt"), err, sizeof(err)) == 0);
+		CHECK(trace_gen(wls[i], 5, 20000, 42, np, p, tmp("b.mlt"), err, sizeof(err)) == 0);
+		CHECK(trace_gen(wls[i], 5, 20000, 43, np, p, tmp("c.mlt"), err, sizeof(err)) == 0);
+		CHECKF(same_file(tmp("a.mlt"), tmp("b.mlt")), "%s", wls[i]);
+		CHECKF(!same_file(tmp("a.mlt"), tmp("c.mlt")), "%s", wls[i]);
+	}
+	return 0;
+}
+
+/* Task 1's own choices (its copy sizes) do not depend on the thread count. */
+static int t_stream_per_task(void)
+{
+	uint64_t lens[2][20];
+	int threads[2] = { 2, 6 }, k;
+	char err[512];
+
+	for (k = 0; k < 2; k++) {
+		struct mlt_file *f;
+		struct mlt_record r;
+		int n = 0;
+
+		CHECK(trace_gen("ebizzy", threads[k], 30000, 5, 0, NULL, tmp("s.mlt"),
+				err, sizeof(err)) == 0);
+		f = mlt_open(tmp("s.mlt"), err, sizeof(err));
+		CHECK(f);
+		while (n < 20 && mlt_next(f, &r) == 1)
+			if (r.task == 1 && r.op == MLT_MMAP)
+				lens[k][n++] = r.len;
+		mlt_close(f);
+		CHECK(n == 20);
+	}
+	CHECK(!memcmp(lens[0], lens[1], sizeof(lens[0])));
+	return 0;
+}
+
+static int t_errors(void)
+{
+	char err[1024];
+	char *bad_name[] = { "sise=1M" };
+	char *bad_size[] = { "size=12345" };
+	char *bad_bool[] = { "shared=yes" };
+	char *bad_frac[] = { "alloc_frac=1.5" };
+	char *no_eq[] = { "size" };
+	FILE *f;
+
+	CHECK(trace_gen("nosuch", 0, 0, 1, 0, NULL, tmp("e.mlt"), err, sizeof(err)) < 0);
+	fprintf(stderr, "%s\n", err);
+	CHECK(strstr(err, "unknown workload 'nosuch'"));
+	CHECK(strstr(err, "pft") && strstr(err, "page_fault3") && strstr(err, "jvm"));
+
+	CHECK(trace_gen("pft", 0, 0, 1, 1, bad_name, tmp("e.mlt"), err, sizeof(err)) < 0);
+	fprintf(stderr, "%s\n", err);
+	CHECK(strstr(err, "unknown parameter 'sise'"));
+	CHECK(strstr(err, "size") && strstr(err, "iterations") && strstr(err, "think_fault"));
+
+	CHECK(trace_gen("pft", 0, 0, 1, 1, bad_size, tmp("e.mlt"), err, sizeof(err)) < 0);
+	fprintf(stderr, "%s\n", err);
+	CHECK(strstr(err, "size") && strstr(err, "multiple of 4096") && strstr(err, "12345"));
+
+	CHECK(trace_gen("pft", 0, 0, 1, 1, bad_bool, tmp("e.mlt"), err, sizeof(err)) < 0);
+	CHECK(strstr(err, "shared") && strstr(err, "0 or 1"));
+	CHECK(trace_gen("jvm", 0, 0, 1, 1, bad_frac, tmp("e.mlt"), err, sizeof(err)) < 0);
+	CHECK(strstr(err, "alloc_frac") && strstr(err, "fraction"));
+	CHECK(trace_gen("pft", 0, 0, 1, 1, no_eq, tmp("e.mlt"), err, sizeof(err)) < 0);
+	CHECK(strstr(err, "KEY=VALUE"));
+	CHECK(trace_gen("jvm", 2, 0, 1, 0, NULL, tmp("e.mlt"), err, sizeof(err)) < 0);
+	CHECK(strstr(err, "threads"));
+	/* Too large for the address space: fails while generating. */
+	{
+		char *huge[] = { "size=1T", "shared=1" };
+
+		CHECK(trace_gen("pft", 200, 0, 1, 2, huge, tmp("e.mlt"), err, sizeof(err)) < 0);
+		fprintf(stderr, "%s\n", err);
+		CHECK(strstr(err, "no room"));
+	}
+	CHECK(!exists(tmp("e.mlt")));
+	CHECK(nentries() == 0);
+
+	/* A failed run leaves an existing output as it was. */
+	f = fopen(tmp("keep.mlt"), "w");
+	CHECK(f);
+	fputs("old", f);
+	fclose(f);
+	CHECK(trace_gen("pft", 0, 0, 1, 1, bad_size, tmp("keep.mlt"), err, sizeof(err)) < 0);
+	f = fopen(tmp("keep.mlt"), "r");
+	CHECK(f && fgetc(f) == 'o');
+	fclose(f);
+	CHECK(nentries() == 1);
+	return 0;
+}
+
+static int t_list(void)
+{
+	static const char *const names[] = {
+		"pft", "page_fault1", "page_fault2", "page_fault3", "mmap1",
+		"mmap2", "ebizzy", "jvm", "size=64M", "size=128M", "procs=0",
+		"chunk_size=512K", "heap=1G", "think_fault=100",
+	};
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *out = open_memstream(&buf, &len);
+
+	CHECK(out);
+	gen_list(out);
+	fclose(out);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		CHECKF(strstr(buf, names[i]), "%s missing from gen_list", names[i]);
+	CHECK(gen_is_workload("jvm") && !gen_is_workload("java"));
+	free(buf);
+	return 0;
+}
+
+const struct test_case gen_tests[] = {
+	{ "gen/defaults", t_defaults },
+	{ "gen/pft_counts", t_pft_counts },
+	{ "gen/will_it_scale", t_wis },
+	{ "gen/process_mode", t_procs },
+	{ "gen/ebizzy", t_ebizzy },
+	{ "gen/jvm", t_jvm },
+	{ "gen/deterministic", t_deterministic },
+	{ "gen/stream_per_task", t_stream_per_task },
+	{ "gen/errors", t_errors },
+	{ "gen/list", t_list },
+	{ NULL, NULL },
+};

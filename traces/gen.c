@@ -1,0 +1,69 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "gen.h"
+#include "gen_churn.h"
+#include "gen_core.h"
+#include "gen_wis.h"
+
+/* The workloads, in the order `mmlocksim list workloads` shows them. */
+static const struct gen_workload *const workloads[] = {
+	&gen_pft, &gen_page_fault1, &gen_page_fault2, &gen_page_fault3,
+	&gen_mmap1, &gen_mmap2, &gen_ebizzy, &gen_jvm,
+};
+
+#define NR_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
+
+static const struct gen_workload *find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NR_WORKLOADS; i++)
+		if (!strcmp(workloads[i]->name, name))
+			return workloads[i];
+	return NULL;
+}
+
+int gen_is_workload(const char *name)
+{
+	return find(name) != NULL;
+}
+
+int trace_gen(const char *workload, int threads, uint64_t ops, uint64_t seed,
+	      int nparams, char **params, const char *out_path,
+	      char *err, size_t errlen)
+{
+	const struct gen_workload *wl = find(workload);
+	size_t i, off;
+
+	if (!wl) {
+		off = (size_t)snprintf(err, errlen, "unknown workload '%s'; valid:",
+				       workload);
+		for (i = 0; i < NR_WORKLOADS && off < errlen; i++)
+			off += (size_t)snprintf(err + off, errlen - off, " %s",
+						workloads[i]->name);
+		return -1;
+	}
+	if (threads < 0) {
+		snprintf(err, errlen, "%s: threads must be positive, got %d",
+			 workload, threads);
+		return -1;
+	}
+	if (nparams < 0 || (nparams && !params)) {
+		snprintf(err, errlen, "%s: bad parameter list", workload);
+		return -1;
+	}
+	return gen_run(wl, (unsigned)threads, ops, seed, nparams, params,
+		       out_path, err, errlen);
+}
+
+void gen_list(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "workloads (mmlocksim gen NAME [-t THREADS] [-n OPS] [--seed S] [-p KEY=VAL]...):\n");
+	for (i = 0; i < NR_WORKLOADS; i++)
+		gen_describe(workloads[i], out);
+	fprintf(out, "  common parameters (every workload; times in ns or with ns/us/ms/s):\n");
+	gen_describe_common(out);
+}
