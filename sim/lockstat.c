@@ -33,6 +33,11 @@ const struct lock_stat *lock_stat_at(int i)
 	return &stats[i];
 }
 
+void lock_stat_set_line_class(uint16_t stat, const char *line_class)
+{
+	stats[stat].line_class = line_class_get(line_class);
+}
+
 void lock_stats_reset(void)
 {
 	int i;

@@ -25,6 +25,8 @@ struct lock_stat {
 
 uint16_t lock_stat_get(const char *name);
 int lock_stat_count(void);
+/* The lock word of this class lives on lines of another class. */
+void lock_stat_set_line_class(uint16_t stat, const char *line_class);
 const struct lock_stat *lock_stat_at(int i);
 void lock_stats_reset(void);
 

@@ -83,6 +83,7 @@ void init_rwsem(struct rw_semaphore *sem, const char *name)
 	sem->wait_head = sem->wait_tail = NULL;
 	sem->stat_write = lock_stat_get(name);
 	sem->stat_read = lock_stat_get(read_stat_name(name));
+	lock_stat_set_line_class(sem->stat_read, name);
 }
 
 /* ---- plain inspection, no cost: for assertions and checkers ---------- */

@@ -544,6 +544,30 @@ void task_schedule(void)
 	switch_to_main(t, false);
 }
 
+static void timer_wake_event(void *obj, uint64_t gen)
+{
+	struct task *t = obj;
+
+	if (t->timer_gen == gen) {
+		t->timer_fired = true;
+		task_wake(t);
+	}
+}
+
+void task_sleep_ns(sim_time_t ns)
+{
+	struct task *t = current;
+
+	t->timer_fired = false;
+	event_after(t->lag_ns + ns, timer_wake_event, t, ++t->timer_gen);
+	while (!t->timer_fired) {
+		task_prepare_sleep();
+		if (t->timer_fired)
+			break;
+		task_schedule();
+	}
+}
+
 void task_wake(struct task *t)
 {
 	switch (t->state) {

@@ -58,6 +58,8 @@ struct task {
 	const char *name;
 	gsl_rng *rng;
 	uint64_t park_gen;		/* invalidates stale timeout events */
+	uint64_t timer_gen;		/* likewise for task_sleep_ns() */
+	bool timer_fired;
 
 	/* Lock-correctness state, read by the checker (see check_hook). */
 	int rcu_read_depth;
@@ -127,6 +129,8 @@ void task_spin_park(void);
 bool task_spin_park_until(sim_time_t deadline);	/* false on timeout */
 void task_prepare_sleep(void);
 void task_schedule(void);
+/* Sleep off-CPU for ns (an I/O, a timer): woken by an event, not a task. */
+void task_sleep_ns(sim_time_t ns);
 
 /* From anywhere (task or event context). */
 void task_spin_unpark(struct task *t);

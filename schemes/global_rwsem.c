@@ -1,0 +1,29 @@
+/*
+ * global-rwsem: the address space under one rw_semaphore, as in Linux
+ * before 6.4 (and today's fallback path).
+ *
+ * Models: do_user_addr_fault() takes mmap_lock for read (lock_mm_and_find_vma),
+ * finds the VMA, handles the fault, and on VM_FAULT_RETRY (I/O) retries
+ * once more with FAULT_FLAG_TRIED, having dropped the lock for the I/O.
+ * Every mm-changing operation takes mmap_lock for write.  A detached VMA
+ * is freed at once: no fault can hold a pointer to it without mmap_lock.
+ *
+ * Simplifies: munmap does not downgrade to a read lock while it zaps (the
+ * kernel has since 4.20); no lock-stealing heuristics beyond rwsem's own.
+ */
+#include "schemes/scheme.h"
+
+static vm_fault_t global_rwsem_fault(struct mm_struct *mm, unsigned long address,
+				     unsigned int flags)
+{
+	return do_fault_mmap_lock(mm, address, flags);
+}
+
+const struct scheme_ops global_rwsem_ops = {
+	.api_version	= SCHEME_API_VERSION,
+	.name		= "global-rwsem",
+	.summary	= "faults take mmap_lock for read, writers for write (Linux < 6.4)",
+	.fault		= global_rwsem_fault,
+	.write_lock	= mmap_write_lock,
+	.write_unlock	= mmap_write_unlock,
+};

@@ -1,0 +1,247 @@
+/*
+ * The built-in schemes, one line each in BUILTIN_SCHEMES, and the checks
+ * every scheme passes before it can run.
+ */
+#include "schemes/registry.h"
+
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BUILTIN_SCHEMES(X)		\
+	X(global_rwsem_ops)		\
+	X(template_ops)
+
+#define DECLARE(ops) extern const struct scheme_ops ops;
+#define ENTRY(ops) &ops,
+BUILTIN_SCHEMES(DECLARE)
+
+static const struct scheme_ops *const builtin[] = { BUILTIN_SCHEMES(ENTRY) };
+
+#define MAX_SCHEMES 64
+#define MAX_RUN_PARAMS 32
+
+static const struct scheme_ops *table[MAX_SCHEMES];
+static int nr_schemes;
+static bool builtins_done;
+
+static struct {
+	const struct scheme_ops *ops;
+	int n;
+	char key[MAX_RUN_PARAMS][48];
+	char value[MAX_RUN_PARAMS][128];
+} run_params;
+
+int scheme_register(const struct scheme_ops *ops, char *err, size_t errlen)
+{
+	const char *name = ops && ops->name && ops->name[0] ? ops->name : "(unnamed)";
+	const struct scheme_param *p, *q;
+	int i;
+
+	if (!ops) {
+		snprintf(err, errlen, "scheme registration: no ops given");
+		return -1;
+	}
+	if (ops->api_version != SCHEME_API_VERSION) {
+		snprintf(err, errlen, "scheme '%s': API version %d, expected %d (rebuild it "
+			 "against this schemes/scheme.h)", name, ops->api_version, SCHEME_API_VERSION);
+		return -1;
+	}
+	if (!ops->name || !ops->name[0] || !ops->summary) {
+		snprintf(err, errlen, "scheme '%s': expected a name and a summary", name);
+		return -1;
+	}
+	if (!ops->fault || !ops->write_lock || !ops->write_unlock) {
+		snprintf(err, errlen, "scheme '%s': missing required hook %s", name,
+			 !ops->fault ? "fault" : !ops->write_lock ? "write_lock" : "write_unlock");
+		return -1;
+	}
+	if (!ops->read_lock != !ops->read_unlock) {
+		snprintf(err, errlen, "scheme '%s': read_lock and read_unlock go together", name);
+		return -1;
+	}
+	for (p = ops->params; p && p->name; p++) {
+		if (!p->def || !p->help) {
+			snprintf(err, errlen, "scheme '%s': parameter '%s' needs a default and help",
+				 name, p->name);
+			return -1;
+		}
+		for (q = ops->params; q < p; q++)
+			if (!strcmp(q->name, p->name)) {
+				snprintf(err, errlen, "scheme '%s': parameter '%s' given twice", name, p->name);
+				return -1;
+			}
+	}
+	for (i = 0; i < nr_schemes; i++) {
+		if (!strcmp(table[i]->name, ops->name)) {
+			snprintf(err, errlen, "scheme '%s': a scheme of that name is already registered",
+				 name);
+			return -1;
+		}
+	}
+	if (nr_schemes == MAX_SCHEMES) {
+		snprintf(err, errlen, "scheme '%s': too many schemes (%d)", name, MAX_SCHEMES);
+		return -1;
+	}
+	table[nr_schemes++] = ops;
+	return 0;
+}
+
+void schemes_init(void)
+{
+	char err[256];
+	size_t i;
+
+	if (builtins_done)
+		return;
+	builtins_done = true;
+	for (i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
+		if (scheme_register(builtin[i], err, sizeof(err))) {
+			fprintf(stderr, "mmlocksim: built-in %s\n", err);
+			abort();
+		}
+	}
+}
+
+const struct scheme_ops *scheme_load_plugin(const char *path, char *err, size_t errlen)
+{
+	const struct scheme_ops *ops;
+	char msg[256];
+	void *h;
+
+	schemes_init();
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(err, errlen, "%s: cannot load plugin: %s", path, dlerror());
+		return NULL;
+	}
+	ops = dlsym(h, "mmlocksim_scheme");
+	if (!ops) {
+		snprintf(err, errlen, "%s: expected an exported 'const struct scheme_ops "
+			 "mmlocksim_scheme' (see schemes/examples/)", path);
+		dlclose(h);
+		return NULL;
+	}
+	if (scheme_register(ops, msg, sizeof(msg))) {
+		snprintf(err, errlen, "%s: %s", path, msg);
+		dlclose(h);
+		return NULL;
+	}
+	return ops;	/* the handle stays open for the life of the process */
+}
+
+int scheme_count(void)
+{
+	schemes_init();
+	return nr_schemes;
+}
+
+const struct scheme_ops *scheme_at(int i)
+{
+	schemes_init();
+	return i >= 0 && i < nr_schemes ? table[i] : NULL;
+}
+
+const struct scheme_ops *scheme_find(const char *name, FILE *err)
+{
+	int i;
+
+	schemes_init();
+	for (i = 0; i < nr_schemes; i++)
+		if (!strcmp(table[i]->name, name))
+			return table[i];
+	if (err) {
+		fprintf(err, "mmlocksim: unknown scheme '%s'; valid schemes:", name);
+		for (i = 0; i < nr_schemes; i++)
+			fprintf(err, " %s", table[i]->name);
+		fprintf(err, "\n");
+	}
+	return NULL;
+}
+
+bool scheme_in_default_compare(const struct scheme_ops *ops)
+{
+	return !(ops->flags & (SCHEME_F_NO_COMPARE | SCHEME_F_BROKEN));
+}
+
+void scheme_list(FILE *out)
+{
+	const struct scheme_param *p;
+	int i;
+
+	schemes_init();
+	for (i = 0; i < nr_schemes; i++) {
+		const struct scheme_ops *o = table[i];
+
+		fprintf(out, "  %-16s %s%s\n", o->name, o->summary,
+			o->flags & SCHEME_F_BROKEN ? " [deliberately broken]" :
+			o->flags & SCHEME_F_NO_COMPARE ? " [not in default compare]" : "");
+		for (p = o->params; p && p->name; p++)
+			fprintf(out, "    -p %s=%-10s %s\n", p->name, p->def, p->help);
+	}
+}
+
+bool scheme_has_param(const struct scheme_ops *ops, const char *key)
+{
+	const struct scheme_param *p;
+
+	for (p = ops->params; p && p->name; p++)
+		if (!strcmp(p->name, key))
+			return true;
+	return false;
+}
+
+int scheme_set_params(const struct scheme_ops *ops, int n, const char *const *kv,
+		      char *err, size_t errlen)
+{
+	const struct scheme_param *p;
+	int i;
+
+	run_params.ops = ops;
+	run_params.n = 0;
+	for (i = 0; i < n; i++) {
+		const char *eq = strchr(kv[i], '=');
+		size_t klen = eq ? (size_t)(eq - kv[i]) : 0;
+
+		if (!eq || !klen || klen >= sizeof(run_params.key[0]) ||
+		    strlen(eq + 1) >= sizeof(run_params.value[0])) {
+			snprintf(err, errlen, "-p %s: expected KEY=VALUE", kv[i]);
+			return -1;
+		}
+		if (run_params.n == MAX_RUN_PARAMS) {
+			snprintf(err, errlen, "-p: at most %d scheme parameters", MAX_RUN_PARAMS);
+			return -1;
+		}
+		memcpy(run_params.key[run_params.n], kv[i], klen);
+		run_params.key[run_params.n][klen] = 0;
+		if (!scheme_has_param(ops, run_params.key[run_params.n])) {
+			size_t off = (size_t)snprintf(err, errlen, "-p %s: scheme '%s' has no parameter "
+						      "'%s'; valid:", kv[i], ops->name,
+						      run_params.key[run_params.n]);
+
+			for (p = ops->params; p && p->name && off < errlen; p++)
+				off += (size_t)snprintf(err + off, errlen - off, " %s", p->name);
+			if (!ops->params || !ops->params->name)
+				snprintf(err + off, off < errlen ? errlen - off : 0, " (none)");
+			return -1;
+		}
+		snprintf(run_params.value[run_params.n], sizeof(run_params.value[0]), "%s", eq + 1);
+		run_params.n++;
+	}
+	return 0;
+}
+
+const char *scheme_param_value(const struct scheme_ops *ops, const char *name)
+{
+	const struct scheme_param *p;
+	int i;
+
+	if (run_params.ops == ops)
+		for (i = run_params.n - 1; i >= 0; i--)
+			if (!strcmp(run_params.key[i], name))
+				return run_params.value[i];
+	for (p = ops->params; p && p->name; p++)
+		if (!strcmp(p->name, name))
+			return p->def;
+	return NULL;
+}

@@ -1,0 +1,37 @@
+/*
+ * The table of schemes: the built-in ones (registry.c lists them, one line
+ * each) and plugins loaded with --plugin.  Registration validates the ops
+ * as tcp_register_congestion_control() does: a missing required hook, a
+ * duplicate name or a wrong API version is refused with a message naming
+ * the scheme.
+ */
+#ifndef MMLOCKSIM_REGISTRY_H
+#define MMLOCKSIM_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "schemes/scheme.h"
+
+/* Register the built-in schemes (idempotent); aborts on a broken table. */
+void schemes_init(void);
+int scheme_register(const struct scheme_ops *ops, char *err, size_t errlen);
+/* dlopen a plugin and register the struct scheme_ops it exports as
+ * `mmlocksim_scheme`; returns it, or NULL with a message. */
+const struct scheme_ops *scheme_load_plugin(const char *path, char *err, size_t errlen);
+
+int scheme_count(void);
+const struct scheme_ops *scheme_at(int i);
+/* NULL (and the list of valid names on err, if given) when unknown. */
+const struct scheme_ops *scheme_find(const char *name, FILE *err);
+bool scheme_in_default_compare(const struct scheme_ops *ops);
+void scheme_list(FILE *out);
+
+/* This run's parameters: "KEY=VAL" strings checked against ops->params. */
+int scheme_set_params(const struct scheme_ops *ops, int n, const char *const *kv,
+		      char *err, size_t errlen);
+bool scheme_has_param(const struct scheme_ops *ops, const char *key);
+const char *scheme_param_value(const struct scheme_ops *ops, const char *name);
+
+#endif

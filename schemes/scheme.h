@@ -1,0 +1,136 @@
+/*
+ * struct scheme_ops: the whole plugin contract of a locking scheme.
+ *
+ * A scheme decides how a page fault finds and pins its VMA and how
+ * mm-changing operations exclude faults.  It is written in kernel style
+ * against the simulator's kernel model: mm_struct, vm_area_struct,
+ * find_vma(), handle_mm_fault(), and the sync library (rwsem, spinlock,
+ * seqcount, refcount, RCU, SRCU), all in the headers included below.
+ *
+ * Like tcp_congestion_ops: a small ops table, some hooks required, some
+ * optional, checked at registration (scheme_register()); like SQLite's
+ * VFS: versioned by api_version, and called only through the wrappers in
+ * sim/hooks.c, never directly.
+ *
+ * Copy schemes/template.c to start a new scheme.
+ */
+#ifndef MMLOCKSIM_SCHEME_H
+#define MMLOCKSIM_SCHEME_H
+
+#include <stddef.h>
+#include <string.h>
+
+#include "sim/mm.h"
+#include "sim/sync.h"
+
+#define SCHEME_API_VERSION 1
+
+/* Not part of a default `compare` (the template, experiments). */
+#define SCHEME_F_NO_COMPARE	0x1
+/* Deliberately unsafe, like locktorture's broken locks: `check` expects the
+ * oracle to catch it, and it is never in a default comparison. */
+#define SCHEME_F_BROKEN		0x2
+
+struct scheme_param {
+	const char *name;
+	const char *def;	/* default value, as text */
+	const char *help;
+};
+
+struct scheme_ops {
+	/* REQUIRED: SCHEME_API_VERSION at build time. */
+	int api_version;
+	/* REQUIRED: unique name ("global-rwsem"), and a one-line summary. */
+	const char *name;
+	const char *summary;
+
+	/* OPTIONAL: SCHEME_F_* flags. */
+	unsigned int flags;
+
+	/* OPTIONAL: bytes of private state per mm (mm->priv) and per VMA
+	 * (vma->priv), zeroed before init_mm/init_vma. */
+	size_t mm_priv_size;
+	size_t vma_priv_size;
+
+	/* OPTIONAL: parameters (-p KEY=VAL), terminated by { NULL }.  Read
+	 * them with scheme_param(mm, "name") from init_mm. */
+	const struct scheme_param *params;
+
+	/*
+	 * REQUIRED: a user page fault at `address` with FAULT_FLAG_* `flags`.
+	 * Find the VMA, make it stable, fill a struct vm_fault and call
+	 * handle_mm_fault(), retrying or falling back as the scheme does.
+	 * Return 0, or VM_FAULT_SIGSEGV when no VMA allows the access.
+	 */
+	vm_fault_t (*fault)(struct mm_struct *mm, unsigned long address, unsigned int flags);
+
+	/* REQUIRED: exclude faults and other writers around every operation
+	 * that changes the address space (mmap, munmap, mprotect, brk,
+	 * mremap, fork). */
+	void (*write_lock)(struct mm_struct *mm);
+	void (*write_unlock)(struct mm_struct *mm);
+
+	/* OPTIONAL: readers of the address space other than faults
+	 * (madvise(MADV_DONTNEED)); default mmap_read_lock(). */
+	void (*read_lock)(struct mm_struct *mm);
+	void (*read_unlock)(struct mm_struct *mm);
+
+	/* OPTIONAL: called, with write_lock held, for each VMA a writer is
+	 * about to change or detach (vma_start_write() in the kernel). */
+	void (*vma_write)(struct vm_area_struct *vma);
+
+	/* OPTIONAL: free a VMA that was detached from the tree; default
+	 * vm_area_free() at once, which is safe only if no fault can still
+	 * hold a pointer to it.  vm_area_free_rcu() defers past a grace period. */
+	void (*vma_free)(struct vm_area_struct *vma);
+
+	/* OPTIONAL: set up and tear down private state. */
+	int (*init_mm)(struct mm_struct *mm);
+	void (*destroy_mm)(struct mm_struct *mm);
+	void (*init_vma)(struct vm_area_struct *vma);
+};
+
+/* Value of a parameter for this run (the default if not given). */
+const char *scheme_param(const struct mm_struct *mm, const char *name);
+long scheme_param_long(const struct mm_struct *mm, const char *name);
+
+/* mmap_lock helpers, named as in include/linux/mmap_lock.h. */
+static inline void mmap_read_lock(struct mm_struct *mm)
+{
+	down_read(&mm->mmap_lock);
+}
+
+static inline bool mmap_read_trylock(struct mm_struct *mm)
+{
+	return down_read_trylock(&mm->mmap_lock);
+}
+
+static inline void mmap_read_unlock(struct mm_struct *mm)
+{
+	up_read(&mm->mmap_lock);
+}
+
+static inline void mmap_write_lock(struct mm_struct *mm)
+{
+	down_write(&mm->mmap_lock);
+}
+
+static inline void mmap_write_unlock(struct mm_struct *mm)
+{
+	up_write(&mm->mmap_lock);
+}
+
+/*
+ * lock_mm_and_find_vma() (mm/memory.c): mmap_read_lock, find the VMA that
+ * covers address; on NULL the lock is already dropped.  Shared by every
+ * scheme's fallback path.
+ */
+struct vm_area_struct *lock_mm_and_find_vma(struct mm_struct *mm, unsigned long address);
+
+/*
+ * The classic fault under mmap_lock for read, with the I/O retry loop of
+ * do_user_addr_fault(): every scheme's fallback and global-rwsem's only path.
+ */
+vm_fault_t do_fault_mmap_lock(struct mm_struct *mm, unsigned long address, unsigned int flags);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * The safety oracle (DESIGN.md section 6).  The kernel model knows every
+ * VMA's life (live, detached, waiting for a grace period, freed) and the
+ * truth of the address space at every instant; the oracle flags, with
+ * time, task and address:
+ * - use-after-free: a touch of any line of a freed VMA;
+ * - stale-pte: a PTE installed where, at that instant, the VMA the fault
+ *   used is no longer mapped (a concurrent munmap/mremap tore it down, or a
+ *   split replaced it);
+ * - stale-protection: a PTE installed with an access the current VMA no
+ *   longer allows (a concurrent mprotect);
+ * - torn-vma: a PTE installed from a VMA snapshot taken while a writer was
+ *   half-way through changing it;
+ * - lock misuse reported by the primitives (unlock without lock, sleeping
+ *   in an RCU section, a lock leaked at task end).
+ * A run with any violation has status FAILED.
+ */
+#ifndef MMLOCKSIM_CHECK_H
+#define MMLOCKSIM_CHECK_H
+
+#include <stdint.h>
+
+#include "engine.h"
+
+struct vm_fault;
+
+struct violation {
+	sim_time_t time;
+	int task;
+	const char *kind;
+	unsigned long addr;
+	char detail[200];
+};
+
+#define CHECK_MAX_KEPT 1000
+
+/* Reset and install the oracle's hooks for a run. */
+void check_setup(void);
+void check_violation(const char *kind, unsigned long addr, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Called by handle_mm_fault() under the PTE lock, right before set_pte. */
+void check_pte_install(const struct vm_fault *vmf);
+
+uint64_t check_nr_violations(void);
+int check_nr_kept(void);
+const struct violation *check_violation_at(int i);
+/* Violations by kind, for summaries. */
+uint64_t check_count_kind(const char *kind);
+
+#endif

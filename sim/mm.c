@@ -1,0 +1,647 @@
+/*
+ * The mm: its lifetime, and the bodies of the operations a task performs
+ * (mmap, munmap, mprotect, brk, madvise, mremap, fork, exit, the fault
+ * entry).  VMAs and the tree are in vma_tree.c, page tables in pgtable.c,
+ * handle_mm_fault() in fault.c.
+ */
+#include "mm.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "hooks.h"
+#include "pgtable.h"
+#include "vma_tree.h"
+
+struct mm_params mm_params = { .file_miss = 0.0, .max_fault_retries = 8 };
+
+static struct mm_struct **all_mms;
+static int nr_mms, cap_mms;
+
+static void *zalloc(size_t size)
+{
+	void *p = calloc(1, size ? size : 1);
+
+	if (!p) {
+		fprintf(stderr, "mmlocksim: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+/* ---- mm lifetime --------------------------------------------------------- */
+
+struct mm_struct *mm_alloc(const struct scheme_ops *ops)
+{
+	struct mm_struct *mm = zalloc(sizeof(*mm));
+
+	mm->id = nr_mms;
+	mm->ops = ops;
+	mm->priv = zalloc(mm_call_mm_priv_size(ops));
+	init_rwsem(&mm->mmap_lock, "mmap_lock");
+	spin_lock_init(&mm->page_table_lock, "page_table_lock", NULL);
+	spin_lock_init(&mm->mm_mt.ma_lock, "maple_tree_lock", NULL);
+	line_init(&mm->counters_line, "mm_counters");
+	vma_tree_init(mm);
+	if (nr_mms == cap_mms) {
+		cap_mms = cap_mms ? cap_mms * 2 : 8;
+		all_mms = realloc(all_mms, (size_t)cap_mms * sizeof(*all_mms));
+		if (!all_mms) {
+			fprintf(stderr, "mmlocksim: out of memory\n");
+			exit(1);
+		}
+	}
+	all_mms[nr_mms++] = mm;
+	mm_call_init_mm(mm);
+	return mm;
+}
+
+void mm_free(struct mm_struct *mm)
+{
+	mm_call_destroy_mm(mm);
+	vma_tree_destroy(mm);
+	pgtable_destroy(mm);
+	free(mm->priv);
+	free(mm);
+}
+
+void mm_teardown_all(void)
+{
+	int i;
+
+	for (i = 0; i < nr_mms; i++)
+		mm_free(all_mms[i]);
+	free(all_mms);
+	all_mms = NULL;
+	nr_mms = cap_mms = 0;
+	vma_ids_reset();
+}
+
+/* ---- helpers of the operation bodies ----------------------------------- */
+
+static unsigned long page_align(unsigned long len)
+{
+	return (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+}
+
+static void syscall_enter(void)
+{
+	current->in_kernel++;
+	task_delay(sim_machine->cost.syscall_entry);
+}
+
+static void syscall_exit(void)
+{
+	current->in_kernel--;
+}
+
+/*
+ * A writer changes a VMA's fields: the stores, then the rest of the update
+ * (rmap, accounting) while the fields are in flux -- the window in which a
+ * lockless reader could take a torn snapshot.
+ */
+static void vma_set(struct vm_area_struct *vma, unsigned long start, unsigned long end,
+		    unsigned long flags)
+{
+	vma->modifying = 1;
+	vma->vm_start = start;
+	vma->vm_end = end;
+	vma->vm_flags = flags;
+	line_write(&vma->fields);
+	task_delay(sim_machine->cost.vma_op);
+	vma->modifying = 0;
+}
+
+static struct vm_area_struct *vma_new(struct mm_struct *mm, unsigned long start,
+				      unsigned long end, unsigned long flags,
+				      struct anon_vma *anon_vma)
+{
+	struct vm_area_struct *vma = vm_area_alloc(mm);
+
+	vma->vm_start = start;
+	vma->vm_end = end;
+	vma->vm_flags = flags;
+	vma->anon_vma = anon_vma;
+	line_write(&vma->fields);
+	task_delay(sim_machine->cost.vma_op);
+	return vma;
+}
+
+/* __split_vma(): [start, addr) stays in vma, [addr, end) becomes a new VMA. */
+static struct vm_area_struct *split_vma(struct mm_struct *mm, struct vm_area_struct *vma,
+					unsigned long addr)
+{
+	struct vm_area_struct *tail;
+
+	mm_call_vma_write(vma);
+	tail = vma_new(mm, addr, vma->vm_end, vma->vm_flags, vma->anon_vma);
+	vma_set(vma, vma->vm_start, addr, vma->vm_flags);
+	mt_update(mm, vma);
+	mt_insert(mm, tail);
+	mt_store_charge(mm, addr);
+	count_event("vma_split");
+	return tail;
+}
+
+/* flush_tlb_mm_range(): local flush, and IPIs to the other CPUs of the mm. */
+static void tlb_flush_range(struct mm_struct *mm)
+{
+	const struct machine_costs *c = &sim_machine->cost;
+	int self = current->cpu, n = 0, w;
+
+	for (w = 0; w < CPU_MASK_WORDS; w++)
+		n += __builtin_popcountll(mm->cpumask[w]);
+	if (mm->cpumask[self / 64] & (1ULL << (self % 64)))
+		n--;
+	task_delay(c->tlb_flush);
+	count_event("tlb_flush");
+	if (n > 0) {
+		/* smp_call_function_many(): send to all, wait for the slowest. */
+		task_delay(c->ipi + (sim_time_t)n * c->ipi / 8);
+		counter_add(counter_id("tlb_shootdown_ipis"), (uint64_t)n);
+		count_event("tlb_shootdown");
+	}
+}
+
+/* Apply fn to every present PTE in [start, end), each page table under its ptl. */
+static int for_each_pte(struct mm_struct *mm, unsigned long start, unsigned long end,
+			void (*fn)(struct mm_struct *, struct pt_page *, unsigned long))
+{
+	unsigned long pmd, addr;
+	int touched = 0;
+
+	for (pmd = start & ~(PMD_SIZE - 1); pmd < end; pmd += PMD_SIZE) {
+		struct pt_page *pt = pt_lookup(mm, pmd);
+		unsigned long lo = pmd > start ? pmd : start;
+		unsigned long hi = pmd + PMD_SIZE < end ? pmd + PMD_SIZE : end;
+
+		if (!pt || !pt_nr_present(pt))
+			continue;
+		spin_lock(pt_ptl(pt));
+		for (addr = lo; addr < hi; addr += PAGE_SIZE) {
+			if (!pte_present(pt, addr))
+				continue;
+			fn(mm, pt, addr);
+			touched++;
+		}
+		spin_unlock(pt_ptl(pt));
+	}
+	return touched;
+}
+
+static void zap_one(struct mm_struct *mm, struct pt_page *pt, unsigned long addr)
+{
+	pte_clear(mm, pt, addr);
+	line_write(pt_pte_line(pt, addr));
+	task_delay(sim_machine->cost.zap_pte);
+}
+
+static void wrprotect_one(struct mm_struct *mm, struct pt_page *pt, unsigned long addr)
+{
+	(void)mm;
+	if (!pte_write(pt, addr))
+		return;
+	pte_wrprotect(pt, addr);
+	line_write(pt_pte_line(pt, addr));
+	task_charge(sim_machine->cost.l1_hit * 4);
+}
+
+/* unmap_region() + free_pgtables() for [start, end). */
+static void unmap_region(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	unsigned long pmd;
+
+	if (for_each_pte(mm, start, end, zap_one))
+		tlb_flush_range(mm);
+	for (pmd = start & ~(PMD_SIZE - 1); pmd < end; pmd += PMD_SIZE) {
+		struct pt_page *pt = pt_lookup(mm, pmd);
+
+		if (pt)
+			pt_free_if_unused(mm, pt);
+	}
+}
+
+/*
+ * do_vmi_munmap() with the write lock held: split at the edges, mark each
+ * VMA for writing, detach them all in one tree store, tear down the page
+ * tables, then hand the VMAs to the scheme to free.
+ */
+static void do_munmap_locked(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	struct vm_area_struct *victims[64], **list = victims;
+	int n = 0, cap = 64, pos, i;
+
+	find_vma(mm, start);		/* the walk the kernel does, charged */
+	pos = mt_first_at_or_after(mm, start);
+	if (pos >= mm->mm_mt.nr || mm->mm_mt.slots[pos]->vm_start >= end)
+		return;
+	if (mm->mm_mt.slots[pos]->vm_start < start) {
+		split_vma(mm, mm->mm_mt.slots[pos], start);
+		pos++;
+	}
+	for (i = pos; i < mm->mm_mt.nr && mm->mm_mt.slots[i]->vm_start < end; i++) {
+		struct vm_area_struct *vma = mm->mm_mt.slots[i];
+
+		if (vma->vm_end > end)
+			split_vma(mm, vma, end);
+		mm_call_vma_write(vma);
+		if (n == cap) {
+			struct vm_area_struct **bigger = malloc(sizeof(*bigger) * (size_t)cap * 2);
+
+			if (!bigger) {
+				fprintf(stderr, "mmlocksim: out of memory\n");
+				exit(1);
+			}
+			memcpy(bigger, list, sizeof(*list) * (size_t)n);
+			if (list != victims)
+				free(list);
+			list = bigger;
+			cap *= 2;
+		}
+		list[n++] = mm->mm_mt.slots[i];
+	}
+	for (i = 0; i < n; i++)
+		mt_erase(mm, list[i]);
+	mt_store_charge(mm, start);
+	unmap_region(mm, start, end);
+	for (i = 0; i < n; i++)
+		mm_call_vma_free(list[i]);
+	counter_add(counter_id("vma_unmapped"), (uint64_t)n);
+	if (list != victims)
+		free(list);
+}
+
+static unsigned long prot_to_vm_flags(unsigned long prot)
+{
+	return (prot & PROT_READ ? VM_READ : 0) | (prot & PROT_WRITE ? VM_WRITE : 0) |
+	       (prot & PROT_EXEC ? VM_EXEC : 0);
+}
+
+/* Can an anonymous private VMA [.., end) with flags absorb a neighbour? */
+static bool can_merge(const struct vm_area_struct *vma, unsigned long flags)
+{
+	return vma->vm_flags == flags && !(flags & (VM_FILE | VM_SHARED));
+}
+
+/* ---- the operations ------------------------------------------------------ */
+
+int mm_fault(struct mm_struct *mm, unsigned long addr, unsigned int flags)
+{
+	vm_fault_t ret;
+
+	current->in_kernel++;
+	task_delay(sim_machine->cost.fault_entry);
+	ret = mm_call_fault(mm, addr, flags | FAULT_FLAG_ALLOW_RETRY);
+	current->in_kernel--;
+	if (ret & VM_FAULT_SIGSEGV) {
+		count_event("fault_sigsegv");
+		return -1;
+	}
+	return 0;
+}
+
+int mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len,
+	    unsigned long prot, unsigned long flags)
+{
+	unsigned long end = addr + page_align(len), vm_flags;
+	struct vm_area_struct *prev = NULL, *next = NULL;
+	int pos;
+
+	if (!len || addr & (PAGE_SIZE - 1) || end > TASK_SIZE || end <= addr)
+		return -1;
+	vm_flags = prot_to_vm_flags(prot) | (flags & MAP_SHARED ? VM_SHARED : 0) |
+		   (flags & MAP_ANONYMOUS ? 0 : VM_FILE);
+	syscall_enter();
+	task_delay(sim_machine->cost.mmap_body);
+	mm_call_write_lock(mm);
+	pos = mt_first_at_or_after(mm, addr);
+	if (pos < mm->mm_mt.nr && mm->mm_mt.slots[pos]->vm_start < end) {
+		/* MAP_FIXED over existing mappings (or a trace that knew better). */
+		if (!(flags & MAP_FIXED))
+			count_event("mmap_replaced_overlap");
+		do_munmap_locked(mm, addr, end);
+	}
+	find_vma(mm, addr);
+	pos = mt_first_at_or_after(mm, addr);
+	if (pos > 0 && mm->mm_mt.slots[pos - 1]->vm_end == addr)
+		prev = mm->mm_mt.slots[pos - 1];
+	if (pos < mm->mm_mt.nr && mm->mm_mt.slots[pos]->vm_start == end)
+		next = mm->mm_mt.slots[pos];
+	if (prev && can_merge(prev, vm_flags)) {
+		/* vma_merge_new_range(): expand prev, maybe swallowing next. */
+		mm_call_vma_write(prev);
+		if (next && can_merge(next, vm_flags) && next->anon_vma == NULL) {
+			mm_call_vma_write(next);
+			mt_erase(mm, next);
+			vma_set(prev, prev->vm_start, next->vm_end, vm_flags);
+			mt_update(mm, prev);
+			mt_store_charge(mm, addr);
+			mm_call_vma_free(next);
+		} else {
+			vma_set(prev, prev->vm_start, end, vm_flags);
+			mt_update(mm, prev);
+			mt_store_charge(mm, addr);
+		}
+		count_event("vma_merge");
+	} else if (next && can_merge(next, vm_flags)) {
+		mm_call_vma_write(next);
+		vma_set(next, addr, next->vm_end, vm_flags);
+		mt_update(mm, next);
+		mt_store_charge(mm, addr);
+		count_event("vma_merge");
+	} else {
+		mt_insert(mm, vma_new(mm, addr, end, vm_flags, NULL));
+		mt_store_charge(mm, addr);
+	}
+	mm_call_write_unlock(mm);
+	syscall_exit();
+	return 0;
+}
+
+int mm_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len)
+{
+	unsigned long end = addr + page_align(len);
+
+	if (addr & (PAGE_SIZE - 1) || end > TASK_SIZE || end <= addr)
+		return -1;
+	syscall_enter();
+	mm_call_write_lock(mm);
+	do_munmap_locked(mm, addr, end);
+	mm_call_write_unlock(mm);
+	syscall_exit();
+	return 0;
+}
+
+int mm_mprotect(struct mm_struct *mm, unsigned long start, unsigned long len,
+		unsigned long prot)
+{
+	unsigned long end = start + page_align(len), newflags = prot_to_vm_flags(prot);
+	int pos, i, wrprotected = 0;
+
+	if (start & (PAGE_SIZE - 1) || end > TASK_SIZE || end <= start)
+		return -1;
+	syscall_enter();
+	mm_call_write_lock(mm);
+	find_vma(mm, start);
+	pos = mt_first_at_or_after(mm, start);
+	if (pos >= mm->mm_mt.nr || mm->mm_mt.slots[pos]->vm_start >= end) {
+		mm_call_write_unlock(mm);
+		syscall_exit();
+		count_event("mprotect_enomem");
+		return -1;
+	}
+	if (mm->mm_mt.slots[pos]->vm_start < start &&
+	    (mm->mm_mt.slots[pos]->vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) != newflags) {
+		split_vma(mm, mm->mm_mt.slots[pos], start);
+		pos++;
+	}
+	for (i = pos; i < mm->mm_mt.nr && mm->mm_mt.slots[i]->vm_start < end; i++) {
+		struct vm_area_struct *vma = mm->mm_mt.slots[i];
+		unsigned long flags = (vma->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | newflags;
+		unsigned long lo = vma->vm_start > start ? vma->vm_start : start;
+		unsigned long hi = vma->vm_end < end ? vma->vm_end : end;
+
+		if (flags == vma->vm_flags)
+			continue;
+		bool drop_write = (vma->vm_flags & VM_WRITE) && !(flags & VM_WRITE);
+
+		if (vma->vm_end > end)
+			split_vma(mm, vma, end);
+		/* mprotect_fixup(): vma_start_write, new flags, change_protection. */
+		mm_call_vma_write(vma);
+		vma_set(vma, vma->vm_start, vma->vm_end, flags);
+		if (drop_write)
+			wrprotected += for_each_pte(mm, lo, hi, wrprotect_one);
+	}
+	if (wrprotected)
+		tlb_flush_range(mm);
+	mm_call_write_unlock(mm);
+	syscall_exit();
+	return 0;
+}
+
+int mm_brk(struct mm_struct *mm, unsigned long brk)
+{
+	struct vm_area_struct *heap;
+	int pos;
+
+	brk = page_align(brk);
+	if (!mm->start_brk) {
+		/* The first brk we see sets the heap's start (the trace began
+		 * after exec set it up). */
+		mm->start_brk = mm->brk = brk;
+		return 0;
+	}
+	if (brk == mm->brk || brk < mm->start_brk || brk > TASK_SIZE)
+		return 0;
+	syscall_enter();
+	mm_call_write_lock(mm);
+	if (brk < mm->brk) {
+		do_munmap_locked(mm, brk, mm->brk);
+	} else {
+		find_vma(mm, mm->brk);
+		pos = mt_first_at_or_after(mm, mm->brk);
+		if (pos < mm->mm_mt.nr && mm->mm_mt.slots[pos]->vm_start < brk)
+			do_munmap_locked(mm, mm->brk, brk);	/* collides: the trace says it grew */
+		pos = mt_first_at_or_after(mm, mm->brk);
+		heap = pos > 0 ? mm->mm_mt.slots[pos - 1] : NULL;
+		if (heap && heap->vm_end == mm->brk && (heap->vm_flags & VM_HEAP)) {
+			/* do_brk_flags(): expand the heap VMA. */
+			mm_call_vma_write(heap);
+			vma_set(heap, heap->vm_start, brk, heap->vm_flags);
+			mt_update(mm, heap);
+		} else {
+			mt_insert(mm, vma_new(mm, mm->brk, brk, VM_READ | VM_WRITE | VM_HEAP, NULL));
+		}
+		mt_store_charge(mm, mm->brk);
+	}
+	mm->brk = brk;
+	mm_call_write_unlock(mm);
+	syscall_exit();
+	return 0;
+}
+
+int mm_madvise_dontneed(struct mm_struct *mm, unsigned long start, unsigned long len)
+{
+	unsigned long end = start + page_align(len);
+
+	if (start & (PAGE_SIZE - 1) || end > TASK_SIZE || end <= start)
+		return -1;
+	syscall_enter();
+	mm_call_read_lock(mm);
+	find_vma(mm, start);
+	if (for_each_pte(mm, start, end, zap_one))
+		tlb_flush_range(mm);
+	mm_call_read_unlock(mm);
+	syscall_exit();
+	return 0;
+}
+
+int mm_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
+	      unsigned long new_len, unsigned long new_addr)
+{
+	unsigned long old_end = addr + page_align(old_len), new_end;
+	struct vm_area_struct *vma;
+	int pos, moved;
+
+	new_len = page_align(new_len);
+	new_end = new_addr + new_len;
+	if (addr & (PAGE_SIZE - 1) || new_addr & (PAGE_SIZE - 1) || !new_len ||
+	    old_end > TASK_SIZE || new_end > TASK_SIZE || new_end <= new_addr)
+		return -1;
+	syscall_enter();
+	mm_call_write_lock(mm);
+	find_vma(mm, addr);
+	pos = mt_first_at_or_after(mm, addr);
+	if (pos >= mm->mm_mt.nr || mm->mm_mt.slots[pos]->vm_start > addr) {
+		mm_call_write_unlock(mm);
+		syscall_exit();
+		count_event("mremap_efault");
+		return -1;
+	}
+	vma = mm->mm_mt.slots[pos];
+	if (new_addr == addr) {
+		if (new_end < old_end) {
+			do_munmap_locked(mm, new_end, old_end);
+		} else if (new_end > vma->vm_end) {
+			/* Grow in place: whatever the trace says was free, make it so. */
+			do_munmap_locked(mm, vma->vm_end, new_end);
+			mm_call_vma_write(vma);
+			vma_set(vma, vma->vm_start, new_end, vma->vm_flags);
+			mt_update(mm, vma);
+			mt_store_charge(mm, addr);
+		}
+	} else {
+		/* move_vma(): a new VMA, the page tables moved, the old range unmapped. */
+		unsigned long flags = vma->vm_flags, a;
+		unsigned long span = old_end < vma->vm_end ? old_end - addr : vma->vm_end - addr;
+		struct vm_area_struct *new_vma;
+
+		do_munmap_locked(mm, new_addr, new_end);
+		new_vma = vma_new(mm, new_addr, new_end, flags, NULL);
+		mt_insert(mm, new_vma);
+		mm_call_vma_write(new_vma);	/* copy_vma() write-locks the copy */
+		mt_store_charge(mm, new_addr);
+		moved = 0;
+		for (a = addr; a < addr + span && new_addr + (a - addr) < new_end; a += PAGE_SIZE) {
+			struct pt_page *pt = pt_lookup(mm, a), *npt;
+			unsigned long na = new_addr + (a - addr);
+
+			if (!pt || !pte_present(pt, a))
+				continue;
+			npt = pt_lookup(mm, na);
+			if (!npt)
+				npt = pt_alloc(mm, na);
+			pte_set(mm, npt, na, pte_write(pt, a));
+			moved++;
+		}
+		task_delay((sim_time_t)moved * sim_machine->cost.zap_pte);	/* move_ptes() */
+		counter_add(counter_id("mremap_moved_ptes"), (uint64_t)moved);
+		do_munmap_locked(mm, addr, old_end);
+	}
+	mm_call_write_unlock(mm);
+	syscall_exit();
+	return 0;
+}
+
+static void cow_one(struct mm_struct *mm, struct pt_page *pt, unsigned long addr)
+{
+	wrprotect_one(mm, pt, addr);
+	task_charge(sim_machine->cost.l1_hit * 8);	/* copy_pte_range() per entry */
+}
+
+struct mm_struct *mm_dup(struct mm_struct *old)
+{
+	struct mm_struct *mm = mm_alloc(old->ops);
+	int i, wp = 0;
+
+	syscall_enter();
+	mm_call_write_lock(old);
+	for (i = 0; i < old->mm_mt.nr; i++) {
+		struct vm_area_struct *src = old->mm_mt.slots[i];
+		struct vm_area_struct *dst = vma_new(mm, src->vm_start, src->vm_end, src->vm_flags, NULL);
+		unsigned long addr;
+
+		mt_insert(mm, dst);
+		/* Private writable memory becomes copy-on-write in both. */
+		if (!(src->vm_flags & VM_SHARED) && (src->vm_flags & VM_WRITE))
+			wp += for_each_pte(old, src->vm_start, src->vm_end, cow_one);
+		for (addr = src->vm_start; addr < src->vm_end; addr += PAGE_SIZE) {
+			struct pt_page *pt = pt_lookup(old, addr);
+
+			if (pt && pte_present(pt, addr)) {
+				struct pt_page *npt = pt_lookup(mm, addr);
+
+				if (!npt)
+					npt = pt_alloc(mm, addr);
+				pte_set(mm, npt, addr, (src->vm_flags & VM_SHARED) && pte_write(pt, addr));
+			}
+		}
+	}
+	mt_store_charge(mm, 0);
+	mm->start_brk = old->start_brk;
+	mm->brk = old->brk;
+	if (wp)
+		tlb_flush_range(old);
+	mm_call_write_unlock(old);
+	syscall_exit();
+	count_event("fork");
+	return mm;
+}
+
+void mm_enter(struct mm_struct *mm)
+{
+	int cpu = current->cpu;
+
+	mm->users++;
+	if (!(mm->cpumask[cpu / 64] & (1ULL << (cpu % 64)))) {
+		mm->cpumask[cpu / 64] |= 1ULL << (cpu % 64);
+		line_write(&mm->counters_line);	/* cpumask_set_cpu(mm_cpumask) */
+	}
+}
+
+void mm_exit(struct mm_struct *mm)
+{
+	if (--mm->users > 0)
+		return;
+	/* exit_mmap(): the last user tears everything down. */
+	current->in_kernel++;
+	mm_call_write_lock(mm);
+	while (mm->mm_mt.nr) {
+		struct vm_area_struct *vma = mm->mm_mt.slots[mm->mm_mt.nr - 1];
+		unsigned long start = vma->vm_start, end = vma->vm_end;
+
+		mm_call_vma_write(vma);
+		mt_erase(mm, vma);
+		for_each_pte(mm, start, end, zap_one);
+		mm_call_vma_free(vma);
+	}
+	mm_call_write_unlock(mm);
+	current->in_kernel--;
+}
+
+int mm_adopt_region(struct mm_struct *mm, unsigned long addr, unsigned int fault_flags)
+{
+	unsigned long lo = addr & ~(PMD_SIZE - 1), hi = lo + PMD_SIZE;
+	unsigned long flags = VM_READ | VM_WRITE |
+			      (fault_flags & FAULT_FLAG_INSTRUCTION ? VM_EXEC : 0);
+	struct vm_area_struct *vma;
+	int pos;
+
+	if (addr >= TASK_SIZE || mt_truth(mm, addr))
+		return -1;
+	pos = mt_first_at_or_after(mm, addr);
+	if (pos > 0 && mm->mm_mt.slots[pos - 1]->vm_end > lo)
+		lo = mm->mm_mt.slots[pos - 1]->vm_end;
+	if (pos < mm->mm_mt.nr && mm->mm_mt.slots[pos]->vm_start < hi)
+		hi = mm->mm_mt.slots[pos]->vm_start;
+	vma = vm_area_alloc(mm);
+	vma->vm_start = lo;
+	vma->vm_end = hi;
+	vma->vm_flags = flags;
+	mt_insert(mm, vma);
+	count_event("implicit_vma");
+	return 0;
+}

@@ -1,0 +1,212 @@
+/*
+ * Page tables: one PTE page per 2 MiB (what a PMD entry points to), with
+ * its split PTE lock and the lines its 512 PTEs live on, found through an
+ * open-addressed hash by addr >> PMD_SHIFT.
+ */
+#include "pgtable.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "vma_tree.h"
+
+struct pt_page {
+	unsigned long index;		/* addr >> PMD_SHIFT */
+	spinlock_t ptl;
+	struct cacheline pte_lines[PTRS_PER_PTE / 8];
+	uint64_t present[PTRS_PER_PTE / 64];
+	uint64_t writable[PTRS_PER_PTE / 64];
+	int nr_present;
+};
+
+static void *zalloc(size_t size)
+{
+	void *p = calloc(1, size);
+
+	if (!p) {
+		fprintf(stderr, "mmlocksim: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+/* ---- page tables ------------------------------------------------------- */
+
+static unsigned int pt_slot(const struct mm_struct *mm, unsigned long index)
+{
+	return (unsigned int)((index * 0x9e3779b97f4a7c15ULL) >> 40) & (mm->pt_cap - 1);
+}
+
+struct pt_page *pt_lookup(struct mm_struct *mm, unsigned long addr)
+{
+	unsigned long index = addr >> PMD_SHIFT;
+	unsigned int i;
+
+	if (!mm->pt_cap)
+		return NULL;
+	for (i = pt_slot(mm, index); mm->pt[i]; i = (i + 1) & (mm->pt_cap - 1))
+		if (mm->pt[i]->index == index)
+			return mm->pt[i];
+	return NULL;
+}
+
+static void pt_insert(struct mm_struct *mm, struct pt_page *pt)
+{
+	unsigned int i;
+
+	if ((mm->pt_nr + 1) * 2 > mm->pt_cap) {
+		struct pt_page **old = mm->pt;
+		unsigned int oldcap = mm->pt_cap, j;
+
+		mm->pt_cap = oldcap ? oldcap * 2 : 64;
+		mm->pt = zalloc(mm->pt_cap * sizeof(*mm->pt));
+		for (j = 0; j < oldcap; j++) {
+			if (!old[j])
+				continue;
+			for (i = pt_slot(mm, old[j]->index); mm->pt[i]; i = (i + 1) & (mm->pt_cap - 1))
+				;
+			mm->pt[i] = old[j];
+		}
+		free(old);
+	}
+	for (i = pt_slot(mm, pt->index); mm->pt[i]; i = (i + 1) & (mm->pt_cap - 1))
+		;
+	mm->pt[i] = pt;
+	mm->pt_nr++;
+}
+
+/* Remove with backward-shift deletion (no tombstones). */
+static void pt_remove(struct mm_struct *mm, struct pt_page *pt)
+{
+	unsigned int mask = mm->pt_cap - 1, i, j;
+
+	for (i = pt_slot(mm, pt->index); mm->pt[i] != pt; i = (i + 1) & mask)
+		;
+	mm->pt[i] = NULL;
+	for (j = (i + 1) & mask; mm->pt[j]; j = (j + 1) & mask) {
+		unsigned int home = pt_slot(mm, mm->pt[j]->index);
+
+		/* Move j back into the hole if its home is not in (i, j]. */
+		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+			mm->pt[i] = mm->pt[j];
+			mm->pt[j] = NULL;
+			i = j;
+		}
+	}
+	mm->pt_nr--;
+}
+
+/* __pte_alloc(): populate the PMD under mm->page_table_lock. */
+struct pt_page *pt_alloc(struct mm_struct *mm, unsigned long addr)
+{
+	struct pt_page *pt;
+	int i;
+
+	task_delay(sim_machine->cost.pt_alloc);
+	spin_lock(&mm->page_table_lock);
+	pt = pt_lookup(mm, addr);	/* another thread may have won */
+	if (!pt) {
+		pt = zalloc(sizeof(*pt));
+		pt->index = addr >> PMD_SHIFT;
+		spin_lock_init(&pt->ptl, "ptl", NULL);
+		for (i = 0; i < PTRS_PER_PTE / 8; i++)
+			line_init(&pt->pte_lines[i], "pte");
+		pt_insert(mm, pt);
+		count_event("pgtable_alloc");
+	}
+	spin_unlock(&mm->page_table_lock);
+	return pt;
+}
+
+/* free_pgtables(): an empty PTE page whose range no VMA covers goes away. */
+void pt_free_if_unused(struct mm_struct *mm, struct pt_page *pt)
+{
+	unsigned long lo = pt->index << PMD_SHIFT, hi = lo + PMD_SIZE;
+	int pos = mt_first_at_or_after(mm, lo);
+
+	if (pt->nr_present)
+		return;
+	if (pos < mm->mm_mt.nr && mm->mm_mt.slots[pos]->vm_start < hi)
+		return;
+	pt_remove(mm, pt);
+	free(pt);
+}
+
+spinlock_t *pt_ptl(struct pt_page *pt)
+{
+	return &pt->ptl;
+}
+
+struct cacheline *pt_pte_line(struct pt_page *pt, unsigned long addr)
+{
+	return &pt->pte_lines[((addr >> PAGE_SHIFT) & (PTRS_PER_PTE - 1)) / 8];
+}
+
+static unsigned int pte_bit(unsigned long addr)
+{
+	return (unsigned int)((addr >> PAGE_SHIFT) & (PTRS_PER_PTE - 1));
+}
+
+bool pte_present(const struct pt_page *pt, unsigned long addr)
+{
+	unsigned int b = pte_bit(addr);
+
+	return pt->present[b / 64] & (1ULL << (b % 64));
+}
+
+bool pte_write(const struct pt_page *pt, unsigned long addr)
+{
+	unsigned int b = pte_bit(addr);
+
+	return pt->writable[b / 64] & (1ULL << (b % 64));
+}
+
+void pte_set(struct mm_struct *mm, struct pt_page *pt, unsigned long addr, bool writable)
+{
+	unsigned int b = pte_bit(addr);
+
+	if (!pte_present(pt, addr)) {
+		pt->nr_present++;
+		mm->rss_pages++;
+	}
+	pt->present[b / 64] |= 1ULL << (b % 64);
+	if (writable)
+		pt->writable[b / 64] |= 1ULL << (b % 64);
+	else
+		pt->writable[b / 64] &= ~(1ULL << (b % 64));
+}
+
+void pte_clear(struct mm_struct *mm, struct pt_page *pt, unsigned long addr)
+{
+	unsigned int b = pte_bit(addr);
+
+	if (pte_present(pt, addr)) {
+		pt->nr_present--;
+		mm->rss_pages--;
+	}
+	pt->present[b / 64] &= ~(1ULL << (b % 64));
+	pt->writable[b / 64] &= ~(1ULL << (b % 64));
+}
+
+void pte_wrprotect(struct pt_page *pt, unsigned long addr)
+{
+	unsigned int b = pte_bit(addr);
+
+	pt->writable[b / 64] &= ~(1ULL << (b % 64));
+}
+
+int pt_nr_present(const struct pt_page *pt)
+{
+	return pt->nr_present;
+}
+
+void pgtable_destroy(struct mm_struct *mm)
+{
+	unsigned int i;
+
+	for (i = 0; i < mm->pt_cap; i++)
+		free(mm->pt[i]);
+	free(mm->pt);
+	mm->pt = NULL;
+	mm->pt_cap = mm->pt_nr = 0;
+}

@@ -1,0 +1,418 @@
+#include "replay.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "mm.h"
+#include "task.h"
+
+#define CLONE_SHIFT	40
+#define MAX_CLONES	128
+/* Drop mapped trace pages behind the cursor in chunks this large. */
+#define DROP_CHUNK	(16UL << 20)
+
+struct replay_task {
+	struct replay *r;
+	uint32_t trace_task;
+	int clone;
+	uint64_t xor_mask;
+	struct mm_struct *mm;
+	struct task *task;
+	/* Records of this task the cursor has passed: a ring of indices. */
+	uint64_t *q;
+	uint32_t q_head, q_len, q_cap;
+	bool exited;
+	uint64_t remaining;		/* records of it not yet taken */
+	/* This clone's own heap, for brk records (clones > 0). */
+	unsigned long heap_start, heap_end;
+};
+
+struct replay {
+	struct mlt_file *f;
+	const struct scheme_ops *ops;
+	uint32_t ntrace;		/* recorded threads */
+	int nclones;
+	int ntasks;
+	struct replay_task *tasks;	/* ntrace * nclones, by clone then thread */
+	struct mm_struct **mms;		/* by trace mm index */
+	uint64_t *first_time;		/* per recorded thread */
+	uint64_t *nrec;			/* records per recorded thread */
+	int64_t *fork_parent;		/* -1: no FORK starts it */
+	uint64_t ops_in, ops_done, op_errors;
+	uint64_t op_count[MLT_NR_OPS];
+	struct lat_hist hist[MLT_NR_OPS];
+	size_t dropped;			/* trace bytes already released */
+	char err[320];
+};
+
+static void *zalloc(size_t size)
+{
+	void *p = calloc(1, size ? size : 1);
+
+	if (!p) {
+		fprintf(stderr, "mmlocksim: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+static void queue_push(struct replay_task *rt, uint64_t idx)
+{
+	if (rt->q_len == rt->q_cap) {
+		uint32_t cap = rt->q_cap ? rt->q_cap * 2 : 16, i;
+		uint64_t *q = malloc(cap * sizeof(*q));
+
+		if (!q) {
+			fprintf(stderr, "mmlocksim: out of memory\n");
+			exit(1);
+		}
+		for (i = 0; i < rt->q_len; i++)
+			q[i] = rt->q[(rt->q_head + i) % rt->q_cap];
+		free(rt->q);
+		rt->q = q;
+		rt->q_cap = cap;
+		rt->q_head = 0;
+	}
+	rt->q[(rt->q_head + rt->q_len++) % rt->q_cap] = idx;
+}
+
+/* Let the kernel reclaim the part of the mapped trace already dispatched. */
+static void drop_behind(struct replay *r)
+{
+	size_t done = (size_t)(r->f->raw - (const unsigned char *)r->f->map) +
+		      (size_t)r->f->next * MLT_RECORD_SIZE;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t upto = done / DROP_CHUNK * DROP_CHUNK;
+
+	if (upto <= r->dropped + DROP_CHUNK / 2 || upto / page * page != upto)
+		return;
+	madvise((char *)r->f->map + r->dropped, upto - r->dropped, MADV_DONTNEED);
+	r->dropped = upto;
+}
+
+/* Next record of rt, advancing the shared cursor as needed; 0 at the end. */
+static int replay_next(struct replay_task *rt, struct mlt_record *rec)
+{
+	struct replay *r = rt->r;
+
+	if (!rt->remaining)
+		return 0;	/* never scan ahead for a thread that is done */
+	while (!rt->q_len) {
+		struct mlt_record any;
+		uint64_t idx;
+		int k, rc = mlt_next(r->f, &any);
+
+		if (rc == 0)
+			return 0;
+		if (rc < 0) {
+			snprintf(r->err, sizeof(r->err), "%s", r->f->err);
+			engine_stop();
+			return 0;
+		}
+		idx = r->f->next - 1;
+		for (k = 0; k < r->nclones; k++) {
+			int t = k * (int)r->ntrace + (int)any.task;
+
+			if (t < r->ntasks)
+				queue_push(&r->tasks[t], idx);
+		}
+		if ((r->f->next & 0xffff) == 0)
+			drop_behind(r);
+	}
+	mlt_get(r->f, rt->q[rt->q_head], rec);
+	rt->q_head = (rt->q_head + 1) % rt->q_cap;
+	rt->q_len--;
+	rt->remaining--;
+	return 1;
+}
+
+static unsigned long map_flags(const struct mlt_record *rec)
+{
+	return (rec->flags & MLT_F_SHARED ? MAP_SHARED : 0) |
+	       (rec->flags & MLT_F_FILE ? 0 : MAP_ANONYMOUS) |
+	       (rec->flags & MLT_F_FIXED ? MAP_FIXED : 0);
+}
+
+static unsigned long map_prot(const struct mlt_record *rec)
+{
+	if (rec->arg0 || rec->arg1)
+		return rec->arg0 & (PROT_READ | PROT_WRITE | PROT_EXEC);
+	/* A mapping seen only as PERF_RECORD_MMAP2: what its flags tell. */
+	return PROT_READ | (rec->flags & MLT_F_WRITE ? PROT_WRITE : 0) |
+	       (rec->flags & MLT_F_EXEC ? PROT_EXEC : 0);
+}
+
+/* A clone's brk: its heap lives at the shifted address, as plain anon memory. */
+static int clone_brk(struct replay_task *rt, unsigned long brk)
+{
+	brk = (brk + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	if (!rt->heap_start) {
+		rt->heap_start = rt->heap_end = brk;
+		return 0;
+	}
+	if (brk > rt->heap_end) {
+		int rc = mm_mmap(rt->mm, rt->heap_end, brk - rt->heap_end, PROT_READ | PROT_WRITE,
+				 MAP_ANONYMOUS | MAP_FIXED);
+
+		rt->heap_end = brk;
+		return rc;
+	}
+	if (brk < rt->heap_end && brk >= rt->heap_start) {
+		int rc = mm_munmap(rt->mm, brk, rt->heap_end - brk);
+
+		rt->heap_end = brk;
+		return rc;
+	}
+	return 0;
+}
+
+static int do_op(struct replay_task *rt, const struct mlt_record *rec)
+{
+	struct mm_struct *mm = rt->mm;
+	uint64_t x = rt->xor_mask;
+	unsigned int flags = 0;
+
+	switch (rec->op) {
+	case MLT_FAULT:
+		if (rec->flags & MLT_F_WRITE)
+			flags |= FAULT_FLAG_WRITE;
+		if (rec->flags & MLT_F_EXEC)
+			flags |= FAULT_FLAG_INSTRUCTION;
+		if (rec->flags & MLT_F_PRESENT)
+			flags |= FAULT_FLAG_PRESENT;
+		if (!mm_fault(mm, (unsigned long)(rec->addr ^ x), flags))
+			return 0;
+		if (mm_adopt_region(mm, (unsigned long)(rec->addr ^ x), flags))
+			return -1;	/* a VMA is there but refuses the access */
+		return mm_fault(mm, (unsigned long)(rec->addr ^ x), flags);
+	case MLT_MMAP:
+		return mm_mmap(mm, (unsigned long)(rec->addr ^ x), (unsigned long)rec->len,
+			       map_prot(rec), map_flags(rec));
+	case MLT_MUNMAP:
+		return mm_munmap(mm, (unsigned long)(rec->addr ^ x), (unsigned long)rec->len);
+	case MLT_MPROTECT:
+		return mm_mprotect(mm, (unsigned long)(rec->addr ^ x), (unsigned long)rec->len,
+				   (unsigned long)rec->arg0);
+	case MLT_BRK:
+		if (rt->clone)
+			return clone_brk(rt, (unsigned long)(rec->addr ^ x));
+		return mm_brk(mm, (unsigned long)rec->addr);
+	case MLT_MADVISE:
+		if (rec->arg0 == MLT_MADV_DONTNEED)
+			return mm_madvise_dontneed(mm, (unsigned long)(rec->addr ^ x),
+						   (unsigned long)rec->len);
+		count_event("madvise_other");
+		task_delay(sim_machine->cost.syscall_entry);
+		return 0;
+	case MLT_MREMAP:
+		return mm_mremap(mm, (unsigned long)(rec->addr ^ x), (unsigned long)rec->len,
+				 (unsigned long)rec->arg0, (unsigned long)(rec->arg1 ^ x));
+	default:
+		return 0;	/* FORK, EXIT: handled by the task loop */
+	}
+}
+
+static void replay_task_fn(void *arg)
+{
+	struct replay_task *rt = arg;
+	struct replay *r = rt->r;
+	struct mlt_record rec;
+	uint64_t prev_time = 0;
+	sim_time_t prev_cost = 0;
+	bool started = false;
+
+	while (replay_next(rt, &rec)) {
+		sim_time_t t0;
+
+		if (rec.op == MLT_FORK && !started) {
+			int64_t parent = r->fork_parent[rt->trace_task];
+			uint32_t mm_idx = r->f->threads[rt->trace_task].mm;
+
+			/* fork(): a new process duplicates its parent's mm. */
+			if (!r->mms[mm_idx] && parent >= 0) {
+				struct mm_struct *pmm =
+					r->mms[r->f->threads[parent].mm];
+
+				r->mms[mm_idx] = pmm ? mm_dup(pmm) : mm_alloc(r->ops);
+			}
+			if (!r->mms[mm_idx])
+				r->mms[mm_idx] = mm_alloc(r->ops);
+			rt->mm = r->mms[mm_idx];
+		}
+		if (!started) {
+			if (!rt->mm) {
+				uint32_t mm_idx = r->f->threads[rt->trace_task].mm;
+
+				if (!r->mms[mm_idx])
+					r->mms[mm_idx] = mm_alloc(r->ops);
+				rt->mm = r->mms[mm_idx];
+			}
+			mm_enter(rt->mm);
+			started = true;
+		} else if (rec.time_ns > prev_time + prev_cost) {
+			task_user_work(rec.time_ns - prev_time - prev_cost);
+		}
+		prev_time = rec.time_ns;
+		r->ops_done++;
+		r->op_count[rec.op]++;
+		if (rec.op == MLT_EXIT) {
+			rt->exited = true;
+			break;
+		}
+		if (rec.op == MLT_FORK) {
+			prev_cost = 0;
+			continue;
+		}
+		t0 = sim_now();
+		if (do_op(rt, &rec))
+			r->op_errors++;
+		task_delay(0);
+		prev_cost = sim_now() - t0;
+		hist_add(&r->hist[rec.op], prev_cost);
+	}
+	/* Records queued after an EXIT (a bad trace) are still counted in. */
+	while (rt->exited && replay_next(rt, &rec))
+		r->ops_done++, r->op_count[rec.op]++;
+	if (started)
+		mm_exit(rt->mm);
+}
+
+struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, int threads,
+			    char *err, size_t errlen)
+{
+	struct replay *r;
+	struct mlt_record rec;
+	uint32_t t;
+	int k, i, rc;
+
+	if (!f->nthreads || !f->nrecords) {
+		snprintf(err, errlen, "%s: expected records and threads, the trace is empty", f->path);
+		return NULL;
+	}
+	r = zalloc(sizeof(*r));
+	r->f = f;
+	r->ops = ops;
+	r->ntrace = f->nthreads;
+	r->nclones = threads > (int)f->nthreads ? (threads + (int)f->nthreads - 1) / (int)f->nthreads : 1;
+	if (r->nclones > MAX_CLONES) {
+		snprintf(err, errlen, "--threads %d: expected at most %d x the %u recorded threads",
+			 threads, MAX_CLONES, f->nthreads);
+		free(r);
+		return NULL;
+	}
+	r->ntasks = r->nclones == 1 ? (int)r->ntrace : threads;
+	r->tasks = zalloc((size_t)r->ntasks * sizeof(*r->tasks));
+	r->mms = zalloc(f->nmms * sizeof(*r->mms));
+	r->first_time = zalloc(r->ntrace * sizeof(*r->first_time));
+	r->fork_parent = zalloc(r->ntrace * sizeof(*r->fork_parent));
+	r->nrec = zalloc(r->ntrace * sizeof(*r->nrec));
+	for (i = 0; i < MLT_NR_OPS; i++)
+		hist_init(&r->hist[i]);
+
+	/* One pass for each thread's start time and how it starts. */
+	for (t = 0; t < r->ntrace; t++) {
+		r->first_time[t] = UINT64_MAX;
+		r->fork_parent[t] = -1;
+	}
+	mlt_rewind(f);
+	while ((rc = mlt_next(f, &rec)) == 1) {
+		r->nrec[rec.task]++;
+		if (r->first_time[rec.task] != UINT64_MAX)
+			continue;
+		r->first_time[rec.task] = rec.time_ns;
+		if (rec.op == MLT_FORK && rec.arg0 < r->ntrace)
+			r->fork_parent[rec.task] = (int64_t)rec.arg0;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", f->err);
+		replay_free(r);
+		return NULL;
+	}
+	mlt_rewind(f);
+	r->ops_in = f->nrecords * (uint64_t)r->nclones;
+	if (r->nclones > 1) {
+		/* The last group is partial: only its threads' records come in. */
+		uint64_t partial = 0;
+		int last = r->ntasks - (r->nclones - 1) * (int)r->ntrace;
+
+		while (mlt_next(f, &rec) == 1)
+			partial += rec.task < (uint32_t)last;
+		mlt_rewind(f);
+		r->ops_in = f->nrecords * (uint64_t)(r->nclones - 1) + partial;
+	}
+
+	for (k = 0; k < r->nclones; k++) {
+		for (t = 0; t < r->ntrace; t++) {
+			int idx = k * (int)r->ntrace + (int)t;
+			struct replay_task *rt;
+
+			if (idx >= r->ntasks)
+				break;
+			rt = &r->tasks[idx];
+			rt->r = r;
+			rt->trace_task = t;
+			rt->clone = k;
+			rt->xor_mask = (uint64_t)k << CLONE_SHIFT;
+			rt->remaining = r->nrec[t];
+			if (r->first_time[t] == UINT64_MAX)
+				continue;	/* a thread with no records */
+			rt->task = task_create(f->threads[t].comm, replay_task_fn, rt, -1,
+					       r->first_time[t]);
+		}
+	}
+	return r;
+}
+
+const char *replay_error(const struct replay *r)
+{
+	return r->err[0] ? r->err : NULL;
+}
+
+int replay_nr_tasks(const struct replay *r)
+{
+	return r->ntasks;
+}
+
+uint64_t replay_ops_in(const struct replay *r)
+{
+	return r->ops_in;
+}
+
+uint64_t replay_ops_done(const struct replay *r)
+{
+	return r->ops_done;
+}
+
+uint64_t replay_op_count(const struct replay *r, int op)
+{
+	return r->op_count[op];
+}
+
+const struct lat_hist *replay_op_hist(const struct replay *r, int op)
+{
+	return &r->hist[op];
+}
+
+uint64_t replay_op_errors(const struct replay *r)
+{
+	return r->op_errors;
+}
+
+void replay_free(struct replay *r)
+{
+	int i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->ntasks; i++)
+		free(r->tasks[i].q);
+	free(r->tasks);
+	free(r->mms);
+	free(r->first_time);
+	free(r->fork_parent);
+	free(r->nrec);
+	free(r);
+}

@@ -1,0 +1,37 @@
+/*
+ * One simulation run, end to end: open the trace (or generate the
+ * workload), build the machine, the mm(s) and the scheme, replay, collect
+ * the outcome.  What `mmlocksim run` does, and what `compare` and `sweep`
+ * do once per (scheme, cpus, seed) in a child process.
+ */
+#ifndef MMLOCKSIM_RUN_H
+#define MMLOCKSIM_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis/result.h"
+
+#define RUN_MAX_PARAMS 32
+
+struct run_spec {
+	const char *trace;	/* .mlt/perf/strace path, or a workload name (list workloads) */
+	const char *scheme;	/* registered name, or the name inside --plugin */
+	const char *plugin;	/* path of a scheme .so, or NULL */
+	const char *machine;	/* preset name or .ini path; NULL: xeon-8176-2s */
+	int cpus;		/* 0: all of the machine's */
+	int threads;		/* 0: as recorded; more: clone thread groups (README) */
+	uint64_t seed;
+	int nparams;		/* "KEY=VAL": scheme parameters, mm model knobs, gen params */
+	const char *params[RUN_MAX_PARAMS];
+	const char *timeline;	/* Chrome trace-event JSON output, or NULL */
+};
+
+/*
+ * 0: res is filled (status COMPLETE or FAILED).  -1: bad input, with one
+ * line in err ("FILE:LINE: expected ..."); res->status is ERROR.
+ */
+int run_simulation(const struct run_spec *spec, struct run_result *res,
+		   char *err, size_t errlen);
+
+#endif
