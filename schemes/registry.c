@@ -10,6 +10,10 @@
 
 #define BUILTIN_SCHEMES(X)		\
 	X(global_rwsem_ops)		\
+	X(spf_srcu_ops)			\
+	X(pervma_ops)			\
+	X(rcu_fault_ops)		\
+	X(busted_ops)			\
 	X(template_ops)
 
 #define DECLARE(ops) extern const struct scheme_ops ops;

@@ -270,6 +270,27 @@ static void rq_enqueue(struct sim_cpu *cpu, struct task *t)
 	cpu->nr_queued++;
 }
 
+static void rq_enqueue_head(struct sim_cpu *cpu, struct task *t)
+{
+	t->rq_next = cpu->rq_head;
+	cpu->rq_head = t;
+	if (!cpu->rq_tail)
+		cpu->rq_tail = t;
+	cpu->nr_queued++;
+}
+
+static uint64_t wakeup_preemptions;
+
+static void count_wakeup_preemption(void)
+{
+	wakeup_preemptions++;
+}
+
+uint64_t sched_wakeup_preemptions(void)
+{
+	return wakeup_preemptions;
+}
+
 static struct task *rq_dequeue(struct sim_cpu *cpu)
 {
 	struct task *t = cpu->rq_head;
@@ -302,12 +323,23 @@ static void make_runnable(struct task *t, sim_time_t latency)
 {
 	struct sim_cpu *cpu = &sched.cpus[t->cpu];
 
-	if (!cpu->curr) {
+	struct task *curr = cpu->curr;
+
+	if (!curr) {
 		cpu->curr = t;
 		account(t, TASK_RUNNING);
 		event_after(latency, resume_event, t, 0);
+		return;
+	}
+	account(t, TASK_RUNNABLE);
+	if (curr->in_user) {
+		/* Wakeup preemption: t runs next, curr's user work is cut short. */
+		rq_enqueue_head(cpu, t);
+		curr->in_user = false;
+		curr->user_gen++;
+		event_after(0, resume_event, curr, 0);
+		count_wakeup_preemption();
 	} else {
-		account(t, TASK_RUNNABLE);
 		rq_enqueue(cpu, t);
 	}
 }
@@ -348,6 +380,7 @@ void sched_teardown(void)
 	free(sched.tasks);
 	free(sched.cpus);
 	memset(&sched, 0, sizeof(sched));
+	wakeup_preemptions = 0;
 	current = NULL;
 }
 
@@ -452,20 +485,38 @@ void task_delay(sim_time_t ns)
 	switch_to_main(t, false);
 }
 
+static void user_work_done_event(void *obj, uint64_t gen)
+{
+	struct task *t = obj;
+
+	if (t->user_gen == gen)
+		switch_to_task(t);
+}
+
+/*
+ * User-mode work: preemptible.  It runs in slices while others wait for
+ * the CPU, and a task woken onto this CPU preempts it at once (the wakeup
+ * preemption CFS/EEVDF gives a task that slept): the remainder continues
+ * when the CPU comes back.
+ */
 void task_user_work(sim_time_t ns)
 {
 	struct task *t = current;
 	struct sim_cpu *cpu = &sched.cpus[t->cpu];
 
+	task_delay(0);
 	while (ns) {
-		sim_time_t chunk = ns;
+		sim_time_t chunk = ns, start = sim_now();
 
 		if (cpu->nr_queued && chunk > sched.p.timeslice_ns)
 			chunk = sched.p.timeslice_ns;
-		task_delay(chunk);
-		ns -= chunk;
+		t->in_user = true;
+		event_after(chunk, user_work_done_event, t, ++t->user_gen);
+		switch_to_main(t, false);
+		t->in_user = false;
+		ns -= sim_now() - start;
 		if (ns && cpu->nr_queued) {
-			/* Slice used up: the next task runs, we queue. */
+			/* Slice used up, or preempted: the next task runs, we queue. */
 			account(t, TASK_RUNNABLE);
 			rq_enqueue(cpu, t);
 			cpu_release(cpu);

@@ -13,9 +13,9 @@
  * - A task is pinned to one CPU (tasks are spread round-robin); there is no
  *   load balancing.  With no more tasks than CPUs this is what the kernel's
  *   balancer converges to anyway.
- * - Preemption happens only at user-mode work (task_user_work()), in time
- *   slices, as on a PREEMPT_NONE server kernel; kernel code runs until it
- *   blocks.
+ * - Preemption happens only at user-mode work (task_user_work()): time
+ *   slices, and wakeup preemption by a task that slept, as on a
+ *   PREEMPT_NONE server kernel; kernel code runs until it blocks.
  * - SMT siblings do not slow each other down; they only share caches.
  */
 #ifndef MMLOCKSIM_TASK_H
@@ -59,6 +59,8 @@ struct task {
 	gsl_rng *rng;
 	uint64_t park_gen;		/* invalidates stale timeout events */
 	uint64_t timer_gen;		/* likewise for task_sleep_ns() */
+	uint64_t user_gen;		/* likewise for task_user_work() */
+	bool in_user;			/* in preemptible user-mode work */
 	bool timer_fired;
 
 	/* Lock-correctness state, read by the checker (see check_hook). */
@@ -109,6 +111,7 @@ struct task *sched_cpu_curr(int cpu);
 bool sched_cpu_has_waiters(int cpu);
 /* Context switches on `cpu` so far: RCU's quiescent-state evidence. */
 uint64_t sched_cpu_switches(int cpu);
+uint64_t sched_wakeup_preemptions(void);
 
 /* Create a task on `cpu` (-1: round-robin); it starts at sim time `start`. */
 struct task *task_create(const char *name, void (*fn)(void *), void *arg,

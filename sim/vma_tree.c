@@ -111,6 +111,17 @@ void vm_area_free_rcu(struct vm_area_struct *vma)
 	call_rcu(&vma->rcu, vm_area_free_rcu_cb);
 }
 
+void vm_area_free_srcu(struct vm_area_struct *vma, struct srcu_struct *ssp)
+{
+	vma->state = VMA_FREE_PENDING;
+	call_srcu(ssp, &vma->rcu, vm_area_free_rcu_cb);
+}
+
+struct vm_area_struct *vma_from_rcu_head(struct rcu_head *head)
+{
+	return (struct vm_area_struct *)((char *)head - offsetof(struct vm_area_struct, rcu));
+}
+
 unsigned long vma_start(struct vm_area_struct *vma)
 {
 	line_read(&vma->fields);

@@ -22,6 +22,9 @@ void vmf_snapshot(struct vm_fault *vmf);
 /* Freeing a detached VMA (the scheme's vma_free hook picks when). */
 void vm_area_free(struct vm_area_struct *vma);		/* now */
 void vm_area_free_rcu(struct vm_area_struct *vma);	/* after an RCU grace period */
+void vm_area_free_srcu(struct vm_area_struct *vma, struct srcu_struct *ssp);
+/* For a scheme's own call_rcu() callback on vma->rcu. */
+struct vm_area_struct *vma_from_rcu_head(struct rcu_head *head);
 
 /* ---- for the mm bodies -------------------------------------------------- */
 struct vm_area_struct *vm_area_alloc(struct mm_struct *mm);
