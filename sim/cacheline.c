@@ -1,5 +1,7 @@
 #include "cacheline.h"
 
+#include "perturb.h"
+
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,6 +247,8 @@ void line_read(struct cacheline *l)
 	struct task *t = current;
 	sim_time_t wait;
 
+	if (sim_perturb.enabled)
+		task_delay(perturb_point());
 	if (l->poisoned && line_poison_hook)
 		line_poison_hook(l);
 	if (task_keeps(l, false)) {
@@ -290,6 +294,8 @@ static void line_own(struct cacheline *l, sim_time_t op_cost)
 	struct task *t = current;
 	sim_time_t wait;
 
+	if (sim_perturb.enabled)
+		task_delay(perturb_point());
 	if (l->poisoned && line_poison_hook)
 		line_poison_hook(l);
 	if (task_keeps(l, true)) {

@@ -4,11 +4,13 @@
  * truth of the address space at every instant; the oracle flags, with
  * time, task and address:
  * - use-after-free: a touch of any line of a freed VMA;
- * - stale-pte: a PTE installed where, at that instant, the VMA the fault
- *   used is no longer mapped (a concurrent munmap/mremap tore it down, or a
- *   split replaced it);
- * - stale-protection: a PTE installed with an access the current VMA no
- *   longer allows (a concurrent mprotect);
+ * - stale-pte: a PTE installed through a VMA that a concurrent munmap or
+ *   mremap had already torn down, and that outlived the writer's cleanup;
+ * - stale-protection: a writable PTE installed through a VMA a concurrent
+ *   mprotect made read-only, that outlived its write-protect pass;
+ *   (both judged when the writer's session ends: see check_pte_install();
+ *   a PTE installed through a replaced VMA whose replacement has the same
+ *   range and access is not caught);
  * - torn-vma: a PTE installed from a VMA snapshot taken while a writer was
  *   half-way through changing it;
  * - lock misuse reported by the primitives (unlock without lock, sleeping
@@ -40,6 +42,10 @@ void check_violation(const char *kind, unsigned long addr, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Called by handle_mm_fault() under the PTE lock, right before set_pte. */
 void check_pte_install(const struct vm_fault *vmf);
+/* A writer session on mm ended / the run ended: judge deferred installs. */
+struct mm_struct;
+void check_writer_done(const struct mm_struct *mm);
+void check_run_end(void);
 
 uint64_t check_nr_violations(void);
 int check_nr_kept(void);

@@ -87,14 +87,13 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 	    !(vmf->vm_flags & (VM_READ | VM_WRITE | VM_EXEC)))
 		return VM_FAULT_SIGSEGV;
 
-	/* pgd/p4d/pud/pmd: hot in every CPU's cache. */
+	/* pgd/p4d/pud/pmd: hot in every CPU's cache; then the PTE, unlocked. */
 	task_charge(4 * c->l1_hit);
 	pt = pt_lookup(mm, addr);
-	if (!pt)
-		pt = pt_alloc(mm, addr);
-	line_read(pt_pte_line(pt, addr));
+	if (pt)
+		line_read(pt_pte_line(pt, addr));
 
-	if (pte_present(pt, addr)) {
+	if (pt && pte_present(pt, addr)) {
 		if (!write || pte_write(pt, addr)) {
 			/* Someone else already fixed it up: a spurious fault. */
 			count_fault_kind("fault_spurious");
@@ -142,7 +141,21 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 		}
 	}
 
-	spin_lock(pt_ptl(pt));
+	/*
+	 * pte_offset_map_lock(): look the PTE page up again (the fault may
+	 * have slept, and a lockless fault's page table may have been freed),
+	 * populate it if missing, lock it and re-check it is still linked.
+	 */
+	for (;;) {
+		pt = pt_lookup(mm, addr);
+		if (!pt)
+			pt = pt_alloc(mm, addr);
+		spin_lock(pt_ptl(pt));
+		if (!pt_dead(pt))
+			break;
+		spin_unlock(pt_ptl(pt));
+		count_fault_kind("fault_pmd_changed");
+	}
 	if (vmf->validate && !vmf->validate(vmf)) {
 		spin_unlock(pt_ptl(pt));
 		if (new_page)

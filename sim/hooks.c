@@ -1,5 +1,7 @@
 #include "hooks.h"
 
+#include "check.h"
+
 #include "schemes/scheme.h"
 
 vm_fault_t mm_call_fault(struct mm_struct *mm, unsigned long address, unsigned int flags)
@@ -15,6 +17,7 @@ void mm_call_write_lock(struct mm_struct *mm)
 void mm_call_write_unlock(struct mm_struct *mm)
 {
 	mm->ops->write_unlock(mm);
+	check_writer_done(mm);
 }
 
 void mm_call_read_lock(struct mm_struct *mm)

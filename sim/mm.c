@@ -177,8 +177,9 @@ static int for_each_pte(struct mm_struct *mm, unsigned long start, unsigned long
 		unsigned long lo = pmd > start ? pmd : start;
 		unsigned long hi = pmd + PMD_SIZE < end ? pmd + PMD_SIZE : end;
 
-		if (!pt || !pt_nr_present(pt))
+		if (!pt)
 			continue;
+		/* Locked even when it looks empty: a fault may be installing. */
 		spin_lock(pt_ptl(pt));
 		for (addr = lo; addr < hi; addr += PAGE_SIZE) {
 			if (!pte_present(pt, addr))
@@ -519,8 +520,9 @@ int mm_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
 		unsigned long span = old_end < vma->vm_end ? old_end - addr : vma->vm_end - addr;
 		struct vm_area_struct *new_vma;
 
+		mm_call_vma_write(vma);		/* move_vma() write-locks the source first */
 		do_munmap_locked(mm, new_addr, new_end);
-		new_vma = vma_new(mm, new_addr, new_end, flags, NULL);
+		new_vma = vma_new(mm, new_addr, new_end, flags, vma->anon_vma);
 		mt_insert(mm, new_vma);
 		mm_call_vma_write(new_vma);	/* copy_vma() write-locks the copy */
 		mt_store_charge(mm, new_addr);

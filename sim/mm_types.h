@@ -135,6 +135,9 @@ struct mm_struct {
 	/* page tables: open-addressed hash of PTE pages by addr >> PMD_SHIFT */
 	struct pt_page **pt;
 	unsigned int pt_cap, pt_nr;
+	struct pt_page **all_pts;	/* every PTE page allocated, for teardown */
+	unsigned int nr_all_pts, cap_all_pts;
+	struct pt_page *pt_pool;	/* freed, past their grace period */
 	struct vm_area_struct *pool_free, *pool_free_tail;
 	unsigned int pool_nr_free;
 	/* Every VMA and anon_vma ever allocated, for teardown: a scheme that

@@ -5,13 +5,18 @@
  */
 #include "pgtable.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vma_tree.h"
 
 struct pt_page {
 	unsigned long index;		/* addr >> PMD_SHIFT */
+	struct rcu_head rcu;		/* freed after a grace period */
+	struct pt_page *pool_next;
+	bool dead;			/* unlinked from the PMD: pmd_same() fails */
 	spinlock_t ptl;
 	struct cacheline pte_lines[PTRS_PER_PTE / 8];
 	uint64_t present[PTRS_PER_PTE / 64];
@@ -97,6 +102,29 @@ static void pt_remove(struct mm_struct *mm, struct pt_page *pt)
 }
 
 /* __pte_alloc(): populate the PMD under mm->page_table_lock. */
+static struct pt_page *pt_new(struct mm_struct *mm)
+{
+	struct pt_page *pt = mm->pt_pool;
+
+	if (pt) {
+		mm->pt_pool = pt->pool_next;
+		memset(pt, 0, sizeof(*pt));
+	} else {
+		pt = zalloc(sizeof(*pt));
+		if (mm->nr_all_pts == mm->cap_all_pts) {
+			mm->cap_all_pts = mm->cap_all_pts ? mm->cap_all_pts * 2 : 64;
+			mm->all_pts = realloc(mm->all_pts, mm->cap_all_pts * sizeof(*mm->all_pts));
+			if (!mm->all_pts) {
+				fprintf(stderr, "mmlocksim: out of memory\n");
+				exit(1);
+			}
+		}
+		mm->all_pts[mm->nr_all_pts++] = pt;
+	}
+	return pt;
+}
+
+/* __pte_alloc(): allocate under mm->page_table_lock, unless someone won. */
 struct pt_page *pt_alloc(struct mm_struct *mm, unsigned long addr)
 {
 	struct pt_page *pt;
@@ -104,9 +132,9 @@ struct pt_page *pt_alloc(struct mm_struct *mm, unsigned long addr)
 
 	task_delay(sim_machine->cost.pt_alloc);
 	spin_lock(&mm->page_table_lock);
-	pt = pt_lookup(mm, addr);	/* another thread may have won */
+	pt = pt_lookup(mm, addr);
 	if (!pt) {
-		pt = zalloc(sizeof(*pt));
+		pt = pt_new(mm);
 		pt->index = addr >> PMD_SHIFT;
 		spin_lock_init(&pt->ptl, "ptl", NULL);
 		for (i = 0; i < PTRS_PER_PTE / 8; i++)
@@ -118,7 +146,22 @@ struct pt_page *pt_alloc(struct mm_struct *mm, unsigned long addr)
 	return pt;
 }
 
-/* free_pgtables(): an empty PTE page whose range no VMA covers goes away. */
+static void pt_free_rcu(struct rcu_head *head)
+{
+	struct pt_page *pt = (struct pt_page *)((char *)head - offsetof(struct pt_page, rcu));
+	struct mm_struct *mm = (struct mm_struct *)pt->pool_next;
+
+	pt->pool_next = mm->pt_pool;
+	mm->pt_pool = pt;
+}
+
+/*
+ * free_pgtables(): an empty PTE page whose range no VMA covers goes away.
+ * Lockless faults may still hold it (they re-check pt_dead() under its
+ * lock, as pte_offset_map_lock() re-checks pmd_same()), so the memory is
+ * reused only after an RCU grace period, as with RCU table freeing; a
+ * fault is an RCU-sched read section while it runs in the kernel.
+ */
 void pt_free_if_unused(struct mm_struct *mm, struct pt_page *pt)
 {
 	unsigned long lo = pt->index << PMD_SHIFT, hi = lo + PMD_SIZE;
@@ -129,7 +172,14 @@ void pt_free_if_unused(struct mm_struct *mm, struct pt_page *pt)
 	if (pos < mm->mm_mt.nr && mm->mm_mt.slots[pos]->vm_start < hi)
 		return;
 	pt_remove(mm, pt);
-	free(pt);
+	pt->dead = true;
+	pt->pool_next = (struct pt_page *)mm;	/* the callback's way home */
+	call_rcu(&pt->rcu, pt_free_rcu);
+}
+
+bool pt_dead(const struct pt_page *pt)
+{
+	return pt->dead;
 }
 
 spinlock_t *pt_ptl(struct pt_page *pt)
@@ -204,9 +254,12 @@ void pgtable_destroy(struct mm_struct *mm)
 {
 	unsigned int i;
 
-	for (i = 0; i < mm->pt_cap; i++)
-		free(mm->pt[i]);
+	for (i = 0; i < mm->nr_all_pts; i++)
+		free(mm->all_pts[i]);
+	free(mm->all_pts);
 	free(mm->pt);
+	mm->all_pts = NULL;
 	mm->pt = NULL;
-	mm->pt_cap = mm->pt_nr = 0;
+	mm->pt_pool = NULL;
+	mm->pt_cap = mm->pt_nr = mm->nr_all_pts = mm->cap_all_pts = 0;
 }

@@ -16,6 +16,8 @@ struct pt_page *pt_lookup(struct mm_struct *mm, unsigned long addr);
 struct pt_page *pt_alloc(struct mm_struct *mm, unsigned long addr);
 /* free_pgtables(): drop an empty PTE page no VMA covers any more. */
 void pt_free_if_unused(struct mm_struct *mm, struct pt_page *pt);
+/* Unlinked by free_pgtables() since it was looked up: look it up again. */
+bool pt_dead(const struct pt_page *pt);
 spinlock_t *pt_ptl(struct pt_page *pt);
 struct cacheline *pt_pte_line(struct pt_page *pt, unsigned long addr);
 int pt_nr_present(const struct pt_page *pt);

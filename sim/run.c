@@ -336,6 +336,7 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 	}
 	res->threads = replay_nr_tasks(rp);
 	sim_run(UINT64_MAX);
+	check_run_end();
 	why = replay_error(rp);
 	if (why) {
 		snprintf(err, errlen, "%s", why);
