@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "machine.h"
+#include "schemes/registry.h"
 #include "traces/gen.h"
 
 static void list_machines(void)
@@ -16,17 +17,24 @@ static void list_machines(void)
 
 int cli_list(int argc, char **argv)
 {
-	static const char *const what[] = { "machines", "workloads" };
+	static const char *const what[] = { "schemes", "machines", "workloads" };
 	size_t i;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: mmlocksim list [machines|workloads]\n");
+		printf("usage: mmlocksim list [schemes|machines|workloads]\n");
 		return 0;
 	}
 	if (argc < 2) {
+		printf("schemes (-s NAME; parameters with -p KEY=VALUE):\n");
+		scheme_list(stdout);
+		printf("\n");
 		list_machines();
 		printf("\nworkloads (mmlocksim gen WORKLOAD, or as TRACE to run/compare):\n");
 		gen_list(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "schemes")) {
+		scheme_list(stdout);
 		return 0;
 	}
 	if (!strcmp(argv[1], "workloads")) {

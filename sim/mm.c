@@ -632,8 +632,14 @@ int mm_adopt_region(struct mm_struct *mm, unsigned long addr, unsigned int fault
 	struct vm_area_struct *vma;
 	int pos;
 
-	if (addr >= TASK_SIZE || mt_truth(mm, addr))
+	if (addr >= TASK_SIZE)
 		return -1;
+	/* A writer, like any other: faults and writers may be in flight. */
+	mm_call_write_lock(mm);
+	if (mt_truth(mm, addr)) {
+		mm_call_write_unlock(mm);
+		return 0;	/* someone mapped it meanwhile: just retry */
+	}
 	pos = mt_first_at_or_after(mm, addr);
 	if (pos > 0 && mm->mm_mt.slots[pos - 1]->vm_end > lo)
 		lo = mm->mm_mt.slots[pos - 1]->vm_end;
@@ -644,6 +650,7 @@ int mm_adopt_region(struct mm_struct *mm, unsigned long addr, unsigned int fault
 	vma->vm_end = hi;
 	vma->vm_flags = flags;
 	mt_insert(mm, vma);
+	mm_call_write_unlock(mm);
 	count_event("implicit_vma");
 	return 0;
 }

@@ -33,8 +33,8 @@ struct mm_struct *mm_dup(struct mm_struct *mm);
  * For replay of a trace that began after the process did: a fault in no
  * known VMA hit a mapping made before recording started (stack, heap,
  * anonymous memory perf does not report).  Adopt it as an anonymous VMA
- * around addr (2 MiB-aligned, clipped to the neighbours) at no simulated
- * cost -- it existed before the run -- and count implicit_vma.
+ * around addr (2 MiB-aligned, clipped to the neighbours), under the write
+ * lock like any tree change, and count implicit_vma.
  */
 int mm_adopt_region(struct mm_struct *mm, unsigned long addr, unsigned int fault_flags);
 

@@ -45,6 +45,7 @@ struct replay {
 	uint64_t op_count[MLT_NR_OPS];
 	struct lat_hist hist[MLT_NR_OPS];
 	size_t dropped;			/* trace bytes already released */
+	sim_time_t last_end;		/* when the last task finished */
 	char err[320];
 };
 
@@ -278,6 +279,9 @@ static void replay_task_fn(void *arg)
 		r->ops_done++, r->op_count[rec.op]++;
 	if (started)
 		mm_exit(rt->mm);
+	task_delay(0);
+	if (sim_now() > r->last_end)
+		r->last_end = sim_now();
 }
 
 struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, int threads,
@@ -394,6 +398,11 @@ uint64_t replay_op_count(const struct replay *r, int op)
 const struct lat_hist *replay_op_hist(const struct replay *r, int op)
 {
 	return &r->hist[op];
+}
+
+sim_time_t replay_end_time(const struct replay *r)
+{
+	return r->last_end;
 }
 
 uint64_t replay_op_errors(const struct replay *r)

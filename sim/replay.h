@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "analysis/hist.h"
+#include "engine.h"
 #include "traces/mlt.h"
 
 struct scheme_ops;
@@ -43,6 +44,9 @@ uint64_t replay_ops_in(const struct replay *r);		/* records x clones */
 uint64_t replay_ops_done(const struct replay *r);	/* records replayed */
 uint64_t replay_op_count(const struct replay *r, int op);
 const struct lat_hist *replay_op_hist(const struct replay *r, int op);
+/* When the last task finished: the run's length (RCU grace periods and
+ * callbacks still pending after it do not count). */
+sim_time_t replay_end_time(const struct replay *r);
 /* Ops that the model refused (e.g. mprotect of an unmapped range). */
 uint64_t replay_op_errors(const struct replay *r);
 void replay_free(struct replay *r);

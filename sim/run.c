@@ -93,7 +93,7 @@ static void collect(struct run_result *res, struct replay *rp)
 {
 	int i, n;
 
-	res->sim_ns = sim_now();
+	res->sim_ns = replay_end_time(rp) ? replay_end_time(rp) : sim_now();
 	res->events = sim_engine.events_run;
 
 	res->ops = xcalloc(MLT_NR_OPS, sizeof(*res->ops));
