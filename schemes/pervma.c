@@ -308,8 +308,9 @@ static void pervma_init_vma(struct vm_area_struct *vma)
 }
 
 static const struct scheme_param pervma_params[] = {
-	{ "variant", "refcnt", "refcnt: 6.15 vm_refcnt; rwsem: the 6.4 per-VMA rw_semaphore" },
-	{ NULL, NULL, NULL },
+	{ "variant", "refcnt", "refcnt: 6.15 vm_refcnt; rwsem: the 6.4 per-VMA rw_semaphore",
+	  "refcnt|rwsem" },
+	{ NULL, NULL, NULL, NULL },
 };
 
 const struct scheme_ops pervma_ops = {

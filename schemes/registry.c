@@ -181,7 +181,9 @@ void scheme_list(FILE *out)
 			o->flags & SCHEME_F_BROKEN ? " [deliberately broken]" :
 			o->flags & SCHEME_F_NO_COMPARE ? " [not in default compare]" : "");
 		for (p = o->params; p && p->name; p++)
-			fprintf(out, "    -p %s=%-10s %s\n", p->name, p->def, p->help);
+			fprintf(out, "    -p %s=%-10s %s%s%s%s\n", p->name, p->def, p->help,
+				p->choices ? " (" : "", p->choices ? p->choices : "",
+				p->choices ? ")" : "");
 	}
 }
 
@@ -192,6 +194,23 @@ bool scheme_has_param(const struct scheme_ops *ops, const char *key)
 	for (p = ops->params; p && p->name; p++)
 		if (!strcmp(p->name, key))
 			return true;
+	return false;
+}
+
+/* Is value one of the '|'-separated choices? */
+static bool choice_ok(const char *choices, const char *value)
+{
+	size_t n = strlen(value);
+	const char *c = choices;
+
+	while (*c) {
+		const char *bar = strchr(c, '|');
+		size_t len = bar ? (size_t)(bar - c) : strlen(c);
+
+		if (len == n && !strncmp(c, value, n))
+			return true;
+		c += len + (bar ? 1 : 0);
+	}
 	return false;
 }
 
@@ -228,6 +247,14 @@ int scheme_set_params(const struct scheme_ops *ops, int n, const char *const *kv
 			if (!ops->params || !ops->params->name)
 				snprintf(err + off, off < errlen ? errlen - off : 0, " (none)");
 			return -1;
+		}
+		for (p = ops->params; p && p->name; p++) {
+			if (strcmp(p->name, run_params.key[run_params.n]) || !p->choices)
+				continue;
+			if (!choice_ok(p->choices, eq + 1)) {
+				snprintf(err, errlen, "-p %s: expected one of %s", kv[i], p->choices);
+				return -1;
+			}
 		}
 		snprintf(run_params.value[run_params.n], sizeof(run_params.value[0]), "%s", eq + 1);
 		run_params.n++;

@@ -35,6 +35,7 @@ struct scheme_param {
 	const char *name;
 	const char *def;	/* default value, as text */
 	const char *help;
+	const char *choices;	/* "a|b|c" to accept only those, or NULL */
 };
 
 struct scheme_ops {

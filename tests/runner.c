@@ -17,11 +17,11 @@
 #include "tests/test.h"
 
 extern const struct test_case engine_tests[], task_tests[], sync_tests[],
-	rcu_tests[], machine_tests[], validation_tests[], trace_tests[], gen_tests[], mm_tests[];
+	rcu_tests[], machine_tests[], validation_tests[], trace_tests[], gen_tests[], mm_tests[], scheme_tests[];
 
 static const struct test_case *const tables[] = {
 	engine_tests, task_tests, sync_tests, rcu_tests, machine_tests,
-	validation_tests, trace_tests, gen_tests, mm_tests,
+	validation_tests, trace_tests, gen_tests, mm_tests, scheme_tests,
 };
 
 const char *test_bindir = "build";
