@@ -11,5 +11,10 @@ int cli_list(int argc, char **argv);
 int cli_import(int argc, char **argv);
 int cli_stats(int argc, char **argv);
 int cli_gen(int argc, char **argv);
+int cli_check(int argc, char **argv);
+int cli_run(int argc, char **argv);
+int cli_compare(int argc, char **argv);
+int cli_report(int argc, char **argv);
+int cli_merge(int argc, char **argv);
 
 #endif

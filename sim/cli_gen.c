@@ -72,7 +72,7 @@ int cli_gen(int argc, char **argv)
 		} else if (!has_val && (!strcmp(a, "-t") || !strcmp(a, "-n") ||
 					!strcmp(a, "--seed") || !strcmp(a, "-p") ||
 					!strcmp(a, "-o"))) {
-			fprintf(stderr, "mmlocksim gen: %s needs a value\n", a);
+			fprintf(stderr, "mmlocksim gen: %s: expected a value after it\n", a);
 			goto out;
 		} else if (!strcmp(a, "-t")) {
 			if (parse_u64(argv[++i], 1 << 20, &threads) < 0 || !threads) {

@@ -78,13 +78,16 @@ int cli_import(int argc, char **argv)
 
 int cli_stats(int argc, char **argv)
 {
-	if (wants_help(argc, argv) || argc != 2) {
-		FILE *f = argc == 2 ? stdout : stderr;
-
-		fprintf(f, "usage: mmlocksim stats TRACE\n"
-			"  TRACE: .mlt, perf or strace text, plain or compressed.\n"
-			"  Prints ops by kind, per thread and per mm, duration and footprint.\n");
-		return argc == 2 ? 0 : EXIT_BAD_INPUT;
+	if (wants_help(argc, argv)) {
+		printf("usage: mmlocksim stats TRACE\n"
+		       "  TRACE: .mlt, perf or strace text, plain or compressed.\n"
+		       "  Prints ops by kind, per thread and per mm, duration and footprint.\n");
+		return 0;
+	}
+	if (argc != 2) {
+		fprintf(stderr, "mmlocksim stats: expected one TRACE, got %d arguments (mmlocksim stats --help)\n",
+			argc - 1);
+		return EXIT_BAD_INPUT;
 	}
 	return trace_stats(argv[1], stdout) ? EXIT_BAD_INPUT : 0;
 }

@@ -201,11 +201,27 @@ static const struct ini_key ini_keys[] = {
 	COST("cost", mmap_body),
 };
 
+/*
+ * Lines come through our own reader rather than ini_parse_file(): inih
+ * keeps going after an error and splits a line longer than its buffer
+ * into several, so its line number and the message of a later handler
+ * call would disagree.  The reader counts lines, stops at the first
+ * error, and refuses NUL bytes and overlong lines outright.
+ */
+struct ini_src {
+	FILE *f;
+	int lineno;		/* of the line last handed to inih */
+	int stop;		/* an error was recorded: read no further */
+	int max;		/* longest line inih takes */
+};
+
 struct ini_ctx {
 	struct machine *m;
 	char *err;
 	size_t errlen;
 	int nkeys;
+	struct ini_src *src;
+	int errline;		/* line of the message in err, 0 if none */
 };
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
@@ -274,10 +290,9 @@ static int machine_ini_field(struct ini_ctx *c, const char *name, const char *va
 	return 0;
 }
 
-static int machine_ini_handler(void *user, const char *section, const char *name,
-			       const char *value)
+static int machine_ini_key(struct ini_ctx *c, const char *section,
+			   const char *name, const char *value)
 {
-	struct ini_ctx *c = user;
 	unsigned long long v;
 	size_t i;
 
@@ -300,23 +315,86 @@ static int machine_ini_handler(void *user, const char *section, const char *name
 	return 0;
 }
 
+static int machine_ini_handler(void *user, const char *section, const char *name,
+			       const char *value)
+{
+	struct ini_ctx *c = user;
+
+	if (machine_ini_key(c, section, name, value))
+		return 1;
+	c->errline = c->src->lineno;
+	c->src->stop = 1;
+	return 0;
+}
+
+static char *ini_read_line(char *str, int num, void *stream)
+{
+	struct ini_src *s = stream;
+	int c, n = 0;
+
+	if (s->stop)
+		return NULL;
+	while ((c = getc(s->f)) != EOF) {
+		if (c == '\0' || n >= num - 2) {
+			s->stop = c == '\0' ? -1 : -2;
+			s->max = num - 2;
+			s->lineno++;
+			return NULL;
+		}
+		str[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	if (!n)
+		return NULL;
+	str[n] = '\0';
+	s->lineno++;
+	return str;
+}
+
 int machine_load_ini(const char *path, struct machine *m, char *err, size_t errlen)
 {
 	char msg[256] = "";
-	struct ini_ctx c = { m, msg, sizeof(msg), 0 };
-	FILE *f = fopen(path, "r");
+	struct ini_src src = { fopen(path, "r"), 0, 0, 0 };
+	struct ini_ctx c = { m, msg, sizeof(msg), 0, &src, 0 };
 	int line;
 
 	memset(m, 0, sizeof(*m));
-	if (!f) {
+	if (!src.f) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
-	line = ini_parse_file(f, machine_ini_handler, &c);
-	fclose(f);
+	line = ini_parse_stream(ini_read_line, &src, machine_ini_handler, &c);
+	if (ferror(src.f)) {
+		/* E.g. a directory: fopen() takes it, reading fails. */
+		snprintf(err, errlen, "%s:%d: cannot read: %s", path,
+			 src.lineno + 1, strerror(errno));
+		fclose(src.f);
+		return -1;
+	}
+	fclose(src.f);
+	if (src.stop == -1) {
+		/* The reader refused a line; inih never saw it. */
+		snprintf(err, errlen, "%s:%d: expected text, found a NUL byte",
+			 path, src.lineno);
+		return -1;
+	}
+	if (src.stop == -2) {
+		snprintf(err, errlen, "%s:%d: expected a line of at most %d characters",
+			 path, src.lineno, src.max);
+		return -1;
+	}
 	if (line) {
+		char *p;
+
+		/* A syntax error inih found before our first one wins. */
 		snprintf(err, errlen, "%s:%d: %s", path, line,
-			 msg[0] ? msg : "expected 'key = value' or '[section]'");
+			 msg[0] && line == c.errline ? msg :
+			 "expected 'key = value' or '[section]'");
+		/* Values are echoed: no control characters to the terminal. */
+		for (p = err; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
 		return -1;
 	}
 	if (!m->name[0])

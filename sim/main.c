@@ -15,7 +15,12 @@ static const struct command {
 	{ "list", cli_list, "list [machines]          presets and registered names" },
 	{ "import", cli_import, "import IN [-o OUT.mlt]   perf or strace text, detected" },
 	{ "stats", cli_stats, "stats TRACE              what is in a trace" },
+	{ "check", cli_check, "check [-s SCHEME] [--exhaustive]   conformance + safety suite" },
 	{ "gen", cli_gen, "gen WORKLOAD [-t N] [-n OPS] [--seed S] [-p K=V]... -o OUT.mlt" },
+	{ "run", cli_run, "run TRACE|WORKLOAD -s SCHEME [--cpus N] [--seed S] [--db OUT.db] ..." },
+	{ "compare", cli_compare, "compare TRACE|WORKLOAD [-s a,b] [--cpus 1,8,64] [--seeds K] [--db OUT.db] [--plot DIR]" },
+	{ "report", cli_report, "report DB [--baseline SCHEME] [--plot DIR]" },
+	{ "merge", cli_merge, "merge OUT.db IN.db...    shards of a sweep into one database" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -34,10 +39,18 @@ int main(int argc, char **argv)
 {
 	size_t i;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	if (argc < 2) {
+		/* Bad input gets one line; the usage is a --help away. */
+		fprintf(stderr, "mmlocksim: expected a command:");
+		for (i = 0; i < NR_COMMANDS; i++)
+			fprintf(stderr, " %s", commands[i].name);
+		fprintf(stderr, " version (mmlocksim --help for usage)\n");
+		return EXIT_BAD_INPUT;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_BAD_INPUT : 0;
+		usage(stdout);
+		return 0;
 	}
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("mmlocksim %s\n", MMLOCKSIM_VERSION);
@@ -46,7 +59,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < NR_COMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "mmlocksim: unknown command '%s'; valid commands:", argv[1]);
+	fprintf(stderr, "mmlocksim: unknown command '%s'; expected one of:", argv[1]);
 	for (i = 0; i < NR_COMMANDS; i++)
 		fprintf(stderr, " %s", commands[i].name);
 	fprintf(stderr, " version\n");

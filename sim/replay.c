@@ -46,6 +46,7 @@ struct replay {
 	struct lat_hist hist[MLT_NR_OPS];
 	size_t dropped;			/* trace bytes already released */
 	sim_time_t last_end;		/* when the last task finished */
+	double think_scale;		/* 1: as recorded; 0: no think time at all */
 	char err[320];
 };
 
@@ -254,7 +255,11 @@ static void replay_task_fn(void *arg)
 			mm_enter(rt->mm);
 			started = true;
 		} else if (rec.time_ns > prev_time + prev_cost) {
-			task_user_work(rec.time_ns - prev_time - prev_cost);
+			sim_time_t think = rec.time_ns - prev_time - prev_cost;
+
+			if (r->think_scale != 1.0)
+				think = (sim_time_t)((double)think * r->think_scale);
+			task_user_work(think);
 		}
 		prev_time = rec.time_ns;
 		r->ops_done++;
@@ -285,7 +290,7 @@ static void replay_task_fn(void *arg)
 }
 
 struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, int threads,
-			    char *err, size_t errlen)
+			    double think_scale, char *err, size_t errlen)
 {
 	struct replay *r;
 	struct mlt_record rec;
@@ -299,6 +304,7 @@ struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, in
 	r = zalloc(sizeof(*r));
 	r->f = f;
 	r->ops = ops;
+	r->think_scale = think_scale;
 	r->ntrace = f->nthreads;
 	r->nclones = threads > (int)f->nthreads ? (threads + (int)f->nthreads - 1) / (int)f->nthreads : 1;
 	if (r->nclones > MAX_CLONES) {
@@ -364,7 +370,7 @@ struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, in
 			if (r->first_time[t] == UINT64_MAX)
 				continue;	/* a thread with no records */
 			rt->task = task_create(f->threads[t].comm, replay_task_fn, rt, -1,
-					       r->first_time[t]);
+					       (sim_time_t)((double)r->first_time[t] * think_scale));
 		}
 	}
 	return r;

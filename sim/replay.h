@@ -34,9 +34,14 @@
 struct scheme_ops;
 struct replay;
 
-/* After sim_begin(): create the mms and tasks.  NULL with a message on error. */
+/*
+ * After sim_begin(): create the mms and tasks.  think_scale multiplies
+ * every think time and thread start time (1: as recorded; 0: everything
+ * back to back, to load a trace recorded on a quiet machine).  NULL with a
+ * message on error.
+ */
 struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, int threads,
-			    char *err, size_t errlen);
+			    double think_scale, char *err, size_t errlen);
 /* Did a bad record stop the run?  The message names the file and record. */
 const char *replay_error(const struct replay *r);
 int replay_nr_tasks(const struct replay *r);

@@ -45,7 +45,9 @@ static void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
-/* Knobs of the kernel model itself, settable with -p like scheme parameters. */
+static double think_scale = 1.0;
+
+/* Knobs of the kernel model and the replay, settable with -p like scheme parameters. */
 static int mm_knob(const char *kv, char *err, size_t errlen)
 {
 	const char *eq = strchr(kv, '=');
@@ -62,6 +64,16 @@ static int mm_knob(const char *kv, char *err, size_t errlen)
 			return -1;
 		}
 		mm_params.file_miss = d;
+		return 1;
+	}
+	if (!strncmp(kv, "think_scale=", 12)) {
+		errno = 0;
+		d = strtod(eq + 1, &end);
+		if (errno || *end || d < 0 || d > 1000) {
+			snprintf(err, errlen, "-p %s: expected a factor from 0 to 1000", kv);
+			return -1;
+		}
+		think_scale = d;
 		return 1;
 	}
 	if (!strncmp(kv, "max_fault_retries=", 18)) {
@@ -275,6 +287,7 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 	/* -p: scheme parameters, then the kernel model's knobs, then the workload's. */
 	mm_params.file_miss = 0;
 	mm_params.max_fault_retries = 8;
+	think_scale = 1.0;
 	workload = spec->trace && gen_is_workload(spec->trace) && access(spec->trace, F_OK);
 	res->params = xcalloc(RUN_MAX_PARAMS + 8, sizeof(*res->params));
 	for (i = 0; i < spec->nparams; i++) {
@@ -303,7 +316,7 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 			continue;
 		}
 		snprintf(err, errlen, "-p %s: not a parameter of scheme '%s' (see mmlocksim list "
-			 "schemes) nor of the kernel model (file_miss, max_fault_retries)", kv, ops->name);
+			 "schemes) nor of the model (file_miss, max_fault_retries, think_scale)", kv, ops->name);
 		goto fail;
 	}
 	if (scheme_set_params(ops, nscheme, scheme_kv, err, errlen))
@@ -328,7 +341,7 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 	cfg.stack_size = 0;
 	sim_begin(&cfg);
 	check_setup();
-	rp = replay_setup(f, ops, workload ? 0 : spec->threads, err, errlen);
+	rp = replay_setup(f, ops, workload ? 0 : spec->threads, think_scale, err, errlen);
 	if (!rp) {
 		sim_end();
 		mlt_close(f);

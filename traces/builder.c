@@ -343,7 +343,8 @@ uint32_t tb_new_mm(struct tbuild *tb, uint64_t id)
 	if (tb->nmms >= MLT_MAX_MMS) {
 		if (!tb->failed)
 			snprintf(tb->err, sizeof(tb->err),
-				 "more than %d address spaces", MLT_MAX_MMS);
+				 "expected at most %d address spaces (processes) in a trace",
+				 MLT_MAX_MMS);
 		tb->failed = 1;
 		return TB_NONE;
 	}
@@ -726,14 +727,25 @@ int tb_parse_num(const char **pp, uint64_t *v)
 		neg = 1;
 		p++;
 	}
+	/*
+	 * More than 64 bits is an error, not a silent wrap: a corrupted
+	 * address must not become a plausible one.
+	 */
 	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && hexval(p[2]) >= 0) {
-		for (p += 2; (d = hexval(*p)) >= 0; p++)
+		for (p += 2; (d = hexval(*p)) >= 0; p++) {
+			if (x >> 60)
+				return -1;
 			x = x << 4 | (uint64_t)d;
+		}
 	} else {
 		if (*p < '0' || *p > '9')
 			return -1;
-		for (; *p >= '0' && *p <= '9'; p++)
-			x = x * 10 + (uint64_t)(*p - '0');
+		for (; *p >= '0' && *p <= '9'; p++) {
+			d = *p - '0';
+			if (x > (UINT64_MAX - (uint64_t)d) / 10)
+				return -1;
+			x = x * 10 + (uint64_t)d;
+		}
 	}
 	*v = neg ? (uint64_t)0 - x : x;
 	*pp = p;
@@ -748,9 +760,13 @@ int tb_parse_time(const char **pp, uint64_t *ns)
 
 	if (*p < '0' || *p > '9')
 		return -1;
-	for (; *p >= '0' && *p <= '9'; p++)
+	for (; *p >= '0' && *p <= '9'; p++) {
+		/* Seconds beyond what u64 ns hold (year 2554) are junk. */
+		if (s > UINT64_MAX / 1000000000ull / 10)
+			return -1;
 		s = s * 10 + (uint64_t)(*p - '0');
-	if (*p != '.')
+	}
+	if (*p != '.' || s > UINT64_MAX / 1000000000ull - 1)
 		return -1;
 	for (p++; *p >= '0' && *p <= '9'; p++) {
 		if (nd < 9) {

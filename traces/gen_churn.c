@@ -220,21 +220,21 @@ static int jvm_init(struct gen *g)
 	j->stack = gen_param_u64(g, "stack");
 	j->max_stacks = gen_param_u64(g, "max_stacks");
 	if (j->heap % j->region) {
-		gen_error(g, "jvm: heap (%llu) must be a multiple of region (%llu)",
+		gen_error(g, "jvm: expected heap (%llu) to be a multiple of region (%llu)",
 			  (unsigned long long)j->heap, (unsigned long long)j->region);
 		return -1;
 	}
 	if (j->tlab_pages > j->heap_pages) {
-		gen_error(g, "jvm: tlab must not exceed heap");
+		gen_error(g, "jvm: expected tlab no larger than heap");
 		return -1;
 	}
 	if (j->stack / GEN_PAGE < JVM_STACK_TOUCH + 1) {
-		gen_error(g, "jvm: stack must be at least %llu bytes (guard page + %d touched)",
+		gen_error(g, "jvm: expected a stack of at least %llu bytes (guard page + %d touched)",
 			  (JVM_STACK_TOUCH + 1) * GEN_PAGE, JVM_STACK_TOUCH);
 		return -1;
 	}
 	if (j->gc_interval < 1 || j->rt_interval < 1 || j->work < 1) {
-		gen_error(g, "jvm: gc_interval, rt_interval and work must be at least 1ns");
+		gen_error(g, "jvm: expected gc_interval, rt_interval and work of at least 1ns");
 		return -1;
 	}
 	j->nregions = j->heap / j->region;

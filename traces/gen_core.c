@@ -201,7 +201,7 @@ static int parse_params(struct gen *g, int nparams, char **params)
 		long idx;
 
 		if (!eq || eq == params[k]) {
-			gen_error(g, "parameter '%s' is not KEY=VALUE", params[k]);
+			gen_error(g, "parameter '%s': expected KEY=VALUE", params[k]);
 			return -1;
 		}
 		idx = param_index(wl, params[k], (size_t)(eq - params[k]));
@@ -357,7 +357,7 @@ uint64_t gen_mmap(struct gen *g, struct gen_task *t, uint64_t len,
 	assert(len && !(len % GEN_PAGE));
 	addr = mm_alloc(&g->mms[t->mm], len);
 	if (!addr) {
-		gen_error(g, "%s: task %u: no room for a %llu-byte mapping below 0x%llx (parameters too large?)",
+		gen_error(g, "%s: task %u: no room for a %llu-byte mapping below 0x%llx (expected smaller parameters)",
 			  g->wl->name, t->idx, (unsigned long long)len,
 			  (unsigned long long)GEN_MMAP_BASE);
 		return 0;
@@ -498,7 +498,7 @@ static int run_loop(struct gen *g)
 		assert(g->emitted - before_n <= 1);
 		idle = g->emitted == before_n ? idle + 1 : 0;
 		if (idle > GEN_MAX_IDLE_STEPS) {
-			gen_error(g, "%s: no record in %llu steps; parameters leave nothing to do?",
+			gen_error(g, "%s: no record in %llu steps; expected parameters that leave something to do",
 				  g->wl->name, GEN_MAX_IDLE_STEPS);
 			goto out;
 		}
@@ -554,7 +554,7 @@ int gen_run(const struct gen_workload *wl, unsigned threads, uint64_t ops,
 	if (!threads)
 		threads = wl->default_threads;
 	if (threads < wl->min_threads || threads > GEN_MAX_THREADS) {
-		gen_error(&g, "%s: threads must be between %u and %u, got %u",
+		gen_error(&g, "%s: expected %u to %u threads, got %u",
 			  wl->name, wl->min_threads, GEN_MAX_THREADS, threads);
 		return -1;
 	}

@@ -156,7 +156,7 @@ static int pft_init(struct gen *g)
 	l->iterations = gen_param_u64(g, "iterations");
 	l->shared = (int)gen_param_u64(g, "shared");
 	if (!l->iterations && !g->limit) {
-		gen_error(g, "pft: iterations=0 repeats for ever; give an op count (-n OPS)");
+		gen_error(g, "pft: iterations=0 repeats for ever; expected an op count (-n OPS)");
 		return -1;
 	}
 	return 0;

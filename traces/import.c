@@ -13,7 +13,7 @@
 #include "import_strace.h"
 #include "textin.h"
 
-enum fmt { F_UNKNOWN, F_MLT, F_PERF, F_STRACE };
+enum fmt { F_UNKNOWN, F_BINARY, F_MLT, F_PERF, F_STRACE };
 
 void import_opts_default(struct import_opts *o)
 {
@@ -23,17 +23,29 @@ void import_opts_default(struct import_opts *o)
 
 /*
  * Decide from the first bytes (MLT1) or the first event-looking line
- * (blank and '#' lines are skipped).  SAMPLE gets that line for messages.
+ * (blank and '#' lines are skipped).  SAMPLE gets that line for messages,
+ * with anything unprintable shown as '?' (a terminal must not receive
+ * escape sequences or line breaks from a hostile file); *LINENO gets its
+ * line number, or 0 when no event line came (*SCANNED bytes looked at).
  */
-static enum fmt detect(struct textin *t, char *sample, size_t samplelen)
+static enum fmt detect(struct textin *t, char *sample, size_t samplelen,
+		       unsigned long *lineno, size_t *scanned)
 {
-	const char *p;
-	size_t n = textin_peek(t, &p, 64 * 1024), i = 0;
+	const char *p, *nul;
+	size_t n = textin_peek(t, &p, 64 * 1024), i = 0, j;
 	char line[1024];
 
 	sample[0] = '\0';
+	*lineno = 0;
+	*scanned = n;
 	if (n >= 4 && !memcmp(p, MLT_MAGIC, 4))
 		return F_MLT;
+	/* Reject binary junk early: text traces are printable. */
+	nul = memchr(p, '\0', n);
+	if (nul) {
+		*scanned = (size_t)(nul - p);
+		return F_BINARY;
+	}
 	while (i < n) {
 		size_t e = i, k;
 
@@ -45,32 +57,39 @@ static enum fmt detect(struct textin *t, char *sample, size_t samplelen)
 		if (k && line[k - 1] == '\r')
 			line[--k] = '\0';
 		i = e + 1;
+		++*lineno;
 		if (!line[strspn(line, " \t")] || line[strspn(line, " \t")] == '#')
 			continue;
 		snprintf(sample, samplelen, "%.80s", line);
-		/* Reject binary junk early: text traces are printable. */
-		if (memchr(p, '\0', n))
-			return F_UNKNOWN;
+		for (j = 0; j < k && sample[j]; j++)
+			if ((unsigned char)sample[j] < 0x20 ||
+			    (unsigned char)sample[j] >= 0x7f)
+				sample[j] = '?';
 		if (perf_line_is_event(line))
 			return F_PERF;
 		if (strace_line_looks(line))
 			return F_STRACE;
 		return F_UNKNOWN;
 	}
+	*lineno = 0;
 	return F_UNKNOWN;
 }
 
-static int unknown(const char *path, const char *sample, char *err,
-		   size_t errlen)
+static int unknown(const char *path, enum fmt f, const char *sample,
+		   unsigned long lineno, size_t scanned, char *err, size_t errlen)
 {
-	if (sample[0])
+	if (f == F_BINARY)
 		snprintf(err, errlen,
-			 "%s: unknown trace format: expected .mlt, perf script text or strace -f -ttt text, first line is '%s'",
-			 path, sample);
+			 "%s: byte %zu: unknown trace format: expected .mlt, perf script text or strace -f -ttt text, found a NUL byte (binary data)",
+			 path, scanned);
+	else if (lineno)
+		snprintf(err, errlen,
+			 "%s:%lu: unknown trace format: expected .mlt, perf script text or strace -f -ttt text, first event line is '%s'",
+			 path, lineno, sample);
 	else
 		snprintf(err, errlen,
-			 "%s: unknown trace format: expected .mlt, perf script text or strace -f -ttt text, found no event line",
-			 path);
+			 "%s: byte %zu: unknown trace format: expected .mlt, perf script text or strace -f -ttt text, found no event line%s",
+			 path, scanned, scanned ? "" : " (empty file)");
 	return -1;
 }
 
@@ -96,21 +115,23 @@ int trace_import_opts(const char *in_path, const char *out_path,
 		      struct import_summary *sum, char *err, size_t errlen)
 {
 	struct textin *t = textin_open(in_path, err, errlen);
+	unsigned long lineno;
 	char sample[128];
+	size_t scanned;
 	enum fmt f;
 	int rc;
 
 	if (!t)
 		return -1;
-	f = detect(t, sample, sizeof(sample));
+	f = detect(t, sample, sizeof(sample), &lineno, &scanned);
 	if (f == F_MLT) {
-		snprintf(err, errlen, "%s: already a .mlt trace, nothing to import",
+		snprintf(err, errlen, "%s: byte 0: expected perf or strace text to import, found a .mlt trace (use it as it is)",
 			 in_path);
 		rc = -1;
-	} else if (f == F_UNKNOWN) {
+	} else if (f == F_UNKNOWN || f == F_BINARY) {
 		rc = textin_error(t)[0] ?
 			(snprintf(err, errlen, "%s", textin_error(t)), -1) :
-			unknown(in_path, sample, err, errlen);
+			unknown(in_path, f, sample, lineno, scanned, err, errlen);
 	} else {
 		rc = run_import(t, f, out_path, opts, sum, err, errlen);
 	}
@@ -175,6 +196,28 @@ static int copy_out(struct textin *t, const char *path, char *err,
 	return 0;
 }
 
+/* Replace the scratch name TMP by PATH in F (or, if F is NULL, in ERR). */
+static void rename_in_messages(struct mlt_file *f, const char *tmp,
+			       const char *path, char *err, size_t errlen)
+{
+	size_t n = strlen(tmp);
+	char *copy;
+
+	if (f) {
+		copy = strdup(path);
+		if (copy) {
+			free(f->path);
+			f->path = copy;
+		}
+	} else if (!strncmp(err, tmp, n)) {
+		copy = strdup(err + n);
+		if (copy) {
+			snprintf(err, errlen, "%s%s", path, copy);
+			free(copy);
+		}
+	}
+}
+
 struct mlt_file *trace_open_any(const char *path, const struct import_opts *opts,
 				struct import_summary *sum,
 				char *err, size_t errlen)
@@ -183,6 +226,8 @@ struct mlt_file *trace_open_any(const char *path, const struct import_opts *opts
 	struct textin *t;
 	struct mlt_file *f = NULL;
 	char sample[128], *tmp;
+	unsigned long lineno;
+	size_t scanned;
 	enum fmt fm;
 	int rc;
 
@@ -193,16 +238,16 @@ struct mlt_file *trace_open_any(const char *path, const struct import_opts *opts
 	t = textin_open(path, err, errlen);
 	if (!t)
 		return NULL;
-	fm = detect(t, sample, sizeof(sample));
+	fm = detect(t, sample, sizeof(sample), &lineno, &scanned);
 	if (fm == F_MLT && !strcmp(textin_kind(t), "plain")) {
 		textin_close(t);
 		return mlt_open(path, err, errlen);
 	}
-	if (fm == F_UNKNOWN) {
+	if (fm == F_UNKNOWN || fm == F_BINARY) {
 		if (textin_error(t)[0])
 			snprintf(err, errlen, "%s", textin_error(t));
 		else
-			unknown(path, sample, err, errlen);
+			unknown(path, fm, sample, lineno, scanned, err, errlen);
 		textin_close(t);
 		return NULL;
 	}
@@ -220,6 +265,13 @@ struct mlt_file *trace_open_any(const char *path, const struct import_opts *opts
 	textin_close(t);
 	if (rc == 0)
 		f = mlt_open(tmp, err, errlen);
+	/*
+	 * Messages must name the user's file, not a temporary that is gone
+	 * by the time they are read (offsets are then of the decompressed
+	 * data, which is what the format describes).
+	 */
+	if (rc == 0)
+		rename_in_messages(f, tmp, path, err, errlen);
 	/* The mapping (if any) keeps the data; the name can go now. */
 	unlink(tmp);
 	free(tmp);

@@ -22,7 +22,7 @@ void import_opts_default(struct import_opts *o);
 /*
  * Import perf or strace text IN_PATH to OUT_PATH (.mlt) with default
  * options.  0 ok; -1 with one line in ERR ("FILE:LINE: expected ...",
- * "FILE: unknown trace format ...") and no OUT_PATH written (callers exit
+ * "FILE: byte N: ...") and no OUT_PATH written (callers exit
  * with status 2).  SUM may be NULL.
  */
 int trace_import(const char *in_path, const char *out_path,

@@ -101,6 +101,21 @@ static int is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* Digits [P, E) as a u32 pid or tid; -1 if longer than that. */
+static int parse_id(const char *p, const char *e, uint32_t *v)
+{
+	uint64_t x = 0;
+
+	if (e - p > 10)
+		return -1;
+	for (; p < e; p++)
+		x = x * 10 + (uint64_t)(*p - '0');
+	if (x > UINT32_MAX)
+		return -1;
+	*v = (uint32_t)x;
+	return 0;
+}
+
 /* Parse the fixed head of an event line; -1 if it is not one. */
 static int parse_head(const char *line, struct pline *pl, uint64_t *abs_ns)
 {
@@ -123,16 +138,16 @@ static int parse_head(const char *line, struct pline *pl, uint64_t *abs_ns)
 		r = e;
 		while (r > p && is_digit(r[-1]))
 			r--;
-		if (r == e || r == p || r[-1] != '/')
+		if (r == e || r == p || r[-1] != '/' ||
+		    parse_id(r, e, &pl->tid) < 0)
 			continue;
-		pl->tid = (uint32_t)strtoul(r, NULL, 10);
 		e = r - 1;
 		r = e;
 		while (r > p && is_digit(r[-1]))
 			r--;
-		if (r == e || (r > p && r[-1] != ' ' && r[-1] != '\t'))
+		if (r == e || (r > p && r[-1] != ' ' && r[-1] != '\t') ||
+		    parse_id(r, e, &pl->pid) < 0)
 			continue;
-		pl->pid = (uint32_t)strtoul(r, NULL, 10);
 		pl->comm = p;
 		while (r > p && (r[-1] == ' ' || r[-1] == '\t'))
 			r--;

@@ -436,6 +436,8 @@ static int do_line(struct st *s, char *line)
 
 	if (!p)
 		return bad(s, "'PID SECONDS.USEC SYSCALL(ARGS) = RESULT' (strace -f -ttt)");
+	if (pid > UINT32_MAX)
+		return bad(s, "a pid below 2^32");
 	s->sum->event_lines++;
 	tb_see_tid(s->tb, (uint32_t)pid);
 	t = tb_time(s->tb, abs);
@@ -508,7 +510,10 @@ static int do_line(struct st *s, char *line)
 	p = name + n + 1;
 	task = task_for(s, (uint32_t)pid, name, p);
 	if (task == TB_NONE) {
-		snprintf(s->err, s->errlen, "out of memory or too many mms");
+		/* The builder's message (too many mms) replaces this one. */
+		snprintf(s->err, s->errlen, "%s:%llu: out of memory",
+			 textin_path(s->in),
+			 (unsigned long long)textin_lineno(s->in));
 		return -1;
 	}
 	e = strstr(p, " <unfinished ...>");

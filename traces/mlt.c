@@ -412,16 +412,17 @@ struct mlt_file *mlt_open(const char *path, char *err, size_t errlen)
 		       path, (unsigned long long)off, (unsigned long long)srclen);
 		goto fail;
 	}
-	if (f->nrecords > (UINT64_MAX - need) / MLT_RECORD_SIZE ||
+	if (f->nrecords > (f->map_len - need) / MLT_RECORD_SIZE ||
 	    need + f->nrecords * MLT_RECORD_SIZE != f->map_len) {
 		uint64_t have = (f->map_len - need) / MLT_RECORD_SIZE;
 
+		/* The count is checked against the file before any product
+		 * is formed, so a hostile count cannot wrap the figures. */
 		seterr(err, errlen,
-		       "%s: byte %llu: expected %llu records of %d bytes (%llu bytes), file has %zu bytes (%s at record %llu)",
+		       "%s: byte %llu: expected %llu records of %d bytes after the header, file has room for %llu (%s at record %llu)",
 		       path, (unsigned long long)need,
 		       (unsigned long long)f->nrecords, MLT_RECORD_SIZE,
-		       (unsigned long long)(need + f->nrecords * MLT_RECORD_SIZE),
-		       f->map_len,
+		       (unsigned long long)have,
 		       have < f->nrecords ? "truncated" : "trailing data",
 		       (unsigned long long)(have < f->nrecords ? have : f->nrecords));
 		goto fail;

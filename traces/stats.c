@@ -32,6 +32,10 @@ static void rs_remove(struct mmstat *m, uint64_t lo, uint64_t hi)
 {
 	size_t i = 0;
 
+	/* A range past the top of the address space wraps: nothing real. */
+	if (hi <= lo)
+		return;
+
 	while (i < m->n) {
 		struct range *x = &m->r[i];
 
@@ -77,6 +81,9 @@ static int rs_reserve(struct mmstat *m)
 static void rs_add(struct mmstat *m, uint64_t lo, uint64_t hi)
 {
 	size_t i;
+
+	if (hi <= lo)
+		return;
 
 	rs_remove(m, lo, hi);
 	for (i = 0; i < m->n && m->r[i].lo < lo; i++)

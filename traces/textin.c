@@ -29,6 +29,7 @@ struct textin {
 	int eof_out;		/* no more decompressed bytes will come */
 	int failed;
 	uint64_t lineno;
+	uint64_t in_total;	/* compressed bytes read from the file so far */
 	char err[512];
 	lzma_stream xz;
 	z_stream gz;
@@ -57,6 +58,25 @@ static void fail(struct textin *t, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* "PATH:LINE: ...", the shape of every message about a line. */
+static void fail_line(struct textin *t, uint64_t lineno, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void fail_line(struct textin *t, uint64_t lineno, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->failed)
+		return;
+	t->failed = 1;
+	n = snprintf(t->err, sizeof(t->err), "%s:%llu: ", t->path,
+		     (unsigned long long)lineno);
+	va_start(ap, fmt);
+	vsnprintf(t->err + n, sizeof(t->err) - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
 /* Refill the compressed input buffer; sets eof_in at end of file. */
 static int fill_in(struct textin *t)
 {
@@ -75,7 +95,14 @@ static int fill_in(struct textin *t)
 	if (k == 0)
 		t->eof_in = 1;
 	t->in_len += (size_t)k;
+	t->in_total += (uint64_t)k;
 	return 0;
+}
+
+/* Offset in the file of the next compressed byte not yet decoded. */
+static unsigned long long in_offset(const struct textin *t)
+{
+	return (unsigned long long)(t->in_total - t->in_len);
 }
 
 /* Decompress (or copy) into win[end, cap); returns bytes produced or -1. */
@@ -131,11 +158,14 @@ static long produce(struct textin *t, size_t cap)
 				return (long)produced;
 			}
 			if (r != LZMA_OK) {
-				fail(t, "xz: %s", r == LZMA_BUF_ERROR ?
-				     "truncated compressed data" :
-				     r == LZMA_DATA_ERROR ? "corrupt compressed data" :
-				     r == LZMA_MEM_ERROR ? "out of memory" :
-				     "decoder error");
+				fail(t, "byte %llu: expected xz data, found %s",
+				     in_offset(t), r == LZMA_BUF_ERROR ?
+				     "the end of the file (truncated)" :
+				     r == LZMA_DATA_ERROR ? "corrupt data" :
+				     r == LZMA_FORMAT_ERROR ? "a bad header" :
+				     r == LZMA_OPTIONS_ERROR ? "unsupported options" :
+				     r == LZMA_MEM_ERROR ? "more than memory holds" :
+				     "data the decoder rejects");
 				return -1;
 			}
 		} else {
@@ -159,19 +189,21 @@ static long produce(struct textin *t, size_t cap)
 				}
 				inflateReset(&t->gz);
 			} else if (r == Z_BUF_ERROR && t->eof_in && !t->in_len) {
-				fail(t, "gzip: truncated compressed data");
+				fail(t, "byte %llu: expected gzip data, found the end of the file (truncated)",
+				     in_offset(t));
 				return -1;
 			} else if (r != Z_OK && r != Z_BUF_ERROR) {
-				fail(t, "gzip: %s", t->gz.msg ? t->gz.msg :
-				     "corrupt compressed data");
+				fail(t, "byte %llu: expected gzip data, found %s",
+				     in_offset(t), t->gz.msg ? t->gz.msg :
+				     "corrupt data");
 				return -1;
 			}
 		}
 		if (produced)
 			return (long)produced;
 		if (t->eof_in && !t->in_len) {
-			fail(t, "%s: truncated compressed data",
-			     t->kind == K_XZ ? "xz" : "gzip");
+			fail(t, "byte %llu: expected %s data, found the end of the file (truncated)",
+			     in_offset(t), t->kind == K_XZ ? "xz" : "gzip");
 			return -1;
 		}
 	}
@@ -254,6 +286,7 @@ int textin_getline(struct textin *t, char **line, size_t *len)
 		char *s = t->win + t->start;
 		size_t have = t->end - t->start;
 		char *nl = memchr(s + scanned, '\n', have - scanned);
+		char *nul;
 		size_t n;
 		long k;
 
@@ -262,9 +295,21 @@ int textin_getline(struct textin *t, char **line, size_t *len)
 			t->start += n + (nl ? 1 : 0);
 			t->lineno++;
 			if (n > TEXTIN_MAX_LINE) {
-				fail(t, "%llu: line longer than %d bytes",
-				     (unsigned long long)t->lineno,
-				     TEXTIN_MAX_LINE);
+				fail_line(t, t->lineno,
+					  "expected a line of at most %d bytes",
+					  TEXTIN_MAX_LINE);
+				return -1;
+			}
+			/*
+			 * A NUL would silently cut the line short for every
+			 * parser after us: text traces have none, so it is
+			 * binary junk or corruption.
+			 */
+			nul = memchr(s, '\0', n);
+			if (nul) {
+				fail_line(t, t->lineno,
+					  "expected text, found a NUL byte in column %zu",
+					  (size_t)(nul - s) + 1);
 				return -1;
 			}
 			if (n && s[n - 1] == '\r')
@@ -278,8 +323,9 @@ int textin_getline(struct textin *t, char **line, size_t *len)
 			return 0;
 		scanned = have;
 		if (have > TEXTIN_MAX_LINE) {
-			fail(t, "%llu: line longer than %d bytes",
-			     (unsigned long long)t->lineno + 1, TEXTIN_MAX_LINE);
+			fail_line(t, t->lineno + 1,
+				  "expected a line of at most %d bytes",
+				  TEXTIN_MAX_LINE);
 			return -1;
 		}
 		/* Slide the partial line to the front, then refill behind it. */

@@ -1,0 +1,1141 @@
+/*
+ * Bad input, end to end (issue 8).  Every input path gets malformed,
+ * truncated, empty, huge, binary and hostile input, and must answer the
+ * way DESIGN.md section 1 says: exit status 2, exactly one line on stderr
+ * naming the file, a position in it (line, byte offset or record) and what
+ * was expected; no crash; no output file left behind, and an output that
+ * already existed untouched.
+ *
+ * Trace files, generator parameters and the command line go through the
+ * real binary (test_bindir/mmlocksim), so exit status, stderr and the
+ * files left behind are what a user sees; machine INI files have no
+ * command yet and go through machine_load_ini().  The crash inputs the
+ * fuzzers found (tests/fuzz/regress/TARGET/) are replayed the same way.
+ * Run from the repository root.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "test.h"
+#include "../sim/machine.h"
+#include "../traces/mlt.h"
+
+extern const struct test_case badinput_tests[];
+
+/* A run that takes longer than this is a hang (the binary is killed). */
+#define RUN_TIMEOUT	20
+
+/* Scratch directory of this test (tests run in child processes). */
+static char topdir[256];
+/* Directory of the current case: the input, and nothing else after. */
+static char casedir[320];
+static int ncases;
+/* Inputs (runs of the binary or loader calls) tried by this test. */
+static int ntried;
+
+static void cleanup(void)
+{
+	char cmd[300];
+
+	if (topdir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", topdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cleanup of %s failed\n", topdir);
+	}
+}
+
+/* A fresh, empty directory for the next case. */
+static const char *new_case(void)
+{
+	if (!topdir[0]) {
+		const char *d = getenv("TMPDIR");
+
+		snprintf(topdir, sizeof(topdir), "%s/mlt-bad-XXXXXX",
+			 d && *d ? d : "/tmp");
+		if (!mkdtemp(topdir))
+			abort();
+		atexit(cleanup);
+	}
+	snprintf(casedir, sizeof(casedir), "%s/%d", topdir, ++ncases);
+	if (mkdir(casedir, 0755) < 0)
+		abort();
+	return casedir;
+}
+
+static const char *cpath(const char *name)
+{
+	static char buf[4][400];
+	static unsigned k;
+	char *p = buf[k++ & 3];
+
+	snprintf(p, sizeof(buf[0]), "%s/%s", casedir, name);
+	return p;
+}
+
+static int put(const char *name, const void *data, size_t n)
+{
+	FILE *f = fopen(cpath(name), "wb");
+
+	if (!f)
+		return -1;
+	if (n && fwrite(data, 1, n, f) != n) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f);
+}
+
+static int puts_file(const char *name, const char *text)
+{
+	return put(name, text, strlen(text));
+}
+
+/* Entries of the case directory, or -1. */
+static int entries(void)
+{
+	DIR *d = opendir(casedir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+/* ---- Running the binary ---- */
+
+struct run {
+	int status;		/* exit status, -1 if killed by a signal */
+	int sig;
+	char err[4096];		/* stderr, NUL-terminated */
+};
+
+/*
+ * Run mmlocksim with ARGV (NULL-terminated, without argv[0]) and $TMPDIR
+ * in the case directory, so its scratch files are counted too.
+ */
+static int run(char *const argv[], struct run *r)
+{
+	char bin[300], errpath[400];
+	char *args[32];
+	int i, status, fd;
+	pid_t pid;
+	FILE *f;
+	size_t n;
+
+	ntried++;
+	snprintf(bin, sizeof(bin), "%s/mmlocksim", test_bindir);
+	snprintf(errpath, sizeof(errpath), "%s.stderr", casedir);
+	args[0] = bin;
+	for (i = 0; argv[i] && i < 30; i++)
+		args[i + 1] = argv[i];
+	args[i + 1] = NULL;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0)
+			_exit(126);
+		dup2(fd, 2);
+		close(fd);
+		fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 1);
+		close(fd);
+		setenv("TMPDIR", casedir, 1);
+		/* A pending alarm survives exec: a hang dies of SIGALRM. */
+		alarm(RUN_TIMEOUT);
+		execv(bin, args);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	r->sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	f = fopen(errpath, "r");
+	n = f ? fread(r->err, 1, sizeof(r->err) - 1, f) : 0;
+	r->err[n] = '\0';
+	if (f)
+		fclose(f);
+	unlink(errpath);
+	return 0;
+}
+
+static void show(const char *what, char *const argv[], const struct run *r)
+{
+	int i;
+
+	fprintf(stderr, "  case %s:", what);
+	for (i = 0; argv[i]; i++)
+		fprintf(stderr, " %s", argv[i]);
+	fprintf(stderr, "\n  status %d signal %d, stderr:\n%s\n", r->status,
+		r->sig, r->err);
+}
+
+/* One line, ending in a newline, with no control characters in it. */
+static int one_line(const char *s)
+{
+	size_t n = strlen(s);
+	size_t i;
+
+	if (!n || s[n - 1] != '\n')
+		return 0;
+	for (i = 0; i + 1 < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The line says what was wanted (a list of valid names counts). */
+static int says_expected(const char *s)
+{
+	return strstr(s, "expected") || strstr(s, "valid:");
+}
+
+/*
+ * A bad-input answer: status 2, no signal, one line holding WANT1 and
+ * WANT2 (NULL: not checked), saying what was expected.
+ */
+static int check_bad(const char *what, char *const argv[], const struct run *r,
+		     const char *want1, const char *want2)
+{
+	if (r->sig || r->status != 2 || !one_line(r->err) ||
+	    !says_expected(r->err) || (want1 && !strstr(r->err, want1)) ||
+	    (want2 && !strstr(r->err, want2))) {
+		fprintf(stderr, "bad-input contract broken (want '%s' '%s'):\n",
+			want1 ? want1 : "", want2 ? want2 : "");
+		show(what, argv, r);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- Trace files: import and stats ---- */
+
+/* Run only `import`, not `stats` too (for the slow, huge inputs). */
+#define T_IMPORT_ONLY	1
+/* Run only `stats` (a .mlt: `import` refuses it at byte 0 whatever it holds). */
+#define T_STATS_ONLY	2
+
+/*
+ * DATA as trace file NAME must be refused by `import` (with no output and
+ * with an output that already exists) and by `stats`, each naming the file
+ * and POS right after it (e.g. ":3:" or ": byte 0"; NULL: the file only).
+ */
+static int bad_trace(const char *what, const char *name, const void *data,
+		     size_t n, const char *pos, int flags)
+{
+	static const char keep[] = "an older trace, to be kept\n";
+	char want[512], out[400], in[400], got[64];
+	struct run r;
+	FILE *f;
+	size_t k;
+
+	new_case();
+	if (put(name, data, n) < 0)
+		return 1;
+	snprintf(in, sizeof(in), "%s", cpath(name));
+	snprintf(out, sizeof(out), "%s", cpath("out.mlt"));
+	snprintf(want, sizeof(want), "%s%s", in, pos ? pos : "");
+	if (!(flags & T_STATS_ONLY)) {
+		char *argv[] = { "import", in, "-o", out, NULL };
+
+		if (run(argv, &r) < 0 || check_bad(what, argv, &r, want, NULL))
+			return 1;
+		if (entries() != 1) {
+			fprintf(stderr, "%s: import left %d files behind\n",
+				what, entries() - 1);
+			return 1;
+		}
+		/* An existing output survives a failed import untouched. */
+		if (puts_file("out.mlt", keep) < 0 || run(argv, &r) < 0 ||
+		    check_bad(what, argv, &r, want, NULL))
+			return 1;
+		f = fopen(out, "r");
+		k = f ? fread(got, 1, sizeof(got) - 1, f) : 0;
+		got[k] = '\0';
+		if (f)
+			fclose(f);
+		if (strcmp(got, keep) || entries() != 2) {
+			fprintf(stderr, "%s: failed import touched the output or left files\n",
+				what);
+			return 1;
+		}
+		unlink(out);
+	}
+	if (!(flags & T_IMPORT_ONLY)) {
+		char *argv[] = { "stats", in, NULL };
+
+		if (run(argv, &r) < 0 || check_bad(what, argv, &r, want, NULL))
+			return 1;
+		if (entries() != 1) {
+			fprintf(stderr, "%s: stats left %d files behind\n", what,
+				entries() - 1);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int bad_text(const char *what, const char *text, const char *pos)
+{
+	return bad_trace(what, "in.txt", text, strlen(text), pos, 0);
+}
+
+/*
+ * Hostile but not necessarily wrong: whatever the answer, no signal, and
+ * a refusal follows the contract.  Returns 1 on a broken promise.
+ */
+static int survives(const char *what, const char *name, const void *data,
+		    size_t n)
+{
+	char in[400], out[400];
+	struct run r;
+
+	new_case();
+	if (put(name, data, n) < 0)
+		return 1;
+	snprintf(in, sizeof(in), "%s", cpath(name));
+	snprintf(out, sizeof(out), "%s", cpath("out.mlt"));
+	{
+		char *argv[] = { "import", in, "-o", out, NULL };
+
+		if (run(argv, &r) < 0)
+			return 1;
+		if (r.sig || (r.status != 0 && check_bad(what, argv, &r, in, NULL)) ||
+		    (r.status == 0 && r.err[0])) {
+			show(what, argv, &r);
+			return 1;
+		}
+		unlink(out);
+	}
+	{
+		char *argv[] = { "stats", in, NULL };
+
+		if (run(argv, &r) < 0)
+			return 1;
+		if (r.sig || (r.status != 0 && check_bad(what, argv, &r, in, NULL))) {
+			show(what, argv, &r);
+			return 1;
+		}
+	}
+	if (entries() != 1) {
+		fprintf(stderr, "%s: files left behind\n", what);
+		return 1;
+	}
+	return 0;
+}
+
+#define PERF_HEAD	"   xz  1/1  [000]   1.000000: "
+#define PERF_FAULT	PERF_HEAD "exceptions:page_fault_user: address=0x1000 ip=0x1 error_code=0x6\n"
+#define STRACE_BRK	"7  1.000000 brk(NULL) = 0x1000000\n"
+
+static int t_perf(void)
+{
+	static const struct { const char *what, *text, *pos; } cases[] = {
+		{ "empty", "", ": byte 0" },
+		{ "blank and comments", "\n  \n# perf\n\r\n", ": byte " },
+		{ "not a trace", "hello world\n", ":1:" },
+		{ "line cut in the head", PERF_FAULT "   xz  1/1  [000]   1.0000", ":2:" },
+		{ "line cut in the payload", PERF_FAULT PERF_HEAD "exceptions:page_fault_user: address=", ":2:" },
+		{ "no error_code", PERF_FAULT PERF_HEAD "exceptions:page_fault_user: address=0x1000 ip=0x1\n", ":2:" },
+		{ "65-bit address", PERF_HEAD "exceptions:page_fault_user: address=0x10000000000000000 ip=0x1 error_code=0x6\n", ":1:" },
+		{ "21-digit address", PERF_FAULT PERF_HEAD "exceptions:page_fault_user: address=999999999999999999999 ip=0x1 error_code=0x6\n", ":2:" },
+		{ "11-digit tid", PERF_FAULT "   xz  1/99999999999  [000]   1.000000: exceptions:page_fault_user: address=0x1000 ip=0x1 error_code=0x6\n", ":2:" },
+		{ "time past 2^64 ns", PERF_FAULT "   xz  1/1  [000]   99999999999999999999.000000: exceptions:page_fault_user: address=0x1000 ip=0x1 error_code=0x6\n", ":2:" },
+		{ "negative time", PERF_FAULT "   xz  1/1  [000]   -1.000000: exceptions:page_fault_user: address=0x1000 ip=0x1 error_code=0x6\n", ":2:" },
+		{ "mmap without fields", PERF_FAULT PERF_HEAD "syscalls:sys_enter_mmap: addr: 0x0, len: 0x1000\n", ":2:" },
+		{ "mmap exit without value", PERF_FAULT PERF_HEAD "syscalls:sys_enter_mmap: addr: 0x0, len: 0x1000, prot: 0x3, flags: 0x22, fd: 0xffffffff, off: 0x0\n" PERF_HEAD "syscalls:sys_exit_mmap: banana\n", ":3:" },
+		{ "brk without value", PERF_FAULT PERF_HEAD "syscalls:sys_enter_brk: brk:\n", ":2:" },
+		{ "mremap short", PERF_FAULT PERF_HEAD "syscalls:sys_enter_mremap: addr: 0x1000, old_len: 0x1000\n", ":2:" },
+		{ "munmap short", PERF_FAULT PERF_HEAD "syscalls:sys_enter_munmap: addr: 0x1000\n", ":2:" },
+		{ "mprotect short", PERF_FAULT PERF_HEAD "syscalls:sys_enter_mprotect: start: 0x1000, len: 0x1000\n", ":2:" },
+		{ "madvise short", PERF_FAULT PERF_HEAD "syscalls:sys_enter_madvise: start: 0x1000\n", ":2:" },
+		{ "fork without child", PERF_FAULT PERF_HEAD "sched:sched_process_fork: comm=xz pid=1\n", ":2:" },
+		{ "exit without pid", PERF_FAULT PERF_HEAD "sched:sched_process_exit: comm=xz\n", ":2:" },
+		{ "mmap_lock without mm", PERF_FAULT PERF_HEAD "mmap_lock:mmap_lock_released: write=true\n", ":2:" },
+		{ "MMAP2 garbled", PERF_FAULT PERF_HEAD "PERF_RECORD_MMAP2 1/1: [0x400000 @ 0]: r-xp /bin/a\n", ":2:" },
+		{ "MMAP2 short perms", PERF_FAULT PERF_HEAD "PERF_RECORD_MMAP2 1/1: [0x400000(0x1000) @ 0 fe:00 1 0]: r /bin/a\n", ":2:" },
+		{ "CRLF with a bad line", PERF_FAULT "\r\n" PERF_HEAD "exceptions:page_fault_user: ip=0x1\r\n", ":3:" },
+		{ "strace line in perf", PERF_FAULT STRACE_BRK, ":2:" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (bad_text(cases[i].what, cases[i].text, cases[i].pos))
+			return 1;
+	fprintf(stderr, "%d inputs\n", ntried);
+	return 0;
+}
+
+static int t_strace(void)
+{
+	static const struct { const char *what, *text, *pos; } cases[] = {
+		{ "cut in the args", STRACE_BRK "7  1.000001 mmap(NULL, 8192, PROT_READ", ":2:" },
+		{ "no result", STRACE_BRK "7  1.000001 munmap(0x1000, 4096) =\n", ":2:" },
+		{ "result not a number", STRACE_BRK "7  1.000001 munmap(0x1000, 4096) = zero\n", ":2:" },
+		{ "unknown flag", STRACE_BRK "7  1.000001 mprotect(0x1000, 4096, PROT_BOGUS) = 0\n", ":2:" },
+		{ "too few args", STRACE_BRK "7  1.000001 munmap(0x1000) = 0\n", ":2:" },
+		{ "too many mremap args", STRACE_BRK "7  1.000001 mremap(0x1000, 1, 2, 3, 4, 5) = 0x1000\n", ":2:" },
+		{ "65-bit address", STRACE_BRK "7  1.000001 munmap(0x10000000000000000, 4096) = 0\n", ":2:" },
+		{ "21-digit length", STRACE_BRK "7  1.000001 munmap(0x1000, 999999999999999999999) = 0\n", ":2:" },
+		{ "pid past 2^32", STRACE_BRK "99999999999  1.000001 brk(NULL) = 0x1000\n", ":2:" },
+		{ "time past 2^64 ns", STRACE_BRK "7  99999999999999999999.000001 brk(NULL) = 0x1000\n", ":2:" },
+		{ "garbage line", STRACE_BRK "this is not strace\n", ":2:" },
+		{ "empty name", STRACE_BRK "7  1.000001 (NULL) = 0\n", ":2:" },
+		{ "bad resumed", STRACE_BRK "7  1.000001 munmap(0x1000, 4096 <unfinished ...>\n7  1.000002 <... munmap resumed> = 0\n", ":3:" },
+		{ "resumed without name end", STRACE_BRK "7  1.000001 <... munmap\n", ":2:" },
+		{ "CRLF with a bad line", "7  1.000000 brk(NULL) = 0x1000000\r\n7  1.000001 munmap(0x1000) = 0\r\n", ":2:" },
+		{ "perf line in strace", STRACE_BRK PERF_FAULT, ":2:" },
+	};
+	char big[1200];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (bad_text(cases[i].what, cases[i].text, cases[i].pos))
+			return 1;
+	/* Unfinished-call arguments are kept in a fixed buffer. */
+	snprintf(big, sizeof(big), STRACE_BRK "7  1.000001 mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 3, 0%0700d <unfinished ...>\n", 0);
+	if (bad_text("overlong unfinished call", big, ":2:"))
+		return 1;
+	fprintf(stderr, "%d inputs\n", ntried);
+	return 0;
+}
+
+/* Deterministic junk (a fixed LCG): the same bytes on every run. */
+static void junk(unsigned char *p, size_t n, uint32_t seed, int allow_nul)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = (unsigned char)(seed >> 16);
+		if (!allow_nul && !p[i])
+			p[i] = 0xff;
+	}
+}
+
+static int t_binary(void)
+{
+	unsigned char buf[4096];
+	char *text;
+	size_t n, i;
+	int rc = 1;
+
+	junk(buf, sizeof(buf), 1, 1);
+	if (bad_trace("binary junk", "junk.bin", buf, sizeof(buf), ":", 0))
+		return 1;
+	junk(buf, sizeof(buf), 2, 0);
+	if (bad_trace("binary junk without NULs", "junk.bin", buf,
+		      sizeof(buf), ":", 0))
+		return 1;
+	/* NULs in a perf line beyond what detection looks at (64 KiB). */
+	n = 1000 * strlen(PERF_FAULT) + 200;
+	text = malloc(n);
+	if (!text)
+		return 1;
+	for (i = 0; i < 1000; i++)
+		memcpy(text + i * strlen(PERF_FAULT), PERF_FAULT, strlen(PERF_FAULT));
+	n = 1000 * strlen(PERF_FAULT);
+	memcpy(text + n, PERF_FAULT, strlen(PERF_FAULT));
+	text[n + 40] = '\0';
+	n += strlen(PERF_FAULT);
+	if (bad_trace("NUL in line 1001", "in.txt", text, n, ":1001:", 0))
+		goto out;
+	/* And at the start, where detection sees it. */
+	memcpy(text, PERF_FAULT, strlen(PERF_FAULT));
+	text[10] = '\0';
+	if (bad_trace("NUL in line 1", "in.txt", text, strlen(PERF_FAULT), ": byte 10", 0))
+		goto out;
+	fprintf(stderr, "%d inputs\n", ntried);
+	rc = 0;
+out:
+	free(text);
+	return rc;
+}
+
+static int t_huge(void)
+{
+	size_t n = 1 << 20, i, k;
+	char *text = malloc(n + 256);
+	int rc = 1;
+
+	if (!text)
+		return 1;
+	/* A 1 MiB line that starts like an event. */
+	k = strlen(PERF_HEAD "exceptions:page_fault_user: address=0x1000 ");
+	memcpy(text, PERF_HEAD "exceptions:page_fault_user: address=0x1000 ", k);
+	memset(text + k, 'x', n - k);
+	text[n] = '\n';
+	if (bad_trace("1 MiB event line", "in.txt", text, n + 1, ":1:", 0))
+		goto out;
+	/* 1 MiB of one letter, no newline at all. */
+	memset(text, 'a', n);
+	if (bad_trace("1 MiB, no newline", "in.txt", text, n, ":1:", 0))
+		goto out;
+	/* A 70 KB line after good ones. */
+	k = 0;
+	for (i = 0; i < 3; i++)
+		k += (size_t)sprintf(text + k, "%s", PERF_FAULT);
+	memset(text + k, 'y', 70000);
+	text[k + 70000] = '\n';
+	if (bad_trace("70 KB line 4", "in.txt", text, k + 70001, ":4:", 0))
+		goto out;
+	free(text);
+	text = NULL;
+	/*
+	 * More processes than a .mlt can name (65535 mms): strace gives each
+	 * tid whose first call is brk(NULL) an address space of its own.
+	 */
+	n = 66000 * 40;
+	text = malloc(n);
+	if (!text)
+		goto out;
+	for (i = 0, k = 0; i < 66000; i++)
+		k += (size_t)snprintf(text + k, n - k, "%zu 1.%06zu brk(NULL) = 0x1000\n",
+				      i + 1, i % 1000000);
+	if (bad_trace("66000 processes", "in.txt", text, k, ":65536:", T_IMPORT_ONLY))
+		goto out;
+	fprintf(stderr, "%d inputs\n", ntried);
+	rc = 0;
+out:
+	free(text);
+	return rc;
+}
+
+static size_t gz(const void *in, size_t n, unsigned char *out, size_t cap)
+{
+	z_stream z = { 0 };
+	size_t done;
+
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return 0;
+	z.next_in = (unsigned char *)in;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+		deflateEnd(&z);
+		return 0;
+	}
+	done = z.total_out;
+	deflateEnd(&z);
+	return done;
+}
+
+static int t_compressed(void)
+{
+	static const unsigned char xz_magic[] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	static const unsigned char gz_magic[] = { 0x1f, 0x8b };
+	unsigned char text[8192], z[8192];
+	size_t n = 0, zn;
+
+	while (n + strlen(PERF_FAULT) < sizeof(text)) {
+		memcpy(text + n, PERF_FAULT, strlen(PERF_FAULT));
+		n += strlen(PERF_FAULT);
+	}
+	zn = gz(text, n, z, sizeof(z));
+	if (!zn)
+		return 1;
+	if (bad_trace("gzip cut in half", "in.txt.gz", z, zn / 2, ": byte ", 0) ||
+	    bad_trace("gzip magic only", "in.txt.gz", gz_magic, 2, ": byte ", 0) ||
+	    bad_trace("xz magic only", "in.txt.xz", xz_magic, 6, ": byte ", 0))
+		return 1;
+	z[zn / 2] ^= 0x55;
+	z[zn / 2 + 1] ^= 0xaa;
+	if (bad_trace("gzip corrupted", "in.txt.gz", z, zn, ": byte ", 0))
+		return 1;
+	/* Compressed junk: the decompressed text is what is judged. */
+	junk(text, 2048, 3, 1);
+	zn = gz(text, 2048, z, sizeof(z));
+	if (!zn || bad_trace("gzip of junk", "in.txt.gz", z, zn, ":", 0))
+		return 1;
+	fprintf(stderr, "%d inputs\n", ntried);
+	return 0;
+}
+
+/* ---- .mlt files ---- */
+
+struct mlt_img {
+	unsigned char b[1024];
+	size_t n;
+};
+
+/* A valid trace: 2 threads, 1 mm, source "t", NREC fault records. */
+static void mlt_build(struct mlt_img *m, int nrec)
+{
+	struct mlt_record r = { .op = MLT_FAULT, .flags = MLT_F_WRITE };
+	size_t off;
+	int i;
+
+	memset(m, 0, sizeof(*m));
+	memcpy(m->b, MLT_MAGIC, 4);
+	mlt_put32(m->b + 4, MLT_VERSION);
+	mlt_put64(m->b + 8, (uint64_t)nrec);
+	mlt_put32(m->b + 16, 2);
+	mlt_put32(m->b + 20, 1);
+	for (i = 0, off = 24; i < 2; i++, off += MLT_THREAD_SIZE) {
+		mlt_put32(m->b + off, 100 + (uint32_t)i);
+		mlt_put32(m->b + off + 4, 0);
+		memcpy(m->b + off + 8, "t", 1);
+	}
+	mlt_put64(m->b + off, 42);		/* mm id */
+	mlt_put32(m->b + off + 8, 1);		/* source length */
+	m->b[off + 12] = 't';
+	off = (off + 13 + 7) & ~(size_t)7;	/* = 88 */
+	for (i = 0; i < nrec; i++, off += MLT_RECORD_SIZE) {
+		r.time_ns = (uint64_t)i * 10;
+		r.addr = 0x1000 * (uint64_t)(i + 1);
+		r.task = (uint32_t)i & 1;
+		mlt_encode(m->b + off, &r);
+	}
+	m->n = off;
+}
+
+#define MLT_REC0	88	/* byte offset of record 0 in mlt_build() */
+
+static int bad_mlt(const char *what, const struct mlt_img *m, const char *pos)
+{
+	return bad_trace(what, "in.mlt", m->b, m->n, pos, T_STATS_ONLY);
+}
+
+static int t_mlt(void)
+{
+	struct mlt_img m;
+	unsigned char z[2048];
+	size_t zn;
+	char in[400];
+	struct run r;
+
+	/* The image itself is fine: `stats` takes it, `import` refuses it. */
+	mlt_build(&m, 4);
+	new_case();
+	if (put("good.mlt", m.b, m.n) < 0)
+		return 1;
+	snprintf(in, sizeof(in), "%s", cpath("good.mlt"));
+	{
+		char *argv[] = { "stats", in, NULL };
+
+		if (run(argv, &r) < 0 || r.status != 0 || r.err[0]) {
+			show("valid .mlt", argv, &r);
+			return 1;
+		}
+	}
+	{
+		char *argv[] = { "import", in, "-o", (char *)cpath("o.mlt"), NULL };
+
+		if (run(argv, &r) < 0 || check_bad("import of .mlt", argv, &r, in, ": byte 0") ||
+		    entries() != 1)
+			return 1;
+	}
+
+	m.n = 20;
+	if (bad_mlt("header cut", &m, ": byte 0"))
+		return 1;
+	mlt_build(&m, 4);
+	mlt_put32(m.b + 4, 2);
+	if (bad_mlt("version 2", &m, ": byte 4"))
+		return 1;
+	mlt_build(&m, 4);
+	mlt_put64(m.b + 8, 1ull << 60);
+	if (bad_mlt("2^60 records claimed", &m, ": byte 88"))
+		return 1;
+	mlt_put64(m.b + 8, UINT64_MAX);
+	if (bad_mlt("2^64-1 records claimed", &m, ": byte 88"))
+		return 1;
+	mlt_build(&m, 4);
+	mlt_put32(m.b + 16, UINT32_MAX);
+	if (bad_mlt("2^32-1 threads claimed", &m, ": byte "))
+		return 1;
+	mlt_build(&m, 4);
+	mlt_put32(m.b + 20, 70000);
+	if (bad_mlt("70000 mms", &m, ": byte 20"))
+		return 1;
+	mlt_build(&m, 4);
+	mlt_put32(m.b + 80, UINT32_MAX);
+	if (bad_mlt("source of 4 GiB claimed", &m, ": byte "))
+		return 1;
+	mlt_build(&m, 4);
+	mlt_put32(m.b + 28, 5);
+	if (bad_mlt("thread in mm 5 of 1", &m, ": byte 28"))
+		return 1;
+	mlt_build(&m, 4);
+	m.b[MLT_REC0 + 2 * MLT_RECORD_SIZE + 46] = 200;
+	if (bad_mlt("op 200", &m, ": record 2"))
+		return 1;
+	mlt_build(&m, 4);
+	mlt_put32(m.b + MLT_REC0 + 40, 7);
+	if (bad_mlt("task 7 of 2", &m, ": record 0"))
+		return 1;
+	mlt_build(&m, 4);
+	mlt_put16(m.b + MLT_REC0 + MLT_RECORD_SIZE + 44, 3);
+	if (bad_mlt("mm 3 of 1", &m, ": record 1"))
+		return 1;
+	mlt_build(&m, 4);
+	mlt_put64(m.b + MLT_REC0 + 3 * MLT_RECORD_SIZE, 1);
+	if (bad_mlt("time going back", &m, ": record 3"))
+		return 1;
+	mlt_build(&m, 4);
+	m.b[MLT_REC0 + 47] = 0x80;
+	if (bad_mlt("unknown flag", &m, ": record 0"))
+		return 1;
+	mlt_build(&m, 4);
+	m.n -= 10;
+	if (bad_mlt("last record cut", &m, ": byte 88"))
+		return 1;
+	mlt_build(&m, 4);
+	m.n += 7;
+	if (bad_mlt("trailing bytes", &m, ": byte 88"))
+		return 1;
+	/* Compressed .mlt: messages name the file, not a temporary. */
+	mlt_build(&m, 4);
+	mlt_put64(m.b + 8, 1ull << 60);
+	zn = gz(m.b, m.n, z, sizeof(z));
+	if (!zn || bad_trace("gzip .mlt, 2^60 records", "in.mlt.gz", z, zn,
+			     ": byte 88", T_STATS_ONLY))
+		return 1;
+	mlt_build(&m, 4);
+	m.b[MLT_REC0 + 46] = 99;
+	zn = gz(m.b, m.n, z, sizeof(z));
+	if (!zn || bad_trace("gzip .mlt, op 99", "in.mlt.gz", z, zn,
+			     ": record 0", T_STATS_ONLY))
+		return 1;
+	mlt_build(&m, 4);
+	zn = gz(m.b, m.n, z, sizeof(z));
+	if (!zn || bad_trace("gzip .mlt cut", "in.mlt.gz", z, zn - 12, ": byte ", T_STATS_ONLY))
+		return 1;
+	fprintf(stderr, "%d inputs\n", ntried);
+	return 0;
+}
+
+/* Hostile input that is not wrong: no crash, and nothing left behind. */
+static int t_hostile_ok(void)
+{
+	static const struct { const char *what, *text; } cases[] = {
+		{ "CRLF perf", PERF_FAULT "\r\n" PERF_FAULT },
+		{ "negative sizes", "7  1.0 brk(NULL) = 0x1000000\n"
+		  "7  1.1 mmap(NULL, -4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000000000\n"
+		  "7  1.2 munmap(0x7f0000000000, -1) = 0\n"
+		  "7  1.3 mremap(0x7f0000000000, -4096, -8192, MREMAP_MAYMOVE) = 0x7f0000100000\n" },
+		{ "mapping at the top", "7  1.0 brk(NULL) = 0x1000000\n"
+		  "7  1.1 mmap(0xfffffffffffff000, 1099511627776, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0xfffffffffffff000\n"
+		  "7  1.2 brk(0xffffffffffffffff) = 0xffffffffffffffff\n"
+		  "7  1.3 brk(0x1000) = 0x1000\n" },
+		{ "huge anonymous mapping", "7  1.0 brk(NULL) = 0x1000000\n"
+		  "7  1.1 mmap(NULL, 18446744073709551615, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000000000\n" },
+		{ "time going back", PERF_FAULT "   xz  1/1  [000]   0.500000: exceptions:page_fault_user: address=0x2000 ip=0x1 error_code=0x6\n" },
+		{ "escape sequences in comm", "   \x1b[31mred\x1b[0m  1/1  [000]   1.000000: exceptions:page_fault_user: address=0x1000 ip=0x1 error_code=0x6\n" },
+		{ "only kernel mappings", "         swapper     0/0     [000]     0.000000: PERF_RECORD_MMAP -1/0: [0xffffffff81000000(0x1276508) @ 0xffffffff81000000]: x [kernel.kallsyms]_text\n" },
+		{ "exit of an unknown pid", STRACE_BRK "8  1.1 +++ exited with 0 +++\n9  1.2 <... mmap resumed>) = 0x1000\n" },
+		{ "lone CRs", PERF_FAULT "\r\r\r" PERF_FAULT },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (survives(cases[i].what, "in.txt", cases[i].text,
+			     strlen(cases[i].text)))
+			return 1;
+	fprintf(stderr, "%d inputs\n", ntried);
+	return 0;
+}
+
+/* ---- Machine INI files ---- */
+
+/*
+ * TEXT (N bytes) as a machine file must be refused with one line starting
+ * with the path and POS (NULL: the path and ':').
+ */
+static int bad_ini(const char *what, const void *text, size_t n, const char *pos)
+{
+	struct machine m;
+	char err[512], want[512];
+	const char *path;
+
+	new_case();
+	if (put("m.ini", text, n) < 0)
+		return 1;
+	path = cpath("m.ini");
+	ntried++;
+	snprintf(want, sizeof(want), "%s%s", path, pos ? pos : ":");
+	err[0] = '\0';
+	if (machine_load_ini(path, &m, err, sizeof(err)) == 0 ||
+	    strncmp(err, want, strlen(want)) || strchr(err, '\n') ||
+	    !strstr(err, "expected") || entries() != 1) {
+		fprintf(stderr, "case %s: want '%s...', got: %s\n", what, want, err);
+		return 1;
+	}
+	{
+		char *p;
+
+		for (p = err; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+				fprintf(stderr, "case %s: control character in: %s\n",
+					what, err);
+				return 1;
+			}
+	}
+	return 0;
+}
+
+static int good_ini(const char *what, const char *text, int ncpus)
+{
+	struct machine m;
+	char err[512] = "";
+
+	new_case();
+	if (puts_file("m.ini", text) < 0)
+		return 1;
+	ntried++;
+	if (machine_load_ini(cpath("m.ini"), &m, err, sizeof(err)) < 0 ||
+	    m.ncpus != ncpus) {
+		fprintf(stderr, "case %s: %s (%d CPUs)\n", what, err, m.ncpus);
+		return 1;
+	}
+	return 0;
+}
+
+static int t_ini(void)
+{
+	static const struct { const char *what, *text, *pos; } cases[] = {
+		{ "empty", "", NULL },
+		{ "no costs", "[machine]\nsockets = 1\ncores_per_socket = 2\nthreads_per_core = 1\ncores_per_llc = 2\n", NULL },
+		{ "no '='", "[machine]\nbase laptop-8\n", ":2:" },
+		{ "section unclosed", "[machine\nbase = laptop-8\n", ":1:" },
+		{ "unknown section", "[machine]\nbase = laptop-8\n[bogus]\nx = 1\n", ":4:" },
+		{ "unknown key", "[machine]\nbase = laptop-8\n[cost]\nnope = 1\n", ":4:" },
+		{ "unknown base", "[machine]\nbase = cray-1\n", ":2:" },
+		{ "base not first", "[machine]\nsockets = 2\nbase = laptop-8\n", ":3:" },
+		{ "key outside a section", "sockets = 2\n", ":1:" },
+		{ "sockets negative", "[machine]\nbase = laptop-8\nsockets = -1\n", ":3:" },
+		{ "sockets 0x10", "[machine]\nbase = laptop-8\nsockets = 0x10\n", ":3:" },
+		{ "sockets overlong", "[machine]\nbase = laptop-8\nsockets = 99999999999999999999999999\n", ":3:" },
+		{ "sockets with junk", "[machine]\nbase = laptop-8\nsockets = 2x\n", ":3:" },
+		{ "cost in floating point", "[machine]\nbase = laptop-8\n[cost]\natomic = 1e3\n", ":4:" },
+		{ "cost negative", "[machine]\nbase = laptop-8\n[cost]\natomic = -7\n", ":4:" },
+		{ "cost past 1000 s", "[machine]\nbase = laptop-8\n[latency]\nllc = 1000000000001\n", ":4:" },
+		{ "cost empty", "[machine]\nbase = laptop-8\n[latency]\nllc =\n", ":4:" },
+		{ "first error wins", "[machine]\nbase = laptop-8\nsockets = x\n[cost]\nnope = 1\n", ":3:" },
+		{ "syntax error before a bad key", "[machine]\nbase = laptop-8\njunk\n[cost]\nnope = 1\n", ":3:" },
+		{ "too many CPUs", "[machine]\nbase = laptop-8\nsockets = 256\ncores_per_socket = 256\nthreads_per_core = 8\n", NULL },
+		{ "threads_per_core 9", "[machine]\nbase = laptop-8\nthreads_per_core = 9\n", NULL },
+		{ "llc not dividing", "[machine]\nbase = laptop-8\ncores_per_socket = 6\ncores_per_llc = 4\n", NULL },
+		{ "escape in a value", "[machine]\nbase = laptop-8\nsockets = \x1b[2J\x07\n", ":3:" },
+		{ "CRLF bad key", "[machine]\r\nbase = laptop-8\r\n[cost]\r\nnope = 1\r\n", ":4:" },
+	};
+	char nul[] = "[machine]\nbase = lap\0top-8\n";
+	char *big;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (bad_ini(cases[i].what, cases[i].text, strlen(cases[i].text),
+			    cases[i].pos))
+			return 1;
+	if (bad_ini("NUL byte", nul, sizeof(nul) - 1, ":2:"))
+		return 1;
+	big = malloc(1 << 20);
+	if (!big)
+		return 1;
+	memcpy(big, "[machine]\nname = ", 17);
+	memset(big + 17, 'n', (1 << 20) - 18);
+	big[(1 << 20) - 1] = '\n';
+	i = bad_ini("1 MiB line", big, 1 << 20, ":2:");
+	junk((unsigned char *)big, 4096, 4, 1);
+	i |= bad_ini("binary junk", big, 4096, NULL);
+	free(big);
+	if (i)
+		return 1;
+	new_case();
+	{
+		struct machine m;
+		char err[512] = "";
+
+		ntried++;
+		if (machine_load_ini(casedir, &m, err, sizeof(err)) == 0 ||
+		    strncmp(err, casedir, strlen(casedir)) || strchr(err, '\n')) {
+			fprintf(stderr, "directory as INI: %s\n", err);
+			return 1;
+		}
+		ntried++;
+		if (machine_load_ini(cpath("missing.ini"), &m, err, sizeof(err)) == 0 ||
+		    !strstr(err, "missing.ini") || strchr(err, '\n')) {
+			fprintf(stderr, "missing INI: %s\n", err);
+			return 1;
+		}
+	}
+	/* CRLF and comments are fine. */
+	if (good_ini("CRLF", "; mine\r\n[machine]\r\nbase = laptop-8\r\n[cost]\r\natomic = 9 ; inline\r\n", 16))
+		return 1;
+	fprintf(stderr, "%d inputs\n", ntried);
+	return 0;
+}
+
+/* ---- Generator parameters and the command line ---- */
+
+/*
+ * ARGV must be refused with one line holding WANT (NULL: not checked),
+ * and leave the case directory as it was (OUT.mlt absent, or untouched
+ * if it existed).
+ */
+static int bad_cli(const char *what, char *const argv[], const char *want)
+{
+	struct run r;
+	int before = entries();
+
+	if (run(argv, &r) < 0 || check_bad(what, argv, &r, want, NULL))
+		return 1;
+	if (entries() != before) {
+		fprintf(stderr, "%s: files appeared\n", what);
+		show(what, argv, &r);
+		return 1;
+	}
+	return 0;
+}
+
+static int t_gen(void)
+{
+	static const char *const cases[][10] = {
+		/* WANT, then ARGS */
+		{ "'nope'", "gen", "nope", "-o", "@", NULL },
+		{ "-t", "gen", "pft", "-t", "0", "-o", "@", NULL },
+		{ "-t", "gen", "pft", "-t", "-1", "-o", "@", NULL },
+		{ "-t", "gen", "pft", "-t", "abc", "-o", "@", NULL },
+		{ "-t", "gen", "pft", "-t", "99999999999999999999999", "-o", "@", NULL },
+		{ "-t", "gen", "pft", "-t", "2x", "-o", "@", NULL },
+		{ "threads", "gen", "pft", "-t", "100000", "-o", "@", NULL },
+		{ "-n", "gen", "pft", "-n", "0", "-o", "@", NULL },
+		{ "-n", "gen", "pft", "-n", "-5", "-o", "@", NULL },
+		{ "-n", "gen", "pft", "-n", "184467440737095516160", "-o", "@", NULL },
+		{ "--seed", "gen", "pft", "--seed", "-1", "-o", "@", NULL },
+		{ "--seed", "gen", "pft", "--seed", "1e5", "-o", "@", NULL },
+		{ "KEY=VALUE", "gen", "pft", "-p", "nokey", "-o", "@", NULL },
+		{ "KEY=VALUE", "gen", "pft", "-p", "=5", "-o", "@", NULL },
+		{ "'bogus'", "gen", "pft", "-p", "bogus=1", "-o", "@", NULL },
+		{ "size", "gen", "page_fault1", "-p", "size=abc", "-o", "@", NULL },
+		{ "size", "gen", "page_fault1", "-p", "size=4097", "-o", "@", NULL },
+		{ "size", "gen", "page_fault1", "-p", "size=-4096", "-o", "@", NULL },
+		{ "size", "gen", "page_fault1", "-p", "size=99999999999999999999999", "-o", "@", NULL },
+		{ "size", "gen", "page_fault1", "-p", "size=16777216T", "-o", "@", NULL },
+		{ "size", "gen", "page_fault1", "-p", "size=", "-o", "@", NULL },
+		{ "shared", "gen", "page_fault1", "-p", "shared=2", "-o", "@", NULL },
+		{ "think_fault", "gen", "pft", "-p", "think_fault=-5", "-o", "@", NULL },
+		{ "think_fault", "gen", "pft", "-p", "think_fault=1e300", "-o", "@", NULL },
+		{ "think_fault", "gen", "pft", "-p", "think_fault=nan", "-o", "@", NULL },
+		{ "think_fault", "gen", "pft", "-p", "think_fault=5 ms", "-o", "@", NULL },
+		{ "alloc_frac", "gen", "jvm", "-p", "alloc_frac=1.5", "-o", "@", NULL },
+		{ "region", "gen", "jvm", "-p", "region=12288", "-o", "@", NULL },
+		{ "tlab", "gen", "jvm", "-p", "tlab=2G", "-o", "@", NULL },
+		{ "stack", "gen", "jvm", "-p", "stack=4096", "-o", "@", NULL },
+		{ "work", "gen", "jvm", "-p", "work=0", "-o", "@", NULL },
+		{ "iterations=0", "gen", "pft", "-p", "iterations=0", "-o", "@", NULL },
+		{ "no room", "gen", "page_fault1", "-t", "4096", "-p", "size=4T", "-o", "@", NULL },
+		{ "-o", "gen", "pft", NULL },
+		{ "-t", "gen", "pft", "-o", "@", "-t", NULL },
+		{ "'--bogus'", "gen", "pft", "--bogus", "-o", "@", NULL },
+		{ "workload", "gen", "-o", "@", NULL },
+		{ "'mmap1'", "gen", "pft", "mmap1", "-o", "@", NULL },
+	};
+	static const char keep[] = "not a trace, but mine\n";
+	char out[400], got[64];
+	size_t i, j, k;
+	FILE *f;
+
+	new_case();
+	snprintf(out, sizeof(out), "%s", cpath("out.mlt"));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[10];
+
+		for (j = 0; cases[i][j + 1]; j++)
+			argv[j] = strcmp(cases[i][j + 1], "@") ?
+				  (char *)cases[i][j + 1] : out;
+		argv[j] = NULL;
+		if (bad_cli(cases[i][2], argv, cases[i][0]))
+			return 1;
+		/* The same with an existing output: it stays as it was. */
+		if (puts_file("out.mlt", keep) < 0 ||
+		    bad_cli(cases[i][2], argv, cases[i][0]))
+			return 1;
+		f = fopen(out, "r");
+		k = f ? fread(got, 1, sizeof(got) - 1, f) : 0;
+		got[k] = '\0';
+		if (f)
+			fclose(f);
+		if (strcmp(got, keep)) {
+			fprintf(stderr, "case %zu: output changed\n", i);
+			return 1;
+		}
+		unlink(out);
+	}
+	{
+		/* Not bad input but a bad place: named, status 2, one line. */
+		char *argv[] = { "gen", "pft", "-n", "10", "-o",
+				 "/nonexistent-dir/x.mlt", NULL };
+		struct run r;
+
+		if (run(argv, &r) < 0 || r.status != 2 || !one_line(r.err) ||
+		    !strstr(r.err, "/nonexistent-dir/x.mlt")) {
+			show("output in a missing directory", argv, &r);
+			return 1;
+		}
+	}
+	fprintf(stderr, "%d inputs\n", ntried);
+	return 0;
+}
+
+static int t_cli(void)
+{
+	static const char *const cases[][6] = {
+		/* WANT, then ARGS */
+		{ "command", NULL },
+		{ "'frobnicate'", "frobnicate", NULL },
+		{ "'--bogus'", "--bogus", NULL },
+		{ "'bogus'", "list", "bogus", NULL },
+		{ "input", "import", NULL },
+		{ "'b'", "import", "a", "b", NULL },
+		{ "'--bogus'", "import", "--bogus", "x", NULL },
+		{ "'-o'", "import", "x", "-o", NULL },
+		{ "TRACE", "stats", NULL },
+		{ "TRACE", "stats", "a", "b", NULL },
+	};
+	char *argv[6];
+	size_t i, j;
+
+	new_case();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (j = 0; cases[i][j + 1]; j++)
+			argv[j] = (char *)cases[i][j + 1];
+		argv[j] = NULL;
+		if (bad_cli(cases[i][0], argv, cases[i][0]))
+			return 1;
+	}
+	/* Missing files: named, status 2, one line (nothing "expected"). */
+	{
+		char *imp[] = { "import", (char *)cpath("missing.txt"), NULL };
+		char *st[] = { "stats", (char *)cpath("missing.mlt"), NULL };
+		struct run r;
+
+		if (run(imp, &r) < 0 || r.status != 2 || !one_line(r.err) ||
+		    !strstr(r.err, "missing.txt") || entries() != 0) {
+			show("missing input", imp, &r);
+			return 1;
+		}
+		if (run(st, &r) < 0 || r.status != 2 || !one_line(r.err) ||
+		    !strstr(r.err, "missing.mlt")) {
+			show("missing trace", st, &r);
+			return 1;
+		}
+	}
+	/* Without -o the default output (next to the input) is not left. */
+	if (puts_file("app.perf.txt", "nothing here\n") < 0)
+		return 1;
+	argv[0] = "import";
+	argv[1] = (char *)cpath("app.perf.txt");
+	argv[2] = NULL;
+	if (bad_cli("default output", argv, ":1:"))
+		return 1;
+	fprintf(stderr, "%d inputs\n", ntried);
+	return 0;
+}
+
+/* ---- What the fuzzers found ---- */
+
+static int replay_dir(const char *target)
+{
+	char dir[256], path[600];
+	struct dirent *e;
+	DIR *d;
+	int rc = 0;
+
+	snprintf(dir, sizeof(dir), "tests/fuzz/regress/%s", target);
+	d = opendir(dir);
+	if (!d)
+		return 0;	/* nothing found for this target (yet) */
+	while (!rc && (e = readdir(d))) {
+		FILE *f;
+		char *buf;
+		long n;
+
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "README"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		f = fopen(path, "rb");
+		if (!f || fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0) {
+			if (f)
+				fclose(f);
+			rc = 1;
+			break;
+		}
+		rewind(f);
+		buf = malloc((size_t)n + 1);
+		if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			fclose(f);
+			rc = 1;
+			break;
+		}
+		fclose(f);
+		if (!strcmp(target, "machine_ini")) {
+			struct machine m;
+			char err[512] = "";
+
+			new_case();
+			if (put("m.ini", buf, (size_t)n) < 0) {
+				rc = 1;
+			} else {
+				ntried++;
+				if (machine_load_ini(cpath("m.ini"), &m, err,
+						     sizeof(err)) < 0 &&
+				    (strncmp(err, cpath("m.ini"), strlen(cpath("m.ini"))) ||
+				     strchr(err, '\n'))) {
+					fprintf(stderr, "%s: %s\n", path, err);
+					rc = 1;
+				}
+			}
+		} else {
+			rc = survives(path, !strcmp(target, "mlt") ? "in.mlt" : "in.txt",
+				      buf, (size_t)n);
+		}
+		free(buf);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int t_regress(void)
+{
+	static const char *const targets[] = { "perf", "strace", "mlt", "machine_ini" };
+	size_t i;
+
+	for (i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
+		if (replay_dir(targets[i]))
+			return 1;
+	fprintf(stderr, "%d inputs\n", ntried);
+	return 0;
+}
+
+const struct test_case badinput_tests[] = {
+	{ "badinput/perf", t_perf },
+	{ "badinput/strace", t_strace },
+	{ "badinput/binary", t_binary },
+	{ "badinput/huge", t_huge },
+	{ "badinput/compressed", t_compressed },
+	{ "badinput/mlt", t_mlt },
+	{ "badinput/hostile_ok", t_hostile_ok },
+	{ "badinput/ini", t_ini },
+	{ "badinput/gen", t_gen },
+	{ "badinput/cli", t_cli },
+	{ "badinput/fuzz_regress", t_regress },
+	{ NULL, NULL },
+};
