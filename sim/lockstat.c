@@ -1,10 +1,12 @@
 #include "lockstat.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "cacheline.h"
 #include "misuse.h"
 #include "task.h"
+#include "timeline.h"
 
 static struct lock_stat stats[MAX_LOCK_STATS] = { { .name = "other" } };
 static int nr_stats = 1;
@@ -56,6 +58,12 @@ void lock_acquired(const void *lock, uint16_t stat, sim_time_t asked)
 
 	s->acquisitions++;
 	s->wait_ns += waited;
+	if (timeline_on && waited > sim_machine->cost.latency[DIST_REMOTE]) {
+		char name[80];
+
+		snprintf(name, sizeof(name), "wait %s", s->name);
+		timeline_span(TL_TASK, t->id, "lock", name, asked, sim_now());
+	}
 	/* More than an uncontended cross-socket RMW: someone was in the way. */
 	if (waited > sim_machine->cost.latency[DIST_REMOTE] + 2 * sim_machine->cost.atomic)
 		s->contended++;

@@ -7,6 +7,7 @@
 #include "atomic.h"
 #include "counters.h"
 #include "misuse.h"
+#include "timeline.h"
 
 #define SRCU_RETRY_CHECK_DELAY	5000	/* ns, udelay() between scans */
 
@@ -41,10 +42,12 @@ static void gp_begin(struct gp_state *gp)
 }
 
 /* End the GP and run every callback it covers; true if more are waiting. */
-static int gp_end(struct gp_state *gp)
+static int gp_end(struct gp_state *gp, int srcu)
 {
 	sim_time_t len = sim_now() - gp->started;
 
+	timeline_span(TL_RCU, srcu, "gp", srcu ? "SRCU grace period" : "RCU grace period",
+		      gp->started, sim_now());
 	gp->completed++;
 	gp->in_progress = 0;
 	gp->nr_gps++;
@@ -192,7 +195,7 @@ static void rcu_gp_tick(void *obj, uint64_t arg)
 		return;
 	}
 	count_event("rcu_gp");
-	if (gp_end(&rcu.gp))
+	if (gp_end(&rcu.gp, 0))
 		rcu_gp_kick();
 }
 
@@ -341,7 +344,7 @@ static void process_srcu(void *obj, uint64_t arg)
 	case SRCU_STATE_END:
 		ssp->state = SRCU_STATE_IDLE;
 		count_event("srcu_gp");
-		if (gp_end(&ssp->gp))
+		if (gp_end(&ssp->gp, 1))
 			srcu_gp_kick(ssp);
 		return;
 	}

@@ -8,6 +8,7 @@
 
 #include "mm.h"
 #include "task.h"
+#include "timeline.h"
 
 #define CLONE_SHIFT	40
 #define MAX_CLONES	128
@@ -254,12 +255,13 @@ static void replay_task_fn(void *arg)
 			}
 			mm_enter(rt->mm);
 			started = true;
-		} else if (rec.time_ns > prev_time + prev_cost) {
-			sim_time_t think = rec.time_ns - prev_time - prev_cost;
+		} else {
+			sim_time_t think = rec.time_ns > prev_time + prev_cost ?
+					   rec.time_ns - prev_time - prev_cost : 0;
 
 			if (r->think_scale != 1.0)
 				think = (sim_time_t)((double)think * r->think_scale);
-			task_user_work(think);
+			task_user_work(think);	/* back in user mode, even if for 0 ns */
 		}
 		prev_time = rec.time_ns;
 		r->ops_done++;
@@ -278,6 +280,8 @@ static void replay_task_fn(void *arg)
 		task_delay(0);
 		prev_cost = sim_now() - t0;
 		hist_add(&r->hist[rec.op], prev_cost);
+		if (timeline_on)
+			timeline_span(TL_TASK, rt->task->id, "op", mlt_op_name(rec.op), t0, sim_now());
 	}
 	/* Records queued after an EXIT (a bad trace) are still counted in. */
 	while (rt->exited && replay_next(rt, &rec))

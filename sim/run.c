@@ -21,6 +21,7 @@
 #include "schemes/registry.h"
 #include "sim.h"
 #include "task.h"
+#include "timeline.h"
 #include "traces/gen.h"
 #include "traces/import.h"
 
@@ -189,8 +190,8 @@ static void collect(struct run_result *res, struct replay *rp)
 }
 
 /* A workload name: generate its trace into a temporary file, opened and unlinked. */
-static struct mlt_file *generate(const struct run_spec *spec, int ngen, char **gen,
-				 char *err, size_t errlen)
+static struct mlt_file *generate(const struct run_spec *spec, uint64_t ops, int ngen,
+				 char **gen, char *err, size_t errlen)
 {
 	char path[] = "/tmp/mmlocksim-gen-XXXXXX";
 	struct mlt_file *f;
@@ -201,7 +202,7 @@ static struct mlt_file *generate(const struct run_spec *spec, int ngen, char **g
 		return NULL;
 	}
 	close(fd);
-	if (trace_gen(spec->trace, spec->threads, 0, spec->seed, ngen, gen, path, err, errlen)) {
+	if (trace_gen(spec->trace, spec->threads, ops, spec->seed, ngen, gen, path, err, errlen)) {
 		unlink(path);
 		return NULL;
 	}
@@ -219,6 +220,7 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 	const char *scheme_kv[RUN_MAX_PARAMS];
 	char *gen_kv[RUN_MAX_PARAMS];
 	int nscheme = 0, ngen = 0, i, workload;
+	uint64_t gen_ops = 0;
 	struct mlt_file *f;
 	struct replay *rp;
 	struct sim_config cfg;
@@ -311,6 +313,17 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 			goto fail;
 		if (rc)
 			continue;
+		if (workload && !strcmp(key, "ops")) {
+			char *end;
+
+			errno = 0;
+			gen_ops = strtoull(eq + 1, &end, 10);
+			if (errno || *end || !eq[1]) {
+				snprintf(err, errlen, "-p %s: expected a whole number of ops", kv);
+				goto fail;
+			}
+			continue;
+		}
 		if (workload) {
 			gen_kv[ngen++] = (char *)kv;
 			continue;
@@ -327,7 +340,7 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 		goto fail;
 	}
 	if (workload) {
-		f = generate(spec, ngen, gen_kv, err, errlen);
+		f = generate(spec, gen_ops, ngen, gen_kv, err, errlen);
 		res->threads = spec->threads;
 	} else {
 		f = trace_open_any(spec->trace, NULL, NULL, err, errlen);
@@ -348,6 +361,27 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 		goto fail;
 	}
 	res->threads = replay_nr_tasks(rp);
+	if (spec->timeline) {
+		if (timeline_open(spec->timeline, err, errlen)) {
+			replay_free(rp);
+			mm_teardown_all();
+			sim_end();
+			mlt_close(f);
+			goto fail;
+		}
+		for (i = 0; i < res->cpus; i++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "CPU %d", i);
+			timeline_name(TL_CPU, i, name);
+		}
+		for (i = 0; i < sched_nr_tasks(); i++) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "%s/%d", sched_task(i)->name, i);
+			timeline_name(TL_TASK, i, name);
+		}
+	}
 	sim_run(UINT64_MAX);
 	check_run_end();
 	why = replay_error(rp);
@@ -364,6 +398,8 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 	}
 	collect(res, rp);
 	res->wall_s = wall_now() - t0;
+	if (spec->timeline && timeline_close(err, errlen) && !why)
+		why = err;
 	replay_free(rp);
 	mm_teardown_all();
 	sim_end();

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "misuse.h"
+#include "timeline.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SIM_ASAN 1
@@ -40,6 +41,8 @@ void ctx_switch(void **save_sp, void *new_sp);
 struct sim_cpu {
 	struct task *curr;
 	uint64_t nr_switches;
+	sim_time_t slice_start;		/* when curr got the CPU */
+	bool need_resched;		/* a woken task waits: preempt at return to user */
 	struct task *rq_head, *rq_tail;
 	int nr_queued;
 };
@@ -62,9 +65,32 @@ static struct {
 struct task *current;
 void (*task_exit_hook)(struct task *t);
 
+static void timeline_state(struct task *t)
+{
+	switch (t->state) {
+	case TASK_RUNNING:
+		timeline_span(TL_CPU, t->cpu, "run", t->name, t->state_since, sim_now());
+		break;
+	case TASK_SPINNING:
+		timeline_span(TL_CPU, t->cpu, "spin", "spin", t->state_since, sim_now());
+		break;
+	case TASK_SLEEPING:
+		timeline_span(TL_TASK, t->id, "sleep", "sleep", t->state_since, sim_now());
+		break;
+	case TASK_RUNNABLE:
+		timeline_span(TL_TASK, t->id, "sched", "runnable", t->state_since, sim_now());
+		break;
+	default:
+		break;
+	}
+}
+
 static void account(struct task *t, enum task_state next)
 {
 	sim_time_t d = sim_now() - t->state_since;
+
+	if (timeline_on && d)
+		timeline_state(t);
 
 	switch (t->state) {
 	case TASK_RUNNING:	t->run_ns += d; break;
@@ -311,6 +337,8 @@ static void cpu_release(struct sim_cpu *cpu)
 
 	cpu->nr_switches++;
 	cpu->curr = next;
+	cpu->need_resched = false;
+	cpu->slice_start = sim_now() + sched.p.ctxsw_ns;
 	if (next) {
 		account(next, TASK_RUNNING);
 		next->nr_switches++;
@@ -327,12 +355,18 @@ static void make_runnable(struct task *t, sim_time_t latency)
 
 	if (!curr) {
 		cpu->curr = t;
+		cpu->slice_start = sim_now() + latency;
 		account(t, TASK_RUNNING);
 		event_after(latency, resume_event, t, 0);
 		return;
 	}
 	account(t, TASK_RUNNABLE);
-	if (curr->in_user) {
+	if (!curr->in_user && latency) {
+		/* A wakeup while curr is in the kernel: set need_resched, it is
+		 * honoured when curr returns to user mode. */
+		rq_enqueue_head(cpu, t);
+		cpu->need_resched = true;
+	} else if (curr->in_user) {
 		/* Wakeup preemption: t runs next, curr's user work is cut short. */
 		rq_enqueue_head(cpu, t);
 		curr->in_user = false;
@@ -505,6 +539,14 @@ void task_user_work(sim_time_t ns)
 	struct sim_cpu *cpu = &sched.cpus[t->cpu];
 
 	task_delay(0);
+	if (cpu->nr_queued && (cpu->need_resched ||
+			       sim_now() - cpu->slice_start >= sched.p.timeslice_ns)) {
+		/* Return to user mode with need_resched set: schedule() first. */
+		account(t, TASK_RUNNABLE);
+		rq_enqueue(cpu, t);
+		cpu_release(cpu);
+		switch_to_main(t, false);
+	}
 	while (ns) {
 		sim_time_t chunk = ns, start = sim_now();
 

@@ -127,6 +127,10 @@ void task_delay(sim_time_t ns);
  */
 #define TASK_LAG_MAX 32
 void task_charge(sim_time_t ns);
+/*
+ * User-mode work; 0 ns is a plain return to user mode, where a task that
+ * used up its slice, or that a wakeup marked need_resched, gives up the CPU.
+ */
 void task_user_work(sim_time_t ns);
 void task_spin_park(void);
 bool task_spin_park_until(sim_time_t deadline);	/* false on timeout */

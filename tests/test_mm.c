@@ -1,6 +1,8 @@
 /* The address-space model and replay, through run_simulation(). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/run.h"
 #include "tests/test.h"
@@ -84,8 +86,84 @@ static int test_real_traces_replay(void)
 	return 0;
 }
 
+
+/*
+ * --timeline: Chrome trace-event JSON that ui.perfetto.dev opens.  Checked
+ * with Python's json module: the required fields of every event, the
+ * tracks (CPUs, tasks, grace periods), and that spans on one track nest
+ * instead of overlapping (Perfetto draws overlapping ones wrong).
+ */
+static int test_timeline_json(void)
+{
+	static const char *const check =
+		"import json,sys,collections\n"
+		"d=json.load(open(sys.argv[1]))\n"
+		"ev=d['traceEvents']\n"
+		"cats=collections.Counter()\n"
+		"tracks=collections.defaultdict(list)\n"
+		"for e in ev:\n"
+		"  assert e['ph'] in ('X','M'), e\n"
+		"  assert isinstance(e['pid'],int) and isinstance(e['tid'],int), e\n"
+		"  if e['ph']=='X':\n"
+		"    assert e['dur']>=0 and e['ts']>=0 and e['name'], e\n"
+		"    cats[e['cat']]+=1\n"
+		"    tracks[(e['pid'],e['tid'])].append((e['ts'],e['ts']+e['dur']))\n"
+		"for k,sp in tracks.items():\n"
+		"  sp.sort(key=lambda x:(x[0],-x[1])); stack=[]\n"
+		"  for a,b in sp:\n"
+		"    while stack and stack[-1]<=a+1e-6: stack.pop()\n"
+		"    assert not stack or b<=stack[-1]+1e-6, (k,a,b,stack[-1])\n"
+		"    stack.append(b)\n"
+		"for c in ('op','run','lock','sleep','gp'):\n"
+		"  assert cats[c]>0, (c,cats)\n"
+		"print('  %d events, categories %s, %d tracks' % (len(ev), dict(cats), len(tracks)))\n";
+	char json[] = "/tmp/mmlocksim-timeline-XXXXXX", py[] = "/tmp/mmlocksim-check-XXXXXX";
+	struct run_spec spec = { .trace = "ebizzy", .scheme = "spf-srcu", .cpus = 8, .threads = 8,
+				 .seed = 1, .timeline = json };
+	struct run_result r;
+	char err[512], cmd[256];
+	int fd;
+	FILE *f;
+
+	fd = mkstemp(json);
+	CHECK(fd >= 0);
+	close(fd);
+	spec.params[spec.nparams++] = "ops=20000";
+	CHECK(run_simulation(&spec, &r, err, sizeof(err)) == 0);
+	run_result_free(&r);
+	fd = mkstemp(py);
+	CHECK(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs(check, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s %s", py, json);
+	CHECK(system(cmd) == 0);
+	unlink(py);
+	unlink(json);
+	return 0;
+}
+
+/* A timeline that cannot be written is an error, and leaves nothing. */
+static int test_timeline_unwritable(void)
+{
+	struct run_spec spec = { .trace = "pft", .scheme = "global-rwsem", .cpus = 2, .seed = 1,
+				 .timeline = "/nonexistent-dir/t.json" };
+	struct run_result r;
+	char err[512];
+
+	CHECK(run_simulation(&spec, &r, err, sizeof(err)) == -1);
+	printf("  %s\n", err);
+	CHECK(strstr(err, "/nonexistent-dir/t.json"));
+	CHECK(!strcmp(r.status, RUN_ERROR));
+	run_result_free(&r);
+	return 0;
+}
+
 const struct test_case mm_tests[] = {
 	{ "mm/pft_global_rwsem", test_pft_global_rwsem },
 	{ "mm/real_traces_replay", test_real_traces_replay },
+	{ "mm/timeline_json", test_timeline_json },
+	{ "mm/timeline_unwritable", test_timeline_unwritable },
 	{ NULL, NULL },
 };
+
