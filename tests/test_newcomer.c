@@ -41,7 +41,7 @@ static int readme_commands(char cmds[2][256])
 			while (*line && line[strlen(line) - 1] == ' ')
 				line[strlen(line) - 1] = 0;
 			if (*line)
-				snprintf(cmds[n++], sizeof(cmds[0]), "%s", line);
+				snprintf(cmds[n++], sizeof(cmds[0]), "%.200s", line);
 		}
 	}
 	fclose(f);
