@@ -39,34 +39,42 @@ static void anon_vma_prepare(struct vm_fault *vmf)
 
 	if (vma->anon_vma)
 		return;
-	av = calloc(1, sizeof(*av));
-	if (!av) {
-		fprintf(stderr, "mmlocksim: out of memory\n");
-		exit(1);
+	av = mm->anon_free;
+	if (av) {
+		mm->anon_free = av->next_free;
+	} else {
+		av = calloc(1, sizeof(*av));
+		if (!av) {
+			fprintf(stderr, "mmlocksim: out of memory\n");
+			exit(1);
+		}
+		if (mm->nr_anon_vmas == mm->cap_anon_vmas) {
+			mm->cap_anon_vmas = mm->cap_anon_vmas ? mm->cap_anon_vmas * 2 : 64;
+			mm->anon_vmas = realloc(mm->anon_vmas, mm->cap_anon_vmas * sizeof(*mm->anon_vmas));
+			if (!mm->anon_vmas) {
+				fprintf(stderr, "mmlocksim: out of memory\n");
+				exit(1);
+			}
+		}
+		mm->anon_vmas[mm->nr_anon_vmas++] = av;
 	}
 	spin_lock_init(&av->lock, "anon_vma", NULL);
+	av->refs = 0;
 	task_delay(sim_machine->cost.vma_op);
 	spin_lock(&av->lock);
 	spin_lock(&mm->page_table_lock);
 	if (!vma->anon_vma) {
 		vma->anon_vma = av;
+		av->refs = 1;
 		used = true;
 	}
 	spin_unlock(&mm->page_table_lock);
 	spin_unlock(&av->lock);
 	if (!used) {
-		free(av);	/* another fault linked one first */
-		return;
+		/* Another fault linked one first: ours goes back. */
+		av->next_free = mm->anon_free;
+		mm->anon_free = av;
 	}
-	if (mm->nr_anon_vmas == mm->cap_anon_vmas) {
-		mm->cap_anon_vmas = mm->cap_anon_vmas ? mm->cap_anon_vmas * 2 : 64;
-		mm->anon_vmas = realloc(mm->anon_vmas, mm->cap_anon_vmas * sizeof(*mm->anon_vmas));
-		if (!mm->anon_vmas) {
-			fprintf(stderr, "mmlocksim: out of memory\n");
-			exit(1);
-		}
-	}
-	mm->anon_vmas[mm->nr_anon_vmas++] = av;
 }
 
 vm_fault_t handle_mm_fault(struct vm_fault *vmf)

@@ -124,6 +124,8 @@ static struct vm_area_struct *vma_new(struct mm_struct *mm, unsigned long start,
 	vma->vm_end = end;
 	vma->vm_flags = flags;
 	vma->anon_vma = anon_vma;
+	if (anon_vma)
+		anon_vma->refs++;
 	line_write(&vma->fields);
 	task_delay(sim_machine->cost.vma_op);
 	return vma;
@@ -564,18 +566,24 @@ struct mm_struct *mm_dup(struct mm_struct *old)
 	for (i = 0; i < old->mm_mt.nr; i++) {
 		struct vm_area_struct *src = old->mm_mt.slots[i];
 		struct vm_area_struct *dst = vma_new(mm, src->vm_start, src->vm_end, src->vm_flags, NULL);
-		unsigned long addr;
+		unsigned long addr, pmd;
 
 		mt_insert(mm, dst);
 		/* Private writable memory becomes copy-on-write in both. */
 		if (!(src->vm_flags & VM_SHARED) && (src->vm_flags & VM_WRITE))
 			wp += for_each_pte(old, src->vm_start, src->vm_end, cow_one);
-		for (addr = src->vm_start; addr < src->vm_end; addr += PAGE_SIZE) {
-			struct pt_page *pt = pt_lookup(old, addr);
+		for (pmd = src->vm_start & ~(PMD_SIZE - 1); pmd < src->vm_end; pmd += PMD_SIZE) {
+			struct pt_page *pt = pt_lookup(old, pmd), *npt = NULL;
+			unsigned long lo = pmd > src->vm_start ? pmd : src->vm_start;
+			unsigned long hi = pmd + PMD_SIZE < src->vm_end ? pmd + PMD_SIZE : src->vm_end;
 
-			if (pt && pte_present(pt, addr)) {
-				struct pt_page *npt = pt_lookup(mm, addr);
-
+			if (!pt || !pt_nr_present(pt))
+				continue;
+			for (addr = lo; addr < hi; addr += PAGE_SIZE) {
+				if (!pte_present(pt, addr))
+					continue;
+				if (!npt)
+					npt = pt_lookup(mm, addr);
 				if (!npt)
 					npt = pt_alloc(mm, addr);
 				pte_set(mm, npt, addr, (src->vm_flags & VM_SHARED) && pte_write(pt, addr));

@@ -91,6 +91,8 @@ struct scheme_ops;
 
 struct anon_vma {
 	spinlock_t lock;	/* anon_vma->rwsem in the kernel, taken briefly here */
+	int refs;		/* VMAs linked to it (a split shares it) */
+	struct anon_vma *next_free;
 };
 
 struct vm_area_struct {
@@ -146,6 +148,7 @@ struct mm_struct {
 	unsigned int nr_all_vmas, cap_all_vmas;
 	struct anon_vma **anon_vmas;
 	unsigned int nr_anon_vmas, cap_anon_vmas;
+	struct anon_vma *anon_free;	/* unlinked from every VMA: reusable */
 	uint64_t rss_pages;
 };
 

@@ -13,7 +13,7 @@
 #define CLONE_SHIFT	40
 #define MAX_CLONES	128
 /* Drop mapped trace pages behind the cursor in chunks this large. */
-#define DROP_CHUNK	(16UL << 20)
+#define DROP_CHUNK	(4UL << 20)
 
 struct replay_task {
 	struct replay *r;
@@ -22,9 +22,7 @@ struct replay_task {
 	uint64_t xor_mask;
 	struct mm_struct *mm;
 	struct task *task;
-	/* Records of this task the cursor has passed: a ring of indices. */
-	uint64_t *q;
-	uint32_t q_head, q_len, q_cap;
+	uint64_t cursor;		/* next record index to look at */
 	bool exited;
 	uint64_t remaining;		/* records of it not yet taken */
 	/* This clone's own heap, for brk records (clones > 0). */
@@ -47,6 +45,7 @@ struct replay {
 	struct lat_hist hist[MLT_NR_OPS];
 	size_t dropped;			/* trace bytes already released */
 	sim_time_t last_end;		/* when the last task finished */
+	uint64_t fetched;		/* records handed out, for drop_behind() */
 	double think_scale;		/* 1: as recorded; 0: no think time at all */
 	char err[320];
 };
@@ -62,73 +61,91 @@ static void *zalloc(size_t size)
 	return p;
 }
 
-static void queue_push(struct replay_task *rt, uint64_t idx)
+/* Give back the mapped trace up to record `upto` (whole chunks only). */
+static void drop_upto(struct replay *r, uint64_t upto)
 {
-	if (rt->q_len == rt->q_cap) {
-		uint32_t cap = rt->q_cap ? rt->q_cap * 2 : 16, i;
-		uint64_t *q = malloc(cap * sizeof(*q));
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t done = (size_t)(r->f->raw - (const unsigned char *)r->f->map) +
+		      (size_t)upto * MLT_RECORD_SIZE;
+	size_t end = done / DROP_CHUNK * DROP_CHUNK;
 
-		if (!q) {
-			fprintf(stderr, "mmlocksim: out of memory\n");
-			exit(1);
-		}
-		for (i = 0; i < rt->q_len; i++)
-			q[i] = rt->q[(rt->q_head + i) % rt->q_cap];
-		free(rt->q);
-		rt->q = q;
-		rt->q_cap = cap;
-		rt->q_head = 0;
-	}
-	rt->q[(rt->q_head + rt->q_len++) % rt->q_cap] = idx;
+	if (end <= r->dropped || end / page * page != end)
+		return;
+	madvise((char *)r->f->map + r->dropped, end - r->dropped, MADV_DONTNEED);
+	r->dropped = end;
 }
 
-/* Let the kernel reclaim the part of the mapped trace already dispatched. */
+/*
+ * A long scan ahead (a thread idle for a while) touched pages that other
+ * threads will not read for a while either: give them back at once rather
+ * than keep them until the slowest thread gets there.
+ */
+static void drop_between(struct replay *r, uint64_t from, uint64_t to)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t base = (size_t)(r->f->raw - (const unsigned char *)r->f->map);
+	size_t lo = (base + (size_t)from * MLT_RECORD_SIZE + page - 1) / page * page;
+	size_t hi = (base + (size_t)to * MLT_RECORD_SIZE) / page * page;
+
+	if (hi > lo)
+		madvise((char *)r->f->map + lo, hi - lo, MADV_DONTNEED);
+}
+
+/* After a setup pass over the whole trace: all of it goes back. */
+static void drop_all(struct replay *r)
+{
+	madvise(r->f->map, r->f->map_len, MADV_DONTNEED);
+	r->dropped = 0;
+}
+
+/*
+ * Let the kernel reclaim the trace behind the slowest task: every task is
+ * past it.  Checked every few thousand records, so the scan of the tasks'
+ * cursors costs nothing that shows.
+ */
 static void drop_behind(struct replay *r)
 {
-	size_t done = (size_t)(r->f->raw - (const unsigned char *)r->f->map) +
-		      (size_t)r->f->next * MLT_RECORD_SIZE;
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t upto = done / DROP_CHUNK * DROP_CHUNK;
+	uint64_t slowest = UINT64_MAX;
+	int i;
 
-	if (upto <= r->dropped + DROP_CHUNK / 2 || upto / page * page != upto)
-		return;
-	madvise((char *)r->f->map + r->dropped, upto - r->dropped, MADV_DONTNEED);
-	r->dropped = upto;
+	for (i = 0; i < r->ntasks; i++)
+		if (r->tasks[i].remaining && r->tasks[i].cursor < slowest)
+			slowest = r->tasks[i].cursor;
+	if (slowest != UINT64_MAX)
+		drop_upto(r, slowest);
 }
 
-/* Next record of rt, advancing the shared cursor as needed; 0 at the end. */
+/*
+ * The next record of rt's recorded thread.  Each task walks the mapped
+ * trace with a cursor of its own, reading only the task field of the
+ * records in between (the setup pass validated them all): memory stays
+ * O(tasks) however long the trace, and a thread idle for a long stretch
+ * buffers nothing.
+ */
 static int replay_next(struct replay_task *rt, struct mlt_record *rec)
 {
 	struct replay *r = rt->r;
+	const unsigned char *raw = r->f->raw;
+	uint64_t i, n = r->f->nrecords;
 
 	if (!rt->remaining)
-		return 0;	/* never scan ahead for a thread that is done */
-	while (!rt->q_len) {
-		struct mlt_record any;
-		uint64_t idx;
-		int k, rc = mlt_next(r->f, &any);
-
-		if (rc == 0)
-			return 0;
-		if (rc < 0) {
-			snprintf(r->err, sizeof(r->err), "%s", r->f->err);
-			engine_stop();
-			return 0;
-		}
-		idx = r->f->next - 1;
-		for (k = 0; k < r->nclones; k++) {
-			int t = k * (int)r->ntrace + (int)any.task;
-
-			if (t < r->ntasks)
-				queue_push(&r->tasks[t], idx);
-		}
-		if ((r->f->next & 0xffff) == 0)
-			drop_behind(r);
+		return 0;
+	for (i = rt->cursor; i < n; i++)
+		if (mlt_le32(raw + i * MLT_RECORD_SIZE + 40) == rt->trace_task)
+			break;
+	if (i == n) {
+		snprintf(r->err, sizeof(r->err), "%s: record count of task %u changed under us",
+			 r->f->path, rt->trace_task);
+		engine_stop();
+		return 0;
 	}
-	mlt_get(r->f, rt->q[rt->q_head], rec);
-	rt->q_head = (rt->q_head + 1) % rt->q_cap;
-	rt->q_len--;
+	if ((i - rt->cursor) * MLT_RECORD_SIZE > 2 * DROP_CHUNK)
+		drop_between(r, rt->cursor, i);
+	mlt_get(r->f, i, rec);
+	rt->cursor = i + 1;
 	rt->remaining--;
+	if ((++r->fetched & 0xfff) == 0)
+		drop_behind(r);
 	return 1;
 }
 
@@ -333,6 +350,8 @@ struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, in
 	}
 	mlt_rewind(f);
 	while ((rc = mlt_next(f, &rec)) == 1) {
+		if ((f->next & 0xffff) == 0)
+			drop_upto(r, f->next);
 		r->nrec[rec.task]++;
 		if (r->first_time[rec.task] != UINT64_MAX)
 			continue;
@@ -346,15 +365,20 @@ struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, in
 		return NULL;
 	}
 	mlt_rewind(f);
+	drop_all(r);
 	r->ops_in = f->nrecords * (uint64_t)r->nclones;
 	if (r->nclones > 1) {
 		/* The last group is partial: only its threads' records come in. */
 		uint64_t partial = 0;
 		int last = r->ntasks - (r->nclones - 1) * (int)r->ntrace;
 
-		while (mlt_next(f, &rec) == 1)
+		while (mlt_next(f, &rec) == 1) {
+			if ((f->next & 0xffff) == 0)
+				drop_upto(r, f->next);
 			partial += rec.task < (uint32_t)last;
+		}
 		mlt_rewind(f);
+		drop_all(r);
 		r->ops_in = f->nrecords * (uint64_t)(r->nclones - 1) + partial;
 	}
 
@@ -422,12 +446,9 @@ uint64_t replay_op_errors(const struct replay *r)
 
 void replay_free(struct replay *r)
 {
-	int i;
-
 	if (!r)
 		return;
-	for (i = 0; i < r->ntasks; i++)
-		free(r->tasks[i].q);
+
 	free(r->tasks);
 	free(r->mms);
 	free(r->first_time);

@@ -84,6 +84,10 @@ void vm_area_free(struct vm_area_struct *vma)
 	if (vma->state == VMA_LIVE)
 		check_violation("use-after-free", vma->vm_start,
 				"VMA %llu freed while still in the tree", (unsigned long long)vma->id);
+	if (vma->anon_vma && !--vma->anon_vma->refs) {
+		vma->anon_vma->next_free = mm->anon_free;
+		mm->anon_free = vma->anon_vma;
+	}
 	vma->anon_vma = NULL;
 	vma->state = VMA_FREED;
 	vma->fields.poisoned = 1;
