@@ -15,6 +15,11 @@
  * freed through call_srcu(), so a speculating fault never touches freed
  * memory.  Counts SPF_ATTEMPT, SPF_SUCCESS, SPF_ABORT and the fallbacks.
  *
+ * -p rcu=rcu swaps SRCU for plain RCU as in Lespinasse's 2021 series:
+ * rcu_read_lock() costs nothing and stores nothing, VMAs are freed after an
+ * RCU grace period, and a fault that must sleep on I/O leaves the read
+ * section and abandons the speculation (SPF_ABORT_IO).
+ *
  * Simplified: Dufour's series protected the rbtree walk with an rwlock
  * (mm_rb_lock); the maple tree walk modeled here is RCU-safe and needs
  * none.  A fault that needs I/O does it inside the SRCU section (SRCU
@@ -27,6 +32,7 @@
 struct spf_mm {
 	struct srcu_struct vma_srcu;
 	struct vma_seq_writer writer;
+	bool use_rcu;			/* -p rcu=rcu: Lespinasse's RCU flavour */
 };
 
 struct spf_vma {
@@ -48,8 +54,35 @@ static bool spf_vma_unchanged(struct vm_fault *vmf)
 	return !read_seqcount_retry(&sv(vmf->vma)->vm_sequence, (unsigned int)vmf->seq);
 }
 
+/* Read side of the speculation: SRCU (Dufour) or plain RCU (Lespinasse). */
+static int spf_read_lock(struct spf_mm *p)
+{
+	if (p->use_rcu) {
+		rcu_read_lock();
+		return 0;
+	}
+	return srcu_read_lock(&p->vma_srcu);
+}
+
+static void spf_read_unlock(struct spf_mm *p, int idx)
+{
+	if (p->use_rcu)
+		rcu_read_unlock();
+	else
+		srcu_read_unlock(&p->vma_srcu, idx);
+}
+
+/* RCU readers may not sleep: a fault that needs I/O leaves the read
+ * section and the speculation is abandoned after the I/O. */
+static void spf_rcu_unlock_for_io(struct vm_fault *vmf)
+{
+	rcu_read_unlock();
+	vmf->scheme_data = vmf;		/* "the read section is gone" */
+}
+
 static vm_fault_t spf_fault(struct mm_struct *mm, unsigned long address, unsigned int flags)
 {
+	struct spf_mm *p = sm(mm);
 	struct vm_area_struct *vma;
 	struct vm_fault vmf;
 	vm_fault_t fault;
@@ -57,7 +90,7 @@ static vm_fault_t spf_fault(struct mm_struct *mm, unsigned long address, unsigne
 	int idx;
 
 	count_event("SPF_ATTEMPT");
-	idx = srcu_read_lock(&sm(mm)->vma_srcu);
+	idx = spf_read_lock(p);
 	vma = vma_lookup_rcu(mm, address);
 	if (!vma)
 		goto abort;
@@ -67,7 +100,13 @@ static vm_fault_t spf_fault(struct mm_struct *mm, unsigned long address, unsigne
 	memset(&vmf, 0, sizeof(vmf));
 	vmf.vma = vma;
 	vmf.address = address;
-	vmf.flags = (flags & ~FAULT_FLAG_ALLOW_RETRY) | FAULT_FLAG_SPECULATIVE;
+	if (p->use_rcu) {
+		vmf.flags = flags | FAULT_FLAG_SPECULATIVE;
+		vmf.unlock = spf_rcu_unlock_for_io;
+	} else {
+		/* SRCU readers may sleep: I/O is done inside the section. */
+		vmf.flags = (flags & ~FAULT_FLAG_ALLOW_RETRY) | FAULT_FLAG_SPECULATIVE;
+	}
 	vmf_snapshot(&vmf);
 	if (address < vmf.vm_start || address >= vmf.vm_end)
 		goto abort;
@@ -76,7 +115,13 @@ static vm_fault_t spf_fault(struct mm_struct *mm, unsigned long address, unsigne
 	vmf.seq = seq;
 	vmf.validate = spf_vma_unchanged;
 	fault = handle_mm_fault(&vmf);
-	srcu_read_unlock(&sm(mm)->vma_srcu, idx);
+	if (vmf.scheme_data) {
+		/* Left RCU for I/O: the page is cached now, redo it classically. */
+		count_event("SPF_ABORT_IO");
+		flags |= FAULT_FLAG_TRIED;
+		goto fallback;
+	}
+	spf_read_unlock(p, idx);
 	if (vmf.aborted) {
 		count_event("SPF_ABORT");
 		goto fallback;
@@ -86,7 +131,7 @@ static vm_fault_t spf_fault(struct mm_struct *mm, unsigned long address, unsigne
 	count_event("SPF_SUCCESS");
 	return fault;
 abort:
-	srcu_read_unlock(&sm(mm)->vma_srcu, idx);
+	spf_read_unlock(p, idx);
 	count_event("SPF_ABORT");
 fallback:
 	count_event("fault_fallback_mmap_lock");
@@ -106,14 +151,24 @@ static void spf_vma_write(struct vm_area_struct *vma)
 
 static void spf_vma_free(struct vm_area_struct *vma)
 {
-	vm_area_free_srcu(vma, &sm(vma->vm_mm)->vma_srcu);
+	if (sm(vma->vm_mm)->use_rcu)
+		vm_area_free_rcu(vma);
+	else
+		vm_area_free_srcu(vma, &sm(vma->vm_mm)->vma_srcu);
 }
 
 static int spf_init_mm(struct mm_struct *mm)
 {
 	init_srcu_struct(&sm(mm)->vma_srcu, "vma_srcu");
+	sm(mm)->use_rcu = !strcmp(scheme_param(mm, "rcu"), "rcu");
 	return 0;
 }
+
+static const struct scheme_param spf_params[] = {
+	{ "rcu", "srcu", "srcu: Dufour's SRCU-protected speculation; rcu: Lespinasse's RCU flavour "
+	  "(no read-side stores; I/O abandons the speculation)", "srcu|rcu" },
+	{ NULL, NULL, NULL, NULL },
+};
 
 static void spf_destroy_mm(struct mm_struct *mm)
 {
@@ -132,6 +187,7 @@ const struct scheme_ops spf_srcu_ops = {
 	.summary	= "speculative faults: VMA seqcount validated under the PTE lock, SRCU-freed VMAs",
 	.mm_priv_size	= sizeof(struct spf_mm),
 	.vma_priv_size	= sizeof(struct spf_vma),
+	.params		= spf_params,
 	.fault		= spf_fault,
 	.write_lock	= mmap_write_lock,
 	.write_unlock	= spf_write_unlock,

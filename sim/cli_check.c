@@ -15,8 +15,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: mmlocksim check [-s SCHEME] [--plugin P.so] [--seeds N] [--exhaustive]\n"
-		"                       [--preemptions P] [--scenario NAME]\n"
+		"usage: mmlocksim check [-s SCHEME [-p KEY=VAL]...] [--plugin P.so] [--seeds N]\n"
+		"                       [--exhaustive] [--preemptions P] [--scenario NAME]\n"
 		"  Runs adversarial scenarios against each scheme (default: all registered):\n"
 		"  N random-perturbation seeds per scenario (default 40), and with --exhaustive\n"
 		"  every schedule with up to P preemptions at line accesses (default 2) of the\n"
@@ -41,8 +41,8 @@ static int parse_int(const char *opt, const char *v, int lo, int hi, int *out)
 int cli_check(int argc, char **argv)
 {
 	struct check_opts opts = { .seeds = 40, .exhaustive = 0, .preemptions = 2, .log = stdout };
-	const char *only_scheme = NULL, *plugin = NULL;
-	int i, bad = 0, checked = 0;
+	const char *only_scheme = NULL, *plugin = NULL, *params[32];
+	int i, bad = 0, checked = 0, nparams = 0;
 	char err[512];
 
 	for (i = 1; i < argc; i++) {
@@ -57,6 +57,12 @@ int cli_check(int argc, char **argv)
 			only_scheme = argv[++i];
 		} else if (i + 1 < argc && !strcmp(a, "--plugin")) {
 			plugin = argv[++i];
+		} else if (i + 1 < argc && !strcmp(a, "-p")) {
+			if (nparams == 32) {
+				fprintf(stderr, "mmlocksim check: at most 32 -p\n");
+				return EXIT_BAD_INPUT;
+			}
+			params[nparams++] = argv[++i];
 		} else if (i + 1 < argc && !strcmp(a, "--scenario")) {
 			opts.only = argv[++i];
 		} else if (i + 1 < argc && !strcmp(a, "--seeds")) {
@@ -82,6 +88,15 @@ int cli_check(int argc, char **argv)
 	}
 	if (only_scheme && !scheme_find(only_scheme, stderr))
 		return EXIT_BAD_INPUT;
+	if (nparams && !only_scheme) {
+		fprintf(stderr, "mmlocksim check: -p needs -s SCHEME (parameters are per scheme)\n");
+		return EXIT_BAD_INPUT;
+	}
+	if (nparams && scheme_set_params(scheme_find(only_scheme, NULL), nparams, params,
+					 err, sizeof(err))) {
+		fprintf(stderr, "mmlocksim check: %s\n", err);
+		return EXIT_BAD_INPUT;
+	}
 
 	printf("mmlocksim check: seeds=%d exhaustive=%d preemptions=%d scenario=%s scheme=%s\n",
 	       opts.seeds, opts.exhaustive, opts.preemptions, opts.only ? opts.only : "all",

@@ -102,6 +102,31 @@ static int test_safety_suite(void)
 	return 0;
 }
 
+/* The parameterised variants through the same suite. */
+static int test_safety_variants(void)
+{
+	static const struct { const char *scheme, *param; } v[] = {
+		{ "spf-srcu", "rcu=rcu" }, { "pervma-refcount", "variant=rwsem" },
+	};
+	struct check_opts opts = { .seeds = 10, .exhaustive = 1, .preemptions = 1, .log = NULL };
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		const struct scheme_ops *ops = scheme_find(v[i].scheme, NULL);
+		struct check_outcome out;
+		char err[256];
+
+		CHECK(ops && scheme_set_params(ops, 1, &v[i].param, err, sizeof(err)) == 0);
+		check_scheme(ops, &opts, &out);
+		printf("  %s -p %s: %llu runs, %llu schedules, %llu violations\n", v[i].scheme,
+		       v[i].param, (unsigned long long)out.runs, (unsigned long long)out.schedules,
+		       (unsigned long long)out.violations);
+		CHECK(out.violations == 0 && out.schedules > 100);
+		CHECK(scheme_set_params(ops, 0, NULL, err, sizeof(err)) == 0);
+	}
+	return 0;
+}
+
 static int run(const char *trace, const char *scheme, const char *plugin, int cpus,
 	       struct run_result *r, char *err, size_t errlen, int nparams, const char **params)
 {
@@ -276,6 +301,7 @@ const struct test_case scheme_tests[] = {
 	{ "schemes/registration_rules", test_registration_rules },
 	{ "schemes/param_validation", test_param_validation },
 	{ "schemes/safety_suite", test_safety_suite },
+	{ "schemes/safety_variants", test_safety_variants },
 	{ "schemes/plugin", test_plugin },
 	{ "schemes/pft_shared_vma", test_pft_shared_vma },
 	{ "schemes/ebizzy_mix", test_ebizzy_mix },
