@@ -71,6 +71,7 @@ void mm_teardown_all(void)
 {
 	int i;
 
+
 	for (i = 0; i < nr_mms; i++)
 		mm_free(all_mms[i]);
 	free(all_mms);

@@ -12,8 +12,17 @@
 
 #define CLONE_SHIFT	40
 #define MAX_CLONES	128
-/* Drop mapped trace pages behind the cursor in chunks this large. */
+/* Setup passes give back the mapped trace in steps this large. */
 #define DROP_CHUNK	(4UL << 20)
+/* The replay's cache of trace chunks (see record_at()). */
+#define CHUNK_RECORDS	8192
+#define NR_CHUNKS	16
+
+struct trace_chunk {
+	uint64_t index;			/* record index / CHUNK_RECORDS */
+	uint64_t used;			/* LRU clock */
+	unsigned char *data;
+};
 
 struct replay_task {
 	struct replay *r;
@@ -45,7 +54,8 @@ struct replay {
 	struct lat_hist hist[MLT_NR_OPS];
 	size_t dropped;			/* trace bytes already released */
 	sim_time_t last_end;		/* when the last task finished */
-	uint64_t fetched;		/* records handed out, for drop_behind() */
+	struct trace_chunk chunk[NR_CHUNKS];
+	uint64_t chunk_clock, chunk_loads;
 	double think_scale;		/* 1: as recorded; 0: no think time at all */
 	char err[320];
 };
@@ -75,22 +85,6 @@ static void drop_upto(struct replay *r, uint64_t upto)
 	r->dropped = end;
 }
 
-/*
- * A long scan ahead (a thread idle for a while) touched pages that other
- * threads will not read for a while either: give them back at once rather
- * than keep them until the slowest thread gets there.
- */
-static void drop_between(struct replay *r, uint64_t from, uint64_t to)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t base = (size_t)(r->f->raw - (const unsigned char *)r->f->map);
-	size_t lo = (base + (size_t)from * MLT_RECORD_SIZE + page - 1) / page * page;
-	size_t hi = (base + (size_t)to * MLT_RECORD_SIZE) / page * page;
-
-	if (hi > lo)
-		madvise((char *)r->f->map + lo, hi - lo, MADV_DONTNEED);
-}
-
 /* After a setup pass over the whole trace: all of it goes back. */
 static void drop_all(struct replay *r)
 {
@@ -99,53 +93,79 @@ static void drop_all(struct replay *r)
 }
 
 /*
- * Let the kernel reclaim the trace behind the slowest task: every task is
- * past it.  Checked every few thousand records, so the scan of the tasks'
- * cursors costs nothing that shows.
+ * Records reach the tasks through a small cache of chunks copied out of
+ * the mapping, whose pages are given back as soon as a chunk is copied:
+ * the mapped trace never stays resident, and the cache is the whole of
+ * the memory the trace costs, however long it is and however far apart
+ * the tasks have drifted in it (a far-ahead task only costs re-copies).
  */
-static void drop_behind(struct replay *r)
+static const unsigned char *record_at(struct replay *r, uint64_t i)
 {
-	uint64_t slowest = UINT64_MAX;
-	int i;
+	uint64_t c = i / CHUNK_RECORDS;
+	struct trace_chunk *victim = &r->chunk[0];
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	const unsigned char *src;
+	size_t len, base, lo, hi;
+	int k;
 
-	for (i = 0; i < r->ntasks; i++)
-		if (r->tasks[i].remaining && r->tasks[i].cursor < slowest)
-			slowest = r->tasks[i].cursor;
-	if (slowest != UINT64_MAX)
-		drop_upto(r, slowest);
+	for (k = 0; k < NR_CHUNKS; k++) {
+		struct trace_chunk *ch = &r->chunk[k];
+
+		if (ch->data && ch->index == c) {
+			ch->used = ++r->chunk_clock;
+			return ch->data + (i % CHUNK_RECORDS) * MLT_RECORD_SIZE;
+		}
+		if (!ch->data || ch->used < victim->used)
+			victim = ch;
+	}
+	if (!victim->data)
+		victim->data = zalloc(CHUNK_RECORDS * MLT_RECORD_SIZE);
+	len = (size_t)((r->f->nrecords - c * CHUNK_RECORDS < CHUNK_RECORDS ?
+			r->f->nrecords - c * CHUNK_RECORDS : CHUNK_RECORDS) * MLT_RECORD_SIZE);
+	src = r->f->raw + c * CHUNK_RECORDS * MLT_RECORD_SIZE;
+	memcpy(victim->data, src, len);
+	base = (size_t)(src - (const unsigned char *)r->f->map);
+	lo = base / page * page;
+	hi = (base + len + page - 1) / page * page;
+	madvise((char *)r->f->map + lo, hi - lo, MADV_DONTNEED);
+	victim->index = c;
+	victim->used = ++r->chunk_clock;
+	r->chunk_loads++;
+	return victim->data + (i % CHUNK_RECORDS) * MLT_RECORD_SIZE;
 }
 
 /*
- * The next record of rt's recorded thread.  Each task walks the mapped
- * trace with a cursor of its own, reading only the task field of the
- * records in between (the setup pass validated them all): memory stays
- * O(tasks) however long the trace, and a thread idle for a long stretch
- * buffers nothing.
+ * The next record of rt's recorded thread.  Each task walks the trace
+ * with a cursor of its own, reading only the task field of the records in
+ * between (the setup pass validated them all): memory stays O(tasks) plus
+ * the chunk cache however long the trace, and a thread idle for a long
+ * stretch buffers nothing.
  */
 static int replay_next(struct replay_task *rt, struct mlt_record *rec)
 {
 	struct replay *r = rt->r;
-	const unsigned char *raw = r->f->raw;
 	uint64_t i, n = r->f->nrecords;
+	const unsigned char *p = NULL;
 
 	if (!rt->remaining)
 		return 0;
-	for (i = rt->cursor; i < n; i++)
-		if (mlt_le32(raw + i * MLT_RECORD_SIZE + 40) == rt->trace_task)
+	for (i = rt->cursor; i < n; i++) {
+		if (!p || i % CHUNK_RECORDS == 0)
+			p = record_at(r, i);
+		else
+			p += MLT_RECORD_SIZE;
+		if (mlt_le32(p + 40) == rt->trace_task)
 			break;
+	}
 	if (i == n) {
 		snprintf(r->err, sizeof(r->err), "%s: record count of task %u changed under us",
 			 r->f->path, rt->trace_task);
 		engine_stop();
 		return 0;
 	}
-	if ((i - rt->cursor) * MLT_RECORD_SIZE > 2 * DROP_CHUNK)
-		drop_between(r, rt->cursor, i);
-	mlt_get(r->f, i, rec);
+	mlt_decode(p, rec);
 	rt->cursor = i + 1;
 	rt->remaining--;
-	if ((++r->fetched & 0xfff) == 0)
-		drop_behind(r);
 	return 1;
 }
 
@@ -446,8 +466,12 @@ uint64_t replay_op_errors(const struct replay *r)
 
 void replay_free(struct replay *r)
 {
+	int k;
+
 	if (!r)
 		return;
+	for (k = 0; k < NR_CHUNKS; k++)
+		free(r->chunk[k].data);
 
 	free(r->tasks);
 	free(r->mms);

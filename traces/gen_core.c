@@ -606,7 +606,11 @@ int gen_run(const struct gen_workload *wl, unsigned threads, uint64_t ops,
 	ret = mlt_writer_close(g.w, tab, threads, mm_ids, g.nmms, source,
 			       err, errlen);
 out:
-	if (inited && wl->fini)
+	/*
+	 * An init that fails after setting priv (a parameter check) has
+	 * something to free too; every fini takes a partly built priv.
+	 */
+	if ((inited || g.priv) && wl->fini)
 		wl->fini(&g);
 	for (i = 0; g.tasks && i < threads; i++)
 		if (g.tasks[i].rng)
