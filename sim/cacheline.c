@@ -242,27 +242,39 @@ sim_time_t line_read_by(struct cacheline *l, int cpu, sim_time_t asked)
 	return line_read_op(l, cpu, asked, sim_machine->cost.l1_hit);
 }
 
-void line_read(struct cacheline *l)
+/* What every access by a task does first: the checks' hooks. */
+static inline void line_access_begin(struct cacheline *l)
 {
-	struct task *t = current;
-	sim_time_t wait;
-
 	if (sim_perturb.enabled)
 		task_delay(perturb_point());
 	if (l->poisoned && line_poison_hook)
 		line_poison_hook(l);
+}
+
+/* Charge the requester: the transfer it waited for, or a hit. */
+static inline void line_access_end(struct cacheline *l, sim_time_t wait, sim_time_t op,
+				   bool exclusive)
+{
+	if (wait) {
+		task_received(l, wait, op, exclusive);
+		task_delay(wait + op);
+	} else {
+		task_charge(op);
+	}
+}
+
+void line_read(struct cacheline *l)
+{
+	struct task *t = current;
+
+	line_access_begin(l);
 	if (task_keeps(l, false)) {
 		classes[l->klass].accesses++;
 		task_charge(sim_machine->cost.l1_hit);
 		return;
 	}
-	wait = line_read_by(l, t->cpu, sim_now() + t->lag_ns);
-	if (wait) {
-		task_received(l, wait, sim_machine->cost.l1_hit, false);
-		task_delay(wait + sim_machine->cost.l1_hit);
-	}
-	else
-		task_charge(sim_machine->cost.l1_hit);
+	line_access_end(l, line_read_by(l, t->cpu, sim_now() + t->lag_ns),
+			sim_machine->cost.l1_hit, false);
 }
 
 static sim_time_t line_write_op(struct cacheline *l, int cpu, sim_time_t asked, sim_time_t op)
@@ -292,12 +304,8 @@ sim_time_t line_write_by(struct cacheline *l, int cpu, sim_time_t asked)
 static void line_own(struct cacheline *l, sim_time_t op_cost)
 {
 	struct task *t = current;
-	sim_time_t wait;
 
-	if (sim_perturb.enabled)
-		task_delay(perturb_point());
-	if (l->poisoned && line_poison_hook)
-		line_poison_hook(l);
+	line_access_begin(l);
 	if (task_keeps(l, true)) {
 		/* Ours for a few more ns: a hit, but later requests still queue. */
 		classes[l->klass].accesses++;
@@ -306,13 +314,7 @@ static void line_own(struct cacheline *l, sim_time_t op_cost)
 		task_charge(op_cost);
 		return;
 	}
-	wait = line_write_op(l, t->cpu, sim_now() + t->lag_ns, op_cost);
-	if (wait) {
-		task_received(l, wait, op_cost, true);
-		task_delay(wait + op_cost);
-	}
-	else
-		task_charge(op_cost);
+	line_access_end(l, line_write_op(l, t->cpu, sim_now() + t->lag_ns, op_cost), op_cost, true);
 }
 
 void line_write(struct cacheline *l)

@@ -6,16 +6,7 @@
 
 #include "sim/run.h"
 #include "tests/test.h"
-
-static uint64_t counter(const struct run_result *r, const char *name)
-{
-	int i;
-
-	for (i = 0; i < r->ncounters; i++)
-		if (!strcmp(r->counters[i].name, name))
-			return r->counters[i].value;
-	return 0;
-}
+#include "tests/workloads.h"
 
 static const struct op_result *op(const struct run_result *r, const char *name)
 {
@@ -55,11 +46,11 @@ static int test_pft_global_rwsem(void)
 	printf("  %s: %llu faults, %.0f faults/s, mean %.0f ns p99 %llu ns; ops in %llu replayed %llu, "
 	       "sim %.3f ms, %llu events, %.2f s wall\n", r.status, (unsigned long long)f->count,
 	       f->throughput_per_s, f->mean_ns, (unsigned long long)f->p99_ns,
-	       (unsigned long long)counter(&r, "ops_in"), (unsigned long long)counter(&r, "ops_replayed"),
+	       (unsigned long long)result_counter(&r, "ops_in"), (unsigned long long)result_counter(&r, "ops_replayed"),
 	       r.sim_ns / 1e6, (unsigned long long)r.events, r.wall_s);
 	CHECK(!strcmp(r.status, RUN_COMPLETE));
-	CHECK(counter(&r, "ops_in") == counter(&r, "ops_replayed"));
-	CHECK(counter(&r, "fault_anon") == f->count);
+	CHECK(result_counter(&r, "ops_in") == result_counter(&r, "ops_replayed"));
+	CHECK(result_counter(&r, "fault_anon") == f->count);
 	CHECK(f->mean_ns > 500 && f->mean_ns < 5000);
 	run_result_free(&r);
 	return 0;
@@ -76,11 +67,11 @@ static int test_real_traces_replay(void)
 		CHECK(run(traces[i], "global-rwsem", 4, 0, &r, 0, NULL) == 0);
 		printf("  %s: %s, %d threads, ops in %llu replayed %llu, op errors %llu, "
 		       "sim %.1f ms, %.2f s wall\n", traces[i], r.status, r.threads,
-		       (unsigned long long)counter(&r, "ops_in"),
-		       (unsigned long long)counter(&r, "ops_replayed"),
-		       (unsigned long long)counter(&r, "op_errors"), r.sim_ns / 1e6, r.wall_s);
+		       (unsigned long long)result_counter(&r, "ops_in"),
+		       (unsigned long long)result_counter(&r, "ops_replayed"),
+		       (unsigned long long)result_counter(&r, "op_errors"), r.sim_ns / 1e6, r.wall_s);
 		CHECK(!strcmp(r.status, RUN_COMPLETE));
-		CHECK(counter(&r, "ops_in") == counter(&r, "ops_replayed"));
+		CHECK(result_counter(&r, "ops_in") == result_counter(&r, "ops_replayed"));
 		run_result_free(&r);
 	}
 	return 0;

@@ -10,6 +10,7 @@
 #include "sim/check_suite.h"
 #include "sim/run.h"
 #include "tests/test.h"
+#include "tests/workloads.h"
 
 static vm_fault_t no_fault(struct mm_struct *mm, unsigned long a, unsigned int f)
 {
@@ -139,16 +140,6 @@ static int run(const char *trace, const char *scheme, const char *plugin, int cp
 	return run_simulation(&spec, r, err, errlen);
 }
 
-static uint64_t counter(const struct run_result *r, const char *name)
-{
-	int i;
-
-	for (i = 0; i < r->ncounters; i++)
-		if (!strcmp(r->counters[i].name, name))
-			return r->counters[i].value;
-	return 0;
-}
-
 static double fault_tput(const struct run_result *r)
 {
 	int i;
@@ -215,8 +206,8 @@ static int test_pft_shared_vma(void)
 			CHECK(!strcmp(r.status, RUN_COMPLETE));
 			tput[c][s] = fault_tput(&r);
 			if (c == 2 && s == 2) {
-				vma_lt = counter(&r, "line_transfers:vma_lock");
-				mmap_lt = counter(&r, "line_transfers:mmap_lock");
+				vma_lt = result_counter(&r, "line_transfers:vma_lock");
+				mmap_lt = result_counter(&r, "line_transfers:mmap_lock");
 			}
 			run_result_free(&r);
 		}
@@ -259,15 +250,15 @@ static int test_ebizzy_mix(void)
 			t = fault_tput(&r);
 			printf("  %2d CPUs %-16s %8.0f faults/s (%+5.1f%%)  fallbacks %llu%s%s %llu\n", cpus[c],
 			       schemes[s], t, base ? 100 * (t / base - 1) : 0.0,
-			       (unsigned long long)counter(&r, "fault_fallback_mmap_lock"),
+			       (unsigned long long)result_counter(&r, "fault_fallback_mmap_lock"),
 			       aborts[s] ? ", " : "", aborts[s] ? aborts[s] : "",
-			       (unsigned long long)(aborts[s] ? counter(&r, aborts[s]) : 0));
+			       (unsigned long long)(aborts[s] ? result_counter(&r, aborts[s]) : 0));
 			if (!s) {
 				base = t;
 			} else {
 				CHECK(t > base);
-				CHECK(counter(&r, aborts[s]) > 0);
-				CHECK(counter(&r, "fault_fallback_mmap_lock") > 0);
+				CHECK(result_counter(&r, aborts[s]) > 0);
+				CHECK(result_counter(&r, "fault_fallback_mmap_lock") > 0);
 			}
 			run_result_free(&r);
 		}
@@ -284,15 +275,15 @@ static int test_pervma_rwsem_variant(void)
 
 	CHECK(run("page_fault2", "pervma-refcount", NULL, 4, &r, err, sizeof(err), 1, params) == 0);
 	printf("  page_fault2 (private file COW), variant=rwsem: %s, VMA_LOCK_SUCCESS %llu, "
-	       "VMA_LOCK_ABORT %llu\n", r.status, (unsigned long long)counter(&r, "VMA_LOCK_SUCCESS"),
-	       (unsigned long long)counter(&r, "VMA_LOCK_ABORT"));
+	       "VMA_LOCK_ABORT %llu\n", r.status, (unsigned long long)result_counter(&r, "VMA_LOCK_SUCCESS"),
+	       (unsigned long long)result_counter(&r, "VMA_LOCK_ABORT"));
 	CHECK(!strcmp(r.status, RUN_COMPLETE));
-	CHECK(counter(&r, "VMA_LOCK_SUCCESS") == 0 && counter(&r, "VMA_LOCK_ABORT") > 0);
+	CHECK(result_counter(&r, "VMA_LOCK_SUCCESS") == 0 && result_counter(&r, "VMA_LOCK_ABORT") > 0);
 	run_result_free(&r);
 	CHECK(run("page_fault2", "pervma-refcount", NULL, 4, &r, err, sizeof(err), 0, NULL) == 0);
 	printf("  page_fault2, variant=refcnt: VMA_LOCK_SUCCESS %llu\n",
-	       (unsigned long long)counter(&r, "VMA_LOCK_SUCCESS"));
-	CHECK(counter(&r, "VMA_LOCK_SUCCESS") > 0);
+	       (unsigned long long)result_counter(&r, "VMA_LOCK_SUCCESS"));
+	CHECK(result_counter(&r, "VMA_LOCK_SUCCESS") > 0);
 	run_result_free(&r);
 	return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/sim.h"
 #include "sim/sync.h"
@@ -188,4 +189,14 @@ void mm1_spinlock(const struct machine *m, int sources, double think_mean_ns,
 	res->arrival_rate = (double)(c->customers - 1) /
 			    (double)(c->last_arrival - c->first_arrival);
 	free(c);
+}
+
+uint64_t result_counter(const struct run_result *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->ncounters; i++)
+		if (!strcmp(r->counters[i].name, name))
+			return r->counters[i].value;
+	return 0;
 }

@@ -8,7 +8,11 @@
 
 #include <stdint.h>
 
+#include "analysis/result.h"
 #include "sim/machine.h"
+
+/* A counter of a run's result by name (0 if absent). */
+uint64_t result_counter(const struct run_result *r, const char *name);
 
 /* Mean ns per down_read()+up_read() with `ncpus` CPUs hammering one rwsem. */
 double rwsem_read_cost(const struct machine *m, int ncpus, int iters, uint64_t seed,
