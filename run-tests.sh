@@ -16,6 +16,7 @@ rm -f "$log"
 p1=${opt%% passed*}; f1=${opt#*passed, }; f1=${f1%% failed*}
 p2=${asan%% passed*}; f2=${asan#*passed, }; f2=${f2%% failed*}
 case "$p1$f1$p2$f2" in *[!0-9]*|"") echo "a test run did not finish"; echo "0 passed, 1 failed"; exit 1;; esac
+tests/fuzz/ci || status=1
 echo "optimized: $opt; asan+ubsan: $asan"
 echo "$((p1 + p2)) passed, $((f1 + f2)) failed"
 exit $status
