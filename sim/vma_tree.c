@@ -16,9 +16,10 @@
 
 #define MT_FANOUT	10	/* ~2/3 of a maple_range_64 node's 16 slots */
 #define MT_MAX_DEPTH	8
-/* Freed VMAs wait this long in the pool before reuse, so a late touch
- * still lands on a poisoned line (like KASAN's quarantine). */
-#define VMA_QUARANTINE	1024
+/* Freed VMAs wait in the pool (per mm) for this many later frees before
+ * reuse, so a late touch still lands on a poisoned line, as with KASAN's
+ * quarantine; small enough that an mm's VMA memory follows its live VMAs. */
+#define VMA_QUARANTINE	128
 
 static uint64_t next_vma_id;
 
