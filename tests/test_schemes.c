@@ -4,6 +4,7 @@
  * schemes on pft and an ebizzy-like mix (issue 5), printed as measured.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "schemes/registry.h"
@@ -167,6 +168,19 @@ static int test_plugin(void)
 	CHECK(ops);
 	check_scheme(ops, &opts, &out);
 	CHECK(out.violations == 0 && out.runs > 0);
+
+	/* The same end to end through the command line. */
+	{
+		char cmd[2400];
+		int rc;
+
+		snprintf(cmd, sizeof(cmd), "%s/mmlocksim run pft --plugin %s --cpus 4 > /dev/null && "
+			 "%s/mmlocksim check --plugin %s --seeds 3 --exhaustive --preemptions 1 "
+			 "> /dev/null", test_bindir, so, test_bindir, so);
+		rc = system(cmd);
+		printf("  mmlocksim run/check --plugin: exit %d\n", rc);
+		CHECK(rc == 0);
+	}
 
 	snprintf(so, sizeof(so), "%s/tests/plugin_bad_version.so", test_bindir);
 	CHECK(run("pft", NULL, so, 4, &r, err, sizeof(err), 0, NULL) == -1);
