@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "analysis/store.h"
 #include "cli.h"
@@ -104,15 +106,13 @@ static void print_summary(const struct run_result *r, FILE *out)
 		r->wall_s > 0 ? (double)r->events / r->wall_s / 1e6 : 0.0);
 }
 
+static int run_and_report(struct run_spec *specp, const char *dbpath);
+
 int cli_run(int argc, char **argv)
 {
 	struct run_spec spec = { 0 };
-	struct run_result res;
-	struct store *db = NULL;
 	const char *dbpath = NULL;
-	int64_t run_id = 0;
-	char err[1024], args[1024];
-	int i, ret;
+	int i;
 	long v;
 
 	for (i = 1; i < argc; i++) {
@@ -184,6 +184,52 @@ int cli_run(int argc, char **argv)
 		fprintf(stderr, "mmlocksim run: expected -s SCHEME (mmlocksim list schemes)\n");
 		return EXIT_BAD_INPUT;
 	}
+	if (spec.plugin) {
+		/*
+		 * A plugin is code we did not write: run it in a child, so that
+		 * if it crashes the failure is reported as the plugin's, naming
+		 * it, rather than as ours.
+		 */
+		pid_t pid;
+		int status;
+
+		fflush(stdout);
+		fflush(stderr);
+		pid = fork();
+		if (pid < 0) {
+			fprintf(stderr, "mmlocksim run: fork: %s\n", strerror(errno));
+			return 1;
+		}
+		if (pid == 0) {
+			status = run_and_report(&spec, dbpath);
+			fflush(stdout);
+			fflush(stderr);
+			_exit(status);
+		}
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (WIFSIGNALED(status)) {
+			fprintf(stderr, "mmlocksim run: plugin %s (scheme '%s') crashed: %s%s\n",
+				spec.plugin, spec.scheme ? spec.scheme : "as exported",
+				strsignal(WTERMSIG(status)),
+				dbpath ? "; its run stays RUNNING in the database" : "");
+			return 1;
+		}
+		return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+	}
+	return run_and_report(&spec, dbpath);
+}
+
+/* The run itself, its summary and its row in the database. */
+static int run_and_report(struct run_spec *specp, const char *dbpath)
+{
+	struct run_spec spec = *specp;
+	struct run_result res;
+	struct store *db = NULL;
+	int64_t run_id = 0;
+	char err[1024], args[1024];
+	int i, ret;
+
 	store_args(spec.params, spec.nparams, args, sizeof(args));
 	if (dbpath) {
 		struct store_key key = {

@@ -182,6 +182,28 @@ static int test_plugin(void)
 		CHECK(rc == 0);
 	}
 
+	/* A plugin that crashes is reported as the plugin's failure, named. */
+	{
+		char cmd[1200], line[512] = "";
+		FILE *p;
+		int rc;
+
+		snprintf(cmd, sizeof(cmd), "%s/mmlocksim run pft --plugin %s/tests/plugin_crash.so "
+			 "--cpus 2 2>&1 >/dev/null; echo \"exit=$?\"", test_bindir, test_bindir);
+		p = popen(cmd, "r");
+		CHECK(p);
+		while (fgets(line, sizeof(line), p))
+			if (strstr(line, "mmlocksim run: plugin"))
+				break;
+		printf("  %s", line);
+		CHECK(strstr(line, "plugin_crash.so") && strstr(line, "crashed"));
+		while (fgets(line, sizeof(line), p))
+			;
+		rc = pclose(p);
+		printf("  %s", line);
+		CHECK(rc == 0 && strstr(line, "exit=1"));
+	}
+
 	snprintf(so, sizeof(so), "%s/tests/plugin_bad_version.so", test_bindir);
 	CHECK(run("pft", NULL, so, 4, &r, err, sizeof(err), 0, NULL) == -1);
 	printf("  %s\n", err);
