@@ -59,11 +59,12 @@ static int test_pft_global_rwsem(void)
 static int test_real_traces_replay(void)
 {
 	static const char *const traces[] = { "traces/samples/xz.perf.txt.xz",
-					      "traces/samples/py.perf.txt.xz" };
+					      "traces/samples/py.perf.txt.xz",
+					      "traces/samples/py.strace.xz" };
 	struct run_result r;
 	size_t i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		CHECK(run(traces[i], "global-rwsem", 4, 0, &r, 0, NULL) == 0);
 		printf("  %s: %s, %d threads, ops in %llu replayed %llu, op errors %llu, "
 		       "sim %.1f ms, %.2f s wall\n", traces[i], r.status, r.threads,
@@ -150,7 +151,52 @@ static int test_timeline_unwritable(void)
 	return 0;
 }
 
+/* Every generator, replayed: every op in is an op replayed. */
+static int test_generators_replay(void)
+{
+	static const char *const workloads[] = { "pft", "page_fault1", "page_fault2", "page_fault3",
+						 "mmap1", "mmap2", "ebizzy", "jvm" };
+	const char *params[] = { "ops=30000" };
+	struct run_result r;
+	size_t i;
+
+	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
+		CHECK(run(workloads[i], "pervma-refcount", 8, 8, &r, 1, params) == 0);
+		printf("  %-12s %s, ops in %llu replayed %llu, op errors %llu\n", workloads[i],
+		       r.status, (unsigned long long)result_counter(&r, "ops_in"),
+		       (unsigned long long)result_counter(&r, "ops_replayed"),
+		       (unsigned long long)result_counter(&r, "op_errors"));
+		CHECK(!strcmp(r.status, RUN_COMPLETE));
+		CHECK(result_counter(&r, "ops_in") == result_counter(&r, "ops_replayed"));
+		CHECK(result_counter(&r, "ops_in") > 1000);
+		run_result_free(&r);
+	}
+	return 0;
+}
+
+/* --threads beyond the recorded threads clones thread groups: all replayed. */
+static int test_threads_scaling(void)
+{
+	struct run_result r;
+
+	CHECK(run("traces/samples/xz.perf.txt.xz", "rcu-fault", 16, 10, &r, 0, NULL) == 0);
+	printf("  xz trace, 3 recorded threads -> %d tasks: %s, ops in %llu replayed %llu, "
+	       "implicit VMAs %llu, overlapping mmaps %llu\n", r.threads, r.status,
+	       (unsigned long long)result_counter(&r, "ops_in"),
+	       (unsigned long long)result_counter(&r, "ops_replayed"),
+	       (unsigned long long)result_counter(&r, "implicit_vma"),
+	       (unsigned long long)result_counter(&r, "mmap_replaced_overlap"));
+	CHECK(r.threads == 10);
+	CHECK(!strcmp(r.status, RUN_COMPLETE));
+	CHECK(result_counter(&r, "ops_in") == result_counter(&r, "ops_replayed"));
+	CHECK(result_counter(&r, "ops_in") > 3 * 72000);
+	run_result_free(&r);
+	return 0;
+}
+
 const struct test_case mm_tests[] = {
+	{ "mm/generators_replay", test_generators_replay },
+	{ "mm/threads_scaling", test_threads_scaling },
 	{ "mm/pft_global_rwsem", test_pft_global_rwsem },
 	{ "mm/real_traces_replay", test_real_traces_replay },
 	{ "mm/timeline_json", test_timeline_json },
