@@ -321,6 +321,23 @@ static int test_pervma_rwsem_variant(void)
 	       (unsigned long long)result_counter(&r, "VMA_LOCK_SUCCESS"));
 	CHECK(result_counter(&r, "VMA_LOCK_SUCCESS") > 0);
 	run_result_free(&r);
+
+	/* Faults that need I/O drop the VMA lock, count VMA_LOCK_RETRY, and
+	 * finish on the mmap_lock path, as in the kernel. */
+	{
+		const char *io[] = { "file_miss=0.05", "ops=20000" };
+
+		CHECK(run("page_fault2", "pervma-refcount", NULL, 4, &r, err, sizeof(err), 2, io) == 0);
+		printf("  page_fault2, 5%% of first touches need I/O: fault_major %llu, VMA_LOCK_RETRY %llu, "
+		       "mmap_lock fallbacks %llu\n", (unsigned long long)result_counter(&r, "fault_major"),
+		       (unsigned long long)result_counter(&r, "VMA_LOCK_RETRY"),
+		       (unsigned long long)result_counter(&r, "fault_fallback_mmap_lock"));
+		CHECK(!strcmp(r.status, RUN_COMPLETE));
+		CHECK(result_counter(&r, "fault_major") > 0);
+		CHECK(result_counter(&r, "VMA_LOCK_RETRY") == result_counter(&r, "fault_major"));
+		CHECK(result_counter(&r, "fault_fallback_mmap_lock") >= result_counter(&r, "VMA_LOCK_RETRY"));
+		run_result_free(&r);
+	}
 	return 0;
 }
 
