@@ -4,6 +4,7 @@
 #include "builder.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -780,5 +781,37 @@ int tb_parse_time(const char **pp, uint64_t *ns)
 		f *= 10;
 	*ns = s * 1000000000ull + f;
 	*pp = p;
+	return 0;
+}
+
+int tb_read_lines(struct tbuild *tb, struct textin *in, int (*do_line)(void *ctx, char *line),
+		  void *ctx, char *err, size_t errlen)
+{
+	char *line;
+	size_t len;
+	int rc;
+
+	err[0] = '\0';
+	while ((rc = textin_getline(in, &line, &len)) > 0) {
+		const char *p = line;
+
+		tb->sum->lines++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '#') {
+			tb->sum->other_lines++;
+			continue;
+		}
+		if (do_line(ctx, line) < 0) {
+			if (!err[0] || tb_error(tb)[0])
+				snprintf(err, errlen, "%s:%llu: %s", textin_path(in),
+					 (unsigned long long)textin_lineno(in), tb_error(tb));
+			return -1;
+		}
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", textin_error(in));
+		return -1;
+	}
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "mlt.h"
+#include "textin.h"
 
 #define IMPORT_MAX_NAMES	64
 #define IMPORT_NAME_LEN		48
@@ -77,6 +78,15 @@ struct tbuild *tb_new(const char *out_path, struct import_summary *sum,
 int tb_finish(struct tbuild *tb, const char *source, char *err, size_t errlen);
 /* Throw everything away (no output file).  Frees TB. */
 void tb_abort(struct tbuild *tb);
+/*
+ * The importers' read loop: every line of IN counts in the summary; blank
+ * and '#' lines are "other"; each event line goes to DO_LINE(CTX, line).
+ * 0 at the end of the input; -1 with "FILE:LINE: ..." in ERR when DO_LINE
+ * fails (its message from tb_error(), unless it wrote ERR itself) or the
+ * input cannot be read.  The caller aborts TB.
+ */
+int tb_read_lines(struct tbuild *tb, struct textin *in, int (*do_line)(void *ctx, char *line),
+		  void *ctx, char *err, size_t errlen);
 
 /* Absolute time in ns -> trace-relative, never going backwards. */
 uint64_t tb_time(struct tbuild *tb, uint64_t abs_ns);

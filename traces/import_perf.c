@@ -669,16 +669,18 @@ static int do_line(struct perf *pf, const char *line)
 	}
 }
 
+static int perf_line(void *ctx, char *line)
+{
+	return do_line(ctx, line);
+}
+
 int import_perf(struct textin *in, const char *out_path,
 		struct import_summary *sum, char *err, size_t errlen)
 {
 	struct perf pf = { .in = in, .sum = sum, .err = err,
 			   .errlen = errlen };
 	char src[512];
-	char *line;
-	size_t len;
 	uint32_t i;
-	int rc;
 
 	snprintf(sum->format, sizeof(sum->format), "perf");
 	snprintf(sum->input_kind, sizeof(sum->input_kind), "%s",
@@ -686,29 +688,7 @@ int import_perf(struct textin *in, const char *out_path,
 	pf.tb = tb_new(out_path, sum, err, errlen);
 	if (!pf.tb)
 		return -1;
-	err[0] = '\0';
-	while ((rc = textin_getline(in, &line, &len)) > 0) {
-		const char *p = line;
-
-		sum->lines++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!*p || *p == '#') {
-			sum->other_lines++;
-			continue;
-		}
-		if (do_line(&pf, line) < 0) {
-			if (!err[0] || tb_error(pf.tb)[0])
-				snprintf(err, errlen, "%s:%llu: %s",
-					 textin_path(in),
-					 (unsigned long long)textin_lineno(in),
-					 tb_error(pf.tb));
-			tb_abort(pf.tb);
-			return -1;
-		}
-	}
-	if (rc < 0) {
-		snprintf(err, errlen, "%s", textin_error(in));
+	if (tb_read_lines(pf.tb, in, perf_line, &pf, err, errlen)) {
 		tb_abort(pf.tb);
 		return -1;
 	}

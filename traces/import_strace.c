@@ -537,6 +537,11 @@ static int do_line(struct st *s, char *line)
 	return do_call(s, task, c, t, t, p, ret, 0, 0);
 }
 
+static int strace_line(void *ctx, char *line)
+{
+	return do_line(ctx, line);
+}
+
 int import_strace(struct textin *in, const char *out_path,
 		  const struct strace_opts *opts, struct import_summary *sum,
 		  char *err, size_t errlen)
@@ -544,10 +549,7 @@ int import_strace(struct textin *in, const char *out_path,
 	struct st s = { .in = in, .sum = sum, .opts = opts, .err = err,
 			.errlen = errlen, .last_task = TB_NONE };
 	char src[512];
-	char *line;
-	size_t len;
 	uint32_t i;
-	int rc;
 
 	snprintf(sum->format, sizeof(sum->format), "strace");
 	snprintf(sum->input_kind, sizeof(sum->input_kind), "%s",
@@ -555,30 +557,7 @@ int import_strace(struct textin *in, const char *out_path,
 	s.tb = tb_new(out_path, sum, err, errlen);
 	if (!s.tb)
 		return -1;
-	err[0] = '\0';
-	while ((rc = textin_getline(in, &line, &len)) > 0) {
-		const char *p = line;
-
-		sum->lines++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!*p || *p == '#') {
-			sum->other_lines++;
-			continue;
-		}
-		if (do_line(&s, line) < 0) {
-			if (!err[0] || tb_error(s.tb)[0])
-				snprintf(err, errlen, "%s:%llu: %s",
-					 textin_path(in),
-					 (unsigned long long)textin_lineno(in),
-					 tb_error(s.tb));
-			free(s.pend);
-			tb_abort(s.tb);
-			return -1;
-		}
-	}
-	if (rc < 0) {
-		snprintf(err, errlen, "%s", textin_error(in));
+	if (tb_read_lines(s.tb, in, strace_line, &s, err, errlen)) {
 		free(s.pend);
 		tb_abort(s.tb);
 		return -1;
