@@ -15,6 +15,7 @@
 #include "hist.h"
 #include "report.h"
 #include "stats.h"
+#include "usl.h"
 
 #define MAX_SCHEMES 32
 #define MAX_CPUS 64
@@ -600,5 +601,7 @@ int report_print(sqlite3 *db, const char *baseline, FILE *out, char *err, size_t
 		free_group(&g);
 	}
 	sqlite3_finalize(st);
+	if (ret == 0)
+		ret = usl_update(db, out, err, errlen);
 	return ret;
 }

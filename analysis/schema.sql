@@ -108,6 +108,28 @@ CREATE TABLE lat_hist (
 	PRIMARY KEY (run_id, op, lo_ns)
 ) WITHOUT ROWID;
 
+-- Universal Scalability Law fits, X(N) = lambda N / (1 + sigma (N-1) +
+-- kappa N (N-1)), one per scheme, source, machine, threads and args with
+-- COMPLETE runs at 3 or more CPU counts, over the mean fault throughput per
+-- CPU count (GSL nonlinear least squares, analysis/usl.c).  Derived data:
+-- `mmlocksim report` (and compare at its end) replaces every row, so it is
+-- current after a merge once report has run.  Having no run_id, it is not
+-- copied by merge.
+CREATE TABLE usl_fit (
+	scheme		TEXT NOT NULL,
+	source		TEXT NOT NULL,
+	machine		TEXT NOT NULL,
+	threads		INTEGER NOT NULL,
+	args		TEXT NOT NULL,
+	lambda		REAL NOT NULL,		-- faults per simulated second of one CPU
+	sigma		REAL NOT NULL,		-- contention
+	kappa		REAL NOT NULL,		-- coherency
+	peak_cpus	REAL,			-- sqrt((1 - sigma) / kappa); NULL: no peak (kappa <= 0)
+	r2		REAL NOT NULL,		-- coefficient of determination
+	npoints		INTEGER NOT NULL,	-- CPU counts fitted
+	PRIMARY KEY (scheme, source, machine, threads, args)
+);
+
 CREATE INDEX violation_run ON violation(run_id);
 CREATE INDEX run_key ON run(scheme, source, machine, cpus);
 

@@ -491,6 +491,50 @@ static char *copy_sql(sqlite3 *db, const char *table)
 	return out;
 }
 
+/*
+ * A finished run of the shard that is finished in main too: merging it
+ * would count it twice (a shard merged twice, shards that overlap, or a
+ * run repeated in a second database).  0 if there is none, else -1 with
+ * the message naming both runs.  Run ids themselves never clash: merge
+ * renumbers them.
+ */
+static int check_clash(struct store *s, const char *in_path, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT i.run_id, i.scheme, i.source, i.machine, i.cpus, "
+			       "i.threads, i.seed, i.args, m.run_id FROM shard.run i JOIN main.run m "
+			       "ON m.scheme = i.scheme AND m.source = i.source "
+			       "AND m.machine = i.machine AND m.cpus = i.cpus "
+			       "AND m.threads = i.threads AND m.seed = i.seed AND m.args = i.args "
+			       "WHERE i.status IN ('COMPLETE', 'FAILED') "
+			       "AND m.status IN ('COMPLETE', 'FAILED') LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot merge into %s: %s", in_path, s->path,
+			 sqlite3_errmsg(s->db));
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *args = (const char *)sqlite3_column_text(st, 7);
+
+		snprintf(err, errlen, "%s: run %lld (%s, %s, %s, %d CPUs, %d threads, seed %lld%s%s) "
+			 "is already in %s as run %lld; refusing to count it twice (was this shard "
+			 "merged before?)", in_path, (long long)sqlite3_column_int64(st, 0),
+			 sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
+			 sqlite3_column_text(st, 3), sqlite3_column_int(st, 4),
+			 sqlite3_column_int(st, 5), (long long)sqlite3_column_int64(st, 6),
+			 args && *args ? ", " : "", args ? args : "", s->path,
+			 (long long)sqlite3_column_int64(st, 8));
+	} else if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s: cannot merge into %s: %s", in_path, s->path,
+			 sqlite3_errmsg(s->db));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int64_t store_merge(struct store *s, const char *in_path, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL, *tables = NULL;
@@ -516,6 +560,8 @@ int64_t store_merge(struct store *s, const char *in_path, char *err, size_t errl
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		goto sqlfail;
 	in_txn = 1;
+	if (check_clash(s, in_path, err, errlen) < 0)
+		goto out;
 	off = query_int(s->db, "SELECT coalesce(max(run_id), 0) FROM main.run", &rc);
 	if (rc != SQLITE_OK)
 		goto sqlfail;

@@ -74,8 +74,10 @@ int store_run_mark(struct store *s, int64_t run_id, const char *status, const ch
 int64_t store_find_done(struct store *s, const struct store_key *k);
 /*
  * Append the runs of the database at in_path (same schema version) to s,
- * renumbering their run_ids past s's, in one transaction.  Returns the
- * number of rows copied, or -1 (message in err; s unchanged).
+ * renumbering their run_ids past s's, in one transaction.  Refuses a shard
+ * with a finished (COMPLETE or FAILED) run whose key is finished in s too,
+ * which would count twice.  Returns the number of rows copied, or -1
+ * (message in err; s unchanged).
  */
 int64_t store_merge(struct store *s, const char *in_path, char *err, size_t errlen);
 /*

@@ -13,6 +13,7 @@
 	X(spf_srcu_ops)			\
 	X(pervma_ops)			\
 	X(rcu_fault_ops)		\
+	X(mt_lock_ops)			\
 	X(busted_ops)			\
 	X(template_ops)
 

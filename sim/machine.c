@@ -16,10 +16,10 @@
  * The Opteron preset is the 48-core machine of Boyd-Wickizer et al.,
  * "Non-scalable locks are dangerous" (2012): 4 packages of 2 dies x 6 cores.
  */
+#include "ini.h"
 #include "machine.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,27 +201,12 @@ static const struct ini_key ini_keys[] = {
 	COST("cost", mmap_body),
 };
 
-/*
- * Lines come through our own reader rather than ini_parse_file(): inih
- * keeps going after an error and splits a line longer than its buffer
- * into several, so its line number and the message of a later handler
- * call would disagree.  The reader counts lines, stops at the first
- * error, and refuses NUL bytes and overlong lines outright.
- */
-struct ini_src {
-	FILE *f;
-	int lineno;		/* of the line last handed to inih */
-	int stop;		/* an error was recorded: read no further */
-	int max;		/* longest line inih takes */
-};
-
 struct ini_ctx {
 	struct machine *m;
-	char *err;
+	char *err;		/* the message buffer of src */
 	size_t errlen;
 	int nkeys;
-	struct ini_src *src;
-	int errline;		/* line of the message in err, 0 if none */
+	struct ini_file *src;
 };
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
@@ -322,81 +307,20 @@ static int machine_ini_handler(void *user, const char *section, const char *name
 
 	if (machine_ini_key(c, section, name, value))
 		return 1;
-	c->errline = c->src->lineno;
+	c->src->errline = c->src->lineno;	/* the message is in c->err already */
 	c->src->stop = 1;
 	return 0;
 }
 
-static char *ini_read_line(char *str, int num, void *stream)
-{
-	struct ini_src *s = stream;
-	int c, n = 0;
-
-	if (s->stop)
-		return NULL;
-	while ((c = getc(s->f)) != EOF) {
-		if (c == '\0' || n >= num - 2) {
-			s->stop = c == '\0' ? -1 : -2;
-			s->max = num - 2;
-			s->lineno++;
-			return NULL;
-		}
-		str[n++] = (char)c;
-		if (c == '\n')
-			break;
-	}
-	if (!n)
-		return NULL;
-	str[n] = '\0';
-	s->lineno++;
-	return str;
-}
-
 int machine_load_ini(const char *path, struct machine *m, char *err, size_t errlen)
 {
-	char msg[256] = "";
-	struct ini_src src = { fopen(path, "r"), 0, 0, 0 };
-	struct ini_ctx c = { m, msg, sizeof(msg), 0, &src, 0 };
-	int line;
+	struct ini_file src;
+	struct ini_ctx c = { m, src.msg, sizeof(src.msg), 0, &src };
+	char msg[256];
 
 	memset(m, 0, sizeof(*m));
-	if (!src.f) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	if (ini_load(path, machine_ini_handler, &c, &src, err, errlen))
 		return -1;
-	}
-	line = ini_parse_stream(ini_read_line, &src, machine_ini_handler, &c);
-	if (ferror(src.f)) {
-		/* E.g. a directory: fopen() takes it, reading fails. */
-		snprintf(err, errlen, "%s:%d: cannot read: %s", path,
-			 src.lineno + 1, strerror(errno));
-		fclose(src.f);
-		return -1;
-	}
-	fclose(src.f);
-	if (src.stop == -1) {
-		/* The reader refused a line; inih never saw it. */
-		snprintf(err, errlen, "%s:%d: expected text, found a NUL byte",
-			 path, src.lineno);
-		return -1;
-	}
-	if (src.stop == -2) {
-		snprintf(err, errlen, "%s:%d: expected a line of at most %d characters",
-			 path, src.lineno, src.max);
-		return -1;
-	}
-	if (line) {
-		char *p;
-
-		/* A syntax error inih found before our first one wins. */
-		snprintf(err, errlen, "%s:%d: %s", path, line,
-			 msg[0] && line == c.errline ? msg :
-			 "expected 'key = value' or '[section]'");
-		/* Values are echoed: no control characters to the terminal. */
-		for (p = err; *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				*p = '?';
-		return -1;
-	}
 	if (!m->name[0])
 		snprintf(m->name, sizeof(m->name), "%s", path);
 	if (!m->summary[0])
@@ -411,6 +335,35 @@ int machine_load_ini(const char *path, struct machine *m, char *err, size_t errl
 		return -1;
 	}
 	return 0;
+}
+
+int machine_lookup(const char *arg, char *name, size_t namelen, char *err, size_t errlen)
+{
+	struct machine custom;
+	const struct machine *m;
+	size_t off;
+	int i;
+
+	if (arg && strchr(arg, '.')) {
+		if (machine_load_ini(arg, &custom, err, errlen))
+			return -1;
+		m = &custom;
+	} else {
+		m = machine_find(arg ? arg : "xeon-8176-2s", NULL);
+		if (!m) {
+			off = (size_t)snprintf(err, errlen, "unknown machine '%s'; valid machines:",
+					       arg);
+			for (i = 0; i < NR_PRESETS && off < errlen; i++)
+				off += (size_t)snprintf(err + off, errlen - off, " %s",
+							presets[i].name);
+			if (off < errlen)
+				snprintf(err + off, errlen - off, " (or a path to an .ini file)");
+			return -1;
+		}
+	}
+	if (name)
+		snprintf(name, namelen, "%s", m->name);
+	return m->ncpus;
 }
 
 void machine_print(const struct machine *m, FILE *out)

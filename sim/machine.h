@@ -91,6 +91,13 @@ const struct machine *machine_find(const char *name, FILE *err);
  * 0, or -1 after writing "FILE:LINE: expected ..." into err.
  */
 int machine_load_ini(const char *path, struct machine *m, char *err, size_t errlen);
+/*
+ * What a --machine argument names (a preset, or an .ini file for a name
+ * with a '.'; NULL for the default preset): its CPU count, and its name
+ * into name (if not NULL), or -1 with one line in err (an unknown preset
+ * lists the valid ones).  For commands that check their plan up front.
+ */
+int machine_lookup(const char *arg, char *name, size_t namelen, char *err, size_t errlen);
 /* Check the topology and derive per-CPU tables; -1 with a message if bad. */
 int machine_finish(struct machine *m, char *err, size_t errlen);
 void machine_use(const struct machine *m);

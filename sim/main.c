@@ -19,6 +19,7 @@ static const struct command {
 	{ "gen", cli_gen, "gen WORKLOAD [-t N] [-n OPS] [--seed S] [-p K=V]... -o OUT.mlt" },
 	{ "run", cli_run, "run TRACE|WORKLOAD -s SCHEME [--cpus N] [--seed S] [--db OUT.db] ..." },
 	{ "compare", cli_compare, "compare TRACE|WORKLOAD [-s a,b] [--cpus 1,8,64] [--seeds K] [--db OUT.db] [--plot DIR]" },
+	{ "sweep", cli_sweep, "sweep EXPERIMENT.ini --db OUT.db [--jobs J] [--shard I/N]" },
 	{ "report", cli_report, "report DB [--baseline SCHEME] [--plot DIR]" },
 	{ "merge", cli_merge, "merge OUT.db IN.db...    shards of a sweep into one database" },
 };

@@ -364,7 +364,8 @@ static int test_merge(void)
 {
 	struct run_result r;
 	struct store *a, *b, *out;
-	char err[512], cmd[1024];
+	char err[512], cmd[1024], line[1024];
+	FILE *f;
 	int64_t rows;
 
 	a = store_open(tmp("a.db"), 1, err, sizeof(err));
@@ -411,15 +412,25 @@ static int test_merge(void)
 	store_close(out);
 
 	/* The command. */
-	snprintf(cmd, sizeof(cmd), "%s/mmlocksim merge '%s' '%s' '%s' >/dev/null", test_bindir,
-		 tmp("cli.db"), tmp("a.db"), tmp("a.db"));
+	snprintf(cmd, sizeof(cmd), "%s/mmlocksim merge '%s' '%s' >/dev/null", test_bindir,
+		 tmp("cli.db"), tmp("a.db"));
 	CHECK(run_sh(cmd) == 0);
 	snprintf(cmd, sizeof(cmd), "%s/mmlocksim merge '%s' '%s' 2>/dev/null", test_bindir,
 		 tmp("cli.db"), tmp("b.db"));
 	CHECK(run_sh(cmd) == 2);
+	/* The same runs twice (a shard merged again) would count twice: refused. */
+	snprintf(cmd, sizeof(cmd), "%s/mmlocksim merge '%s' '%s' 2>'%s'", test_bindir,
+		 tmp("cli.db"), tmp("a.db"), tmp("clash.err"));
+	CHECK(run_sh(cmd) == 2);
+	f = fopen(tmp("clash.err"), "r");
+	CHECK(f && fgets(line, sizeof(line), f));
+	fclose(f);
+	printf("%s", line);
+	CHECK(strstr(line, "a.db: run 1 (global-rwsem") && strstr(line, "already in") &&
+	      strstr(line, "as run 1"));
 	out = store_open(tmp("cli.db"), 0, err, sizeof(err));
 	CHECK(out);
-	CHECK(!strcmp(q(out, "SELECT group_concat(run_id, ',') FROM run"), "1,2,3,4"));
+	CHECK(!strcmp(q(out, "SELECT group_concat(run_id, ',') FROM run"), "1,2"));
 	store_close(out);
 	return 0;
 }
