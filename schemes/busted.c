@@ -30,12 +30,7 @@ static vm_fault_t busted_fault(struct mm_struct *mm, unsigned long address, unsi
 		rcu_read_unlock();
 		return do_fault_mmap_lock(mm, address, flags);
 	}
-	memset(&vmf, 0, sizeof(vmf));
-	vmf.vma = vma;
-	vmf.address = address;
-	vmf.flags = flags;
-	vmf.unlock = busted_leave_rcu;
-	vmf_snapshot(&vmf);
+	vmf_init(&vmf, vma, address, flags, busted_leave_rcu);
 	if (address < vmf.vm_start || address >= vmf.vm_end) {
 		rcu_read_unlock();
 		return do_fault_mmap_lock(mm, address, flags);

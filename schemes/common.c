@@ -47,12 +47,7 @@ retry:
 		count_event("fault_bad_area");
 		return VM_FAULT_SIGSEGV;
 	}
-	memset(&vmf, 0, sizeof(vmf));
-	vmf.vma = vma;
-	vmf.address = address;
-	vmf.flags = flags;
-	vmf.unlock = mmap_unlock_for_io;
-	vmf_snapshot(&vmf);
+	vmf_init(&vmf, vma, address, flags, mmap_unlock_for_io);
 	fault = handle_mm_fault(&vmf);
 	if (fault & VM_FAULT_RETRY) {
 		count_event("fault_retry");

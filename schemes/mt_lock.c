@@ -104,16 +104,6 @@ static void mt_unlock_for_io(struct vm_fault *vmf)
 	spin_unlock(&vmf->vma->vm_mm->mm_mt.ma_lock);
 }
 
-static void vmf_init(struct vm_fault *vmf, struct vm_area_struct *vma, unsigned long address,
-		     unsigned int flags)
-{
-	memset(vmf, 0, sizeof(*vmf));
-	vmf->vma = vma;
-	vmf->address = address;
-	vmf->flags = flags;
-	vmf_snapshot(vmf);
-}
-
 /* Under the tree lock: the VMA covering address, or NULL. */
 static struct vm_area_struct *mt_find_locked(struct mm_struct *mm, unsigned long address)
 {
@@ -145,7 +135,7 @@ again:
 	seq = raw_read_seqcount(&mv(vma)->seq);
 	if (seq & 1)
 		goto to_locked;		/* a writer's session is open: wait on its lock */
-	vmf_init(&vmf, vma, address, *flags);
+	vmf_init(&vmf, vma, address, *flags, NULL);
 	if (address < vmf.vm_start || address >= vmf.vm_end ||
 	    read_seqcount_retry(&mv(vma)->seq, seq))
 		goto retry_unlock;
@@ -201,7 +191,7 @@ again:
 		count_event("fault_bad_area");
 		return VM_FAULT_SIGSEGV;
 	}
-	vmf_init(&vmf, vma, address, flags);
+	vmf_init(&vmf, vma, address, flags, NULL);
 	vmf.unlock = mt_unlock_for_io;
 	fault = handle_mm_fault(&vmf);
 	if (fault & VM_FAULT_RETRY) {
@@ -238,7 +228,7 @@ static vm_fault_t mt_fault_pinned(struct mm_struct *mm, unsigned long address, u
 	spin_unlock(&mm->mm_mt.ma_lock);
 
 	/* No RCU, no lock: I/O may sleep in place, under the reference. */
-	vmf_init(&vmf, vma, address, flags & ~FAULT_FLAG_ALLOW_RETRY);
+	vmf_init(&vmf, vma, address, flags & ~FAULT_FLAG_ALLOW_RETRY, NULL);
 	vmf.seq = seq;
 	vmf.validate = mt_vma_unchanged;
 	fault = handle_mm_fault(&vmf);

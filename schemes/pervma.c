@@ -263,12 +263,7 @@ static vm_fault_t pervma_fault(struct mm_struct *mm, unsigned long address, unsi
 	vma = lock_vma_under_rcu(mm, address);
 	if (!vma)
 		goto lock_mmap;
-	memset(&vmf, 0, sizeof(vmf));
-	vmf.vma = vma;
-	vmf.address = address;
-	vmf.flags = flags | FAULT_FLAG_VMA_LOCK;
-	vmf.unlock = pervma_unlock_for_io;
-	vmf_snapshot(&vmf);
+	vmf_init(&vmf, vma, address, flags | FAULT_FLAG_VMA_LOCK, pervma_unlock_for_io);
 	fault = handle_mm_fault(&vmf);
 	if (!(fault & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)))
 		vma_end_read(vma);

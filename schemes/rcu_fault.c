@@ -72,18 +72,13 @@ again:
 	seq = raw_read_seqcount(&rv(vma)->seq);
 	if (seq & 1)
 		goto abort;
-	memset(&vmf, 0, sizeof(vmf));
-	vmf.vma = vma;
-	vmf.address = address;
-	vmf.flags = flags;
-	vmf_snapshot(&vmf);
+	vmf_init(&vmf, vma, address, flags, rcu_fault_leave_rcu);
 	if (address < vmf.vm_start || address >= vmf.vm_end)
 		goto abort;
 	if (read_seqcount_retry(&rv(vma)->seq, seq))
 		goto abort;
 	vmf.seq = seq;
 	vmf.validate = rcu_fault_unchanged;
-	vmf.unlock = rcu_fault_leave_rcu;
 	fault = handle_mm_fault(&vmf);
 	if (vmf.aborted) {
 		rcu_read_unlock();

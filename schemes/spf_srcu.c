@@ -97,17 +97,11 @@ static vm_fault_t spf_fault(struct mm_struct *mm, unsigned long address, unsigne
 	seq = raw_read_seqcount(&sv(vma)->vm_sequence);
 	if (seq & 1)
 		goto abort;
-	memset(&vmf, 0, sizeof(vmf));
-	vmf.vma = vma;
-	vmf.address = address;
-	if (p->use_rcu) {
-		vmf.flags = flags | FAULT_FLAG_SPECULATIVE;
-		vmf.unlock = spf_rcu_unlock_for_io;
-	} else {
-		/* SRCU readers may sleep: I/O is done inside the section. */
-		vmf.flags = (flags & ~FAULT_FLAG_ALLOW_RETRY) | FAULT_FLAG_SPECULATIVE;
-	}
-	vmf_snapshot(&vmf);
+	if (p->use_rcu)
+		vmf_init(&vmf, vma, address, flags | FAULT_FLAG_SPECULATIVE, spf_rcu_unlock_for_io);
+	else	/* SRCU readers may sleep: I/O is done inside the section. */
+		vmf_init(&vmf, vma, address,
+			 (flags & ~FAULT_FLAG_ALLOW_RETRY) | FAULT_FLAG_SPECULATIVE, NULL);
 	if (address < vmf.vm_start || address >= vmf.vm_end)
 		goto abort;
 	if (read_seqcount_retry(&sv(vma)->vm_sequence, seq))

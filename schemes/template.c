@@ -44,12 +44,7 @@ retry:
 	vma = lock_mm_and_find_vma(mm, address);
 	if (!vma)
 		return VM_FAULT_SIGSEGV;
-	memset(&vmf, 0, sizeof(vmf));
-	vmf.vma = vma;
-	vmf.address = address;
-	vmf.flags = flags;
-	vmf.unlock = template_unlock_for_io;
-	vmf_snapshot(&vmf);		/* read vm_start/vm_end/vm_flags */
+	vmf_init(&vmf, vma, address, flags, template_unlock_for_io);		/* read vm_start/vm_end/vm_flags */
 	fault = handle_mm_fault(&vmf);
 	if (fault & VM_FAULT_RETRY) {
 		/* The lock is already dropped: go again, the page is cached now. */

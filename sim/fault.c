@@ -16,6 +16,7 @@
  *   pte_same(), the oracle's check, set_pte_at().
  */
 #include "fault.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,11 +51,7 @@ static void anon_vma_prepare(struct vm_fault *vmf)
 		}
 		if (mm->nr_anon_vmas == mm->cap_anon_vmas) {
 			mm->cap_anon_vmas = mm->cap_anon_vmas ? mm->cap_anon_vmas * 2 : 64;
-			mm->anon_vmas = realloc(mm->anon_vmas, mm->cap_anon_vmas * sizeof(*mm->anon_vmas));
-			if (!mm->anon_vmas) {
-				fprintf(stderr, "mmlocksim: out of memory\n");
-				exit(1);
-			}
+			mm->anon_vmas = xrealloc(mm->anon_vmas, mm->cap_anon_vmas * sizeof(*mm->anon_vmas));
 		}
 		mm->anon_vmas[mm->nr_anon_vmas++] = av;
 	}

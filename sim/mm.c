@@ -5,6 +5,7 @@
  * handle_mm_fault() in fault.c.
  */
 #include "mm.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,26 +21,15 @@ struct mm_params mm_params = { .file_miss = 0.0, .max_fault_retries = 8 };
 static struct mm_struct **all_mms;
 static int nr_mms, cap_mms;
 
-static void *zalloc(size_t size)
-{
-	void *p = calloc(1, size ? size : 1);
-
-	if (!p) {
-		fprintf(stderr, "mmlocksim: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
 /* ---- mm lifetime --------------------------------------------------------- */
 
 struct mm_struct *mm_alloc(const struct scheme_ops *ops)
 {
-	struct mm_struct *mm = zalloc(sizeof(*mm));
+	struct mm_struct *mm = xzalloc(sizeof(*mm));
 
 	mm->id = nr_mms;
 	mm->ops = ops;
-	mm->priv = zalloc(mm_call_mm_priv_size(ops));
+	mm->priv = xzalloc(mm_call_mm_priv_size(ops));
 	init_rwsem(&mm->mmap_lock, "mmap_lock");
 	spin_lock_init(&mm->page_table_lock, "page_table_lock", NULL);
 	spin_lock_init(&mm->mm_mt.ma_lock, "maple_tree_lock", NULL);
@@ -47,11 +37,7 @@ struct mm_struct *mm_alloc(const struct scheme_ops *ops)
 	vma_tree_init(mm);
 	if (nr_mms == cap_mms) {
 		cap_mms = cap_mms ? cap_mms * 2 : 8;
-		all_mms = realloc(all_mms, (size_t)cap_mms * sizeof(*all_mms));
-		if (!all_mms) {
-			fprintf(stderr, "mmlocksim: out of memory\n");
-			exit(1);
-		}
+		all_mms = xrealloc(all_mms, (size_t)cap_mms * sizeof(*all_mms));
 	}
 	all_mms[nr_mms++] = mm;
 	mm_call_init_mm(mm);

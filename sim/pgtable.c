@@ -4,6 +4,7 @@
  * open-addressed hash by addr >> PMD_SHIFT.
  */
 #include "pgtable.h"
+#include "xalloc.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -23,17 +24,6 @@ struct pt_page {
 	uint64_t writable[PTRS_PER_PTE / 64];
 	int nr_present;
 };
-
-static void *zalloc(size_t size)
-{
-	void *p = calloc(1, size);
-
-	if (!p) {
-		fprintf(stderr, "mmlocksim: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
 
 /* ---- page tables ------------------------------------------------------- */
 
@@ -64,7 +54,7 @@ static void pt_insert(struct mm_struct *mm, struct pt_page *pt)
 		unsigned int oldcap = mm->pt_cap, j;
 
 		mm->pt_cap = oldcap ? oldcap * 2 : 64;
-		mm->pt = zalloc(mm->pt_cap * sizeof(*mm->pt));
+		mm->pt = xzalloc(mm->pt_cap * sizeof(*mm->pt));
 		for (j = 0; j < oldcap; j++) {
 			if (!old[j])
 				continue;
@@ -110,14 +100,10 @@ static struct pt_page *pt_new(struct mm_struct *mm)
 		mm->pt_pool = pt->pool_next;
 		memset(pt, 0, sizeof(*pt));
 	} else {
-		pt = zalloc(sizeof(*pt));
+		pt = xzalloc(sizeof(*pt));
 		if (mm->nr_all_pts == mm->cap_all_pts) {
 			mm->cap_all_pts = mm->cap_all_pts ? mm->cap_all_pts * 2 : 64;
-			mm->all_pts = realloc(mm->all_pts, mm->cap_all_pts * sizeof(*mm->all_pts));
-			if (!mm->all_pts) {
-				fprintf(stderr, "mmlocksim: out of memory\n");
-				exit(1);
-			}
+			mm->all_pts = xrealloc(mm->all_pts, mm->cap_all_pts * sizeof(*mm->all_pts));
 		}
 		mm->all_pts[mm->nr_all_pts++] = pt;
 	}

@@ -1,4 +1,5 @@
 #include "replay.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,17 +61,6 @@ struct replay {
 	char err[320];
 };
 
-static void *zalloc(size_t size)
-{
-	void *p = calloc(1, size ? size : 1);
-
-	if (!p) {
-		fprintf(stderr, "mmlocksim: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
 /* Give back the mapped trace up to record `upto` (whole chunks only). */
 static void drop_upto(struct replay *r, uint64_t upto)
 {
@@ -119,7 +109,7 @@ static const unsigned char *record_at(struct replay *r, uint64_t i)
 			victim = ch;
 	}
 	if (!victim->data)
-		victim->data = zalloc(CHUNK_RECORDS * MLT_RECORD_SIZE);
+		victim->data = xzalloc(CHUNK_RECORDS * MLT_RECORD_SIZE);
 	len = (size_t)((r->f->nrecords - c * CHUNK_RECORDS < CHUNK_RECORDS ?
 			r->f->nrecords - c * CHUNK_RECORDS : CHUNK_RECORDS) * MLT_RECORD_SIZE);
 	src = r->f->raw + c * CHUNK_RECORDS * MLT_RECORD_SIZE;
@@ -342,7 +332,7 @@ struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, in
 		snprintf(err, errlen, "%s: expected records and threads, the trace is empty", f->path);
 		return NULL;
 	}
-	r = zalloc(sizeof(*r));
+	r = xzalloc(sizeof(*r));
 	r->f = f;
 	r->ops = ops;
 	r->think_scale = think_scale;
@@ -355,11 +345,11 @@ struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, in
 		return NULL;
 	}
 	r->ntasks = r->nclones == 1 ? (int)r->ntrace : threads;
-	r->tasks = zalloc((size_t)r->ntasks * sizeof(*r->tasks));
-	r->mms = zalloc(f->nmms * sizeof(*r->mms));
-	r->first_time = zalloc(r->ntrace * sizeof(*r->first_time));
-	r->fork_parent = zalloc(r->ntrace * sizeof(*r->fork_parent));
-	r->nrec = zalloc(r->ntrace * sizeof(*r->nrec));
+	r->tasks = xzalloc((size_t)r->ntasks * sizeof(*r->tasks));
+	r->mms = xzalloc(f->nmms * sizeof(*r->mms));
+	r->first_time = xzalloc(r->ntrace * sizeof(*r->first_time));
+	r->fork_parent = xzalloc(r->ntrace * sizeof(*r->fork_parent));
+	r->nrec = xzalloc(r->ntrace * sizeof(*r->nrec));
 	for (i = 0; i < MLT_NR_OPS; i++)
 		hist_init(&r->hist[i]);
 

@@ -5,6 +5,7 @@
  * as the RCU-safe maple tree allocates new nodes on every store.
  */
 #include "vma_tree.h"
+#include "xalloc.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -23,17 +24,6 @@
 
 static uint64_t next_vma_id;
 
-static void *zalloc(size_t size)
-{
-	void *p = calloc(1, size ? size : 1);
-
-	if (!p) {
-		fprintf(stderr, "mmlocksim: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
 /* ---- VMAs -------------------------------------------------------------- */
 
 struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
@@ -49,15 +39,11 @@ struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 		mm->pool_nr_free--;
 		priv = vma->priv;
 	} else {
-		vma = zalloc(sizeof(*vma));
-		priv = zalloc(mm_call_vma_priv_size(mm->ops));
+		vma = xzalloc(sizeof(*vma));
+		priv = xzalloc(mm_call_vma_priv_size(mm->ops));
 		if (mm->nr_all_vmas == mm->cap_all_vmas) {
 			mm->cap_all_vmas = mm->cap_all_vmas ? mm->cap_all_vmas * 2 : 64;
-			mm->all_vmas = realloc(mm->all_vmas, mm->cap_all_vmas * sizeof(*mm->all_vmas));
-			if (!mm->all_vmas) {
-				fprintf(stderr, "mmlocksim: out of memory\n");
-				exit(1);
-			}
+			mm->all_vmas = xrealloc(mm->all_vmas, mm->cap_all_vmas * sizeof(*mm->all_vmas));
 		}
 		mm->all_vmas[mm->nr_all_vmas++] = vma;
 	}
@@ -143,6 +129,17 @@ unsigned long vma_flags(struct vm_area_struct *vma)
 {
 	line_read(&vma->fields);
 	return vma->vm_flags;
+}
+
+void vmf_init(struct vm_fault *vmf, struct vm_area_struct *vma, unsigned long address,
+	      unsigned int flags, void (*unlock)(struct vm_fault *vmf))
+{
+	memset(vmf, 0, sizeof(*vmf));
+	vmf->vma = vma;
+	vmf->address = address;
+	vmf->flags = flags;
+	vmf->unlock = unlock;
+	vmf_snapshot(vmf);
 }
 
 void vmf_snapshot(struct vm_fault *vmf)

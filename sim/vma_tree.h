@@ -18,6 +18,9 @@ unsigned long vma_end(struct vm_area_struct *vma);
 unsigned long vma_flags(struct vm_area_struct *vma);
 /* Read the VMA's fields line into the fault's snapshot. */
 void vmf_snapshot(struct vm_fault *vmf);
+/* A fresh vm_fault for address in vma, with its snapshot taken. */
+void vmf_init(struct vm_fault *vmf, struct vm_area_struct *vma, unsigned long address,
+	      unsigned int flags, void (*unlock)(struct vm_fault *vmf));
 
 /* Freeing a detached VMA (the scheme's vma_free hook picks when). */
 void vm_area_free(struct vm_area_struct *vma);		/* now */

@@ -37,12 +37,7 @@ retry:
 		mmap_read_unlock(mm);
 		return VM_FAULT_SIGSEGV;
 	}
-	memset(&vmf, 0, sizeof(vmf));
-	vmf.vma = vma;
-	vmf.address = address;
-	vmf.flags = flags;
-	vmf.unlock = trylock_unlock_for_io;
-	vmf_snapshot(&vmf);
+	vmf_init(&vmf, vma, address, flags, trylock_unlock_for_io);
 	fault = handle_mm_fault(&vmf);
 	if (fault & VM_FAULT_RETRY) {
 		flags |= FAULT_FLAG_TRIED;
