@@ -12,10 +12,10 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 	const char *usage;
 } commands[] = {
-	{ "list", cli_list, "list [machines]          presets and registered names" },
+	{ "list", cli_list, "list [schemes|machines|workloads]   what can be named" },
 	{ "import", cli_import, "import IN [-o OUT.mlt]   perf or strace text, detected" },
 	{ "stats", cli_stats, "stats TRACE              what is in a trace" },
-	{ "check", cli_check, "check [-s SCHEME] [--exhaustive]   conformance + safety suite" },
+	{ "check", cli_check, "check [-s SCHEME] [--exhaustive]   conformance and safety suite" },
 	{ "gen", cli_gen, "gen WORKLOAD [-t N] [-n OPS] [--seed S] [-p K=V]... -o OUT.mlt" },
 	{ "run", cli_run, "run TRACE|WORKLOAD -s SCHEME [--cpus N] [--seed S] [--db OUT.db] ..." },
 	{ "compare", cli_compare, "compare TRACE|WORKLOAD [-s a,b] [--cpus 1,8,64] [--seeds K] [--db OUT.db] [--plot DIR]" },
