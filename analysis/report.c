@@ -354,7 +354,9 @@ static int print_violations(FILE *out, sqlite3 *db, const struct group *g, char 
 	sqlite3_stmt *st;
 	int n = 0;
 
-	st = prep(db, "SELECT r.scheme, count(*), sum(r.status = 'FAILED'), "
+	/* Only finished runs were checked: an ERROR run is no evidence of safety. */
+	st = prep(db, "SELECT r.scheme, sum(r.status IN ('COMPLETE', 'FAILED')), "
+		  "sum(r.status = 'FAILED'), "
 		  "coalesce(sum(r.violations), 0), "
 		  "(SELECT group_concat(k || ' ' || c, ', ') FROM (SELECT v.kind AS k, count(*) AS c "
 		  "  FROM violation v JOIN run r2 ON r2.run_id = v.run_id WHERE r2.scheme = r.scheme "
@@ -371,7 +373,9 @@ static int print_violations(FILE *out, sqlite3 *db, const struct group *g, char 
 		int64_t nv = sqlite3_column_int64(st, 3);
 
 		n++;
-		if (!nv)
+		if (!nv && !sqlite3_column_int(st, 1))
+			fprintf(out, "  %-*s not checked: no run finished\n", NAME_W, scheme);
+		else if (!nv)
 			fprintf(out, "  %-*s no violations in %d runs\n", NAME_W, scheme,
 				sqlite3_column_int(st, 1));
 		else

@@ -156,7 +156,13 @@ const struct scheme_ops *scheme_find(const char *name, FILE *err)
 		if (!strcmp(table[i]->name, name))
 			return table[i];
 	if (err) {
-		fprintf(err, "mmlocksim: unknown scheme '%s'; valid schemes:", name);
+		const unsigned char *c;
+
+		/* The name is what the user typed: no control character reaches the terminal. */
+		fprintf(err, "mmlocksim: unknown scheme '");
+		for (c = (const unsigned char *)name; *c; c++)
+			fprintf(err, *c < 0x20 || *c == 0x7f ? "\\x%02x" : "%c", *c);
+		fprintf(err, "'; valid schemes:");
 		for (i = 0; i < nr_schemes; i++)
 			fprintf(err, " %s", table[i]->name);
 		fprintf(err, "\n");

@@ -10,6 +10,7 @@
 
 #include "check_suite.h"
 #include "cli.h"
+#include "climsg.h"
 #include "schemes/registry.h"
 
 static void usage(FILE *out)
@@ -30,7 +31,7 @@ static int parse_int(const char *opt, const char *v, int lo, int hi, int *out)
 	long n = strtol(v, &end, 10);
 
 	if (*end || !*v || n < lo || n > hi) {
-		fprintf(stderr, "mmlocksim check: %s %s: expected a whole number from %d to %d\n",
+		cli_error("check", "%s %s: expected a whole number from %d to %d",
 			opt, v, lo, hi);
 		return -1;
 	}
@@ -59,7 +60,7 @@ int cli_check(int argc, char **argv)
 			plugin = argv[++i];
 		} else if (i + 1 < argc && !strcmp(a, "-p")) {
 			if (nparams == 32) {
-				fprintf(stderr, "mmlocksim check: at most 32 -p\n");
+				cli_error("check", "at most 32 -p");
 				return EXIT_BAD_INPUT;
 			}
 			params[nparams++] = argv[++i];
@@ -72,7 +73,7 @@ int cli_check(int argc, char **argv)
 			if (parse_int(a, argv[++i], 1, 3, &opts.preemptions))
 				return EXIT_BAD_INPUT;
 		} else {
-			fprintf(stderr, "mmlocksim check: unexpected argument '%s' (mmlocksim check --help)\n", a);
+			cli_error("check", "unexpected argument '%s' (mmlocksim check --help)", a);
 			return EXIT_BAD_INPUT;
 		}
 	}
@@ -80,7 +81,7 @@ int cli_check(int argc, char **argv)
 		const struct scheme_ops *ops = scheme_load_plugin(plugin, err, sizeof(err));
 
 		if (!ops) {
-			fprintf(stderr, "mmlocksim check: %s\n", err);
+			cli_error("check", "%s", err);
 			return EXIT_BAD_INPUT;
 		}
 		if (!only_scheme)
@@ -89,12 +90,12 @@ int cli_check(int argc, char **argv)
 	if (only_scheme && !scheme_find(only_scheme, stderr))
 		return EXIT_BAD_INPUT;
 	if (nparams && !only_scheme) {
-		fprintf(stderr, "mmlocksim check: -p needs -s SCHEME (parameters are per scheme)\n");
+		cli_error("check", "-p needs -s SCHEME (parameters are per scheme)");
 		return EXIT_BAD_INPUT;
 	}
 	if (nparams && scheme_set_params(scheme_find(only_scheme, NULL), nparams, params,
 					 err, sizeof(err))) {
-		fprintf(stderr, "mmlocksim check: %s\n", err);
+		cli_error("check", "%s", err);
 		return EXIT_BAD_INPUT;
 	}
 

@@ -15,6 +15,7 @@
 #include "analysis/report.h"
 #include "analysis/store.h"
 #include "cli.h"
+#include "climsg.h"
 #include "machine.h"
 #include "run.h"
 #include "runpool.h"
@@ -56,6 +57,19 @@ static int split(char *s, char **list, int max)
 	return n;
 }
 
+static int takes_value(const char *a)
+{
+	static const char *const opts[] = {
+		"-s", "--cpus", "--seeds", "--jobs", "--threads", "--db", "--plot", "--machine",
+		"--plugin", "-p", NULL,
+	};
+	int i;
+
+	for (i = 0; opts[i] && strcmp(opts[i], a); i++)
+		;
+	return opts[i] != NULL;
+}
+
 static int parse_long(const char *s, long min, long max, long *v)
 {
 	char *end;
@@ -90,11 +104,13 @@ int cli_compare(int argc, char **argv)
 	char *scheme_list[MAX_LIST], *cpu_strs[MAX_LIST], *sarg = NULL, *carg = NULL;
 	int cpus[MAX_LIST], nschemes = 0, ncpus = 0, nseeds = 5, jobs, i, j, k, m, ntasks;
 	int ret = EXIT_BAD_INPUT, mcpus;
-	char tmpdb[64] = "", err[1024], args[1024];
+	char tmpdb[320] = "", err[1024], args[1024];
 	struct runpool_job *tasks = NULL;
 	struct runpool_opts po = { .what = "compare", .resolve_from_siblings = 1 };
 	struct store *db = NULL;
 	struct runpool_tally ty = { 0 };
+	const struct scheme_ops *plugin_ops = NULL;
+	const char *plugin_path = NULL, *tmp;
 	long v;
 
 	for (i = 1; i < argc; i++) {
@@ -109,14 +125,15 @@ int cli_compare(int argc, char **argv)
 
 		if (a[0] != '-' || !a[1]) {
 			if (base.trace) {
-				fprintf(stderr, "mmlocksim compare: expected one trace, got '%s' too\n", a);
+				cli_error("compare", "expected one trace, got '%s' too", a);
 				goto out;
 			}
 			base.trace = a;
 			continue;
 		}
-		if (i + 1 >= argc) {
-			fprintf(stderr, "mmlocksim compare: %s needs a value (mmlocksim compare --help)\n", a);
+		/* An unknown option is called that, even as the last argument. */
+		if (i + 1 >= argc && takes_value(a)) {
+			cli_error("compare", "%s needs a value (mmlocksim compare --help)", a);
 			goto out;
 		}
 		if (!strcmp(a, "-s")) {
@@ -126,7 +143,7 @@ int cli_compare(int argc, char **argv)
 			cpus_arg = argv[++i];
 		} else if (!strcmp(a, "--seeds") || !strcmp(a, "--jobs") || !strcmp(a, "--threads")) {
 			if (parse_long(argv[++i], 1, !strcmp(a, "--jobs") ? MAX_JOBS : 1 << 20, &v) < 0) {
-				fprintf(stderr, "mmlocksim compare: %s: expected a positive number%s, got '%s'\n",
+				cli_error("compare", "%s: expected a positive number%s, got '%s'",
 					a, !strcmp(a, "--jobs") ? " up to 256" : "", argv[i]);
 				goto out;
 			}
@@ -146,41 +163,41 @@ int cli_compare(int argc, char **argv)
 			base.plugin = argv[++i];
 		} else if (!strcmp(a, "-p")) {
 			if (base.nparams == RUN_MAX_PARAMS) {
-				fprintf(stderr, "mmlocksim compare: at most %d -p\n", RUN_MAX_PARAMS);
+				cli_error("compare", "at most %d -p", RUN_MAX_PARAMS);
 				goto out;
 			}
 			base.params[base.nparams++] = argv[++i];
 		} else {
-			fprintf(stderr, "mmlocksim compare: unknown option '%s'; expected -s, --cpus, "
-				"--seeds, --jobs, --db, --plot, --machine, --threads, -p, --plugin\n", a);
+			cli_error("compare", "unknown option '%s'; expected -s, --cpus, "
+				"--seeds, --jobs, --db, --plot, --machine, --threads, -p, --plugin", a);
 			goto out;
 		}
 	}
 	if (!base.trace) {
-		fprintf(stderr, "mmlocksim compare: expected a trace or a workload (mmlocksim compare --help)\n");
+		cli_error("compare", "expected a trace or a workload (mmlocksim compare --help)");
 		goto out;
 	}
 	if (!gen_is_workload(base.trace) && access(base.trace, R_OK) != 0) {
-		fprintf(stderr, "mmlocksim compare: %s: %s, and not a workload name (mmlocksim list "
-			"workloads)\n", base.trace, strerror(errno));
+		cli_error("compare", "%s: %s, and not a workload name (mmlocksim list "
+			"workloads)", base.trace, strerror(errno));
 		goto out;
 	}
 	/* Schemes: checked here, once, rather than failing in every child. */
 	schemes_init();
 	if (base.plugin) {
 		/* Registered in this process, so the children find it by name. */
-		const struct scheme_ops *ops = scheme_load_plugin(base.plugin, err, sizeof(err));
-
-		if (!ops) {
-			fprintf(stderr, "mmlocksim compare: %s\n", err);
+		plugin_ops = scheme_load_plugin(base.plugin, err, sizeof(err));
+		if (!plugin_ops) {
+			cli_error("compare", "%s", err);
 			goto out;
 		}
+		plugin_path = base.plugin;
 		base.plugin = NULL;
 	}
 	if (sarg) {
 		nschemes = split(sarg, scheme_list, MAX_LIST);
 		if (nschemes <= 0) {
-			fprintf(stderr, "mmlocksim compare: -s: expected scheme names, comma separated\n");
+			cli_error("compare", "-s: expected scheme names, comma separated");
 			goto out;
 		}
 	} else {
@@ -193,37 +210,37 @@ int cli_compare(int argc, char **argv)
 			goto out;
 		for (j = 0; j < i; j++) {
 			if (!strcmp(scheme_list[i], scheme_list[j])) {
-				fprintf(stderr, "mmlocksim compare: -s: %s given twice\n", scheme_list[i]);
+				cli_error("compare", "-s: %s given twice", scheme_list[i]);
 				goto out;
 			}
 		}
 	}
 	if (!nschemes) {
-		fprintf(stderr, "mmlocksim compare: no schemes to compare (mmlocksim list schemes)\n");
+		cli_error("compare", "no schemes to compare (mmlocksim list schemes)");
 		goto out;
 	}
 
 	/* CPU counts: the default is capped at the machine, an explicit list must fit. */
 	mcpus = machine_lookup(base.machine, NULL, 0, err, sizeof(err));
 	if (mcpus < 0) {
-		fprintf(stderr, "mmlocksim compare: %s\n", err);
+		cli_error("compare", "%s", err);
 		goto out;
 	}
 	carg = strdup(cpus_arg ? cpus_arg : "1,4,16,64");
 	k = carg ? split(carg, cpu_strs, MAX_LIST) : -1;
 	if (k <= 0) {
-		fprintf(stderr, "mmlocksim compare: --cpus: expected CPU counts, comma separated\n");
+		cli_error("compare", "--cpus: expected CPU counts, comma separated");
 		goto out;
 	}
 	for (i = 0; i < k; i++) {
 		if (parse_long(cpu_strs[i], 1, 1 << 20, &v) < 0) {
-			fprintf(stderr, "mmlocksim compare: --cpus: expected positive numbers, got '%s'\n",
+			cli_error("compare", "--cpus: expected positive numbers, got '%s'",
 				cpu_strs[i]);
 			goto out;
 		}
 		if (v > mcpus) {
 			if (cpus_arg) {
-				fprintf(stderr, "mmlocksim compare: --cpus %ld: the machine has %d CPUs\n",
+				cli_error("compare", "--cpus %ld: the machine has %d CPUs",
 					v, mcpus);
 				goto out;
 			}
@@ -241,7 +258,7 @@ int cli_compare(int argc, char **argv)
 	ntasks = ncpus * nseeds * nschemes;
 	tasks = calloc((size_t)ntasks, sizeof(*tasks));
 	if (!tasks) {
-		fprintf(stderr, "mmlocksim compare: out of memory\n");
+		cli_error("compare", "out of memory");
 		goto out;
 	}
 	for (i = k = 0; i < ncpus; i++)
@@ -253,6 +270,8 @@ int cli_compare(int argc, char **argv)
 				t->spec.scheme = scheme_list[m];
 				t->spec.cpus = cpus[i];
 				t->spec.seed = (uint64_t)j + 1;
+				if (plugin_ops && !strcmp(scheme_list[m], plugin_ops->name))
+					t->plugin = plugin_path;
 				t->key = (struct store_key){
 					.scheme = scheme_list[m], .source = base.trace,
 					.machine = base.machine ? base.machine : "",
@@ -266,17 +285,19 @@ int cli_compare(int argc, char **argv)
 		struct stat st;
 
 		if (stat(dbpath, &st) == 0 && st.st_size > 0) {
-			fprintf(stderr, "mmlocksim compare: %s exists; compare writes a new database "
-				"(remove it, or combine databases with mmlocksim merge)\n", dbpath);
+			cli_error("compare", "%s exists; compare writes a new database "
+				"(remove it, or combine databases with mmlocksim merge)", dbpath);
 			goto out;
 		}
 	} else {
 		int fd;
 
-		snprintf(tmpdb, sizeof(tmpdb), "/tmp/mmlocksim-compare-XXXXXX");
+		tmp = getenv("TMPDIR");
+		snprintf(tmpdb, sizeof(tmpdb), "%s/mmlocksim-compare-XXXXXX",
+			 tmp && *tmp && strlen(tmp) < sizeof(tmpdb) - 30 ? tmp : "/tmp");
 		fd = mkstemp(tmpdb);
 		if (fd < 0) {
-			fprintf(stderr, "mmlocksim compare: cannot create a temporary database: %s\n",
+			cli_error("compare", "cannot create a temporary database: %s",
 				strerror(errno));
 			tmpdb[0] = 0;
 			goto out;
@@ -285,7 +306,7 @@ int cli_compare(int argc, char **argv)
 	}
 	db = store_open(dbpath ? dbpath : tmpdb, 1, err, sizeof(err));
 	if (!db) {
-		fprintf(stderr, "mmlocksim compare: %s\n", err);
+		cli_error("compare", "%s", err);
 		goto out;
 	}
 	printf("compare %s: %d scheme%s x %d CPU count%s x %d seed%s = %d runs, %d at a time\n",
@@ -299,26 +320,26 @@ int cli_compare(int argc, char **argv)
 		goto out;
 	}
 	if (ty.interrupted) {
-		fprintf(stderr, "mmlocksim compare: interrupted: %d of %d runs done; the runs in "
-			"flight are marked INTERRUPTED%s%s\n", ty.done, ntasks,
+		cli_error("compare", "interrupted: %d of %d runs done; the runs in "
+			"flight are marked INTERRUPTED%s%s", ty.done, ntasks,
 			dbpath ? " in " : "", dbpath ? dbpath : "");
 		ret = 128 + ty.interrupted;
 		goto out;
 	}
 	if (ty.errors == ntasks) {
-		fprintf(stderr, "mmlocksim compare: every run failed to start: %s\n", ty.first_error);
+		cli_error("compare", "every run failed to start: %s", ty.first_error);
 		ret = EXIT_BAD_INPUT;
 		goto out;
 	}
 	printf("\n");
 	if (report_print(store_db(db), scheme_list[0], stdout, err, sizeof(err)) < 0) {
-		fprintf(stderr, "mmlocksim compare: %s\n", err);
+		cli_error("compare", "%s", err);
 		ret = 1;
 		goto out;
 	}
 	ret = ty.failed || ty.errors ? 1 : 0;
 	if (ty.errors)
-		fprintf(stderr, "mmlocksim compare: %d runs could not run; first: %s\n", ty.errors,
+		cli_error("compare", "%d runs could not run; first: %s", ty.errors,
 			ty.first_error);
 	store_close(db);	/* checkpoint, so the plots see everything */
 	db = NULL;
@@ -326,7 +347,7 @@ int cli_compare(int argc, char **argv)
 		int rc = plot_all(dbpath ? dbpath : tmpdb, plotdir, err, sizeof(err));
 
 		if (rc < 0) {
-			fprintf(stderr, "mmlocksim compare: %s\n", err);
+			cli_error("compare", "%s", err);
 			ret = rc == PLOT_NO_TOOLS ? EXIT_BAD_INPUT : 1;
 		} else {
 			printf("\nplots:");

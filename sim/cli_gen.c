@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "climsg.h"
 #include "traces/gen.h"
 #include "traces/mlt.h"
 
@@ -56,7 +57,7 @@ int cli_gen(int argc, char **argv)
 	}
 	params = calloc((size_t)argc, sizeof(*params));
 	if (!params) {
-		fprintf(stderr, "mmlocksim gen: out of memory\n");
+		cli_error("gen", "out of memory");
 		return EXIT_BAD_INPUT;
 	}
 	for (i = 1; i < argc; i++) {
@@ -65,28 +66,28 @@ int cli_gen(int argc, char **argv)
 
 		if (a[0] != '-' || !a[1]) {
 			if (workload) {
-				fprintf(stderr, "mmlocksim gen: expected one workload, got '%s' too\n", a);
+				cli_error("gen", "expected one workload, got '%s' too", a);
 				goto out;
 			}
 			workload = a;
 		} else if (!has_val && (!strcmp(a, "-t") || !strcmp(a, "-n") ||
 					!strcmp(a, "--seed") || !strcmp(a, "-p") ||
 					!strcmp(a, "-o"))) {
-			fprintf(stderr, "mmlocksim gen: %s: expected a value after it\n", a);
+			cli_error("gen", "%s: expected a value after it", a);
 			goto out;
 		} else if (!strcmp(a, "-t")) {
 			if (parse_u64(argv[++i], 1 << 20, &threads) < 0 || !threads) {
-				fprintf(stderr, "mmlocksim gen: -t: expected a positive thread count, got '%s'\n", argv[i]);
+				cli_error("gen", "-t: expected a positive thread count, got '%s'", argv[i]);
 				goto out;
 			}
 		} else if (!strcmp(a, "-n")) {
 			if (parse_u64(argv[++i], UINT64_MAX, &ops) < 0 || !ops) {
-				fprintf(stderr, "mmlocksim gen: -n: expected a positive op count, got '%s'\n", argv[i]);
+				cli_error("gen", "-n: expected a positive op count, got '%s'", argv[i]);
 				goto out;
 			}
 		} else if (!strcmp(a, "--seed")) {
 			if (parse_u64(argv[++i], UINT64_MAX, &seed) < 0) {
-				fprintf(stderr, "mmlocksim gen: --seed: expected a non-negative integer, got '%s'\n", argv[i]);
+				cli_error("gen", "--seed: expected a non-negative integer, got '%s'", argv[i]);
 				goto out;
 			}
 		} else if (!strcmp(a, "-p")) {
@@ -94,27 +95,27 @@ int cli_gen(int argc, char **argv)
 		} else if (!strcmp(a, "-o")) {
 			out = argv[++i];
 		} else {
-			fprintf(stderr, "mmlocksim gen: unknown option '%s'; expected -t, -n, --seed, -p, -o (mmlocksim gen --help)\n", a);
+			cli_error("gen", "unknown option '%s'; expected -t, -n, --seed, -p, -o (mmlocksim gen --help)", a);
 			goto out;
 		}
 	}
 	if (!workload) {
-		fprintf(stderr, "mmlocksim gen: expected a workload (mmlocksim list workloads)\n");
+		cli_error("gen", "expected a workload (mmlocksim list workloads)");
 		goto out;
 	}
 	if (!out) {
-		fprintf(stderr, "mmlocksim gen: expected -o OUT.mlt\n");
+		cli_error("gen", "expected -o OUT.mlt");
 		goto out;
 	}
 	if (trace_gen(workload, (int)threads, ops, seed, nparams, params, out,
 		      err, sizeof(err)) < 0) {
-		fprintf(stderr, "mmlocksim gen: %s\n", err);
+		cli_error("gen", "%s", err);
 		goto out;
 	}
 	/* Report what landed, read back from the file itself. */
 	f = mlt_open(out, err, sizeof(err));
 	if (!f) {
-		fprintf(stderr, "mmlocksim gen: %s\n", err);
+		cli_error("gen", "%s", err);
 		goto out;
 	}
 	printf("wrote %s: %" PRIu64 " records, %u threads, %u mm%s\n", out,

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "climsg.h"
 #include "machine.h"
 #include "schemes/registry.h"
 #include "traces/gen.h"
@@ -45,7 +46,9 @@ int cli_list(int argc, char **argv)
 		list_machines();
 		return 0;
 	}
-	fprintf(stderr, "mmlocksim list: unknown list '%s'; valid:", argv[1]);
+	fprintf(stderr, "mmlocksim list: unknown list '");
+	cli_put_escaped(stderr, argv[1]);
+	fprintf(stderr, "'; valid:");
 	for (i = 0; i < sizeof(what) / sizeof(what[0]); i++)
 		fprintf(stderr, " %s", what[i]);
 	fprintf(stderr, "\n");

@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analysis/plot.h"
 #include "analysis/report.h"
 #include "analysis/store.h"
 #include "cli.h"
+#include "climsg.h"
 
 int cli_report(int argc, char **argv)
 {
@@ -36,35 +38,35 @@ int cli_report(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--plot") && i + 1 < argc) {
 			plotdir = argv[++i];
 		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "mmlocksim report: unknown option or missing value '%s'; "
-				"expected --baseline SCHEME, --plot DIR\n", argv[i]);
+			cli_error("report", "unknown option or missing value '%s'; "
+				"expected --baseline SCHEME, --plot DIR", argv[i]);
 			return EXIT_BAD_INPUT;
 		} else if (path) {
-			fprintf(stderr, "mmlocksim report: expected one database, got '%s' too\n", argv[i]);
+			cli_error("report", "expected one database, got '%s' too", argv[i]);
 			return EXIT_BAD_INPUT;
 		} else {
 			path = argv[i];
 		}
 	}
 	if (!path) {
-		fprintf(stderr, "mmlocksim report: expected a database (mmlocksim report --help)\n");
+		cli_error("report", "expected a database (mmlocksim report --help)");
 		return EXIT_BAD_INPUT;
 	}
 	db = store_open(path, 0, err, sizeof(err));
 	if (!db) {
-		fprintf(stderr, "mmlocksim report: %s\n", err);
+		cli_error("report", "%s", err);
 		return EXIT_BAD_INPUT;
 	}
 	rc = report_print(store_db(db), baseline, stdout, err, sizeof(err));
 	store_close(db);
 	if (rc < 0) {
-		fprintf(stderr, "mmlocksim report: %s\n", err);
+		cli_error("report", "%s", err);
 		return EXIT_BAD_INPUT;
 	}
 	if (plotdir) {
 		rc = plot_all(path, plotdir, err, sizeof(err));
 		if (rc < 0) {
-			fprintf(stderr, "mmlocksim report: %s\n", err);
+			cli_error("report", "%s", err);
 			return rc == PLOT_NO_TOOLS ? EXIT_BAD_INPUT : 1;
 		}
 		printf("\nplots:");
@@ -75,12 +77,24 @@ int cli_report(int argc, char **argv)
 	return 0;
 }
 
+/* A database file and its WAL companions. */
+static void remove_db(const char *path)
+{
+	char p[4200];
+
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+}
+
 int cli_merge(int argc, char **argv)
 {
 	struct store *out;
 	char err[1024];
 	int64_t rows;
-	int i;
+	int i, existed;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("usage: mmlocksim merge OUT.db IN.db...\n"
@@ -90,25 +104,45 @@ int cli_merge(int argc, char **argv)
 		return 0;
 	}
 	if (argc < 3) {
-		fprintf(stderr, "mmlocksim merge: expected OUT.db and at least one IN.db\n");
+		cli_error("merge", "expected OUT.db and at least one IN.db");
 		return EXIT_BAD_INPUT;
 	}
 	for (i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], argv[1])) {
-			fprintf(stderr, "mmlocksim merge: %s is both output and input\n", argv[1]);
+			cli_error("merge", "%s is both output and input", argv[1]);
 			return EXIT_BAD_INPUT;
 		}
 	}
+	/*
+	 * Every input is checked before the output is touched, so that a bad
+	 * shard named last does not leave a new output holding only the
+	 * shards before it, as if that were the whole sweep.
+	 */
+	for (i = 2; i < argc; i++) {
+		out = store_open(argv[i], 0, err, sizeof(err));
+		if (!out) {
+			cli_error("merge", "%s", err);
+			return EXIT_BAD_INPUT;
+		}
+		store_close(out);
+	}
+	existed = access(argv[1], F_OK) == 0;
 	out = store_open(argv[1], 1, err, sizeof(err));
 	if (!out) {
-		fprintf(stderr, "mmlocksim merge: %s\n", err);
+		cli_error("merge", "%s", err);
+		if (!existed)
+			remove_db(argv[1]);
 		return EXIT_BAD_INPUT;
 	}
 	for (i = 2; i < argc; i++) {
 		rows = store_merge(out, argv[i], err, sizeof(err));
 		if (rows < 0) {
-			fprintf(stderr, "mmlocksim merge: %s\n", err);
+			/* An output made here goes; an existing one keeps the shards merged. */
+			cli_error("merge", "%s%s", err, existed && i > 2 ?
+				"; the shards before it are merged, those after it are not" : "");
 			store_close(out);
+			if (!existed)
+				remove_db(argv[1]);
 			return EXIT_BAD_INPUT;
 		}
 		printf("merged %s: %" PRId64 " rows\n", argv[i], rows);

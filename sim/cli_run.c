@@ -16,6 +16,7 @@
 
 #include "analysis/store.h"
 #include "cli.h"
+#include "climsg.h"
 #include "run.h"
 
 static void usage(FILE *out)
@@ -36,6 +37,19 @@ static void usage(FILE *out)
 		"  --db OUT.db store the outcome (created if missing; see README, Querying results)\n"
 		"  --timeline OUT.json  Chrome trace-event timeline of the run\n"
 		"exit status: 0 COMPLETE, 1 FAILED (safety violations), 2 bad input\n");
+}
+
+static int takes_value(const char *a)
+{
+	static const char *const opts[] = {
+		"-s", "--machine", "--cpus", "--threads", "--seed", "-p", "--plugin", "--db",
+		"--timeline", NULL,
+	};
+	int i;
+
+	for (i = 0; opts[i] && strcmp(opts[i], a); i++)
+		;
+	return opts[i] != NULL;
 }
 
 static int parse_int(const char *s, long max, long *v)
@@ -127,14 +141,15 @@ int cli_run(int argc, char **argv)
 
 		if (a[0] != '-' || !a[1]) {
 			if (spec.trace) {
-				fprintf(stderr, "mmlocksim run: expected one trace, got '%s' too\n", a);
+				cli_error("run", "expected one trace, got '%s' too", a);
 				return EXIT_BAD_INPUT;
 			}
 			spec.trace = a;
 			continue;
 		}
-		if (i + 1 >= argc) {
-			fprintf(stderr, "mmlocksim run: %s needs a value (mmlocksim run --help)\n", a);
+		/* An unknown option is called that, even as the last argument. */
+		if (i + 1 >= argc && takes_value(a)) {
+			cli_error("run", "%s needs a value (mmlocksim run --help)", a);
 			return EXIT_BAD_INPUT;
 		}
 		if (!strcmp(a, "-s")) {
@@ -143,7 +158,7 @@ int cli_run(int argc, char **argv)
 			spec.machine = argv[++i];
 		} else if (!strcmp(a, "--cpus") || !strcmp(a, "--threads")) {
 			if (parse_int(argv[++i], 1 << 20, &v) < 0 || !v) {
-				fprintf(stderr, "mmlocksim run: %s: expected a positive number, got '%s'\n",
+				cli_error("run", "%s: expected a positive number, got '%s'",
 					a, argv[i]);
 				return EXIT_BAD_INPUT;
 			}
@@ -154,13 +169,13 @@ int cli_run(int argc, char **argv)
 			errno = 0;
 			spec.seed = strtoull(argv[++i], &end, 10);
 			if (!*argv[i] || *end || errno || argv[i][0] == '-') {
-				fprintf(stderr, "mmlocksim run: --seed: expected a non-negative integer, "
-					"got '%s'\n", argv[i]);
+				cli_error("run", "--seed: expected a non-negative integer, "
+					"got '%s'", argv[i]);
 				return EXIT_BAD_INPUT;
 			}
 		} else if (!strcmp(a, "-p")) {
 			if (spec.nparams == RUN_MAX_PARAMS) {
-				fprintf(stderr, "mmlocksim run: at most %d -p\n", RUN_MAX_PARAMS);
+				cli_error("run", "at most %d -p", RUN_MAX_PARAMS);
 				return EXIT_BAD_INPUT;
 			}
 			spec.params[spec.nparams++] = argv[++i];
@@ -171,17 +186,17 @@ int cli_run(int argc, char **argv)
 		} else if (!strcmp(a, "--timeline")) {
 			spec.timeline = argv[++i];
 		} else {
-			fprintf(stderr, "mmlocksim run: unknown option '%s'; expected -s, --machine, "
-				"--cpus, --threads, --seed, -p, --plugin, --db, --timeline\n", a);
+			cli_error("run", "unknown option '%s'; expected -s, --machine, "
+				"--cpus, --threads, --seed, -p, --plugin, --db, --timeline", a);
 			return EXIT_BAD_INPUT;
 		}
 	}
 	if (!spec.trace) {
-		fprintf(stderr, "mmlocksim run: expected a trace or a workload (mmlocksim run --help)\n");
+		cli_error("run", "expected a trace or a workload (mmlocksim run --help)");
 		return EXIT_BAD_INPUT;
 	}
 	if (!spec.scheme && !spec.plugin) {
-		fprintf(stderr, "mmlocksim run: expected -s SCHEME (mmlocksim list schemes)\n");
+		cli_error("run", "expected -s SCHEME (mmlocksim list schemes)");
 		return EXIT_BAD_INPUT;
 	}
 	if (spec.plugin) {
@@ -197,7 +212,7 @@ int cli_run(int argc, char **argv)
 		fflush(stderr);
 		pid = fork();
 		if (pid < 0) {
-			fprintf(stderr, "mmlocksim run: fork: %s\n", strerror(errno));
+			cli_error("run", "fork: %s", strerror(errno));
 			return 1;
 		}
 		if (pid == 0) {
@@ -209,7 +224,7 @@ int cli_run(int argc, char **argv)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		if (WIFSIGNALED(status)) {
-			fprintf(stderr, "mmlocksim run: plugin %s (scheme '%s') crashed: %s%s\n",
+			cli_error("run", "plugin %s (scheme '%s') crashed: %s%s",
 				spec.plugin, spec.scheme ? spec.scheme : "as exported",
 				strsignal(WTERMSIG(status)),
 				dbpath ? "; its run stays RUNNING in the database" : "");
@@ -241,12 +256,12 @@ static int run_and_report(struct run_spec *specp, const char *dbpath)
 
 		db = store_open(dbpath, 1, err, sizeof(err));
 		if (!db) {
-			fprintf(stderr, "mmlocksim run: %s\n", err);
+			cli_error("run", "%s", err);
 			return EXIT_BAD_INPUT;
 		}
 		run_id = store_run_begin(db, &key, err, sizeof(err));
 		if (run_id < 0) {
-			fprintf(stderr, "mmlocksim run: %s\n", err);
+			cli_error("run", "%s", err);
 			store_close(db);
 			return EXIT_BAD_INPUT;
 		}
@@ -272,11 +287,11 @@ static int run_and_report(struct run_spec *specp, const char *dbpath)
 			printf("  %s = %s\n", res.params[i].key, res.params[i].value);
 		print_summary(&res, stdout);
 	} else {
-		fprintf(stderr, "mmlocksim run: %s\n", err);
+		cli_error("run", "%s", err);
 	}
 	if (db) {
 		if (store_run_finish(db, run_id, &res, err, sizeof(err)) < 0) {
-			fprintf(stderr, "mmlocksim run: %s\n", err);
+			cli_error("run", "%s", err);
 			store_run_mark(db, run_id, RUN_ERROR, err);
 			ret = -1;
 		} else if (ret == 0) {

@@ -7,7 +7,9 @@
  * The file (README, "Sweeps"; analysis/example-sweep.ini):
  *
  *   [experiment]   name, sources (traces or workloads; also spelt traces
- *                  and workloads), schemes, machines, cpus, threads, seeds
+ *                  and workloads), schemes, machines, cpus, threads, seeds,
+ *                  plugin (scheme .so files, as --plugin; their schemes
+ *                  can then be named in schemes)
  *   [params]       KEY = V1, V2...  for every run (model knobs, workload
  *                  parameters), each value list crossed with the others
  *   [scheme NAME]  KEY = V1, V2...  scheme parameters, crossed, for NAME
@@ -30,6 +32,7 @@
 
 #include "analysis/store.h"
 #include "cli.h"
+#include "climsg.h"
 #include "ini.h"
 #include "machine.h"
 #include "run.h"
@@ -81,7 +84,9 @@ struct section {
 struct experiment {
 	struct ini_file *in;
 	char *name;
-	struct list sources, schemes, machines, cpus, threads, seeds;
+	struct list sources, schemes, machines, cpus, threads, seeds, plugins;
+	/* The scheme each plugin registered, to name the plugin when its run dies. */
+	const char *plugin_scheme[MAX_VALUES];
 	uint64_t seed_lo, seed_hi;
 	struct section params;
 	int nsecs;
@@ -123,6 +128,7 @@ static void free_experiment(struct experiment *e)
 	free_list(&e->cpus);
 	free_list(&e->threads);
 	free_list(&e->seeds);
+	free_list(&e->plugins);
 	free_section(&e->params);
 	for (i = 0; i < e->nsecs; i++)
 		free_section(&e->secs[i]);
@@ -250,6 +256,8 @@ static int experiment_key(struct experiment *e, const char *name, const char *va
 			return ini_error(in, "expected seeds once in [experiment]");
 		return parse_seeds(e, value);
 	}
+	if (!strcmp(name, "plugin") || !strcmp(name, "plugins"))
+		return 1;	/* loaded by the first pass, plugin_pass() */
 	if (!strcmp(name, "sources") || !strcmp(name, "traces") || !strcmp(name, "workloads"))
 		l = &e->sources;	/* one list: the three spellings add up */
 	else if (!strcmp(name, "schemes"))
@@ -262,7 +270,8 @@ static int experiment_key(struct experiment *e, const char *name, const char *va
 		l = &e->threads;
 	if (!l)
 		return ini_error(in, "expected name, sources (or traces, workloads), schemes, "
-				 "machines, cpus, threads or seeds in [experiment], got '%s'", name);
+				 "machines, cpus, threads, seeds or plugin in [experiment], got '%s'",
+				 name);
 	if (l->n && l != &e->sources)
 		return ini_error(in, "expected %s once in [experiment] (first at line %d)", name,
 				 l->line);
@@ -460,12 +469,38 @@ static int experiment_finish(struct experiment *e, const char *path, char *err, 
 	return 0;
 }
 
+/*
+ * The first pass over the file: load the plugins of [experiment], so that
+ * their schemes can be named anywhere in the file, before or after.
+ */
+static int plugin_pass(void *user, const char *section, const char *name, const char *value)
+{
+	struct experiment *e = user;
+	char err[1024];
+	int i, first = e->plugins.n;
+
+	if (strcmp(section, "experiment") || (strcmp(name, "plugin") && strcmp(name, "plugins")))
+		return 1;
+	if (!add_values(e->in, &e->plugins, name, value))
+		return 0;
+	for (i = first; i < e->plugins.n; i++) {
+		const struct scheme_ops *ops = scheme_load_plugin(e->plugins.v[i], err, sizeof(err));
+
+		if (!ops)
+			return ini_error(e->in, "expected a scheme plugin: %s", err);
+		e->plugin_scheme[i] = ops->name;
+	}
+	return 1;
+}
+
 static int load_experiment(const char *path, struct experiment *e, char *err, size_t errlen)
 {
 	struct ini_file in;
 
 	memset(e, 0, sizeof(*e));
 	e->in = &in;
+	if (ini_load(path, plugin_pass, e, &in, err, errlen) < 0)
+		return -1;
 	if (ini_load(path, sweep_ini_handler, e, &in, err, errlen) < 0)
 		return -1;
 	e->in = NULL;
@@ -605,6 +640,9 @@ static int expand(const struct experiment *e, int shard, int nshards, struct pla
 			j->spec.threads = e->threads.n ? atoi(e->threads.v[thr]) : 0;
 			j->spec.seed = seed;
 			j->spec.nparams = n;
+			for (i = 0; i < e->plugins.n; i++)
+				if (!strcmp(e->plugin_scheme[i], j->spec.scheme))
+					j->plugin = e->plugins.v[i];
 			for (i = 0; i < n; i++)
 				if (!(j->spec.params[i] = keep(p, kv[i])))
 					return -1;
@@ -672,57 +710,58 @@ int cli_sweep(int argc, char **argv)
 
 		if (a[0] != '-' || !a[1]) {
 			if (path) {
-				fprintf(stderr, "mmlocksim sweep: expected one experiment file, got "
-					"'%s' too\n", a);
+				cli_error("sweep", "expected one experiment file, got "
+					"'%s' too", a);
 				return EXIT_BAD_INPUT;
 			}
 			path = a;
 		} else if (!strcmp(a, "--dry-run")) {
 			dry = 1;
-		} else if (i + 1 >= argc) {
-			fprintf(stderr, "mmlocksim sweep: %s needs a value (mmlocksim sweep --help)\n", a);
+		} else if (i + 1 >= argc && (!strcmp(a, "--db") || !strcmp(a, "--jobs") ||
+					     !strcmp(a, "--shard"))) {
+			cli_error("sweep", "%s needs a value (mmlocksim sweep --help)", a);
 			return EXIT_BAD_INPUT;
 		} else if (!strcmp(a, "--db")) {
 			dbpath = argv[++i];
 		} else if (!strcmp(a, "--jobs")) {
 			if (parse_long(argv[++i], 1, RUNPOOL_MAX_JOBS, &v) < 0) {
-				fprintf(stderr, "mmlocksim sweep: --jobs: expected 1 to %d, got '%s'\n",
+				cli_error("sweep", "--jobs: expected 1 to %d, got '%s'",
 					RUNPOOL_MAX_JOBS, argv[i]);
 				return EXIT_BAD_INPUT;
 			}
 			jobs = (int)v;
 		} else if (!strcmp(a, "--shard")) {
 			if (parse_shard(argv[++i], &shard, &nshards) < 0) {
-				fprintf(stderr, "mmlocksim sweep: --shard: expected I/N with 0 <= I < N, "
-					"got '%s'\n", argv[i]);
+				cli_error("sweep", "--shard: expected I/N with 0 <= I < N, "
+					"got '%s'", argv[i]);
 				return EXIT_BAD_INPUT;
 			}
 		} else {
-			fprintf(stderr, "mmlocksim sweep: unknown option '%s'; expected --db, --jobs, "
-				"--shard, --dry-run\n", a);
+			cli_error("sweep", "unknown option '%s'; expected --db, --jobs, "
+				"--shard, --dry-run", a);
 			return EXIT_BAD_INPUT;
 		}
 	}
 	if (!path) {
-		fprintf(stderr, "mmlocksim sweep: expected an experiment file (mmlocksim sweep --help)\n");
+		cli_error("sweep", "expected an experiment file (mmlocksim sweep --help)");
 		return EXIT_BAD_INPUT;
 	}
 	if (!dbpath && !dry) {
-		fprintf(stderr, "mmlocksim sweep: expected --db OUT.db\n");
+		cli_error("sweep", "expected --db OUT.db");
 		return EXIT_BAD_INPUT;
 	}
 	schemes_init();
 	if (load_experiment(path, &e, err, sizeof(err)) < 0) {
-		fprintf(stderr, "mmlocksim sweep: %s\n", err);
+		cli_error("sweep", "%s", err);
 		goto out;
 	}
 	total = count_runs(&e);
 	if (total < 0) {
-		fprintf(stderr, "mmlocksim sweep: %s: expected at most %d runs\n", path, MAX_RUNS);
+		cli_error("sweep", "%s: expected at most %d runs", path, MAX_RUNS);
 		goto out;
 	}
 	if (expand(&e, shard, nshards, &p) < 0) {
-		fprintf(stderr, "mmlocksim sweep: out of memory\n");
+		cli_error("sweep", "out of memory");
 		goto out;
 	}
 	if (dry) {
@@ -733,7 +772,7 @@ int cli_sweep(int argc, char **argv)
 	}
 	db = store_open(dbpath, 1, err, sizeof(err));
 	if (!db) {
-		fprintf(stderr, "mmlocksim sweep: %s\n", err);
+		cli_error("sweep", "%s", err);
 		goto out;
 	}
 	/* Resume: drop the runs the database has finished, keeping the order. */
@@ -754,8 +793,8 @@ int cli_sweep(int argc, char **argv)
 		goto out;
 	}
 	if (ty.interrupted) {
-		fprintf(stderr, "mmlocksim sweep: interrupted: %d of %ld runs done; the runs in "
-			"flight are marked INTERRUPTED in %s; run the sweep again to resume\n",
+		cli_error("sweep", "interrupted: %d of %ld runs done; the runs in "
+			"flight are marked INTERRUPTED in %s; run the sweep again to resume",
 			ty.done, todo, dbpath);
 		ret = 128 + ty.interrupted;
 		goto out;
@@ -763,7 +802,7 @@ int cli_sweep(int argc, char **argv)
 	printf("sweep: %d runs: %d COMPLETE, %d FAILED, %d ERROR\n", ty.done, ty.complete,
 	       ty.failed, ty.errors);
 	if (ty.errors)
-		fprintf(stderr, "mmlocksim sweep: %d runs could not run; first: %s\n", ty.errors,
+		cli_error("sweep", "%d runs could not run; first: %s", ty.errors,
 			ty.first_error);
 	printf("results: %s (mmlocksim report %s)\n", dbpath, dbpath);
 	ret = ty.failed || ty.errors ? 1 : 0;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "climsg.h"
 #include "traces/import.h"
 #include "traces/stats.h"
 
@@ -50,17 +51,17 @@ int cli_import(int argc, char **argv)
 		if (!strcmp(argv[i], "-o") && i + 1 < argc)
 			out = argv[++i];
 		else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "mmlocksim import: unknown option '%s'; expected -o OUT.mlt\n", argv[i]);
+			cli_error("import", "unknown option '%s'; expected -o OUT.mlt", argv[i]);
 			return EXIT_BAD_INPUT;
 		} else if (!in)
 			in = argv[i];
 		else {
-			fprintf(stderr, "mmlocksim import: expected one input, got '%s' too\n", argv[i]);
+			cli_error("import", "expected one input, got '%s' too", argv[i]);
 			return EXIT_BAD_INPUT;
 		}
 	}
 	if (!in) {
-		fprintf(stderr, "mmlocksim import: expected an input trace (mmlocksim import --help)\n");
+		cli_error("import", "expected an input trace (mmlocksim import --help)");
 		return EXIT_BAD_INPUT;
 	}
 	if (!out) {
@@ -68,7 +69,7 @@ int cli_import(int argc, char **argv)
 		out = outbuf;
 	}
 	if (trace_import(in, out, &sum, err, sizeof(err))) {
-		fprintf(stderr, "mmlocksim import: %s\n", err);
+		cli_error("import", "%s", err);
 		return EXIT_BAD_INPUT;
 	}
 	import_summary_print(&sum, stdout);
@@ -85,7 +86,7 @@ int cli_stats(int argc, char **argv)
 		return 0;
 	}
 	if (argc != 2) {
-		fprintf(stderr, "mmlocksim stats: expected one TRACE, got %d arguments (mmlocksim stats --help)\n",
+		cli_error("stats", "expected one TRACE, got %d arguments (mmlocksim stats --help)",
 			argc - 1);
 		return EXIT_BAD_INPUT;
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "climsg.h"
 
 static const struct command {
 	const char *name;
@@ -60,7 +61,9 @@ int main(int argc, char **argv)
 	for (i = 0; i < NR_COMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "mmlocksim: unknown command '%s'; expected one of:", argv[1]);
+	fprintf(stderr, "mmlocksim: unknown command '");
+	cli_put_escaped(stderr, argv[1]);
+	fprintf(stderr, "'; expected one of:");
 	for (i = 0; i < NR_COMMANDS; i++)
 		fprintf(stderr, " %s", commands[i].name);
 	fprintf(stderr, " version\n");

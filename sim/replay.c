@@ -13,6 +13,7 @@
 
 #define CLONE_SHIFT	40
 #define MAX_CLONES	128
+#define MAX_TASKS	16384	/* 64 KiB stacks: 1 GiB of address space */
 /* Setup passes give back the mapped trace in steps this large. */
 #define DROP_CHUNK	(4UL << 20)
 /* The replay's cache of trace chunks (see record_at()). */
@@ -332,6 +333,11 @@ struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, in
 		snprintf(err, errlen, "%s: expected records and threads, the trace is empty", f->path);
 		return NULL;
 	}
+	if (f->nthreads > MAX_TASKS) {
+		snprintf(err, errlen, "%s: %u threads, expected at most %d", f->path, f->nthreads,
+			 MAX_TASKS);
+		return NULL;
+	}
 	r = xzalloc(sizeof(*r));
 	r->f = f;
 	r->ops = ops;
@@ -345,6 +351,16 @@ struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, in
 		return NULL;
 	}
 	r->ntasks = r->nclones == 1 ? (int)r->ntrace : threads;
+	/*
+	 * Each task has its own stack mapping: a hostile trace naming a
+	 * million thread ids would otherwise exhaust memory or the kernel's
+	 * map count and die half-way instead of being refused.
+	 */
+	if (r->ntasks > MAX_TASKS) {
+		snprintf(err, errlen, "--threads %d: expected at most %d", threads, MAX_TASKS);
+		free(r);
+		return NULL;
+	}
 	r->tasks = xzalloc((size_t)r->ntasks * sizeof(*r->tasks));
 	r->mms = xzalloc(f->nmms * sizeof(*r->mms));
 	r->first_time = xzalloc(r->ntrace * sizeof(*r->first_time));

@@ -318,7 +318,8 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 
 			errno = 0;
 			gen_ops = strtoull(eq + 1, &end, 10);
-			if (errno || *end || !eq[1]) {
+			/* strtoull takes "-1" as 2^64 - 1: a sign is not a count. */
+			if (errno || *end || !eq[1] || eq[1] == '-' || eq[1] == '+') {
 				snprintf(err, errlen, "-p %s: expected a whole number of ops", kv);
 				goto fail;
 			}
@@ -342,6 +343,10 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 	if (workload) {
 		f = generate(spec, gen_ops, ngen, gen_kv, err, errlen);
 		res->threads = spec->threads;
+	} else if (access(spec->trace, R_OK) != 0) {
+		snprintf(err, errlen, "%s: %s; expected a readable trace or a workload name "
+			 "(mmlocksim list workloads)", spec->trace, strerror(errno));
+		f = NULL;
 	} else {
 		f = trace_open_any(spec->trace, NULL, NULL, err, errlen);
 	}

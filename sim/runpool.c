@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -164,15 +165,25 @@ static void progress(const struct pool *p, int total, double t0)
 }
 
 /* In the child: one run, its result down the pipe, never back to the caller. */
-static void child(const struct runpool_job *job, int fd)
+static void child(const struct runpool_job *job, int fd, pid_t parent)
 {
 	struct run_result res;
 	char err[1024];
 	FILE *f;
 	const char *crash = getenv("MMLOCKSIM_CRASH_SEED");
 
-	signal(SIGINT, SIG_DFL);
+	/*
+	 * The terminal's ^C goes to the whole process group: the pool alone
+	 * decides what an interrupted run is (it kills us with SIGTERM and
+	 * marks the run), so a run dying of the same ^C is not an ERROR.
+	 * Should the pool itself be killed (SIGKILL), die too rather than
+	 * run on as an orphan nobody reads.
+	 */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(4);
 	/* Fault injection for the tests: the run of that seed dies as a crash would. */
 	if (crash && strtoull(crash, NULL, 10) == job->spec.seed)
 		raise(SIGSEGV);
@@ -192,12 +203,29 @@ static void error_result(struct run_result *r, const struct runpool_job *job, in
 	snprintf(r->status, sizeof(r->status), RUN_ERROR);
 	r->cpus = job->key.cpus;
 	r->seed = job->key.seed;
-	if (WIFSIGNALED(status))
+	/* A plugin is code we did not write: its crash is its failure, named. */
+	if (job->plugin && WIFSIGNALED(status))
+		snprintf(r->error, sizeof(r->error), "plugin %s (scheme '%s') crashed: the run's "
+			 "process was killed by signal %d (%s)", job->plugin, job->key.scheme,
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (job->plugin)
+		snprintf(r->error, sizeof(r->error), "plugin %s (scheme '%s') failed: the run's "
+			 "process exited with status %d without a complete result", job->plugin,
+			 job->key.scheme, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	else if (WIFSIGNALED(status))
 		snprintf(r->error, sizeof(r->error), "the run's process was killed by signal %d (%s)",
 			 WTERMSIG(status), strsignal(WTERMSIG(status)));
 	else
 		snprintf(r->error, sizeof(r->error), "the run's process exited with status %d "
 			 "without a complete result", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+/* Stopped by the pool's signal, not failed on its own: INTERRUPTED. */
+static int killed_by_interrupt(int status)
+{
+	return interrupted && WIFSIGNALED(status) &&
+	       (WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGINT ||
+		WTERMSIG(status) == SIGHUP);
 }
 
 /* The child of s has closed its pipe: reap it and store what it sent. */
@@ -210,6 +238,15 @@ static void finish_slot(struct pool *p, struct slot *s)
 
 	while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (killed_by_interrupt(status)) {
+		/* A signal to the whole process group reached the child first. */
+		snprintf(err, sizeof(err), "%s was interrupted by a signal", p->o->what);
+		store_run_mark(p->db, s->run_id, RUN_INTERRUPTED, err);
+		free(s->buf);
+		memset(s, 0, sizeof(*s));
+		s->fd = -1;
+		return;
+	}
 	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
 	    deserialize(s->buf, s->len, &r) < 0)
 		error_result(&r, s->job, status);
@@ -241,6 +278,7 @@ static void finish_slot(struct pool *p, struct slot *s)
 static int start_slot(struct pool *p, struct slot *s, const struct runpool_job *job)
 {
 	char err[1024];
+	pid_t parent = getpid();
 	int fds[2];
 
 	s->run_id = store_run_begin(p->db, &job->key, err, sizeof(err));
@@ -263,7 +301,7 @@ static int start_slot(struct pool *p, struct slot *s, const struct runpool_job *
 	}
 	if (s->pid == 0) {
 		close(fds[0]);
-		child(job, fds[1]);
+		child(job, fds[1], parent);
 	}
 	close(fds[1]);
 	s->fd = fds[0];
@@ -376,7 +414,7 @@ int runpool_run(struct store *db, const struct runpool_job *jobs, int njobs,
 		const struct runpool_opts *opts, struct runpool_tally *ty)
 {
 	struct pool p = { .db = db, .o = opts, .ty = ty };
-	struct sigaction sa, old_int, old_term;
+	struct sigaction sa, old_int, old_term, old_hup;
 	int ret;
 
 	memset(ty, 0, sizeof(*ty));
@@ -391,9 +429,11 @@ int runpool_run(struct store *db, const struct runpool_job *jobs, int njobs,
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
 	ret = run_all(&p, jobs, njobs);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
 	ty->interrupted = interrupted;
 	free(p.error_ids);
 	return ret;

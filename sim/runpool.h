@@ -9,7 +9,9 @@
  * parent alone writes the database: RUNNING before the fork, the outcome
  * (or ERROR, saying why the child died) after.  Runs start in the order of
  * the job array, so the run ids do not depend on how many run at a time.
- * SIGINT/SIGTERM stop the runs in flight, which are marked INTERRUPTED.
+ * SIGINT, SIGTERM or SIGHUP stops the runs in flight (killed and reaped),
+ * which are marked INTERRUPTED; finished runs keep their outcome.  A
+ * child dies with the pool (PR_SET_PDEATHSIG) if the pool is killed.
  */
 #ifndef MMLOCKSIM_RUNPOOL_H
 #define MMLOCKSIM_RUNPOOL_H
@@ -26,6 +28,12 @@
 struct runpool_job {
 	struct run_spec spec;
 	struct store_key key;
+	/*
+	 * The .so the scheme was loaded from (already registered in this
+	 * process, so spec.plugin is NULL), or NULL: a run that dies is then
+	 * reported as that plugin's failure, naming it.
+	 */
+	const char *plugin;
 };
 
 struct runpool_opts {

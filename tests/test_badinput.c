@@ -1049,6 +1049,288 @@ static int t_cli(void)
 	return 0;
 }
 
+/* ---- The commands on databases: run, compare, check, report, merge, sweep ---- */
+
+/*
+ * ARGV refused: status 2, no signal, one line without control characters
+ * holding WANT, and the case directory as it was (no database, timeline
+ * or temporary file left, an existing one untouched).
+ */
+static int bad_db_cli(const char *what, char *const argv[], const char *want)
+{
+	struct run r;
+	int before = entries();
+
+	if (run(argv, &r) < 0)
+		return 1;
+	if (r.sig || r.status != 2 || !one_line(r.err) || (want && !strstr(r.err, want))) {
+		fprintf(stderr, "refusal contract broken (want '%s'):\n", want ? want : "");
+		show(what, argv, &r);
+		return 1;
+	}
+	if (entries() != before) {
+		fprintf(stderr, "%s: files appeared\n", what);
+		show(what, argv, &r);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Work in the case directory, so that relative names in the cases land
+ * there and nowhere else: the binary's directory is made absolute first.
+ */
+static int enter_case(void)
+{
+	static char bindir[4096];
+
+	if (!realpath(test_bindir, bindir))
+		return -1;
+	test_bindir = bindir;
+	return chdir(casedir);
+}
+
+/* A file's bytes, to see that a refusal left it as it was. */
+static unsigned long file_sum(const char *p)
+{
+	FILE *f = fopen(p, "rb");
+	unsigned long s = 0;
+	int c;
+
+	if (!f)
+		return 0;
+	while ((c = getc(f)) != EOF)
+		s = s * 31 + (unsigned char)c;
+	fclose(f);
+	return s;
+}
+
+static int t_cli_commands(void)
+{
+	static const char *const cases[][12] = {
+		/* WANT, then ARGS; @ is the case directory's exp.ini */
+		{ "expected -s SCHEME", "run", "pft", NULL },
+		{ "'nosuch'", "run", "pft", "-s", "nosuch", NULL },
+		{ "'--bogus'", "run", "pft", "-s", "global-rwsem", "--bogus", "1", NULL },
+		{ "--seed needs a value", "run", "pft", "-s", "global-rwsem", "--seed", NULL },
+		{ "--cpus", "run", "pft", "-s", "global-rwsem", "--cpus", "0", NULL },
+		{ "--cpus", "run", "pft", "-s", "global-rwsem", "--cpus", "4x", NULL },
+		{ "--threads", "run", "pft", "-s", "global-rwsem", "--threads", "-3", NULL },
+		{ "--seed", "run", "pft", "-s", "global-rwsem", "--seed", "-1", NULL },
+		{ "--seed", "run", "pft", "-s", "global-rwsem", "--seed", "99999999999999999999999", NULL },
+		{ "'nope'", "run", "pft", "-s", "global-rwsem", "--machine", "nope", NULL },
+		{ "nope.mlt", "run", "nope.mlt", "-s", "global-rwsem", NULL },
+		{ "'b'", "run", "a", "b", "-s", "global-rwsem", NULL },
+		{ "ops=-1", "run", "mmap1", "-s", "global-rwsem", "-p", "ops=-1", NULL },
+		{ "ops=1e9", "run", "mmap1", "-s", "global-rwsem", "-p", "ops=1e9", NULL },
+		{ "KEY=VALUE", "run", "pft", "-s", "global-rwsem", "-p", "nokey", NULL },
+		{ "'bogus'", "run", "pft", "-s", "global-rwsem", "-p", "bogus=1", NULL },
+		{ "nope.so", "run", "pft", "--plugin", "nope.so", NULL },
+		{ "--cpus", "compare", "pft", "--cpus", "1,x", NULL },
+		{ "--cpus", "compare", "pft", "--cpus", "", NULL },
+		{ "--cpus 4096", "compare", "pft", "--cpus", "4096", NULL },
+		{ "--jobs", "compare", "pft", "--jobs", "0", NULL },
+		{ "--jobs", "compare", "pft", "--jobs", "257", NULL },
+		{ "--seeds", "compare", "pft", "--seeds", "many", NULL },
+		{ "'nope'", "compare", "pft", "-s", "global-rwsem,nope", NULL },
+		{ "given twice", "compare", "pft", "-s", "global-rwsem,global-rwsem", NULL },
+		{ "'nope'", "compare", "pft", "--machine", "nope", NULL },
+		{ "nope.txt", "compare", "nope.txt", NULL },
+		{ "'--bogus'", "compare", "pft", "--bogus", "x", NULL },
+		{ "--db needs a value", "compare", "pft", "--db", NULL },
+		{ "expected a trace", "compare", NULL },
+		{ "'--bogus'", "check", "--bogus", NULL },
+		{ "'nope'", "check", "-s", "nope", NULL },
+		{ "--seeds", "check", "--seeds", "x", NULL },
+		{ "--preemptions", "check", "--preemptions", "9", NULL },
+		{ "-p needs -s", "check", "-p", "a=1", NULL },
+		{ "nope.so", "check", "--plugin", "nope.so", NULL },
+		{ "expected a database", "report", NULL },
+		{ "'--bogus'", "report", "x.db", "--bogus", NULL },
+		{ "'--plot'", "report", "x.db", "--plot", NULL },
+		{ "'b.db'", "report", "a.db", "b.db", NULL },
+		{ "nosuch.db", "report", "nosuch.db", NULL },
+		{ "expected OUT.db", "merge", "out.db", NULL },
+		{ "both output and input", "merge", "out.db", "out.db", NULL },
+		{ "nosuch.db", "merge", "out.db", "nosuch.db", NULL },
+		{ "expected an experiment", "sweep", "--db", "x.db", NULL },
+		{ "expected --db", "sweep", "@", NULL },
+		{ "--jobs", "sweep", "@", "--db", "x.db", "--jobs", "x", NULL },
+		{ "--shard", "sweep", "@", "--db", "x.db", "--shard", "2/2", NULL },
+		{ "--shard", "sweep", "@", "--db", "x.db", "--shard", "1", NULL },
+		{ "'--bogus'", "sweep", "@", "--bogus", NULL },
+		{ "nosuch.ini", "sweep", "nosuch.ini", "--db", "x.db", NULL },
+	};
+	char ini[400], *argv[12];
+	size_t i, j;
+
+	new_case();
+	snprintf(ini, sizeof(ini), "%s", cpath("exp.ini"));
+	if (puts_file("exp.ini", "[experiment]\nsources = pft\nschemes = global-rwsem\n"
+		      "cpus = 1\n[source pft]\nsize = 1M\n") < 0 || enter_case() < 0)
+		return 1;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (j = 0; cases[i][j + 1]; j++)
+			argv[j] = strcmp(cases[i][j + 1], "@") ? (char *)cases[i][j + 1] : ini;
+		argv[j] = NULL;
+		if (bad_db_cli(cases[i][1], argv, cases[i][0]))
+			return 1;
+	}
+	fprintf(stderr, "%d inputs\n", ntried);
+	return 0;
+}
+
+/*
+ * Every command that opens a database, on files that are not one of
+ * ours: refused naming the file, nothing written into it or beside it.
+ */
+static int t_cli_databases(void)
+{
+	static const char *const commands[][12] = {
+		/* @ is the database under test, ! a good database */
+		{ "run", "pft", "-s", "global-rwsem", "-p", "size=1M", "--db", "@", NULL },
+		{ "sweep", "exp.ini", "--db", "@", "--jobs", "1", NULL },
+		{ "report", "@", NULL },
+		{ "merge", "@", "!", NULL },
+		{ "merge", "new.db", "@", NULL },
+		{ "merge", "new.db", "!", "@", NULL },
+	};
+	static const char text[] = "SQLite format 2? no: this is a text file, not a database\n";
+	struct {
+		const char *name, *want;
+		int make;	/* 0 text, 1 another app, 2 other version, 3 empty, 4 truncated, 5 dir */
+	} dbs[] = {
+		{ "text.db", "not an SQLite database", 0 },
+		{ "other.db", "not an mmlocksim database", 1 },
+		{ "v99.db", "schema version 99", 2 },
+		{ "empty.db", NULL, 3 },
+		{ "cut.db", NULL, 4 },
+		{ "dir.db", "cannot open", 5 },
+		{ "not-a-dir/x.db", "x.db", 6 },
+	};
+	char good[400], cmd[1200], *argv[12];
+	size_t c, d, j;
+	unsigned long sum;
+	struct run r;
+
+	new_case();
+	if (enter_case() < 0 ||
+	    puts_file("exp.ini", "[experiment]\nsources = pft\nschemes = global-rwsem\n"
+		      "cpus = 1\n[source pft]\nsize = 1M\n") < 0)
+		return 1;
+	/* A good database, and the bad ones made from it. */
+	{
+		char *mk[] = { "run", "pft", "-s", "global-rwsem", "-p", "size=1M", "--db",
+			       "good.db", NULL };
+
+		if (run(mk, &r) < 0 || r.status != 0) {
+			show("good database", mk, &r);
+			return 1;
+		}
+	}
+	snprintf(good, sizeof(good), "%s", cpath("good.db"));
+	snprintf(cmd, sizeof(cmd), "cd '%s' && sqlite3 other.db 'PRAGMA application_id = 7; "
+		 "CREATE TABLE t (x);' && cp good.db v99.db && sqlite3 v99.db "
+		 "'PRAGMA user_version = 99' && head -c 2048 good.db > cut.db && mkdir dir.db && "
+		 "echo x > not-a-dir", casedir);
+	if (system(cmd) != 0 || put("text.db", text, sizeof(text) - 1) < 0 ||
+	    put("empty.db", "", 0) < 0)
+		return 1;
+	for (d = 0; d < sizeof(dbs) / sizeof(dbs[0]); d++) {
+		for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
+			const char *want = dbs[d].want;
+
+			/* An empty file is an empty database: made into one by writers. */
+			if (dbs[d].make == 3 && (c == 0 || c == 1 || c == 3))
+				continue;
+			for (j = 0; commands[c][j]; j++)
+				argv[j] = !strcmp(commands[c][j], "@") ? (char *)dbs[d].name :
+					  !strcmp(commands[c][j], "!") ? good : (char *)commands[c][j];
+			argv[j] = NULL;
+			if (!want)
+				want = dbs[d].name;
+			sum = file_sum(dbs[d].name);
+			if (bad_db_cli(dbs[d].name, argv, want))
+				return 1;
+			if (file_sum(dbs[d].name) != sum || access("new.db", F_OK) == 0) {
+				fprintf(stderr, "%s: %s touched the database or left new.db\n",
+					dbs[d].name, commands[c][0]);
+				return 1;
+			}
+		}
+	}
+	/* compare writes a new database only: an existing file, whatever it is, stays. */
+	for (d = 0; d < sizeof(dbs) / sizeof(dbs[0]); d++) {
+		char *cmp[] = { "compare", "pft", "-s", "global-rwsem", "--cpus", "1", "--seeds", "1",
+				"-p", "size=1M", "--db", (char *)dbs[d].name, NULL };
+
+		if (dbs[d].make == 3 || dbs[d].make == 6)
+			continue;
+		if (bad_db_cli(dbs[d].name, cmp, dbs[d].name))
+			return 1;
+	}
+	/* Outputs in places that cannot take them. */
+	{
+		char *const outs[][14] = {
+			{ "run", "pft", "-s", "global-rwsem", "-p", "size=1M", "--timeline",
+			  "not-a-dir/t.json", NULL },
+			{ "run", "pft", "-s", "global-rwsem", "-p", "size=1M", "--timeline",
+			  "dir.db", NULL },
+			{ "run", "pft", "-s", "global-rwsem", "-p", "size=1M", "--timeline",
+			  "/nonexistent-dir/t.json", NULL },
+			{ "compare", "pft", "-s", "global-rwsem", "--cpus", "1", "--seeds", "1",
+			  "-p", "size=1M", "--db", "/nonexistent-dir/c.db", NULL },
+			{ "sweep", "exp.ini", "--db", "/nonexistent-dir/s.db", NULL },
+			{ "merge", "/nonexistent-dir/m.db", "good.db", NULL },
+		};
+
+		for (c = 0; c < sizeof(outs) / sizeof(outs[0]); c++) {
+			/* The message names the place. */
+			for (j = 0; outs[c][j + 1] && !strstr(outs[c][j], "dir"); j++)
+				;
+			if (bad_db_cli(outs[c][0], outs[c], outs[c][j]))
+				return 1;
+		}
+	}
+	fprintf(stderr, "%d inputs\n", ntried);
+	return 0;
+}
+
+/* What the user typed comes back escaped: no control character reaches the terminal. */
+static int t_cli_escapes(void)
+{
+	static const char *const cases[][8] = {
+		{ "run", "a\x1b[2Jb.mlt", "-s", "global-rwsem", NULL },
+		{ "run", "pft", "-s", "x\x1b]0;pwned\x07", NULL },
+		{ "run", "pft", "-s", "global-rwsem", "--cpus", "1\n2", NULL },
+		{ "run", "pft", "-s", "global-rwsem", "-p", "a\rb=1", NULL },
+		{ "compare", "pft", "--bogus\nnext", "x", NULL },
+		{ "compare", "pft", "-s", "glo\x08" "bal", NULL },
+		{ "check", "--x\x1b[31m", NULL },
+		{ "report", "a\nb.db", NULL },
+		{ "merge", "out.db", "in\x7f.db", NULL },
+		{ "sweep", "e\x1b[Kx.ini", "--db", "x.db", NULL },
+		{ "list", "\x1b[31m", NULL },
+		{ "fr\x1b[0mob", NULL },
+	};
+	char *argv[8];
+	size_t i, j;
+
+	new_case();
+	if (enter_case() < 0)
+		return 1;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (j = 0; cases[i][j]; j++)
+			argv[j] = (char *)cases[i][j];
+		argv[j] = NULL;
+		/* bad_db_cli: one line, and one_line() refuses any control character. */
+		if (bad_db_cli("escape", argv, "\\x"))
+			return 1;
+	}
+	fprintf(stderr, "%d inputs\n", ntried);
+	return 0;
+}
+
 /* ---- What the fuzzers found ---- */
 
 static int replay_dir(const char *target)
@@ -1136,6 +1418,9 @@ const struct test_case badinput_tests[] = {
 	{ "badinput/ini", t_ini },
 	{ "badinput/gen", t_gen },
 	{ "badinput/cli", t_cli },
+	{ "badinput/cli_commands", t_cli_commands },
+	{ "badinput/cli_databases", t_cli_databases },
+	{ "badinput/cli_escapes", t_cli_escapes },
 	{ "badinput/fuzz_regress", t_regress },
 	{ NULL, NULL },
 };
