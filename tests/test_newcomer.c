@@ -74,7 +74,7 @@ static int test_readme_two_commands(void)
 	snprintf(cmd, sizeof(cmd), "git clone -q . %s/repo", dir);
 	CHECK(system(cmd) == 0);
 
-	snprintf(cmd, sizeof(cmd), "cd %s/repo && MMLOCKSIM_NEWCOMER=1 %s > %s/demo.log 2>&1",
+	snprintf(cmd, sizeof(cmd), "cd %s/repo && env -u FUZZ MMLOCKSIM_NEWCOMER=1 %s > %s/demo.log 2>&1",
 		 dir, cmds[0], dir);
 	rc = system(cmd);
 	printf("  demo exit status %d\n", rc);
@@ -104,7 +104,7 @@ static int test_readme_two_commands(void)
 		CHECK(file_size(path) > 1000);
 	}
 
-	snprintf(cmd, sizeof(cmd), "cd %s/repo && MMLOCKSIM_NEWCOMER=1 %s > %s/tests.log 2>&1",
+	snprintf(cmd, sizeof(cmd), "cd %s/repo && env -u FUZZ MMLOCKSIM_NEWCOMER=1 %s > %s/tests.log 2>&1",
 		 dir, cmds[1], dir);
 	rc = system(cmd);
 	snprintf(cmd, sizeof(cmd), "tail -n 1 %s/tests.log", dir);
