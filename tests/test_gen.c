@@ -13,67 +13,11 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "tests/scratch.h"
 #include "../traces/gen.h"
 #include "../traces/mlt.h"
 
 extern const struct test_case gen_tests[];
-
-static char tmpdir[256];
-
-static void cleanup(void)
-{
-	char cmd[600];
-
-	if (tmpdir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "cleanup of %s failed\n", tmpdir);
-		tmpdir[0] = 0;
-	}
-}
-
-/* A path in this test's scratch dir (removed at exit, pass or fail). */
-static const char *tmp(const char *name)
-{
-	static char buf[4][512];
-	static int k;
-	char *p = buf[k++ & 3];
-
-	if (!tmpdir[0]) {
-		const char *d = getenv("TMPDIR");
-
-		snprintf(tmpdir, sizeof(tmpdir), "%s/gen-test-XXXXXX",
-			 d && *d ? d : "/tmp");
-		if (!mkdtemp(tmpdir))
-			abort();
-		atexit(cleanup);
-	}
-	snprintf(p, 512, "%s/%s", tmpdir, name);
-	return p;
-}
-
-static int exists(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0;
-}
-
-static int nentries(void)
-{
-	char cmd[600];
-	FILE *p;
-	int n = 0, c;
-
-	snprintf(cmd, sizeof(cmd), "ls -A '%s'", tmpdir);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	while ((c = fgetc(p)) != EOF)
-		n += c == '\n';
-	pclose(p);
-	return n;
-}
 
 /* ---- The checker: a model of each mm's mappings and their protection ---- */
 
@@ -380,7 +324,7 @@ static int t_defaults(void)
 
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		CHECK(gen_check(want[i].name, 0, 0, 1, NULL, NULL, NULL,
-				tmp("d.mlt"), &s) == 0);
+				scratch_path("d.mlt"), &s) == 0);
 		CHECKF(s.n == want[i].records, "%s: %llu records", want[i].name,
 		       (unsigned long long)s.n);
 		CHECK(s.nthreads == want[i].threads && s.nmms == 1);
@@ -395,7 +339,7 @@ static int t_pft_counts(void)
 
 	/* Private: threads * iterations * (pages + 2). */
 	CHECK(gen_check("pft", 3, 0, 7, "size=1M", "iterations=3", NULL,
-			tmp("p.mlt"), &s) == 0);
+			scratch_path("p.mlt"), &s) == 0);
 	CHECK(s.n == 3 * 3 * (256 + 2));
 	CHECK(s.ops[MLT_MMAP] == 9 && s.ops[MLT_MUNMAP] == 9);
 	CHECK(s.ops[MLT_FAULT] == 9 * 256 && s.read_faults == 0);
@@ -406,7 +350,7 @@ static int t_pft_counts(void)
 
 	/* Shared: one mapping of size * threads per iteration, by task 0. */
 	CHECK(gen_check("pft", 3, 0, 7, "size=1M", "iterations=3", "shared=1",
-			tmp("s.mlt"), &s) == 0);
+			scratch_path("s.mlt"), &s) == 0);
 	CHECK(s.n == 3 * (3 * 256 + 2));
 	CHECK(s.ops[MLT_MMAP] == 3 && s.ops[MLT_MUNMAP] == 3);
 	CHECK(s.max_len == 3 << 20);
@@ -417,11 +361,11 @@ static int t_pft_counts(void)
 
 	/* -n cuts the run in time order. */
 	CHECK(gen_check("pft", 2, 1000, 7, "size=1M", NULL, NULL,
-			tmp("c.mlt"), &s) == 0);
+			scratch_path("c.mlt"), &s) == 0);
 	CHECK(s.n == 1000);
 	/* iterations=0 runs until -n. */
 	CHECK(gen_check("pft", 2, 5000, 7, "size=64K", "iterations=0", NULL,
-			tmp("c.mlt"), &s) == 0);
+			scratch_path("c.mlt"), &s) == 0);
 	CHECK(s.n == 5000 && s.ops[MLT_MUNMAP] > 100);
 	return 0;
 }
@@ -431,7 +375,7 @@ static int t_wis(void)
 	struct summary s;
 
 	CHECK(gen_check("page_fault1", 2, 10000, 3, "size=1M", NULL, NULL,
-			tmp("w.mlt"), &s) == 0);
+			scratch_path("w.mlt"), &s) == 0);
 	CHECK(s.n == 10000 && s.nmms == 1);
 	CHECK(s.mmap_flags_or == MLT_F_WRITE);
 	/* Each iteration is mmap + 256 faults + munmap, so about 1/258 each. */
@@ -439,22 +383,22 @@ static int t_wis(void)
 	CHECK(!strcmp(s.comm[0], "page_fault1_thr"));
 
 	CHECK(gen_check("page_fault2", 2, 5000, 3, "size=256K", NULL, NULL,
-			tmp("w.mlt"), &s) == 0);
+			scratch_path("w.mlt"), &s) == 0);
 	CHECK(s.mmap_flags_or == (MLT_F_WRITE | MLT_F_FILE));
 	CHECK(s.ops[MLT_FAULT] > 4000 && s.read_faults == 0);
 
 	CHECK(gen_check("page_fault3", 2, 5000, 3, "size=256K", NULL, NULL,
-			tmp("w.mlt"), &s) == 0);
+			scratch_path("w.mlt"), &s) == 0);
 	CHECK(s.mmap_flags_or == (MLT_F_WRITE | MLT_F_FILE | MLT_F_SHARED));
 
-	CHECK(gen_check("mmap1", 3, 3000, 3, NULL, NULL, NULL, tmp("w.mlt"), &s) == 0);
+	CHECK(gen_check("mmap1", 3, 3000, 3, NULL, NULL, NULL, scratch_path("w.mlt"), &s) == 0);
 	CHECK(s.n == 3000 && s.ops[MLT_FAULT] == 0);
 	/* The cut may fall between a task's mmap and its munmap. */
 	CHECK(s.ops[MLT_MMAP] + s.ops[MLT_MUNMAP] == 3000);
 	CHECK(s.ops[MLT_MMAP] - s.ops[MLT_MUNMAP] <= 3);
 	CHECK(s.max_len == 128 << 20);
 
-	CHECK(gen_check("mmap2", 3, 3000, 3, "size=8K", NULL, NULL, tmp("w.mlt"), &s) == 0);
+	CHECK(gen_check("mmap2", 3, 3000, 3, "size=8K", NULL, NULL, scratch_path("w.mlt"), &s) == 0);
 	CHECK(s.mmap_flags_or == (MLT_F_WRITE | MLT_F_FILE | MLT_F_SHARED));
 	CHECK(s.max_len == 8192);
 	return 0;
@@ -468,10 +412,10 @@ static int t_procs(void)
 	uint32_t i;
 
 	CHECK(gen_check("page_fault1", 3, 3000, 5, "procs=1", "size=1M", NULL,
-			tmp("m.mlt"), &s) == 0);
+			scratch_path("m.mlt"), &s) == 0);
 	CHECK(s.nmms == 3 && s.n == 3000);
 	CHECK(!strcmp(s.comm[0], "page_fault1_pro"));
-	f = mlt_open(tmp("m.mlt"), err, sizeof(err));
+	f = mlt_open(scratch_path("m.mlt"), err, sizeof(err));
 	CHECK(f);
 	for (i = 0; i < 3; i++) {
 		CHECK(f->threads[i].mm == i);
@@ -481,7 +425,7 @@ static int t_procs(void)
 	}
 	mlt_close(f);
 	CHECK(gen_check("mmap1", 4, 4000, 5, "procs=1", NULL, NULL,
-			tmp("m.mlt"), &s) == 0);
+			scratch_path("m.mlt"), &s) == 0);
 	CHECK(s.nmms == 4 && s.ops[MLT_MMAP] + s.ops[MLT_MUNMAP] == 4000);
 	CHECK(s.ops[MLT_MMAP] - s.ops[MLT_MUNMAP] <= 4);
 	return 0;
@@ -493,7 +437,7 @@ static int t_ebizzy(void)
 	unsigned t;
 
 	CHECK(gen_check("ebizzy", 3, 20000, 9, "chunks=4", "chunk_size=64K", NULL,
-			tmp("e.mlt"), &s) == 0);
+			scratch_path("e.mlt"), &s) == 0);
 	CHECK(s.n == 20000);
 	CHECK(s.max_len <= 65536 && s.read_faults == 0);
 	/* Copies are freed: munmaps trail mmaps by at most one per task. */
@@ -502,7 +446,7 @@ static int t_ebizzy(void)
 		CHECK(s.task_ops[t] > 1000 && s.first_time[t] > 0);
 	/* Fixed size: every copy is chunk_size. */
 	CHECK(gen_check("ebizzy", 2, 5000, 9, "random_size=0", "chunk_size=16K",
-			NULL, tmp("e.mlt"), &s) == 0);
+			NULL, scratch_path("e.mlt"), &s) == 0);
 	CHECK(s.ops[MLT_FAULT] * 1 >= (s.ops[MLT_MMAP] - 1) * 4);
 	CHECK(s.ops[MLT_FAULT] <= s.ops[MLT_MMAP] * 4);
 	return 0;
@@ -514,7 +458,7 @@ static int t_jvm(void)
 	unsigned t;
 
 	CHECK(gen_check("jvm", 6, 60000, 11, "heap=64M", "gc_interval=200us",
-			"rt_interval=20us", tmp("j.mlt"), &s) == 0);
+			"rt_interval=20us", scratch_path("j.mlt"), &s) == 0);
 	CHECK(s.n == 60000 && s.nthreads == 6);
 	CHECK(s.ops[MLT_MMAP] > 10 && s.ops[MLT_MUNMAP] > 5);
 	CHECK(s.ops[MLT_MPROTECT] > 10 && s.ops[MLT_MADVISE] > 10);
@@ -559,11 +503,11 @@ static int t_deterministic(void)
 	for (i = 0; i < 3; i++) {
 		int np = !strcmp(wls[i], "pft");
 
-		CHECK(trace_gen(wls[i], 5, 20000, 42, np, p, tmp("a.mlt"), err, sizeof(err)) == 0);
-		CHECK(trace_gen(wls[i], 5, 20000, 42, np, p, tmp("b.mlt"), err, sizeof(err)) == 0);
-		CHECK(trace_gen(wls[i], 5, 20000, 43, np, p, tmp("c.mlt"), err, sizeof(err)) == 0);
-		CHECKF(same_file(tmp("a.mlt"), tmp("b.mlt")), "%s", wls[i]);
-		CHECKF(!same_file(tmp("a.mlt"), tmp("c.mlt")), "%s", wls[i]);
+		CHECK(trace_gen(wls[i], 5, 20000, 42, np, p, scratch_path("a.mlt"), err, sizeof(err)) == 0);
+		CHECK(trace_gen(wls[i], 5, 20000, 42, np, p, scratch_path("b.mlt"), err, sizeof(err)) == 0);
+		CHECK(trace_gen(wls[i], 5, 20000, 43, np, p, scratch_path("c.mlt"), err, sizeof(err)) == 0);
+		CHECKF(same_file(scratch_path("a.mlt"), scratch_path("b.mlt")), "%s", wls[i]);
+		CHECKF(!same_file(scratch_path("a.mlt"), scratch_path("c.mlt")), "%s", wls[i]);
 	}
 	return 0;
 }
@@ -580,9 +524,9 @@ static int t_stream_per_task(void)
 		struct mlt_record r;
 		int n = 0;
 
-		CHECK(trace_gen("ebizzy", threads[k], 30000, 5, 0, NULL, tmp("s.mlt"),
+		CHECK(trace_gen("ebizzy", threads[k], 30000, 5, 0, NULL, scratch_path("s.mlt"),
 				err, sizeof(err)) == 0);
-		f = mlt_open(tmp("s.mlt"), err, sizeof(err));
+		f = mlt_open(scratch_path("s.mlt"), err, sizeof(err));
 		CHECK(f);
 		while (n < 20 && mlt_next(f, &r) == 1)
 			if (r.task == 1 && r.op == MLT_MMAP)
@@ -604,49 +548,49 @@ static int t_errors(void)
 	char *no_eq[] = { "size" };
 	FILE *f;
 
-	CHECK(trace_gen("nosuch", 0, 0, 1, 0, NULL, tmp("e.mlt"), err, sizeof(err)) < 0);
+	CHECK(trace_gen("nosuch", 0, 0, 1, 0, NULL, scratch_path("e.mlt"), err, sizeof(err)) < 0);
 	fprintf(stderr, "%s\n", err);
 	CHECK(strstr(err, "unknown workload 'nosuch'"));
 	CHECK(strstr(err, "pft") && strstr(err, "page_fault3") && strstr(err, "jvm"));
 
-	CHECK(trace_gen("pft", 0, 0, 1, 1, bad_name, tmp("e.mlt"), err, sizeof(err)) < 0);
+	CHECK(trace_gen("pft", 0, 0, 1, 1, bad_name, scratch_path("e.mlt"), err, sizeof(err)) < 0);
 	fprintf(stderr, "%s\n", err);
 	CHECK(strstr(err, "unknown parameter 'sise'"));
 	CHECK(strstr(err, "size") && strstr(err, "iterations") && strstr(err, "think_fault"));
 
-	CHECK(trace_gen("pft", 0, 0, 1, 1, bad_size, tmp("e.mlt"), err, sizeof(err)) < 0);
+	CHECK(trace_gen("pft", 0, 0, 1, 1, bad_size, scratch_path("e.mlt"), err, sizeof(err)) < 0);
 	fprintf(stderr, "%s\n", err);
 	CHECK(strstr(err, "size") && strstr(err, "multiple of 4096") && strstr(err, "12345"));
 
-	CHECK(trace_gen("pft", 0, 0, 1, 1, bad_bool, tmp("e.mlt"), err, sizeof(err)) < 0);
+	CHECK(trace_gen("pft", 0, 0, 1, 1, bad_bool, scratch_path("e.mlt"), err, sizeof(err)) < 0);
 	CHECK(strstr(err, "shared") && strstr(err, "0 or 1"));
-	CHECK(trace_gen("jvm", 0, 0, 1, 1, bad_frac, tmp("e.mlt"), err, sizeof(err)) < 0);
+	CHECK(trace_gen("jvm", 0, 0, 1, 1, bad_frac, scratch_path("e.mlt"), err, sizeof(err)) < 0);
 	CHECK(strstr(err, "alloc_frac") && strstr(err, "fraction"));
-	CHECK(trace_gen("pft", 0, 0, 1, 1, no_eq, tmp("e.mlt"), err, sizeof(err)) < 0);
+	CHECK(trace_gen("pft", 0, 0, 1, 1, no_eq, scratch_path("e.mlt"), err, sizeof(err)) < 0);
 	CHECK(strstr(err, "KEY=VALUE"));
-	CHECK(trace_gen("jvm", 2, 0, 1, 0, NULL, tmp("e.mlt"), err, sizeof(err)) < 0);
+	CHECK(trace_gen("jvm", 2, 0, 1, 0, NULL, scratch_path("e.mlt"), err, sizeof(err)) < 0);
 	CHECK(strstr(err, "threads"));
 	/* Too large for the address space: fails while generating. */
 	{
 		char *huge[] = { "size=1T", "shared=1" };
 
-		CHECK(trace_gen("pft", 200, 0, 1, 2, huge, tmp("e.mlt"), err, sizeof(err)) < 0);
+		CHECK(trace_gen("pft", 200, 0, 1, 2, huge, scratch_path("e.mlt"), err, sizeof(err)) < 0);
 		fprintf(stderr, "%s\n", err);
 		CHECK(strstr(err, "no room"));
 	}
-	CHECK(!exists(tmp("e.mlt")));
-	CHECK(nentries() == 0);
+	CHECK(!file_exists(scratch_path("e.mlt")));
+	CHECK(scratch_entries() == 0);
 
 	/* A failed run leaves an existing output as it was. */
-	f = fopen(tmp("keep.mlt"), "w");
+	f = fopen(scratch_path("keep.mlt"), "w");
 	CHECK(f);
 	fputs("old", f);
 	fclose(f);
-	CHECK(trace_gen("pft", 0, 0, 1, 1, bad_size, tmp("keep.mlt"), err, sizeof(err)) < 0);
-	f = fopen(tmp("keep.mlt"), "r");
+	CHECK(trace_gen("pft", 0, 0, 1, 1, bad_size, scratch_path("keep.mlt"), err, sizeof(err)) < 0);
+	f = fopen(scratch_path("keep.mlt"), "r");
 	CHECK(f && fgetc(f) == 'o');
 	fclose(f);
-	CHECK(nentries() == 1);
+	CHECK(scratch_entries() == 1);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "sim/cacheline.h"
 #include "sim/sim.h"
 #include "sim/task.h"
+#include "tests/scratch.h"
 #include "tests/test.h"
 
 static int test_presets(void)
@@ -29,16 +30,6 @@ static int test_presets(void)
 	CHECK(machine_dist(o, 0, 6) == DIST_SOCKET);	/* other die, same package */
 	CHECK(machine_dist(o, 0, 12) == DIST_REMOTE);
 	return 0;
-}
-
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
 }
 
 static int test_ini(void)

@@ -30,48 +30,9 @@
 #include <sqlite3.h>
 
 #include "test.h"
+#include "scratch.h"
 
 extern const struct test_case reliability_tests[];
-
-static char dir[256];
-
-static void remove_dir(void)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (dir[0] && system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
-}
-
-/* DIR/name in a fresh directory per test process. */
-static const char *path(const char *name)
-{
-	static char bufs[8][512];
-	static unsigned k;
-	char *p = bufs[k++ % 8];
-
-	if (!dir[0]) {
-		const char *t = getenv("TMPDIR");
-
-		snprintf(dir, sizeof(dir), "%s/reliability-XXXXXX", t && *t ? t : "/tmp");
-		if (!mkdtemp(dir))
-			abort();
-		atexit(remove_dir);
-	}
-	snprintf(p, 512, "%s/%s", dir, name);
-	return p;
-}
-
-static int write_file(const char *p, const char *text)
-{
-	FILE *f = fopen(p, "w");
-
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
 
 /* The whole of a small file, NUL-terminated, in a static buffer. */
 static const char *slurp(const char *p)
@@ -293,12 +254,12 @@ static int reference(void)
 {
 	double t0 = now_s();
 
-	CHECK(write_file(path("exp.ini"), experiment) == 0);
-	CHECK(reap(spawn(path("ref.out"), path("ref.err"), "sweep", path("exp.ini"), "--db",
-			 path("ref.db"), "--jobs", "2", NULL)) == 0);
+	CHECK(write_file(scratch_path("exp.ini"), experiment) == 0);
+	CHECK(reap(spawn(scratch_path("ref.out"), scratch_path("ref.err"), "sweep", scratch_path("exp.ini"), "--db",
+			 scratch_path("ref.db"), "--jobs", "2", NULL)) == 0);
 	ref_wall = now_s() - t0;
-	CHECK(qi(path("ref.db"), "SELECT count(*) FROM run WHERE status = 'COMPLETE'") == RUNS);
-	return consistent(path("ref.db"));
+	CHECK(qi(scratch_path("ref.db"), "SELECT count(*) FROM run WHERE status = 'COMPLETE'") == RUNS);
+	return consistent(scratch_path("ref.db"));
 }
 
 /* Our descendants orphaned by a killed sweep come to us: they must all end. */
@@ -336,13 +297,13 @@ static int test_sigkill_loop(void)
 		 * kill lands in every phase of the sweep and of its runs, the
 		 * commits included, and most kills still find work to cut.
 		 */
-		long long todo = RUNS - (access(path("k.db"), F_OK) ? 0 :
-					 qi(path("k.db"), "SELECT count(*) FROM run "
+		long long todo = RUNS - (access(scratch_path("k.db"), F_OK) ? 0 :
+					 qi(scratch_path("k.db"), "SELECT count(*) FROM run "
 					    "WHERE status = 'COMPLETE'"));
 		double delay = 0.02 + ref_wall * (double)(todo + 1) / RUNS *
 			       (0.1 + 0.4 * (double)(rand_r(&seed) % 1000) / 1000.0);
-		pid_t pid = spawn(path("k.out"), path("k.err"), "sweep", path("exp.ini"), "--db",
-				  path("k.db"), "--jobs", "2", NULL);
+		pid_t pid = spawn(scratch_path("k.out"), scratch_path("k.err"), "sweep", scratch_path("exp.ini"), "--db",
+				  scratch_path("k.db"), "--jobs", "2", NULL);
 
 		CHECK(pid > 0);
 		sleep_s(delay);
@@ -350,25 +311,25 @@ static int test_sigkill_loop(void)
 			killed++;
 		rc = reap(pid);
 		finished += rc == 0;
-		CHECKF(rc == 0 || rc == 128 + SIGKILL, "sweep exited %d: %s", rc, slurp(path("k.err")));
+		CHECKF(rc == 0 || rc == 128 + SIGKILL, "sweep exited %d: %s", rc, slurp(scratch_path("k.err")));
 		/* Its runs die with it (PR_SET_PDEATHSIG): none runs on unobserved. */
 		CHECKF(no_orphans_left(10) == 0, "runs of the killed sweep still running");
-		if (access(path("k.db"), F_OK) != 0)
+		if (access(scratch_path("k.db"), F_OK) != 0)
 			continue;	/* killed before it made the database */
-		CHECK(consistent(path("k.db")) == 0);
-		done = qi(path("k.db"), "SELECT count(*) FROM run WHERE status = 'COMPLETE'");
+		CHECK(consistent(scratch_path("k.db")) == 0);
+		done = qi(scratch_path("k.db"), "SELECT count(*) FROM run WHERE status = 'COMPLETE'");
 		printf("kill %2d after %3.0f ms: %2lld of %d runs COMPLETE, %lld RUNNING left by "
 		       "the kill\n", i + 1, delay * 1e3, done, RUNS,
-		       qi(path("k.db"), "SELECT count(*) FROM run WHERE status = 'RUNNING'"));
+		       qi(scratch_path("k.db"), "SELECT count(*) FROM run WHERE status = 'RUNNING'"));
 	}
 	/* The resume runs only what is not complete, and completes everything. */
-	CHECK(reap(spawn(path("k.out"), path("k.err"), "sweep", path("exp.ini"), "--db",
-			 path("k.db"), "--jobs", "2", NULL)) == 0);
-	printf("resume: %s", slurp(path("k.out")));
-	CHECK(consistent(path("k.db")) == 0);
-	CHECK(qi(path("k.db"), "SELECT count(DISTINCT " KEY_SQL ") FROM run r "
+	CHECK(reap(spawn(scratch_path("k.out"), scratch_path("k.err"), "sweep", scratch_path("exp.ini"), "--db",
+			 scratch_path("k.db"), "--jobs", "2", NULL)) == 0);
+	printf("resume: %s", slurp(scratch_path("k.out")));
+	CHECK(consistent(scratch_path("k.db")) == 0);
+	CHECK(qi(scratch_path("k.db"), "SELECT count(DISTINCT " KEY_SQL ") FROM run r "
 		 "WHERE status = 'COMPLETE'") == RUNS);
-	CHECK(same_complete(path("k.db"), path("ref.db")) == 0);
+	CHECK(same_complete(scratch_path("k.db"), scratch_path("ref.db")) == 0);
 	printf("%d kills (%d sweeps had finished first; the sweep alone takes %.2f s), %.1f s\n",
 	       killed, finished, ref_wall, now_s() - t0);
 	return 0;
@@ -385,38 +346,38 @@ static int interrupt_sweep(int sig)
 	CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
 	CHECK(reference() == 0);
 	snprintf(db, sizeof(db), "sig%d.db", sig);
-	pid = spawn(path("s.out"), path("s.err"), "sweep", path("exp.ini"), "--db", path(db),
+	pid = spawn(scratch_path("s.out"), scratch_path("s.err"), "sweep", scratch_path("exp.ini"), "--db", scratch_path(db),
 		    "--jobs", "2", NULL);
 	CHECK(pid > 0);
 	/* Once some run is COMPLETE the sweep is well under way. */
 	for (t0 = now_s(); now_s() - t0 < 30; sleep_s(0.005))
-		if (access(path(db), F_OK) == 0 &&
-		    qi(path(db), "SELECT count(*) FROM run WHERE status = 'COMPLETE'") > 0)
+		if (access(scratch_path(db), F_OK) == 0 &&
+		    qi(scratch_path(db), "SELECT count(*) FROM run WHERE status = 'COMPLETE'") > 0)
 			break;
 	CHECK(kill(pid, sig) == 0);
 	rc = reap(pid);
-	printf("%s: exit %d; %s", strsignal(sig), rc, slurp(path("s.err")));
+	printf("%s: exit %d; %s", strsignal(sig), rc, slurp(scratch_path("s.err")));
 	CHECKF(rc == 128 + sig, "exit status %d, expected %d", rc, 128 + sig);
-	CHECK(strstr(slurp(path("s.err")), "interrupted"));
+	CHECK(strstr(slurp(scratch_path("s.err")), "interrupted"));
 	/* The pool killed and reaped its runs before it exited. */
 	CHECK(no_orphans_left(0) == 0);
-	CHECK(consistent(path(db)) == 0);
-	printf("  %s\n", qs(path(db), "SELECT group_concat(status || ' ' || n, ', ') FROM "
+	CHECK(consistent(scratch_path(db)) == 0);
+	printf("  %s\n", qs(scratch_path(db), "SELECT group_concat(status || ' ' || n, ', ') FROM "
 			    "(SELECT status, count(*) AS n FROM run GROUP BY status)"));
-	CHECK(qi(path(db), "SELECT count(*) FROM run WHERE status = 'INTERRUPTED'") >= 1);
-	CHECK(qi(path(db), "SELECT count(*) FROM run WHERE status = 'INTERRUPTED' AND "
+	CHECK(qi(scratch_path(db), "SELECT count(*) FROM run WHERE status = 'INTERRUPTED'") >= 1);
+	CHECK(qi(scratch_path(db), "SELECT count(*) FROM run WHERE status = 'INTERRUPTED' AND "
 		 "error LIKE '%interrupted%'") ==
-	      qi(path(db), "SELECT count(*) FROM run WHERE status = 'INTERRUPTED'"));
-	CHECK(qi(path(db), "SELECT count(*) FROM run WHERE status NOT IN ('COMPLETE', "
+	      qi(scratch_path(db), "SELECT count(*) FROM run WHERE status = 'INTERRUPTED'"));
+	CHECK(qi(scratch_path(db), "SELECT count(*) FROM run WHERE status NOT IN ('COMPLETE', "
 		 "'INTERRUPTED')") == 0);
-	CHECK(qi(path(db), "SELECT count(*) FROM run WHERE status = 'COMPLETE'") < RUNS);
+	CHECK(qi(scratch_path(db), "SELECT count(*) FROM run WHERE status = 'COMPLETE'") < RUNS);
 	/* Resume: only the runs not COMPLETE, then the same results as uninterrupted. */
-	CHECK(reap(spawn(path("s.out"), path("s.err"), "sweep", path("exp.ini"), "--db",
-			 path(db), "--jobs", "2", NULL)) == 0);
-	printf("  resume: %s", slurp(path("s.out")));
-	CHECK(qi(path(db), "SELECT count(DISTINCT " KEY_SQL ") FROM run r "
+	CHECK(reap(spawn(scratch_path("s.out"), scratch_path("s.err"), "sweep", scratch_path("exp.ini"), "--db",
+			 scratch_path(db), "--jobs", "2", NULL)) == 0);
+	printf("  resume: %s", slurp(scratch_path("s.out")));
+	CHECK(qi(scratch_path(db), "SELECT count(DISTINCT " KEY_SQL ") FROM run r "
 		 "WHERE status = 'COMPLETE'") == RUNS);
-	return same_complete(path(db), path("ref.db"));
+	return same_complete(scratch_path(db), scratch_path("ref.db"));
 }
 
 static int test_sigint(void)
@@ -432,21 +393,21 @@ static int test_sigterm(void)
 /* compare: --jobs 1 and --jobs 3 give the same database but for host time. */
 static int test_compare_jobs(void)
 {
-	CHECK(reap(spawn(path("c1.out"), path("c1.err"), "compare", "page_fault1", "-p",
+	CHECK(reap(spawn(scratch_path("c1.out"), scratch_path("c1.err"), "compare", "page_fault1", "-p",
 			 "ops=20000", "-p", "size=1M", "-s", "global-rwsem,pervma-refcount,spf-srcu",
-			 "--cpus", "1,4,16", "--seeds", "2", "--jobs", "1", "--db", path("c1.db"),
+			 "--cpus", "1,4,16", "--seeds", "2", "--jobs", "1", "--db", scratch_path("c1.db"),
 			 NULL)) == 0);
-	CHECK(reap(spawn(path("c3.out"), path("c3.err"), "compare", "page_fault1", "-p",
+	CHECK(reap(spawn(scratch_path("c3.out"), scratch_path("c3.err"), "compare", "page_fault1", "-p",
 			 "ops=20000", "-p", "size=1M", "-s", "global-rwsem,pervma-refcount,spf-srcu",
-			 "--cpus", "1,4,16", "--seeds", "2", "--jobs", "3", "--db", path("c3.db"),
+			 "--cpus", "1,4,16", "--seeds", "2", "--jobs", "3", "--db", scratch_path("c3.db"),
 			 NULL)) == 0);
-	CHECK(qi(path("c1.db"), "SELECT count(*) FROM run WHERE status = 'COMPLETE'") == 18);
-	CHECK(consistent(path("c1.db")) == 0 && consistent(path("c3.db")) == 0);
+	CHECK(qi(scratch_path("c1.db"), "SELECT count(*) FROM run WHERE status = 'COMPLETE'") == 18);
+	CHECK(consistent(scratch_path("c1.db")) == 0 && consistent(scratch_path("c3.db")) == 0);
 	/* Runs start in job order: the run ids agree too. */
-	CHECK(!strcmp(qs(path("c1.db"), "SELECT group_concat(run_id || scheme || cpus || seed) "
-			 "FROM run"), qs(path("c3.db"), "SELECT group_concat(run_id || scheme || "
+	CHECK(!strcmp(qs(scratch_path("c1.db"), "SELECT group_concat(run_id || scheme || cpus || seed) "
+			 "FROM run"), qs(scratch_path("c3.db"), "SELECT group_concat(run_id || scheme || "
 					 "cpus || seed) FROM run")));
-	return same_complete(path("c1.db"), path("c3.db"));
+	return same_complete(scratch_path("c1.db"), scratch_path("c3.db"));
 }
 
 /* The one line of a refusal (exit 2) holds want. */
@@ -468,26 +429,26 @@ static int test_plugin_compare(void)
 
 	snprintf(crash, sizeof(crash), "%s/tests/plugin_crash.so", test_bindir);
 	snprintf(badver, sizeof(badver), "%s/tests/plugin_bad_version.so", test_bindir);
-	CHECK(reap(spawn(path("p.out"), path("p.err"), "compare", "pft", "-p", "size=1M",
+	CHECK(reap(spawn(scratch_path("p.out"), scratch_path("p.err"), "compare", "pft", "-p", "size=1M",
 			 "--cpus", "1,2", "--seeds", "1", "--plugin", crash, "-s",
-			 "global-rwsem,crashing-plugin", "--db", path("p.db"), NULL)) == 1);
-	e = slurp(path("p.err"));
+			 "global-rwsem,crashing-plugin", "--db", scratch_path("p.db"), NULL)) == 1);
+	e = slurp(scratch_path("p.err"));
 	printf("%s", e);
 	CHECK(strstr(e, "plugin_crash.so") && strstr(e, "crashing-plugin"));
-	o = slurp(path("p.out"));
+	o = slurp(scratch_path("p.out"));
 	CHECK(strstr(o, "plugin_crash.so (scheme 'crashing-plugin') crashed"));
 	CHECK(strstr(o, "crashing-plugin      not checked: no run finished"));
-	CHECK(qi(path("p.db"), "SELECT count(*) FROM run WHERE scheme = 'crashing-plugin' AND "
+	CHECK(qi(scratch_path("p.db"), "SELECT count(*) FROM run WHERE scheme = 'crashing-plugin' AND "
 		 "status = 'ERROR' AND error LIKE '%plugin_crash.so%crashed%'") == 2);
-	CHECK(qi(path("p.db"), "SELECT count(*) FROM run WHERE scheme = 'global-rwsem' AND "
+	CHECK(qi(scratch_path("p.db"), "SELECT count(*) FROM run WHERE scheme = 'global-rwsem' AND "
 		 "status = 'COMPLETE'") == 2);
-	CHECK(consistent(path("p.db")) == 0);
+	CHECK(consistent(scratch_path("p.db")) == 0);
 	/* A plugin of another API version: refused up front, naming it, no database. */
-	CHECK(refused(reap(spawn(path("b.out"), path("b.err"), "compare", "pft", "--plugin",
-				 badver, "--db", path("b.db"), NULL)), path("b.err"),
+	CHECK(refused(reap(spawn(scratch_path("b.out"), scratch_path("b.err"), "compare", "pft", "--plugin",
+				 badver, "--db", scratch_path("b.db"), NULL)), scratch_path("b.err"),
 		      "plugin_bad_version.so") == 0);
-	printf("%s", slurp(path("b.err")));
-	CHECK(access(path("b.db"), F_OK) != 0);
+	printf("%s", slurp(scratch_path("b.err")));
+	CHECK(access(scratch_path("b.db"), F_OK) != 0);
 	return 0;
 }
 
@@ -501,28 +462,28 @@ static int test_plugin_sweep(void)
 	/* The plugin after the schemes naming it: its key is read first anyway. */
 	snprintf(ini, sizeof(ini), "[experiment]\nsources = pft\nschemes = global-rwsem, "
 		 "crashing-plugin\ncpus = 1, 2\nplugin = %s\n[source pft]\nsize = 1M\n", crash);
-	CHECK(write_file(path("p.ini"), ini) == 0);
-	CHECK(reap(spawn(path("p.out"), path("p.err"), "sweep", path("p.ini"), "--db",
-			 path("ps.db"), "--jobs", "2", NULL)) == 1);
-	e = slurp(path("p.err"));
+	CHECK(write_file(scratch_path("p.ini"), ini) == 0);
+	CHECK(reap(spawn(scratch_path("p.out"), scratch_path("p.err"), "sweep", scratch_path("p.ini"), "--db",
+			 scratch_path("ps.db"), "--jobs", "2", NULL)) == 1);
+	e = slurp(scratch_path("p.err"));
 	printf("%s", e);
 	CHECK(strstr(e, "plugin_crash.so (scheme 'crashing-plugin') crashed"));
-	CHECK(qi(path("ps.db"), "SELECT count(*) FROM run WHERE scheme = 'crashing-plugin' AND "
+	CHECK(qi(scratch_path("ps.db"), "SELECT count(*) FROM run WHERE scheme = 'crashing-plugin' AND "
 		 "status = 'ERROR' AND error LIKE '%plugin_crash.so%crashed%'") == 2);
-	CHECK(qi(path("ps.db"), "SELECT count(*) FROM run WHERE status = 'COMPLETE'") == 2);
-	CHECK(consistent(path("ps.db")) == 0);
+	CHECK(qi(scratch_path("ps.db"), "SELECT count(*) FROM run WHERE status = 'COMPLETE'") == 2);
+	CHECK(consistent(scratch_path("ps.db")) == 0);
 	/* mmlocksim report names it too. */
-	CHECK(reap(spawn(path("r.out"), path("r.err"), "report", path("ps.db"), NULL)) == 0);
-	CHECK(strstr(slurp(path("r.out")), "plugin_crash.so (scheme 'crashing-plugin') crashed"));
+	CHECK(reap(spawn(scratch_path("r.out"), scratch_path("r.err"), "report", scratch_path("ps.db"), NULL)) == 0);
+	CHECK(strstr(slurp(scratch_path("r.out")), "plugin_crash.so (scheme 'crashing-plugin') crashed"));
 	/* Of another API version: refused at its line, naming it, no database. */
 	snprintf(ini, sizeof(ini), "[experiment]\nsources = pft\ncpus = 1\nplugin = %s\n", badver);
-	CHECK(write_file(path("b.ini"), ini) == 0);
-	CHECK(refused(reap(spawn(path("b.out"), path("b.err"), "sweep", path("b.ini"), "--db",
-				 path("bs.db"), NULL)), path("b.err"), "b.ini:4: expected a scheme "
+	CHECK(write_file(scratch_path("b.ini"), ini) == 0);
+	CHECK(refused(reap(spawn(scratch_path("b.out"), scratch_path("b.err"), "sweep", scratch_path("b.ini"), "--db",
+				 scratch_path("bs.db"), NULL)), scratch_path("b.err"), "b.ini:4: expected a scheme "
 		      "plugin") == 0);
-	CHECK(strstr(slurp(path("b.err")), "plugin_bad_version.so"));
-	printf("%s", slurp(path("b.err")));
-	CHECK(access(path("bs.db"), F_OK) != 0);
+	CHECK(strstr(slurp(scratch_path("b.err")), "plugin_bad_version.so"));
+	printf("%s", slurp(scratch_path("b.err")));
+	CHECK(access(scratch_path("bs.db"), F_OK) != 0);
 	return 0;
 }
 
@@ -600,7 +561,7 @@ static int test_memory_bounded(void)
 	int t, n = 0;
 
 	for (i = 0; i < sizeof(endless) / sizeof(endless[0]); i++) {
-		pid_t pid = spawn_limited(path("m.out"), path("m.err"), endless[i]);
+		pid_t pid = spawn_limited(scratch_path("m.out"), scratch_path("m.err"), endless[i]);
 		long first, last;
 		int rc;
 
@@ -611,7 +572,7 @@ static int test_memory_bounded(void)
 		last = vm_hwm(pid);
 		/* Still running (not dead of an allocation failure) and flat. */
 		CHECKF(first > 0 && last > 0, "%s %s died: %s", endless[i][1], endless[i][5],
-		       slurp(path("m.err")));
+		       slurp(scratch_path("m.err")));
 		kill(pid, SIGKILL);
 		rc = reap(pid);
 		CHECK(rc == 128 + SIGKILL);
@@ -623,24 +584,24 @@ static int test_memory_bounded(void)
 		n++;
 	}
 	for (i = 0; i < sizeof(refused_args) / sizeof(refused_args[0]); i++) {
-		CHECK(refused(reap(spawn_limited(path("m.out"), path("m.err"), refused_args[i])),
-			      path("m.err"), "expected") == 0);
-		printf("%s", slurp(path("m.err")));
+		CHECK(refused(reap(spawn_limited(scratch_path("m.out"), scratch_path("m.err"), refused_args[i])),
+			      scratch_path("m.err"), "expected") == 0);
+		printf("%s", slurp(scratch_path("m.err")));
 		n++;
 	}
 	/* A trace of 20000 thread ids, one fault each: a stack per task would not fit. */
-	f = fopen(path("tids.perf.txt"), "w");
+	f = fopen(scratch_path("tids.perf.txt"), "w");
 	CHECK(f);
 	for (t = 1; t <= 20000; t++)
 		fprintf(f, "   xz  1/%d  [000]   1.%06d: exceptions:page_fault_user: "
 			"address=0x%x ip=0x1 error_code=0x6\n", t, t, 0x10000000 + t * 4096);
 	CHECK(fclose(f) == 0);
 	{
-		char *args[] = { "run", (char *)path("tids.perf.txt"), "-s", "global-rwsem", NULL };
+		char *args[] = { "run", (char *)scratch_path("tids.perf.txt"), "-s", "global-rwsem", NULL };
 
-		CHECK(refused(reap(spawn_limited(path("m.out"), path("m.err"), args)),
-			      path("m.err"), "tids.perf.txt: 20000 threads, expected at most") == 0);
-		printf("%s", slurp(path("m.err")));
+		CHECK(refused(reap(spawn_limited(scratch_path("m.out"), scratch_path("m.err"), args)),
+			      scratch_path("m.err"), "tids.perf.txt: 20000 threads, expected at most") == 0);
+		printf("%s", slurp(scratch_path("m.err")));
 		n++;
 	}
 	printf("%d inputs under a %d MB limit\n", n, LIMIT_MB);

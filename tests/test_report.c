@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "tests/scratch.h"
 #include "../analysis/hist.h"
 #include "../analysis/plot.h"
 #include "../analysis/report.h"
@@ -23,38 +24,6 @@
 #include "../analysis/store.h"
 
 extern const struct test_case report_tests[];
-
-static char tmpdir[256];
-
-static void cleanup(void)
-{
-	char cmd[600];
-
-	if (tmpdir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "cleanup of %s failed\n", tmpdir);
-		tmpdir[0] = 0;
-	}
-}
-
-static const char *tmp(const char *name)
-{
-	static char buf[4][512];
-	static int k;
-	char *p = buf[k++ & 3];
-
-	if (!tmpdir[0]) {
-		const char *d = getenv("TMPDIR");
-
-		snprintf(tmpdir, sizeof(tmpdir), "%s/report-test-XXXXXX", d && *d ? d : "/tmp");
-		if (!mkdtemp(tmpdir))
-			abort();
-		atexit(cleanup);
-	}
-	snprintf(p, 512, "%s/%s", tmpdir, name);
-	return p;
-}
 
 static int sh(const char *cmd)
 {
@@ -271,8 +240,8 @@ static int test_report_table(void)
 	char *text = NULL, err[512], want[64];
 	const char *l;
 
-	CHECK(build_db(tmp("r.db")) == 0);
-	CHECKF(report_text(tmp("r.db"), NULL, &text, err, sizeof(err)) == 0, "%s", err);
+	CHECK(build_db(scratch_path("r.db")) == 0);
+	CHECKF(report_text(scratch_path("r.db"), NULL, &text, err, sizeof(err)) == 0, "%s", err);
 	fputs(text, stdout);
 	/* Baseline first, then the order of the runs. */
 	l = line_of(text, "     ");
@@ -307,12 +276,12 @@ static int test_report_table(void)
 	text = NULL;
 
 	/* Another baseline, and an unknown one. */
-	CHECK(report_text(tmp("r.db"), "pervma-refcount", &text, err, sizeof(err)) == 0);
+	CHECK(report_text(scratch_path("r.db"), "pervma-refcount", &text, err, sizeof(err)) == 0);
 	l = line_of(text, "     ");
 	CHECK(l && strstr(l, "pervma-refcount") < strstr(l, "global-rwsem"));
 	free(text);
 	text = NULL;
-	CHECK(report_text(tmp("r.db"), "nosuch", &text, err, sizeof(err)) < 0);
+	CHECK(report_text(scratch_path("r.db"), "nosuch", &text, err, sizeof(err)) < 0);
 	free(text);
 	printf("%s\n", err);
 	CHECK(strstr(err, "nosuch") && strstr(err, "spf-srcu"));
@@ -323,12 +292,12 @@ static int test_plots(void)
 {
 	const char *keep = getenv("MMLOCKSIM_TEST_PLOT_DIR");
 	char err[512], path[600];
-	const char *dir = keep ? keep : tmp("plots");
+	const char *dir = keep ? keep : scratch_path("plots");
 	struct stat st;
 	int i, rc;
 
-	CHECK(build_db(tmp("p.db")) == 0);
-	rc = plot_all(tmp("p.db"), dir, err, sizeof(err));
+	CHECK(build_db(scratch_path("p.db")) == 0);
+	rc = plot_all(scratch_path("p.db"), dir, err, sizeof(err));
 	if (rc == PLOT_NO_TOOLS) {
 		printf("SKIP: %s\n", err);
 		return 0;
@@ -366,7 +335,7 @@ static int test_readme_sql(void)
 		free(readme);
 		return 0;
 	}
-	CHECK(build_db(tmp("q.db")) == 0);
+	CHECK(build_db(scratch_path("q.db")) == 0);
 	p = strstr(readme, "<!-- querying-results:begin");
 	end = p ? strstr(p, "<!-- querying-results:end") : NULL;
 	CHECK(p && end);
@@ -377,16 +346,16 @@ static int test_readme_sql(void)
 		p = strstr(p, "```");
 		CHECK(p);
 		*p++ = 0;
-		f = fopen(tmp("q.sql"), "w");
+		f = fopen(scratch_path("q.sql"), "w");
 		CHECK(f);
 		fputs(block, f);
 		fclose(f);
-		snprintf(cmd, sizeof(cmd), "sqlite3 -bail '%s' < '%s' > '%s' 2>&1", tmp("q.db"),
-			 tmp("q.sql"), tmp("q.out"));
+		snprintf(cmd, sizeof(cmd), "sqlite3 -bail '%s' < '%s' > '%s' 2>&1", scratch_path("q.db"),
+			 scratch_path("q.sql"), scratch_path("q.out"));
 		printf("---- README query %d:\n%s", n + 1, block);
 		CHECK(sh(cmd) == 0);
 		{
-			char *out = slurp(tmp("q.out"));
+			char *out = slurp(scratch_path("q.out"));
 
 			CHECK(out);
 			printf("%s", out);
@@ -407,26 +376,26 @@ static int test_cli_run(void)
 	char cmd[1024], *out;
 
 	snprintf(cmd, sizeof(cmd), "%s/mmlocksim run pft -s global-rwsem --cpus 2 -p size=1M "
-		 "--db '%s' > '%s' 2>&1", test_bindir, tmp("run.db"), tmp("run.out"));
+		 "--db '%s' > '%s' 2>&1", test_bindir, scratch_path("run.db"), scratch_path("run.out"));
 	CHECK(sh(cmd) == 0);
-	out = slurp(tmp("run.out"));
+	out = slurp(scratch_path("run.out"));
 	CHECK(out);
 	fputs(out, stdout);
 	CHECK(strstr(out, "status: COMPLETE") && strstr(out, "fault"));
 	free(out);
 	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' \"SELECT status || ' ' || cpus FROM run\" > '%s'",
-		 tmp("run.db"), tmp("run.out"));
+		 scratch_path("run.db"), scratch_path("run.out"));
 	if (sh("command -v sqlite3 >/dev/null") == 0) {
 		CHECK(sh(cmd) == 0);
-		out = slurp(tmp("run.out"));
+		out = slurp(scratch_path("run.out"));
 		CHECK(out && !strcmp(out, "COMPLETE 2\n"));
 		free(out);
 	}
 	/* Bad input: one line, exit 2. */
 	snprintf(cmd, sizeof(cmd), "%s/mmlocksim run pft -s nosuch-scheme > /dev/null 2> '%s'",
-		 test_bindir, tmp("run.err"));
+		 test_bindir, scratch_path("run.err"));
 	CHECK(sh(cmd) == 2);
-	out = slurp(tmp("run.err"));
+	out = slurp(scratch_path("run.err"));
 	CHECK(out);
 	printf("%s", out);
 	CHECK(strstr(out, "nosuch-scheme") && strstr(out, "global-rwsem"));
@@ -443,17 +412,17 @@ static int test_cli_compare(void)
 
 	snprintf(cmd, sizeof(cmd), "%s/mmlocksim compare pft -s global-rwsem -p size=1M --cpus 1,2 "
 		 "--seeds 3 --jobs 3 --db '%s' --plot '%s' > '%s' 2> '%s'", test_bindir,
-		 tmp("cmp.db"), tmp("cmp-plots"), tmp("cmp.out"), tmp("cmp.err"));
+		 scratch_path("cmp.db"), scratch_path("cmp-plots"), scratch_path("cmp.out"), scratch_path("cmp.err"));
 	CHECK(sh(cmd) == 0);
-	out = slurp(tmp("cmp.out"));
+	out = slurp(scratch_path("cmp.out"));
 	CHECK(out);
 	fputs(out, stdout);
 	CHECK(strstr(out, "6 runs") && strstr(out, "Hmean fault/s-2") && strstr(out, "scaling.png"));
 	free(out);
-	out = slurp(tmp("cmp.err"));
+	out = slurp(scratch_path("cmp.err"));
 	CHECK(out && !strchr(out, '\r'));	/* no progress line into a file */
 	free(out);
-	s = store_open(tmp("cmp.db"), 0, err, sizeof(err));
+	s = store_open(scratch_path("cmp.db"), 0, err, sizeof(err));
 	CHECKF(s, "%s", err);
 	CHECK(sqlite3_prepare_v2(store_db(s), "SELECT status FROM run", -1, &st, NULL) == SQLITE_OK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -469,15 +438,15 @@ static int test_cli_compare(void)
 	/* A run that crashes is an ERROR row; the others go on. */
 	snprintf(cmd, sizeof(cmd), "MMLOCKSIM_CRASH_SEED=2 %s/mmlocksim compare pft -s global-rwsem "
 		 "-p size=1M --cpus 1,2 --seeds 2 --db '%s' > '%s' 2>&1", test_bindir,
-		 tmp("crash.db"), tmp("crash.out"));
+		 scratch_path("crash.db"), scratch_path("crash.out"));
 	CHECK(sh(cmd) == 1);
-	out = slurp(tmp("crash.out"));
+	out = slurp(scratch_path("crash.out"));
 	CHECK(out);
 	fputs(out, stdout);
 	/* Killed by SIGSEGV; under ASan its handler reports and exits 1 instead. */
 	CHECK(strstr(out, "killed by signal 11") || strstr(out, "exited with status 1"));
 	free(out);
-	s = store_open(tmp("crash.db"), 0, err, sizeof(err));
+	s = store_open(scratch_path("crash.db"), 0, err, sizeof(err));
 	CHECK(s);
 	CHECK(sqlite3_prepare_v2(store_db(s), "SELECT group_concat(seed || ':' || status, ' ') "
 				 "FROM (SELECT * FROM run ORDER BY run_id)", -1, &st, NULL) == SQLITE_OK);

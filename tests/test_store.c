@@ -22,44 +22,12 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "test.h"
+#include "tests/scratch.h"
 #include "../analysis/hist.h"
 #include "../analysis/stats.h"
 #include "../analysis/store.h"
 
 extern const struct test_case store_tests[];
-
-static char tmpdir[256];
-
-static void cleanup(void)
-{
-	char cmd[600];
-
-	if (tmpdir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "cleanup of %s failed\n", tmpdir);
-		tmpdir[0] = 0;
-	}
-}
-
-/* A path in this test's scratch dir (removed at exit). */
-static const char *tmp(const char *name)
-{
-	static char buf[4][512];
-	static int k;
-	char *p = buf[k++ & 3];
-
-	if (!tmpdir[0]) {
-		const char *d = getenv("TMPDIR");
-
-		snprintf(tmpdir, sizeof(tmpdir), "%s/store-test-XXXXXX", d && *d ? d : "/tmp");
-		if (!mkdtemp(tmpdir))
-			abort();
-		atexit(cleanup);
-	}
-	snprintf(p, 512, "%s/%s", tmpdir, name);
-	return p;
-}
 
 /* A result with every table populated; tput sets the fault throughput. */
 static void make_result(struct run_result *r, const char *scheme, int cpus, uint64_t seed,
@@ -178,7 +146,7 @@ static int test_roundtrip(void)
 	int64_t id;
 	int i;
 
-	s = store_open(tmp("rt.db"), 1, err, sizeof(err));
+	s = store_open(scratch_path("rt.db"), 1, err, sizeof(err));
 	CHECKF(s, "%s", err);
 	CHECK(!strcmp(q(s, "PRAGMA application_id"), "1296847693"));
 	CHECK(atoi(q(s, "PRAGMA user_version")) == store_schema_version());
@@ -244,7 +212,7 @@ static int test_status_last(void)
 	pid_t pid;
 	int status;
 
-	s = store_open(tmp("st.db"), 1, err, sizeof(err));
+	s = store_open(scratch_path("st.db"), 1, err, sizeof(err));
 	CHECKF(s, "%s", err);
 	/* Begun, never finished: RUNNING, and not found for resume. */
 	id = store_run_begin(s, &k, err, sizeof(err));
@@ -257,7 +225,7 @@ static int test_status_last(void)
 	pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0) {
-		struct store *c = store_open(tmp("st.db"), 1, err, sizeof(err));
+		struct store *c = store_open(scratch_path("st.db"), 1, err, sizeof(err));
 		int64_t cid = c ? store_run_begin(c, &k, err, sizeof(err)) : -1;
 
 		if (cid < 0)
@@ -316,42 +284,42 @@ static int test_refuses_foreign(void)
 	FILE *f;
 
 	/* Another program's SQLite file. */
-	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' 'CREATE TABLE t(x)'", tmp("other.db"));
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' 'CREATE TABLE t(x)'", scratch_path("other.db"));
 	if (run_sh("command -v sqlite3 >/dev/null") != 0) {
 		printf("SKIP part: no sqlite3 shell\n");
 	} else {
 		CHECK(run_sh(cmd) == 0);
-		s = store_open(tmp("other.db"), 1, err, sizeof(err));
+		s = store_open(scratch_path("other.db"), 1, err, sizeof(err));
 		CHECK(!s);
 		printf("%s\n", err);
 		CHECK(strstr(err, "not an mmlocksim database"));
 	}
 	/* Ours, but of another schema version. */
-	s = store_open(tmp("v99.db"), 1, err, sizeof(err));
+	s = store_open(scratch_path("v99.db"), 1, err, sizeof(err));
 	CHECK(s);
 	CHECK(sqlite3_exec(store_db(s), "PRAGMA user_version = 99", NULL, NULL, NULL) == SQLITE_OK);
 	store_close(s);
-	s = store_open(tmp("v99.db"), 1, err, sizeof(err));
+	s = store_open(scratch_path("v99.db"), 1, err, sizeof(err));
 	CHECK(!s);
 	printf("%s\n", err);
 	CHECK(strstr(err, "schema version 99") && !strchr(err, '\n'));
 	/* Not SQLite at all. */
-	f = fopen(tmp("text.db"), "w");
+	f = fopen(scratch_path("text.db"), "w");
 	CHECK(f);
 	fputs("this is not a database, just some text that is long enough to be a header...\n", f);
 	fclose(f);
-	s = store_open(tmp("text.db"), 1, err, sizeof(err));
+	s = store_open(scratch_path("text.db"), 1, err, sizeof(err));
 	CHECK(!s);
 	printf("%s\n", err);
 	CHECK(strstr(err, "not an SQLite database"));
 	/* Missing, without create. */
-	CHECK(!store_open(tmp("none.db"), 0, err, sizeof(err)));
+	CHECK(!store_open(scratch_path("none.db"), 0, err, sizeof(err)));
 	CHECK(strstr(err, "no such database"));
 	/* The command: one line, exit 2. */
-	snprintf(cmd, sizeof(cmd), "%s/mmlocksim report '%s' 2>'%s'", test_bindir, tmp("v99.db"),
-		 tmp("report.err"));
+	snprintf(cmd, sizeof(cmd), "%s/mmlocksim report '%s' 2>'%s'", test_bindir, scratch_path("v99.db"),
+		 scratch_path("report.err"));
 	CHECK(run_sh(cmd) == 2);
-	f = fopen(tmp("report.err"), "r");
+	f = fopen(scratch_path("report.err"), "r");
 	CHECK(f && fgets(line, sizeof(line), f));
 	CHECK(!fgets(cmd, sizeof(cmd), f));	/* exactly one line */
 	fclose(f);
@@ -368,8 +336,8 @@ static int test_merge(void)
 	FILE *f;
 	int64_t rows;
 
-	a = store_open(tmp("a.db"), 1, err, sizeof(err));
-	b = store_open(tmp("b.db"), 1, err, sizeof(err));
+	a = store_open(scratch_path("a.db"), 1, err, sizeof(err));
+	b = store_open(scratch_path("b.db"), 1, err, sizeof(err));
 	CHECK(a && b);
 	make_result(&r, "global-rwsem", 4, 1, 1e6, RUN_COMPLETE);
 	CHECK(store_one(a, &r) == 1);
@@ -383,11 +351,11 @@ static int test_merge(void)
 	store_close(a);
 	store_close(b);
 
-	out = store_open(tmp("out.db"), 1, err, sizeof(err));
+	out = store_open(scratch_path("out.db"), 1, err, sizeof(err));
 	CHECK(out);
-	rows = store_merge(out, tmp("a.db"), err, sizeof(err));
+	rows = store_merge(out, scratch_path("a.db"), err, sizeof(err));
 	CHECKF(rows > 0, "%s", err);
-	rows = store_merge(out, tmp("b.db"), err, sizeof(err));
+	rows = store_merge(out, scratch_path("b.db"), err, sizeof(err));
 	CHECKF(rows > 0, "%s", err);
 	CHECK(!strcmp(q(out, "SELECT group_concat(run_id || ':' || scheme || ':' || seed, ' ') FROM run"),
 		      "1:global-rwsem:1 2:global-rwsem:2 3:busted:1"));
@@ -400,11 +368,11 @@ static int test_merge(void)
 	CHECK(!strcmp(q(out, "SELECT count(*) FROM t975"), "39"));
 
 	/* A shard of another version is refused and nothing changes. */
-	b = store_open(tmp("b.db"), 1, err, sizeof(err));
+	b = store_open(scratch_path("b.db"), 1, err, sizeof(err));
 	CHECK(b);
 	sqlite3_exec(store_db(b), "PRAGMA user_version = 2", NULL, NULL, NULL);
 	store_close(b);
-	rows = store_merge(out, tmp("b.db"), err, sizeof(err));
+	rows = store_merge(out, scratch_path("b.db"), err, sizeof(err));
 	CHECK(rows < 0);
 	printf("%s\n", err);
 	CHECK(strstr(err, "schema version 2"));
@@ -413,22 +381,22 @@ static int test_merge(void)
 
 	/* The command. */
 	snprintf(cmd, sizeof(cmd), "%s/mmlocksim merge '%s' '%s' >/dev/null", test_bindir,
-		 tmp("cli.db"), tmp("a.db"));
+		 scratch_path("cli.db"), scratch_path("a.db"));
 	CHECK(run_sh(cmd) == 0);
 	snprintf(cmd, sizeof(cmd), "%s/mmlocksim merge '%s' '%s' 2>/dev/null", test_bindir,
-		 tmp("cli.db"), tmp("b.db"));
+		 scratch_path("cli.db"), scratch_path("b.db"));
 	CHECK(run_sh(cmd) == 2);
 	/* The same runs twice (a shard merged again) would count twice: refused. */
 	snprintf(cmd, sizeof(cmd), "%s/mmlocksim merge '%s' '%s' 2>'%s'", test_bindir,
-		 tmp("cli.db"), tmp("a.db"), tmp("clash.err"));
+		 scratch_path("cli.db"), scratch_path("a.db"), scratch_path("clash.err"));
 	CHECK(run_sh(cmd) == 2);
-	f = fopen(tmp("clash.err"), "r");
+	f = fopen(scratch_path("clash.err"), "r");
 	CHECK(f && fgets(line, sizeof(line), f));
 	fclose(f);
 	printf("%s", line);
 	CHECK(strstr(line, "a.db: run 1 (global-rwsem") && strstr(line, "already in") &&
 	      strstr(line, "as run 1"));
-	out = store_open(tmp("cli.db"), 0, err, sizeof(err));
+	out = store_open(scratch_path("cli.db"), 0, err, sizeof(err));
 	CHECK(out);
 	CHECK(!strcmp(q(out, "SELECT group_concat(run_id, ',') FROM run"), "1,2"));
 	store_close(out);
@@ -445,7 +413,7 @@ static int test_views(void)
 	double mean, sd, ci, hm;
 	int i;
 
-	s = store_open(tmp("views.db"), 1, err, sizeof(err));
+	s = store_open(scratch_path("views.db"), 1, err, sizeof(err));
 	CHECK(s);
 	for (i = 0; i < 5; i++) {
 		make_result(&r, "global-rwsem", 16, (uint64_t)i + 1, a[i], RUN_COMPLETE);
@@ -498,7 +466,7 @@ static int test_t_table(void)
 	char err[512];
 	int n = 0;
 
-	s = store_open(tmp("t.db"), 1, err, sizeof(err));
+	s = store_open(scratch_path("t.db"), 1, err, sizeof(err));
 	CHECK(s);
 	CHECK(sqlite3_prepare_v2(store_db(s), "SELECT df, t FROM t975", -1, &st, NULL) == SQLITE_OK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -539,7 +507,7 @@ static int test_schema_embedded(void)
 	if (run_sh("command -v sqlite3 >/dev/null") == 0) {
 		snprintf(cmd, sizeof(cmd), "sqlite3 '%s' < analysis/schema.sql && "
 			 "sqlite3 '%s' 'SELECT count(*) FROM v_scaling' >/dev/null",
-			 tmp("shell.db"), tmp("shell.db"));
+			 scratch_path("shell.db"), scratch_path("shell.db"));
 		CHECK(run_sh(cmd) == 0);
 	}
 	return 0;

@@ -14,39 +14,11 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "scratch.h"
 #include "../analysis/store.h"
 #include "../analysis/usl.h"
 
 extern const struct test_case sweep_tests[];
-
-static char dir[256];
-
-static void remove_dir(void)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (dir[0] && system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
-}
-
-/* DIR/name in a fresh directory per test process. */
-static const char *path(const char *name)
-{
-	static char bufs[8][512];
-	static unsigned k;
-	char *p = bufs[k++ % 8];
-
-	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "%s/sweep-test-XXXXXX",
-			 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-		if (!mkdtemp(dir))
-			abort();
-		atexit(remove_dir);
-	}
-	snprintf(p, 512, "%s/%s", dir, name);
-	return p;
-}
 
 /* Run a shell command made from fmt; its exit status (-1 if it did not exit). */
 static int shf(const char *fmt, ...)
@@ -60,16 +32,6 @@ static int shf(const char *fmt, ...)
 	va_end(ap);
 	st = system(cmd);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int write_file(const char *p, const char *text)
-{
-	FILE *f = fopen(p, "w");
-
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
 }
 
 /* The first line of a file, without its newline, in a static buffer. */
@@ -141,7 +103,7 @@ static const char experiment[] =
 /* The experiment file. */
 static int setup(void)
 {
-	CHECK(write_file(path("exp.ini"), experiment) == 0);
+	CHECK(write_file(scratch_path("exp.ini"), experiment) == 0);
 	return 0;
 }
 
@@ -192,14 +154,14 @@ static int test_jobs_deterministic(void)
 {
 	CHECK(setup() == 0);
 	CHECK(shf("%s/mmlocksim sweep '%s' --db '%s' --jobs 1 > '%s'", test_bindir,
-		  path("exp.ini"), path("j1.db"), path("j1.out")) == 0);
-	printf("%s\n", first_line(path("j1.out")));
+		  scratch_path("exp.ini"), scratch_path("j1.db"), scratch_path("j1.out")) == 0);
+	printf("%s\n", first_line(scratch_path("j1.out")));
 	CHECK(shf("%s/mmlocksim sweep '%s' --db '%s' --jobs 2 > /dev/null", test_bindir,
-		  path("exp.ini"), path("j2.db")) == 0);
-	CHECK(!strcmp(q(path("j1.db"), "SELECT count(*) FROM run WHERE status = 'COMPLETE'"),
+		  scratch_path("exp.ini"), scratch_path("j2.db")) == 0);
+	CHECK(!strcmp(q(scratch_path("j1.db"), "SELECT count(*) FROM run WHERE status = 'COMPLETE'"),
 		      "24"));
-	CHECK(!strcmp(q(path("j1.db"), "SELECT count(DISTINCT " KEY_SQL ") FROM run"), "24"));
-	return same_results(path("j1.db"), path("j2.db"));
+	CHECK(!strcmp(q(scratch_path("j1.db"), "SELECT count(DISTINCT " KEY_SQL ") FROM run"), "24"));
+	return same_results(scratch_path("j1.db"), scratch_path("j2.db"));
 }
 
 static int test_resume(void)
@@ -207,34 +169,34 @@ static int test_resume(void)
 	CHECK(setup() == 0);
 	/* Seed 2's runs crash: recorded as ERROR with why, the others go on. */
 	CHECK(shf("MMLOCKSIM_CRASH_SEED=2 %s/mmlocksim sweep '%s' --db '%s' --jobs 2 > '%s' "
-		  "2> '%s'", test_bindir, path("exp.ini"), path("r.db"), path("r1.out"),
-		  path("r1.err")) == 1);
+		  "2> '%s'", test_bindir, scratch_path("exp.ini"), scratch_path("r.db"), scratch_path("r1.out"),
+		  scratch_path("r1.err")) == 1);
 	/* (Under ASan, its report of each SIGSEGV comes first.) */
 	CHECK(shf("grep 'runs could not run' '%s' && grep -q '^mmlocksim sweep: 12 runs could "
-		  "not run' '%s'", path("r1.err"), path("r1.err")) == 0);
-	CHECK(!strcmp(q(path("r.db"), "SELECT group_concat(DISTINCT seed || ':' || status) "
+		  "not run' '%s'", scratch_path("r1.err"), scratch_path("r1.err")) == 0);
+	CHECK(!strcmp(q(scratch_path("r.db"), "SELECT group_concat(DISTINCT seed || ':' || status) "
 			"FROM run"), "1:COMPLETE,2:ERROR"));
-	CHECK(strstr(q(path("r.db"), "SELECT error FROM run WHERE status = 'ERROR'"),
+	CHECK(strstr(q(scratch_path("r.db"), "SELECT error FROM run WHERE status = 'ERROR'"),
 		     "signal 11") ||
-	      strstr(q(path("r.db"), "SELECT error FROM run WHERE status = 'ERROR'"),
+	      strstr(q(scratch_path("r.db"), "SELECT error FROM run WHERE status = 'ERROR'"),
 		     "exited with status 1"));	/* ASan's SIGSEGV handler exits instead */
 
 	/* A run that was interrupted, and one whose row is lost, run again too. */
 	CHECK(shf("sqlite3 '%s' \"UPDATE run SET status = 'INTERRUPTED' WHERE run_id = 1; "
-		  "DELETE FROM run WHERE run_id = 3\"", path("r.db")) == 0);
+		  "DELETE FROM run WHERE run_id = 3\"", scratch_path("r.db")) == 0);
 	CHECK(shf("%s/mmlocksim sweep '%s' --db '%s' --jobs 2 > '%s'", test_bindir,
-		  path("exp.ini"), path("r.db"), path("r2.out")) == 0);
-	printf("%s\n", first_line(path("r2.out")));
-	CHECK(strstr(first_line(path("r2.out")), "24 runs; 10 already in"));
-	CHECK(strstr(first_line(path("r2.out")), "14 to run"));
+		  scratch_path("exp.ini"), scratch_path("r.db"), scratch_path("r2.out")) == 0);
+	printf("%s\n", first_line(scratch_path("r2.out")));
+	CHECK(strstr(first_line(scratch_path("r2.out")), "24 runs; 10 already in"));
+	CHECK(strstr(first_line(scratch_path("r2.out")), "14 to run"));
 	/* Every run of the experiment COMPLETE exactly once. */
-	CHECK(!strcmp(q(path("r.db"), "SELECT count(DISTINCT " KEY_SQL ") || ' ' || count(*) "
+	CHECK(!strcmp(q(scratch_path("r.db"), "SELECT count(DISTINCT " KEY_SQL ") || ' ' || count(*) "
 			"FROM run WHERE status = 'COMPLETE'"), "24 24"));
 	/* Nothing left to do. */
-	CHECK(shf("%s/mmlocksim sweep '%s' --db '%s' > '%s'", test_bindir, path("exp.ini"),
-		  path("r.db"), path("r3.out")) == 0);
-	CHECK(strstr(first_line(path("r3.out")), "24 already in") &&
-	      strstr(first_line(path("r3.out")), ", 0 to run"));
+	CHECK(shf("%s/mmlocksim sweep '%s' --db '%s' > '%s'", test_bindir, scratch_path("exp.ini"),
+		  scratch_path("r.db"), scratch_path("r3.out")) == 0);
+	CHECK(strstr(first_line(scratch_path("r3.out")), "24 already in") &&
+	      strstr(first_line(scratch_path("r3.out")), ", 0 to run"));
 	return 0;
 }
 
@@ -244,37 +206,37 @@ static int test_shards(void)
 
 	CHECK(setup() == 0);
 	/* The slices partition the expansion, in its order. */
-	CHECK(shf("%s/mmlocksim sweep '%s' --dry-run > '%s'", test_bindir, path("exp.ini"),
-		  path("all.txt")) == 0);
+	CHECK(shf("%s/mmlocksim sweep '%s' --dry-run > '%s'", test_bindir, scratch_path("exp.ini"),
+		  scratch_path("all.txt")) == 0);
 	for (i = 0; i < 3; i++)
 		CHECK(shf("%s/mmlocksim sweep '%s' --dry-run --shard %d/3 > '%s'", test_bindir,
-			  path("exp.ini"), i, path("s.txt")) == 0 &&
-		      shf("cat '%s' >> '%s'", path("s.txt"), path("slices.txt")) == 0);
+			  scratch_path("exp.ini"), i, scratch_path("s.txt")) == 0 &&
+		      shf("cat '%s' >> '%s'", scratch_path("s.txt"), scratch_path("slices.txt")) == 0);
 	CHECK(shf("test $(wc -l < '%s') = %d && sort '%s' > '%s' && sort '%s' | cmp -s - '%s'",
-		  path("all.txt"), EXPERIMENT_RUNS, path("all.txt"), path("all.sorted"),
-		  path("slices.txt"), path("all.sorted")) == 0);
+		  scratch_path("all.txt"), EXPERIMENT_RUNS, scratch_path("all.txt"), scratch_path("all.sorted"),
+		  scratch_path("slices.txt"), scratch_path("all.sorted")) == 0);
 	/* Round robin: the first run of slice 1/3 is the second of all. */
 	CHECK(shf("test \"$(%s/mmlocksim sweep '%s' --dry-run --shard 1/3 | head -n 1)\" = "
-		  "\"$(sed -n 2p '%s')\"", test_bindir, path("exp.ini"), path("all.txt")) == 0);
+		  "\"$(sed -n 2p '%s')\"", test_bindir, scratch_path("exp.ini"), scratch_path("all.txt")) == 0);
 
 	for (i = 0; i < 3; i++) {
 		char db[64];
 
 		snprintf(db, sizeof(db), "shard%d.db", i);
 		CHECK(shf("%s/mmlocksim sweep '%s' --shard %d/3 --db '%s' --jobs 1 > /dev/null",
-			  test_bindir, path("exp.ini"), i, path(db)) == 0);
+			  test_bindir, scratch_path("exp.ini"), i, scratch_path(db)) == 0);
 	}
-	CHECK(shf("%s/mmlocksim merge '%s' '%s' '%s' '%s' > '%s'", test_bindir, path("m.db"),
-		  path("shard0.db"), path("shard1.db"), path("shard2.db"), path("m.out")) == 0);
-	printf("%s\n", first_line(path("m.out")));
-	CHECK(!strcmp(q(path("m.db"), "SELECT count(DISTINCT " KEY_SQL ") || ' ' || count(*) "
+	CHECK(shf("%s/mmlocksim merge '%s' '%s' '%s' '%s' > '%s'", test_bindir, scratch_path("m.db"),
+		  scratch_path("shard0.db"), scratch_path("shard1.db"), scratch_path("shard2.db"), scratch_path("m.out")) == 0);
+	printf("%s\n", first_line(scratch_path("m.out")));
+	CHECK(!strcmp(q(scratch_path("m.db"), "SELECT count(DISTINCT " KEY_SQL ") || ' ' || count(*) "
 			"FROM run WHERE status = 'COMPLETE'"), "24 24"));
 	/* A shard merged twice is refused, naming the run. */
-	CHECK(shf("%s/mmlocksim merge '%s' '%s' 2> '%s'", test_bindir, path("m.db"),
-		  path("shard1.db"), path("m.err")) == 2);
-	printf("%s\n", first_line(path("m.err")));
-	CHECK(strstr(first_line(path("m.err")), "already in"));
-	CHECK(!strcmp(q(path("m.db"), "SELECT count(*) FROM run"), "24"));
+	CHECK(shf("%s/mmlocksim merge '%s' '%s' 2> '%s'", test_bindir, scratch_path("m.db"),
+		  scratch_path("shard1.db"), scratch_path("m.err")) == 2);
+	printf("%s\n", first_line(scratch_path("m.err")));
+	CHECK(strstr(first_line(scratch_path("m.err")), "already in"));
+	CHECK(!strcmp(q(scratch_path("m.db"), "SELECT count(*) FROM run"), "24"));
 	return 0;
 }
 
@@ -318,17 +280,17 @@ static int test_bad_ini(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		CHECK(write_file(path("exp-bad.ini"), cases[i].text) == 0);
+		CHECK(write_file(scratch_path("exp-bad.ini"), cases[i].text) == 0);
 		CHECK(shf("%s/mmlocksim sweep '%s' --db '%s' > /dev/null 2> '%s'", test_bindir,
-			  path("exp-bad.ini"), path("bad.db"), path("bad.err")) == 2);
-		printf("%s\n", first_line(path("bad.err")));
-		CHECKF(strstr(first_line(path("bad.err")), cases[i].want), "case %zu: want '%s'",
+			  scratch_path("exp-bad.ini"), scratch_path("bad.db"), scratch_path("bad.err")) == 2);
+		printf("%s\n", first_line(scratch_path("bad.err")));
+		CHECKF(strstr(first_line(scratch_path("bad.err")), cases[i].want), "case %zu: want '%s'",
 		       i, cases[i].want);
-		CHECK(shf("test $(wc -l < '%s') -eq 1", path("bad.err")) == 0);
+		CHECK(shf("test $(wc -l < '%s') -eq 1", scratch_path("bad.err")) == 0);
 	}
-	CHECK(access(path("bad.db"), F_OK) != 0);	/* nothing written on bad input */
+	CHECK(access(scratch_path("bad.db"), F_OK) != 0);	/* nothing written on bad input */
 	CHECK(shf("%s/mmlocksim sweep '%s' --shard 3/3 --db x.db 2> /dev/null", test_bindir,
-		  path("exp-bad.ini")) == 2);
+		  scratch_path("exp-bad.ini")) == 2);
 	return 0;
 }
 
@@ -347,16 +309,16 @@ static int test_slurm(void)
 	}
 	CHECK(setup() == 0);
 	rc = shf("tests/slurm-local.sh %s/mmlocksim '%s' 3 '%s' > '%s' 2>&1", test_bindir,
-		 path("exp.ini"), dir, path("slurm.out"));
-	shf("cat '%s'", path("slurm.out"));
+		 scratch_path("exp.ini"), scratch_dir(), scratch_path("slurm.out"));
+	shf("cat '%s'", scratch_path("slurm.out"));
 	if (rc == 77) {
 		printf("SKIPPED: Slurm could not start on this machine (reason above)\n");
 		return 0;
 	}
 	CHECKF(rc == 0, "tests/slurm-local.sh exited %d", rc);
-	CHECK(!strcmp(q(path("merged.db"), "SELECT count(DISTINCT " KEY_SQL ") || ' ' || "
+	CHECK(!strcmp(q(scratch_path("merged.db"), "SELECT count(DISTINCT " KEY_SQL ") || ' ' || "
 			"count(*) FROM run WHERE status = 'COMPLETE'"), "24 24"));
-	CHECK(!strcmp(q(path("merged.db"), "SELECT count(*) FROM run"), "24"));
+	CHECK(!strcmp(q(scratch_path("merged.db"), "SELECT count(*) FROM run"), "24"));
 	printf("merged: 24 runs from 3 shards of the job array, each exactly once\n");
 	return 0;
 }
@@ -424,7 +386,7 @@ static int test_usl_report(void)
 	char err[512];
 	int i, seed;
 
-	s = store_open(path("usl.db"), 1, err, sizeof(err));
+	s = store_open(scratch_path("usl.db"), 1, err, sizeof(err));
 	CHECKF(s, "%s", err);
 	for (i = 0; i < 4; i++) {
 		for (seed = 1; seed <= 3; seed++) {
@@ -443,15 +405,15 @@ static int test_usl_report(void)
 		}
 	}
 	store_close(s);
-	CHECK(shf("%s/mmlocksim report '%s' > '%s'", test_bindir, path("usl.db"),
-		  path("usl.out")) == 0);
-	CHECK(shf("grep -A3 'Universal Scalability Law' '%s'", path("usl.out")) == 0);
+	CHECK(shf("%s/mmlocksim report '%s' > '%s'", test_bindir, scratch_path("usl.db"),
+		  scratch_path("usl.out")) == 0);
+	CHECK(shf("grep -A3 'Universal Scalability Law' '%s'", scratch_path("usl.out")) == 0);
 	CHECK(shf("grep -q 'global-rwsem .* 0.1000 .* 5.000e-04 .* 42.4 ' '%s'",
-		  path("usl.out")) == 0);
-	printf("usl_fit: %s\n", q(path("usl.db"), "SELECT scheme || ' sigma ' || round(sigma, 4) || "
+		  scratch_path("usl.out")) == 0);
+	printf("usl_fit: %s\n", q(scratch_path("usl.db"), "SELECT scheme || ' sigma ' || round(sigma, 4) || "
 				  "' kappa ' || round(kappa, 6) || ' peak ' || round(peak_cpus, 1) || "
 				  "' points ' || npoints FROM usl_fit"));
-	CHECK(!strcmp(q(path("usl.db"), "SELECT round(sigma, 4) || ' ' || round(kappa, 6) || ' ' || "
+	CHECK(!strcmp(q(scratch_path("usl.db"), "SELECT round(sigma, 4) || ' ' || round(kappa, 6) || ' ' || "
 			"round(peak_cpus, 1) || ' ' || npoints FROM usl_fit"),
 		      "0.1 0.0005 42.4 4"));
 	return 0;

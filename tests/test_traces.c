@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "test.h"
+#include "tests/scratch.h"
 #include "../traces/import.h"
 #include "../traces/mlt.h"
 #include "../traces/stats.h"
@@ -22,72 +23,6 @@ extern const struct test_case trace_tests[];
 #define XZ_PERF		"traces/samples/xz.perf.txt.xz"
 #define PY_PERF		"traces/samples/py.perf.txt.xz"
 #define PY_STRACE	"traces/samples/py.strace.xz"
-
-/* A fresh scratch directory per test (tests run in child processes). */
-static char tmpdir[256];
-
-static const char *tmp(const char *name)
-{
-	static char buf[4][512];
-	static int k;
-	char *p = buf[k++ & 3];
-
-	if (!tmpdir[0]) {
-		const char *d = getenv("TMPDIR");
-
-		snprintf(tmpdir, sizeof(tmpdir), "%s/mlt-test-XXXXXX",
-			 d && *d ? d : "/tmp");
-		if (!mkdtemp(tmpdir))
-			abort();
-	}
-	snprintf(p, 512, "%s/%s", tmpdir, name);
-	return p;
-}
-
-static int exists(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0;
-}
-
-/* Nothing but the named files in the scratch dir (no stray temporaries). */
-static int dir_entries(void)
-{
-	char cmd[600];
-	FILE *p;
-	int n = 0, c;
-
-	snprintf(cmd, sizeof(cmd), "ls -A %s", tmpdir);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	while ((c = fgetc(p)) != EOF)
-		n += c == '\n';
-	pclose(p);
-	return n;
-}
-
-static void cleanup(void)
-{
-	char cmd[600];
-
-	if (tmpdir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "cleanup of %s failed\n", tmpdir);
-	}
-}
-
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
 
 struct want {
 	uint64_t faults, mmap, munmap, mprotect, madvise, brk, threads;
@@ -102,7 +37,7 @@ static int check_perf(const char *path, const struct want *w)
 	uint64_t n = 0, ops[MLT_NR_OPS] = { 0 };
 	int rc;
 
-	rc = trace_import(path, tmp("out.mlt"), &s, err, sizeof(err));
+	rc = trace_import(path, scratch_path("out.mlt"), &s, err, sizeof(err));
 	CHECKF(rc == 0, "%s", err);
 	fprintf(stderr, "%s: faults %llu mmap %llu munmap %llu mprotect %llu madvise %llu brk %llu threads %llu (tasks %llu)\n",
 		path,
@@ -136,7 +71,7 @@ static int check_perf(const char *path, const struct want *w)
 	CHECK(s.ops[MLT_MADVISE] == w->madvise);
 	CHECK(s.ops[MLT_MMAP] >= w->mmap);
 
-	f = mlt_open(tmp("out.mlt"), err, sizeof(err));
+	f = mlt_open(scratch_path("out.mlt"), err, sizeof(err));
 	CHECKF(f, "%s", err);
 	CHECK(f->nrecords == s.records);
 	CHECK(f->nthreads == s.tasks);
@@ -149,8 +84,8 @@ static int check_perf(const char *path, const struct want *w)
 	CHECK(!memcmp(ops, s.ops, sizeof(ops)));
 	CHECK(f->last_time == s.duration_ns);
 	mlt_close(f);
-	CHECK(dir_entries() == 1);
-	cleanup();
+	CHECK(scratch_entries() == 1);
+	scratch_cleanup();
 	return 0;
 }
 
@@ -177,7 +112,7 @@ static int t_strace_py(void)
 
 	import_opts_default(&o);
 	o.strace_synth_faults = 0;
-	rc = trace_import_opts(PY_STRACE, tmp("s.mlt"), &o, &s, err,
+	rc = trace_import_opts(PY_STRACE, scratch_path("s.mlt"), &o, &s, err,
 			       sizeof(err));
 	CHECKF(rc == 0, "%s", err);
 	fprintf(stderr, "strace: mmap %llu munmap %llu mprotect %llu madvise %llu brk %llu exit %llu tasks %llu mms %llu\n",
@@ -200,11 +135,11 @@ static int t_strace_py(void)
 	CHECK(import_skip_count(&s, "signal") > 0);
 
 	/* With synthesis: faults appear, nothing else changes. */
-	rc = trace_import(PY_STRACE, tmp("s2.mlt"), &s, err, sizeof(err));
+	rc = trace_import(PY_STRACE, scratch_path("s2.mlt"), &s, err, sizeof(err));
 	CHECKF(rc == 0, "%s", err);
 	CHECK(s.ops[MLT_FAULT] == s.synth_faults && s.synth_faults > 0);
 	CHECK(s.ops[MLT_MMAP] == 2561);
-	cleanup();
+	scratch_cleanup();
 	return 0;
 }
 
@@ -221,8 +156,8 @@ static int t_gzip_input(void)
 
 	t = textin_open(XZ_PERF, err, sizeof(err));
 	CHECKF(t, "%s", err);
-	gz = gzopen(tmp("in.txt.gz"), "wb");
-	plain = fopen(tmp("in.txt"), "w");
+	gz = gzopen(scratch_path("in.txt.gz"), "wb");
+	plain = fopen(scratch_path("in.txt"), "w");
 	CHECK(gz && plain);
 	while (n < 20000 && textin_getline(t, &line, &len) > 0) {
 		gzprintf(gz, "%s\n", line);
@@ -232,15 +167,15 @@ static int t_gzip_input(void)
 	textin_close(t);
 	CHECK(gzclose(gz) == Z_OK);
 	CHECK(fclose(plain) == 0);
-	CHECKF(trace_import(tmp("in.txt.gz"), tmp("gz.mlt"), &s, err,
+	CHECKF(trace_import(scratch_path("in.txt.gz"), scratch_path("gz.mlt"), &s, err,
 			    sizeof(err)) == 0, "%s", err);
-	CHECKF(trace_import(tmp("in.txt"), tmp("plain.mlt"), &s2, err,
+	CHECKF(trace_import(scratch_path("in.txt"), scratch_path("plain.mlt"), &s2, err,
 			    sizeof(err)) == 0, "%s", err);
 	CHECK(!strcmp(s.input_kind, "gzip") && !strcmp(s2.input_kind, "plain"));
 	CHECK(s.lines == 20000 && s2.lines == 20000);
 	CHECK(s.records == s2.records && s.records > 0);
 	CHECK(!memcmp(s.ops, s2.ops, sizeof(s.ops)));
-	cleanup();
+	scratch_cleanup();
 	return 0;
 }
 
@@ -264,15 +199,15 @@ static int t_roundtrip(void)
 			.flags = (uint8_t)(i & MLT_F_ALL),
 		};
 	}
-	w = mlt_writer_open(tmp("rt.mlt"), err, sizeof(err));
+	w = mlt_writer_open(scratch_path("rt.mlt"), err, sizeof(err));
 	CHECKF(w, "%s", err);
 	for (i = 0; i < 300; i++)
 		CHECK(mlt_writer_add(w, &in[i]) == 0);
 	/* Nothing visible under the final name before close. */
-	CHECK(!exists(tmp("rt.mlt")));
+	CHECK(!file_exists(scratch_path("rt.mlt")));
 	CHECKF(mlt_writer_close(w, th, 2, mms, 2, "round trip", err,
 				sizeof(err)) == 0, "%s", err);
-	f = mlt_open(tmp("rt.mlt"), err, sizeof(err));
+	f = mlt_open(scratch_path("rt.mlt"), err, sizeof(err));
 	CHECKF(f, "%s", err);
 	CHECK(f->nrecords == 300 && f->nthreads == 2 && f->nmms == 2);
 	CHECK(!strcmp(f->source, "round trip"));
@@ -293,15 +228,15 @@ static int t_roundtrip(void)
 	CHECK(r.addr == in[7].addr);
 	mlt_close(f);
 	/* Abort leaves nothing; a failed close leaves nothing. */
-	w = mlt_writer_open(tmp("ab.mlt"), err, sizeof(err));
+	w = mlt_writer_open(scratch_path("ab.mlt"), err, sizeof(err));
 	CHECK(w && mlt_writer_add(w, &in[0]) == 0);
 	mlt_writer_abort(w);
-	w = mlt_writer_open(tmp("bad.mlt"), err, sizeof(err));
+	w = mlt_writer_open(scratch_path("bad.mlt"), err, sizeof(err));
 	CHECK(w && mlt_writer_add(w, &in[1]) == 0);
 	CHECK(mlt_writer_close(w, th, 1, mms, 1, "", err, sizeof(err)) < 0);
 	CHECK(strstr(err, "task"));
-	CHECK(dir_entries() == 1);
-	cleanup();
+	CHECK(scratch_entries() == 1);
+	scratch_cleanup();
 	return 0;
 }
 
@@ -343,7 +278,7 @@ static int t_reader_rejects(void)
 	unsigned char badop = 200;
 	int i;
 
-	w = mlt_writer_open(tmp("good.mlt"), err, sizeof(err));
+	w = mlt_writer_open(scratch_path("good.mlt"), err, sizeof(err));
 	CHECK(w);
 	for (i = 0; i < 10; i++) {
 		r.time_ns = (uint64_t)i;
@@ -351,38 +286,38 @@ static int t_reader_rejects(void)
 	}
 	CHECK(mlt_writer_close(w, &th, 1, &mm, 1, "t", err, sizeof(err)) == 0);
 
-	CHECK(patched(tmp("good.mlt"), tmp("m.mlt"), 0, "MLT2", 4, -1) == 0);
-	f = mlt_open(tmp("m.mlt"), err, sizeof(err));
+	CHECK(patched(scratch_path("good.mlt"), scratch_path("m.mlt"), 0, "MLT2", 4, -1) == 0);
+	f = mlt_open(scratch_path("m.mlt"), err, sizeof(err));
 	CHECK(!f && strstr(err, "magic") && strstr(err, "byte 0"));
 	fprintf(stderr, "bad magic: %s\n", err);
 
-	CHECK(patched(tmp("good.mlt"), tmp("v.mlt"), 4, v2, 4, -1) == 0);
-	f = mlt_open(tmp("v.mlt"), err, sizeof(err));
+	CHECK(patched(scratch_path("good.mlt"), scratch_path("v.mlt"), 4, v2, 4, -1) == 0);
+	f = mlt_open(scratch_path("v.mlt"), err, sizeof(err));
 	CHECK(!f && strstr(err, "version") && strstr(err, "byte 4"));
 	fprintf(stderr, "bad version: %s\n", err);
 
 	/* Header 24 + 24 thread + 8 mm + 4 + 1 source -> 64; cut mid-record. */
-	CHECK(patched(tmp("good.mlt"), tmp("t.mlt"), 0, NULL, 0,
+	CHECK(patched(scratch_path("good.mlt"), scratch_path("t.mlt"), 0, NULL, 0,
 		      64 + 5 * 48 + 10) == 0);
-	f = mlt_open(tmp("t.mlt"), err, sizeof(err));
+	f = mlt_open(scratch_path("t.mlt"), err, sizeof(err));
 	CHECK(!f && strstr(err, "truncated") && strstr(err, "record 5"));
 	fprintf(stderr, "truncated: %s\n", err);
 
-	CHECK(patched(tmp("good.mlt"), tmp("h.mlt"), 0, NULL, 0, 10) == 0);
-	f = mlt_open(tmp("h.mlt"), err, sizeof(err));
+	CHECK(patched(scratch_path("good.mlt"), scratch_path("h.mlt"), 0, NULL, 0, 10) == 0);
+	f = mlt_open(scratch_path("h.mlt"), err, sizeof(err));
 	CHECK(!f && strstr(err, "header"));
 
 	/* A bad op is caught by mlt_next with the record index. */
-	CHECK(patched(tmp("good.mlt"), tmp("o.mlt"), 64 + 3 * 48 + 46,
+	CHECK(patched(scratch_path("good.mlt"), scratch_path("o.mlt"), 64 + 3 * 48 + 46,
 		      &badop, 1, -1) == 0);
-	f = mlt_open(tmp("o.mlt"), err, sizeof(err));
+	f = mlt_open(scratch_path("o.mlt"), err, sizeof(err));
 	CHECKF(f, "%s", err);
 	for (i = 0; i < 3; i++)
 		CHECK(mlt_next(f, &r) == 1);
 	CHECK(mlt_next(f, &r) == -1 && strstr(f->err, "record 3"));
 	fprintf(stderr, "bad op: %s\n", f->err);
 	mlt_close(f);
-	cleanup();
+	scratch_cleanup();
 	return 0;
 }
 
@@ -392,19 +327,19 @@ static int expect_fail(const char *text, const char *want)
 	char err[512];
 	struct import_summary s;
 
-	if (write_file(tmp("bad.txt"), text) < 0)
+	if (write_file(scratch_path("bad.txt"), text) < 0)
 		return 1;
-	if (trace_import(tmp("bad.txt"), tmp("bad.mlt"), &s, err,
+	if (trace_import(scratch_path("bad.txt"), scratch_path("bad.mlt"), &s, err,
 			 sizeof(err)) == 0) {
 		fprintf(stderr, "import of bad input succeeded\n");
 		return 1;
 	}
 	fprintf(stderr, "error: %s\n", err);
-	if (!strstr(err, want) || strncmp(err, tmpdir, strlen(tmpdir))) {
+	if (!strstr(err, want) || strncmp(err, scratch_dir(), strlen(scratch_dir()))) {
 		fprintf(stderr, "expected '%s' in the message\n", want);
 		return 1;
 	}
-	if (exists(tmp("bad.mlt")) || dir_entries() != 1) {
+	if (file_exists(scratch_path("bad.mlt")) || scratch_entries() != 1) {
 		fprintf(stderr, "output or temporaries left behind\n");
 		return 1;
 	}
@@ -432,7 +367,7 @@ static int t_bad_input(void)
 			  "bad.txt:1: expected numbers or known flag names") == 0);
 	CHECK(expect_fail("1 1.000000 mmap(NULL, 4096\n",
 			  "bad.txt:1: expected ') = RESULT'") == 0);
-	cleanup();
+	scratch_cleanup();
 	return 0;
 }
 
@@ -442,13 +377,13 @@ static int t_truncated_xz(void)
 	char err[512];
 	struct import_summary s;
 
-	CHECK(patched(XZ_PERF, tmp("cut.txt.xz"), 0, NULL, 0, 100000) == 0);
-	CHECK(trace_import(tmp("cut.txt.xz"), tmp("cut.mlt"), &s, err,
+	CHECK(patched(XZ_PERF, scratch_path("cut.txt.xz"), 0, NULL, 0, 100000) == 0);
+	CHECK(trace_import(scratch_path("cut.txt.xz"), scratch_path("cut.mlt"), &s, err,
 			   sizeof(err)) < 0);
 	fprintf(stderr, "truncated xz: %s\n", err);
 	CHECK(strstr(err, "truncated") || strstr(err, "corrupt"));
-	CHECK(!exists(tmp("cut.mlt")) && dir_entries() == 1);
-	cleanup();
+	CHECK(!file_exists(scratch_path("cut.mlt")) && scratch_entries() == 1);
+	scratch_cleanup();
 	return 0;
 }
 
@@ -479,8 +414,8 @@ static int t_perf_semantics(void)
 	char err[512];
 	int n = 0;
 
-	CHECK(write_file(tmp("sem.txt"), text) == 0);
-	CHECKF(trace_import(tmp("sem.txt"), tmp("sem.mlt"), &s, err,
+	CHECK(write_file(scratch_path("sem.txt"), text) == 0);
+	CHECKF(trace_import(scratch_path("sem.txt"), scratch_path("sem.mlt"), &s, err,
 			    sizeof(err)) == 0, "%s", err);
 	import_summary_print(&s, stderr);
 	CHECK(s.other_lines == 1 && s.event_lines == 16);
@@ -491,7 +426,7 @@ static int t_perf_semantics(void)
 	CHECK(import_skip_count(&s, "unmatched sys_exit") == 1);
 	CHECK(import_skip_count(&s, "event not used by the simulator") == 1);
 	CHECK(s.lock_acquire_write == 1);
-	f = mlt_open(tmp("sem.mlt"), err, sizeof(err));
+	f = mlt_open(scratch_path("sem.mlt"), err, sizeof(err));
 	CHECKF(f, "%s", err);
 	while (n < 16 && mlt_next(f, &r[n]) > 0)
 		n++;
@@ -516,7 +451,7 @@ static int t_perf_semantics(void)
 	      r[4].mm == r[3].mm);
 	CHECK(r[5].op == MLT_EXIT && r[5].task == r[3].task);
 	mlt_close(f);
-	cleanup();
+	scratch_cleanup();
 	return 0;
 }
 
@@ -533,22 +468,22 @@ static int t_open_any_and_stats(void)
 	CHECKF(f, "%s", err);
 	CHECK(f->nrecords == s.records && s.ops[MLT_FAULT] == 72623);
 	mlt_close(f);
-	CHECK(trace_import(XZ_PERF, tmp("x.mlt"), NULL, err, sizeof(err)) == 0);
-	f = trace_open_any(tmp("x.mlt"), NULL, NULL, err, sizeof(err));
+	CHECK(trace_import(XZ_PERF, scratch_path("x.mlt"), NULL, err, sizeof(err)) == 0);
+	f = trace_open_any(scratch_path("x.mlt"), NULL, NULL, err, sizeof(err));
 	CHECKF(f, "%s", err);
 	CHECK(f->nrecords == s.records);
 	mlt_close(f);
 	out = open_memstream(&buf, &len);
 	CHECK(out);
-	CHECK(trace_stats(tmp("x.mlt"), out) == 0);
+	CHECK(trace_stats(scratch_path("x.mlt"), out) == 0);
 	fclose(out);
 	fputs(buf, stderr);
 	CHECK(strstr(buf, "fault=72623"));
 	CHECK(strstr(buf, "distinct 4 KiB pages faulted"));
 	CHECK(strstr(buf, "tid 2121"));
 	free(buf);
-	CHECK(trace_stats(tmp("missing.mlt"), stderr) < 0);
-	cleanup();
+	CHECK(trace_stats(scratch_path("missing.mlt"), stderr) < 0);
+	scratch_cleanup();
 	return 0;
 }
 

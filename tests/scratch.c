@@ -1,0 +1,78 @@
+#include "tests/scratch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+static char dir[256];
+
+void scratch_cleanup(void)
+{
+	char cmd[600];
+
+	if (!dir[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cleanup of %s failed\n", dir);
+	dir[0] = 0;
+}
+
+const char *scratch_dir(void)
+{
+	static int registered;
+
+	if (!dir[0]) {
+		const char *d = getenv("TMPDIR");
+
+		snprintf(dir, sizeof(dir), "%s/mmlocksim-test-XXXXXX", d && *d ? d : "/tmp");
+		if (!mkdtemp(dir))
+			abort();
+		if (!registered++)
+			atexit(scratch_cleanup);
+	}
+	return dir;
+}
+
+const char *scratch_path(const char *name)
+{
+	static char buf[16][512];
+	static int k;
+	char *p = buf[k++ & 15];
+
+	snprintf(p, sizeof(buf[0]), "%s/%s", scratch_dir(), name);
+	return p;
+}
+
+int scratch_entries(void)
+{
+	char cmd[600];
+	FILE *p;
+	int n = 0, c;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s'", scratch_dir());
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while ((c = fgetc(p)) != EOF)
+		n += c == '\n';
+	pclose(p);
+	return n;
+}
+
+int file_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
