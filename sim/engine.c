@@ -124,6 +124,7 @@ void engine_run(sim_time_t until)
 	struct event ev;
 
 	sim_engine.stop = false;
+	sim_engine.until = until;
 	while (sim_engine.nr && !sim_engine.stop) {
 		if (sim_engine.heap[0].time > until)
 			break;
@@ -140,6 +141,32 @@ void engine_run(sim_time_t until)
 				sift_down(sim_engine.heap[nr], nr);
 		}
 	}
+}
+
+bool engine_take_next(event_fn fn, void **obj)
+{
+	struct event *top;
+	uint32_t nr;
+
+	if (sim_engine.root_vacant) {
+		/* Finish the pop of the event that is running. */
+		nr = --sim_engine.nr;
+		sim_engine.root_vacant = false;
+		if (nr)
+			sift_down(sim_engine.heap[nr], nr);
+	}
+	if (!sim_engine.nr || sim_engine.stop)
+		return false;
+	top = &sim_engine.heap[0];
+	if (top->fn != fn || top->time > sim_engine.until)
+		return false;
+	*obj = top->obj;
+	sim_engine.now = top->time;
+	sim_engine.events_run++;
+	nr = --sim_engine.nr;
+	if (nr)
+		sift_down(sim_engine.heap[nr], nr);
+	return true;
 }
 
 void engine_stop(void)

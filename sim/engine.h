@@ -33,6 +33,7 @@ struct engine {
 	uint32_t nr, cap;
 	bool stop;
 	bool root_vacant;	/* the running event's slot, see engine_run() */
+	sim_time_t until;	/* engine_run()'s limit */
 };
 
 extern struct engine sim_engine;
@@ -56,5 +57,13 @@ static inline void event_after(sim_time_t delay, event_fn fn, void *obj,
 /* Run events until none are left, engine_stop() is called or `until` passes. */
 void engine_run(sim_time_t until);
 void engine_stop(void);
+/*
+ * From inside an event: if the next event due is a call of fn (and within
+ * the run's limit), take it off the queue as engine_run() would, set the
+ * clock, and hand back its object, so the caller can run it at once.
+ * Tasks use it to switch straight to the next task due instead of going
+ * through the run loop's stack.
+ */
+bool engine_take_next(event_fn fn, void **obj);
 
 #endif
