@@ -28,6 +28,7 @@
 #endif
 
 #ifdef SIM_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #define DEFAULT_STACK (512 * 1024)
 #else
@@ -450,6 +451,12 @@ void sched_teardown(void)
 	for (i = 0; i < sched.nr_tasks; i++) {
 		struct task *t = sched.tasks[i];
 
+#ifdef SIM_ASAN
+		/* A task still suspended leaves its frames' redzones poisoned;
+		 * the next mapping at this address must not inherit them. */
+		__asan_unpoison_memory_region(t->stack_base + sched.page,
+					      t->stack_size - sched.page);
+#endif
 		munmap(t->stack_base, t->stack_size);
 		gsl_rng_free(t->rng);
 		free(t);
