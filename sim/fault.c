@@ -16,13 +16,10 @@
  *   pte_same(), the oracle's check, set_pte_at().
  */
 #include "fault.h"
-#include "xalloc.h"
-
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "check.h"
 #include "pgtable.h"
+#include "rmap.h"
 #include "vma_tree.h"
 
 static void count_fault_kind(const char *kind)
@@ -30,7 +27,10 @@ static void count_fault_kind(const char *kind)
 	counter_add(counter_id(kind), 1);
 }
 
-/* anon_vma_prepare(): the first anonymous fault in a VMA links an anon_vma. */
+/*
+ * anon_vma_prepare(): the first anonymous fault in a VMA links an anon_vma,
+ * under its lock taken for write and mm->page_table_lock.
+ */
 static void anon_vma_prepare(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
@@ -40,38 +40,18 @@ static void anon_vma_prepare(struct vm_fault *vmf)
 
 	if (vma->anon_vma)
 		return;
-	av = mm->anon_free;
-	if (av) {
-		mm->anon_free = av->next_free;
-	} else {
-		av = calloc(1, sizeof(*av));
-		if (!av) {
-			fprintf(stderr, "mmlocksim: out of memory\n");
-			exit(1);
-		}
-		if (mm->nr_anon_vmas == mm->cap_anon_vmas) {
-			mm->cap_anon_vmas = mm->cap_anon_vmas ? mm->cap_anon_vmas * 2 : 64;
-			mm->anon_vmas = xrealloc(mm->anon_vmas, mm->cap_anon_vmas * sizeof(*mm->anon_vmas));
-		}
-		mm->anon_vmas[mm->nr_anon_vmas++] = av;
-	}
-	spin_lock_init(&av->lock, "anon_vma", NULL);
-	av->refs = 0;
+	av = anon_vma_alloc(mm);
 	task_delay(sim_machine->cost.vma_op);
-	spin_lock(&av->lock);
+	anon_vma_lock_write(av);
 	spin_lock(&mm->page_table_lock);
 	if (!vma->anon_vma) {
-		vma->anon_vma = av;
-		av->refs = 1;
+		anon_vma_link(av, vma);
 		used = true;
 	}
 	spin_unlock(&mm->page_table_lock);
-	spin_unlock(&av->lock);
-	if (!used) {
-		/* Another fault linked one first: ours goes back. */
-		av->next_free = mm->anon_free;
-		mm->anon_free = av;
-	}
+	anon_vma_unlock_write(av);
+	if (!used)
+		put_anon_vma(av);	/* another fault linked one first */
 }
 
 vm_fault_t handle_mm_fault(struct vm_fault *vmf)

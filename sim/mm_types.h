@@ -89,9 +89,25 @@ enum vma_state {
 struct mm_struct;
 struct scheme_ops;
 
+/*
+ * anon_vma (mm/rmap.c): the reverse map of a VMA's anonymous pages.  Its
+ * lock is anon_vma->rwsem (Linux since 3.8; a mutex in 2.6.39-3.7) or, with
+ * -p anon_vma_lock=spinlock, the spinlock it was before the 2008-2011
+ * mmu-notifier work made rmap walks sleepable.  The refcount shares the
+ * lock's line, as in the kernel's struct: 1 while VMAs are linked, plus one
+ * per rmap walker that pinned it (page_lock_anon_vma_read()).  The linked
+ * VMAs stand for the anon_vma_chain interval tree (see sim/rmap.c).
+ * Reused from mm->anon_free without re-initializing the locks, like the
+ * kernel's SLAB_TYPESAFE_BY_RCU cache: a late walker finds a valid lock.
+ */
 struct anon_vma {
-	spinlock_t lock;	/* anon_vma->rwsem in the kernel, taken briefly here */
-	int refs;		/* VMAs linked to it (a split shares it) */
+	spinlock_t lock;		/* anon_vma_lock=spinlock */
+	struct rw_semaphore rwsem;	/* anon_vma_lock=rwsem; its line holds the refcount */
+	refcount_t refcount;
+	int refs;			/* VMAs linked to it (a split shares it) */
+	struct vm_area_struct **vmas;	/* the linked VMAs (rb_root of AVCs) */
+	int cap_vmas;
+	struct mm_struct *mm;		/* whose anon_free it returns to */
 	struct anon_vma *next_free;
 };
 
@@ -172,9 +188,16 @@ struct vm_fault {
 };
 
 /* Run-wide knobs of the kernel model (set from run parameters). */
+enum anon_vma_lock_kind {
+	ANON_VMA_RWSEM,		/* Linux today */
+	ANON_VMA_SPINLOCK,	/* before the mmu-notifier conversion */
+};
+
 struct mm_params {
 	double file_miss;	/* first touch of a file page misses the page cache */
 	int max_fault_retries;
+	enum anon_vma_lock_kind anon_vma_lock;
+	double rmap_walks;	/* per ms by the kswapd-like task; 0: no task */
 };
 extern struct mm_params mm_params;
 

@@ -267,7 +267,12 @@ static void replay_task_fn(void *arg)
 				struct mm_struct *pmm =
 					r->mms[r->f->threads[parent].mm];
 
+				sim_time_t f0 = sim_now();
+
 				r->mms[mm_idx] = pmm ? mm_dup(pmm) : mm_alloc(r->ops);
+				/* The fork's latency: what the parent waits in fork(). */
+				if (pmm)
+					hist_add(&r->hist[MLT_FORK], sim_now() - f0);
 			}
 			if (!r->mms[mm_idx])
 				r->mms[mm_idx] = mm_alloc(r->ops);

@@ -18,6 +18,7 @@
 #include "lockstat.h"
 #include "mm.h"
 #include "replay.h"
+#include "rmap.h"
 #include "schemes/registry.h"
 #include "sim.h"
 #include "task.h"
@@ -65,6 +66,28 @@ static int mm_knob(const char *kv, char *err, size_t errlen)
 			return -1;
 		}
 		mm_params.file_miss = d;
+		return 1;
+	}
+	if (!strncmp(kv, "anon_vma_lock=", 14)) {
+		if (!strcmp(eq + 1, "rwsem")) {
+			mm_params.anon_vma_lock = ANON_VMA_RWSEM;
+		} else if (!strcmp(eq + 1, "spinlock")) {
+			mm_params.anon_vma_lock = ANON_VMA_SPINLOCK;
+		} else {
+			snprintf(err, errlen, "-p %s: expected rwsem or spinlock", kv);
+			return -1;
+		}
+		return 1;
+	}
+	if (!strncmp(kv, "rmap_walks=", 11)) {
+		errno = 0;
+		d = strtod(eq + 1, &end);
+		/* Up to one walk per 100 ns: more is no reclaim, only a livelock. */
+		if (errno || *end || end == eq + 1 || !(d >= 0 && d <= 10000)) {
+			snprintf(err, errlen, "-p %s: expected rmap walks per ms, 0 to 10000", kv);
+			return -1;
+		}
+		mm_params.rmap_walks = d;
 		return 1;
 	}
 	if (!strncmp(kv, "think_scale=", 12)) {
@@ -189,6 +212,16 @@ static void collect(struct run_result *res, struct replay *rp)
 	}
 }
 
+/* The rmap walker runs while the replay has ops left (and no error). */
+static uint64_t replay_pending(void *arg)
+{
+	struct replay *rp = arg;
+
+	if (replay_error(rp) || replay_ops_done(rp) >= replay_ops_in(rp))
+		return 0;
+	return replay_ops_in(rp) - replay_ops_done(rp);
+}
+
 /* A workload name: generate its trace into a temporary file, opened and unlinked. */
 static struct mlt_file *generate(const struct run_spec *spec, uint64_t ops, int ngen,
 				 char **gen, char *err, size_t errlen)
@@ -289,6 +322,8 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 	/* -p: scheme parameters, then the kernel model's knobs, then the workload's. */
 	mm_params.file_miss = 0;
 	mm_params.max_fault_retries = 8;
+	mm_params.anon_vma_lock = ANON_VMA_RWSEM;
+	mm_params.rmap_walks = 0;
 	think_scale = 1.0;
 	workload = spec->trace && gen_is_workload(spec->trace) && access(spec->trace, F_OK);
 	res->params = xcalloc(RUN_MAX_PARAMS + 8, sizeof(*res->params));
@@ -330,7 +365,8 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 			continue;
 		}
 		snprintf(err, errlen, "-p %s: not a parameter of scheme '%s' (see mmlocksim list "
-			 "schemes) nor of the model (file_miss, max_fault_retries, think_scale)", kv, ops->name);
+			 "schemes) nor of the model (file_miss, max_fault_retries, think_scale, "
+			 "anon_vma_lock, rmap_walks)", kv, ops->name);
 		goto fail;
 	}
 	if (scheme_set_params(ops, nscheme, scheme_kv, err, errlen))
@@ -366,6 +402,7 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 		goto fail;
 	}
 	res->threads = replay_nr_tasks(rp);
+	rmap_walker_start(replay_pending, rp);
 	if (spec->timeline) {
 		if (timeline_open(spec->timeline, err, errlen)) {
 			replay_free(rp);

@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "hooks.h"
+#include "rmap.h"
 
 #define MT_FANOUT	10	/* ~2/3 of a maple_range_64 node's 16 slots */
 #define MT_MAX_DEPTH	8
@@ -71,11 +72,8 @@ void vm_area_free(struct vm_area_struct *vma)
 	if (vma->state == VMA_LIVE)
 		check_violation("use-after-free", vma->vm_start,
 				"VMA %llu freed while still in the tree", (unsigned long long)vma->id);
-	if (vma->anon_vma && !--vma->anon_vma->refs) {
-		vma->anon_vma->next_free = mm->anon_free;
-		mm->anon_free = vma->anon_vma;
-	}
-	vma->anon_vma = NULL;
+	/* The mm's paths unlink it first (unlink_anon_vmas()); this is a net. */
+	anon_vma_forget_vma(vma);
 	vma->state = VMA_FREED;
 	vma->fields.poisoned = 1;
 	vma->lock_line.poisoned = 1;
@@ -380,7 +378,7 @@ void vma_tree_destroy(struct mm_struct *mm)
 	}
 	free(mm->all_vmas);
 	for (i = 0; i < mm->nr_anon_vmas; i++)
-		free(mm->anon_vmas[i]);
+		anon_vma_destroy(mm->anon_vmas[i]);
 	free(mm->anon_vmas);
 	free(mm->mm_mt.slots);
 	for (l = 0; l < MT_MAX_DEPTH; l++)

@@ -390,6 +390,25 @@ int gen_madvise(struct gen *g, struct gen_task *t, uint64_t addr,
 		    GEN_COST_MADVISE + resident * GEN_COST_PAGE, g->think.madvise);
 }
 
+int gen_brk(struct gen *g, struct gen_task *t, uint64_t brk, uint64_t old_brk,
+	    uint64_t resident)
+{
+	uint64_t cost = brk < old_brk ? GEN_COST_MUNMAP + resident * GEN_COST_PAGE : GEN_COST_MMAP;
+
+	return emit(g, t, MLT_BRK, brk, 0, old_brk, 0, 0, cost,
+		    brk < old_brk ? g->think.munmap : g->think.mmap);
+}
+
+int gen_fork(struct gen *g, struct gen_task *t, unsigned parent)
+{
+	return emit(g, t, MLT_FORK, 0, 0, parent, 0, 0, GEN_COST_FORK, g->think.mmap);
+}
+
+int gen_exit(struct gen *g, struct gen_task *t)
+{
+	return emit(g, t, MLT_EXIT, 0, 0, 0, 0, 0, 0, 0);
+}
+
 /* ---- The run ---- */
 
 /* A binary min-heap of ready tasks ordered by (time, index). */

@@ -54,6 +54,7 @@
 #define GEN_COST_MPROTECT	2500
 #define GEN_COST_MADVISE	1500	/* plus GEN_COST_PAGE per resident page */
 #define GEN_COST_PAGE		150	/* zap a PTE and free its page */
+#define GEN_COST_FORK		30000	/* dup the mm: VMAs, page tables, COW */
 /* A task released from a barrier wakes this much after the last arrival. */
 #define GEN_COST_WAKEUP		3000
 
@@ -176,6 +177,12 @@ int gen_mprotect(struct gen *g, struct gen_task *t, uint64_t addr,
 		 uint64_t len, unsigned prot);
 int gen_madvise(struct gen *g, struct gen_task *t, uint64_t addr,
 		uint64_t len, unsigned advice, uint64_t resident);
+/* brk() from OLD_BRK to BRK (0 OLD_BRK: the first, which sets the heap). */
+int gen_brk(struct gen *g, struct gen_task *t, uint64_t brk, uint64_t old_brk,
+	    uint64_t resident);
+/* T is a new process forked by task PARENT (T's mm is its own); then exit. */
+int gen_fork(struct gen *g, struct gen_task *t, unsigned parent);
+int gen_exit(struct gen *g, struct gen_task *t);
 
 /* Common parameters (think times), appended to every workload's. */
 extern const struct gen_param gen_common_params[];
