@@ -241,6 +241,17 @@ void store_close(struct store *s)
 	free(s);
 }
 
+void store_remove(const char *path)
+{
+	char companion[4200];
+
+	unlink(path);
+	snprintf(companion, sizeof(companion), "%s-wal", path);
+	unlink(companion);
+	snprintf(companion, sizeof(companion), "%s-shm", path);
+	unlink(companion);
+}
+
 sqlite3 *store_db(struct store *s)
 {
 	return s->db;

@@ -43,6 +43,10 @@ int store_schema_version(void);
 struct store *store_open(const char *path, int create, char *err, size_t errlen);
 /* Close (checkpointing the WAL).  NULL is fine. */
 void store_close(struct store *s);
+
+/* Delete a database file and its WAL companions (-wal, -shm), so a
+ * failed or replaced run never leaves a half-written database behind. */
+void store_remove(const char *path);
 /* The connection, for queries (report, tests). */
 sqlite3 *store_db(struct store *s);
 

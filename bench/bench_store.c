@@ -81,17 +81,6 @@ static void make(struct run_result *r)
 	}
 }
 
-static void rm_db(const char *path)
-{
-	char p[600];
-
-	unlink(path);
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-}
-
 /*
  * nruns runs, seeds seed0.., into path; rows per second.  Distinct seeds
  * across shards, since merge refuses a run that is already there.
@@ -104,7 +93,7 @@ static double fill(const char *path, int nruns, uint64_t seed0, struct run_resul
 	double t0;
 	int i;
 
-	rm_db(path);
+	store_remove(path);
 	s = store_open(path, 1, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "%s\n", err);
@@ -146,7 +135,7 @@ int main(int argc, char **argv)
 	}
 	printf("store insert: %.2f M rows/s (500 runs x %d rows, one transaction per run, "
 	       "best of 3; target >= 1 M rows/s)\n", best / 1e6, ROWS_PER_RUN + 1);
-	rm_db(path);
+	store_remove(path);
 
 	/* 10 shards of 100 runs x 1000 rows = 100k rows each. */
 	for (i = 0; i < 10; i++) {
@@ -154,7 +143,7 @@ int main(int argc, char **argv)
 		fill(path, 100, (uint64_t)i * 100, &r);
 	}
 	snprintf(out, sizeof(out), "%s/bench-merged-%d.db", d, (int)getpid());
-	rm_db(out);
+	store_remove(out);
 	s = store_open(out, 1, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "%s\n", err);
@@ -178,9 +167,9 @@ int main(int argc, char **argv)
 	       (long long)rows / 10);
 	for (i = 0; i < 10; i++) {
 		snprintf(path, sizeof(path), "%s/bench-shard-%d-%d.db", d, (int)getpid(), i);
-		rm_db(path);
+		store_remove(path);
 	}
-	rm_db(out);
+	store_remove(out);
 	run_result_free(&r);
 	return 0;
 }

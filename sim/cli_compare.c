@@ -86,17 +86,6 @@ static int cmp_int(const void *a, const void *b)
 
 /* ---- the command ------------------------------------------------------- */
 
-static void remove_db(const char *path)
-{
-	char p[4200];
-
-	unlink(path);
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-}
-
 int cli_compare(int argc, char **argv)
 {
 	struct run_spec base = { 0 };
@@ -361,7 +350,7 @@ int cli_compare(int argc, char **argv)
 out:
 	store_close(db);
 	if (tmpdb[0])
-		remove_db(tmpdb);
+		store_remove(tmpdb);
 	free(tasks);
 	free(sarg);
 	free(carg);

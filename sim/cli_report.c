@@ -77,18 +77,6 @@ int cli_report(int argc, char **argv)
 	return 0;
 }
 
-/* A database file and its WAL companions. */
-static void remove_db(const char *path)
-{
-	char p[4200];
-
-	unlink(path);
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-}
-
 int cli_merge(int argc, char **argv)
 {
 	struct store *out;
@@ -131,7 +119,7 @@ int cli_merge(int argc, char **argv)
 	if (!out) {
 		cli_error("merge", "%s", err);
 		if (!existed)
-			remove_db(argv[1]);
+			store_remove(argv[1]);
 		return EXIT_BAD_INPUT;
 	}
 	for (i = 2; i < argc; i++) {
@@ -142,7 +130,7 @@ int cli_merge(int argc, char **argv)
 				"; the shards before it are merged, those after it are not" : "");
 			store_close(out);
 			if (!existed)
-				remove_db(argv[1]);
+				store_remove(argv[1]);
 			return EXIT_BAD_INPUT;
 		}
 		printf("merged %s: %" PRId64 " rows\n", argv[i], rows);
