@@ -105,11 +105,6 @@ static int anonvma_init(struct gen *g)
 	return 0;
 }
 
-static void anonvma_fini(struct gen *g)
-{
-	free(g->priv);
-}
-
 static bool is_child(const struct gen *g, const struct gen_task *t)
 {
 	const struct anonvma *a = g->priv;
@@ -232,5 +227,4 @@ const struct gen_workload gen_anonvma = {
 		 "    replay with -p rmap_walks=N (walks/ms) and -p anon_vma_lock=spinlock|rwsem\n",
 	.init = anonvma_init,
 	.step = anonvma_step,
-	.fini = anonvma_fini,
 };

@@ -75,11 +75,6 @@ static int ebizzy_init(struct gen *g)
 	return 0;
 }
 
-static void free_priv(struct gen *g)
-{
-	free(g->priv);
-}
-
 static enum gen_step ebizzy_step(struct gen *g, struct gen_task *t)
 {
 	struct ebizzy *e = g->priv;
@@ -146,7 +141,6 @@ const struct gen_workload gen_ebizzy = {
 	.notes = "    records: exactly -n OPS (setup: chunks * (chunk_size/4096 + 1) by thread 0)\n",
 	.init = ebizzy_init,
 	.step = ebizzy_step,
-	.fini = free_priv,
 };
 
 /* ---- jvm ---- */

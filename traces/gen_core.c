@@ -628,9 +628,12 @@ out:
 	/*
 	 * An init that fails after setting priv (a parameter check) has
 	 * something to free too; every fini takes a partly built priv.
+	 * Without a fini, priv is one plain allocation.
 	 */
 	if ((inited || g.priv) && wl->fini)
 		wl->fini(&g);
+	else if (!wl->fini)
+		free(g.priv);
 	for (i = 0; g.tasks && i < threads; i++)
 		if (g.tasks[i].rng)
 			gsl_rng_free(g.tasks[i].rng);

@@ -100,7 +100,7 @@ struct gen_workload {
 	 */
 	int (*init)(struct gen *g);
 	enum gen_step (*step)(struct gen *g, struct gen_task *t);
-	void (*fini)(struct gen *g);	/* optional: free g->priv */
+	void (*fini)(struct gen *g);	/* optional: free g->priv (default: free()) */
 };
 
 struct gen_task {

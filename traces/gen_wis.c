@@ -53,11 +53,6 @@ static int loop_init(struct gen *g, const struct loop *proto, int with_procs,
 	return 0;
 }
 
-static void loop_fini(struct gen *g)
-{
-	free(g->priv);
-}
-
 /* One task's own mapping, as in pft's default mode and will-it-scale. */
 static enum gen_step private_step(struct gen *g, struct gen_task *t)
 {
@@ -180,7 +175,6 @@ const struct gen_workload gen_pft = {
 	.notes = "    records: threads * iterations * (size/4096 + 2); shared=1: iterations * (threads * size/4096 + 2)\n",
 	.init = pft_init,
 	.step = pft_step,
-	.fini = loop_fini,
 };
 
 /* ---- will-it-scale ---- */
@@ -271,7 +265,6 @@ const struct gen_workload gen_page_fault1 = {
 	.notes = WIS_FAULT_NOTES,
 	.init = page_fault1_init,
 	.step = private_step,
-	.fini = loop_fini,
 };
 
 const struct gen_workload gen_page_fault2 = {
@@ -285,7 +278,6 @@ const struct gen_workload gen_page_fault2 = {
 	.notes = WIS_FAULT_NOTES,
 	.init = page_fault2_init,
 	.step = private_step,
-	.fini = loop_fini,
 };
 
 const struct gen_workload gen_page_fault3 = {
@@ -299,7 +291,6 @@ const struct gen_workload gen_page_fault3 = {
 	.notes = WIS_FAULT_NOTES,
 	.init = page_fault3_init,
 	.step = private_step,
-	.fini = loop_fini,
 };
 
 const struct gen_workload gen_mmap1 = {
@@ -313,7 +304,6 @@ const struct gen_workload gen_mmap1 = {
 	.notes = WIS_FAULT_NOTES,
 	.init = mmap1_init,
 	.step = private_step,
-	.fini = loop_fini,
 };
 
 const struct gen_workload gen_mmap2 = {
@@ -327,5 +317,4 @@ const struct gen_workload gen_mmap2 = {
 	.notes = WIS_FAULT_NOTES,
 	.init = mmap2_init,
 	.step = private_step,
-	.fini = loop_fini,
 };
