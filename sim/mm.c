@@ -346,10 +346,9 @@ int mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len,
 	if (pos < mm->mm_mt.nr && mm->mm_mt.slots[pos]->vm_start == end)
 		next = mm->mm_mt.slots[pos];
 	/*
-	 * The kernel's vma_expand() takes the anon_vma lock for write here too
-	 * (vma_prepare()); not modeled yet: it moves the calibrated page_fault1
-	 * figures of tests/test_schemes.c (all 64 threads merge into one VMA,
-	 * one anon_vma), which is for whoever owns those figures to re-check.
+	 * vma_merge_new_range() -> vma_expand(): vma_prepare() takes the anon_vma
+	 * lock for write around the change (vma_adjust()), so an rmap walk never
+	 * sees the range move under it.
 	 */
 	if (prev && can_merge(prev, vm_flags)) {
 		/* vma_merge_new_range(): expand prev, maybe swallowing next. */
@@ -357,19 +356,19 @@ int mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len,
 		if (next && can_merge(next, vm_flags) && next->anon_vma == NULL) {
 			mm_call_vma_write(next);
 			mt_erase(mm, next);
-			vma_set(prev, prev->vm_start, next->vm_end, vm_flags);
+			vma_adjust(prev, prev->vm_start, next->vm_end, vm_flags);
 			mt_update(mm, prev);
 			mt_store_charge(mm, addr);
 			mm_call_vma_free(next);
 		} else {
-			vma_set(prev, prev->vm_start, end, vm_flags);
+			vma_adjust(prev, prev->vm_start, end, vm_flags);
 			mt_update(mm, prev);
 			mt_store_charge(mm, addr);
 		}
 		count_event("vma_merge");
 	} else if (next && can_merge(next, vm_flags)) {
 		mm_call_vma_write(next);
-		vma_set(next, addr, next->vm_end, vm_flags);
+		vma_adjust(next, addr, next->vm_end, vm_flags);
 		mt_update(mm, next);
 		mt_store_charge(mm, addr);
 		count_event("vma_merge");

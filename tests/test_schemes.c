@@ -129,16 +129,23 @@ static int test_safety_variants(void)
 	return 0;
 }
 
-static int run(const char *trace, const char *scheme, const char *plugin, int cpus,
-	       struct run_result *r, char *err, size_t errlen, int nparams, const char **params)
+static int run_seed(const char *trace, const char *scheme, const char *plugin, int cpus,
+		    uint64_t seed, struct run_result *r, char *err, size_t errlen, int nparams,
+		    const char **params)
 {
 	struct run_spec spec = { .trace = trace, .scheme = scheme, .plugin = plugin,
-				 .cpus = cpus, .threads = cpus, .seed = 1, .nparams = nparams };
+				 .cpus = cpus, .threads = cpus, .seed = seed, .nparams = nparams };
 	int i;
 
 	for (i = 0; i < nparams; i++)
 		spec.params[i] = params[i];
 	return run_simulation(&spec, r, err, errlen);
+}
+
+static int run(const char *trace, const char *scheme, const char *plugin, int cpus,
+	       struct run_result *r, char *err, size_t errlen, int nparams, const char **params)
+{
+	return run_seed(trace, scheme, plugin, cpus, 1, r, err, errlen, nparams, params);
 }
 
 static double fault_tput(const struct run_result *r)
@@ -360,48 +367,60 @@ static const struct op_result *op_of(const struct run_result *r, const char *op)
  * writers) and the ebizzy mix at 16.  What it costs: with writers only
  * (mmap1, 64 threads) the strictly FIFO queued spinlock hands over more
  * slowly than mmap_lock's optimistic spinning, and the waiting is all
- * spinning.
+ * spinning.  page_fault1 has one mmap per thread, 64 in a run, so its mmap
+ * latencies are pooled over three seeds.
  */
+#define MT_SEEDS 3
 static int test_mt_lock(void)
 {
 	static const char *const schemes[] = { "global-rwsem", "rcu-fault", "mt-lock" };
-	static const struct { const char *w; int cpus; } cases[] = {
-		{ "page_fault1", 64 }, { "ebizzy", 16 }, { "mmap1", 64 },
+	static const struct { const char *w; int cpus; int seeds; } cases[] = {
+		{ "page_fault1", 64, MT_SEEDS }, { "ebizzy", 16, 1 }, { "mmap1", 64, 1 },
 	};
 	double fault[3][3] = { { 0 } }, mmap_ns[3][3] = { { 0 } }, mmap_tput[3][3] = { { 0 } };
+	double mmap_max[3][3] = { { 0 } };
 	uint64_t locked = 0, success = 0;
-	int c, s;
+	int c, s, seed;
 
 	for (c = 0; c < 3; c++) {
 		for (s = 0; s < 3; s++) {
-			const struct op_result *f, *m;
-			struct run_result r;
-			char err[512];
+			for (seed = 1; seed <= cases[c].seeds; seed++) {
+				const struct op_result *f, *m;
+				struct run_result r;
+				char err[512];
 
-			CHECK(run(cases[c].w, schemes[s], NULL, cases[c].cpus, &r, err, sizeof(err), 0,
-				  NULL) == 0);
-			CHECK(!strcmp(r.status, RUN_COMPLETE));
-			CHECK(result_counter(&r, "ops_in") == result_counter(&r, "ops_replayed"));
-			f = op_of(&r, "fault");
-			m = op_of(&r, "mmap");
-			CHECK(m);
-			fault[c][s] = f ? f->throughput_per_s : 0;
-			mmap_ns[c][s] = m->mean_ns;
-			mmap_tput[c][s] = m->throughput_per_s;
-			if (c == 1 && s == 2) {
-				locked = result_counter(&r, "MT_FAULT_LOCKED");
-				success = result_counter(&r, "MT_FAULT_SUCCESS");
+				CHECK(run_seed(cases[c].w, schemes[s], NULL, cases[c].cpus,
+					       (uint64_t)seed, &r, err, sizeof(err), 0, NULL) == 0);
+				CHECK(!strcmp(r.status, RUN_COMPLETE));
+				CHECK(result_counter(&r, "ops_in") ==
+				      result_counter(&r, "ops_replayed"));
+				f = op_of(&r, "fault");
+				m = op_of(&r, "mmap");
+				CHECK(m);
+				fault[c][s] += (f ? f->throughput_per_s : 0) / cases[c].seeds;
+				mmap_ns[c][s] += m->mean_ns / cases[c].seeds;
+				mmap_tput[c][s] += m->throughput_per_s / cases[c].seeds;
+				if ((double)m->max_ns > mmap_max[c][s])
+					mmap_max[c][s] = (double)m->max_ns;
+				if (c == 1 && s == 2) {
+					locked = result_counter(&r, "MT_FAULT_LOCKED");
+					success = result_counter(&r, "MT_FAULT_SUCCESS");
+				}
+				run_result_free(&r);
 			}
-			printf("  %-11s %2d CPUs %-12s %9.0f faults/s  mmap %7.0f/s mean %7.0f ns\n",
+			printf("  %-11s %2d CPUs %-12s %9.0f faults/s  mmap %7.0f/s mean %7.0f ns "
+			       "max %7.0f ns (%d seed%s)\n",
 			       cases[c].w, cases[c].cpus, schemes[s], fault[c][s], mmap_tput[c][s],
-			       mmap_ns[c][s]);
-			run_result_free(&r);
+			       mmap_ns[c][s], mmap_max[c][s], cases[c].seeds,
+			       cases[c].seeds > 1 ? "s" : "");
 		}
 	}
 	printf("  ebizzy mt-lock: MT_FAULT_SUCCESS %llu, MT_FAULT_LOCKED %llu\n",
 	       (unsigned long long)success, (unsigned long long)locked);
-	/* page_fault1: mmap waits a third of rcu-fault's, faults as fast. */
+	/* page_fault1: mmap waits less than under either mmap_lock scheme, and
+	 * its worst case is bounded by the tree lock, not by sleeping faults. */
 	CHECK(mmap_ns[0][2] < 0.6 * mmap_ns[0][1] && mmap_ns[0][2] < 0.8 * mmap_ns[0][0]);
+	CHECK(mmap_max[0][2] < 0.5 * mmap_max[0][1] && mmap_max[0][2] < 0.5 * mmap_max[0][0]);
 	CHECK(fault[0][2] > 0.97 * fault[0][1] && fault[0][2] > 1.5 * fault[0][0]);
 	/* ebizzy: the locked tier beats sleeping on mmap_lock. */
 	CHECK(fault[1][2] > 1.05 * fault[1][1] && fault[1][2] > 1.5 * fault[1][0]);
