@@ -13,12 +13,15 @@
 
 #include "check.h"
 #include "hooks.h"
+#include "i_mmap.h"
 #include "pgtable.h"
 #include "rmap.h"
 #include "vma_tree.h"
 
 struct mm_params mm_params = { .file_miss = 0.0, .max_fault_retries = 8,
-				.anon_vma_lock = ANON_VMA_RWSEM, .rmap_walks = 0 };
+				.anon_vma_lock = RMAP_LOCK_RWSEM,
+				.i_mmap_lock = RMAP_LOCK_RWSEM, .rmap_walks = 0,
+				.rmap_walkers = 1 };
 
 static struct mm_struct **all_mms;
 static int nr_mms, cap_mms;
@@ -67,6 +70,7 @@ void mm_teardown_all(void)
 	nr_mms = cap_mms = 0;
 	vma_ids_reset();
 	rmap_reset();
+	i_mmap_reset();
 }
 
 /* ---- helpers of the operation bodies ----------------------------------- */
@@ -105,33 +109,52 @@ static void vma_set(struct vm_area_struct *vma, unsigned long start, unsigned lo
 }
 
 /*
- * vma_adjust(): a change to a VMA with an anon_vma is made under the
- * anon_vma lock taken for write (vma_prepare()/vma_complete()), so an rmap
- * walk never sees the VMA's range mid-change.
+ * vma_prepare() .. vma_complete(): a change to a VMA's range is made under
+ * its file's i_mmap lock and its anon_vma's lock, both for write, so an
+ * rmap walk never sees the range mid-change; a split's new tail (insert)
+ * joins the file's i_mmap inside the same section.
  */
 static void vma_adjust(struct vm_area_struct *vma, unsigned long start, unsigned long end,
-		       unsigned long flags)
+		       unsigned long flags, struct vm_area_struct *insert)
 {
+	struct address_space *mapping = vma->vm_mapping;
 	struct anon_vma *av = vma->anon_vma;
 
+	if (mapping)
+		i_mmap_lock_write(mapping);
 	if (av)
 		anon_vma_lock_write(av);
+	/* vm_pgoff follows vm_start (a merge that grows a VMA downwards). */
+	if (start < vma->vm_start)
+		vma->vm_pgoff -= (vma->vm_start - start) >> PAGE_SHIFT;
+	else
+		vma->vm_pgoff += (start - vma->vm_start) >> PAGE_SHIFT;
 	vma_set(vma, start, end, flags);
+	if (insert && mapping)
+		vma_interval_tree_insert(insert, mapping);
 	if (av)
 		anon_vma_unlock_write(av);
+	if (mapping)
+		i_mmap_unlock_write(mapping);
 }
 
+/* A VMA [start, end) at file offset pgoff (in pages), linked to anon_vma
+ * and to mapping's i_mmap if given (vma_link_file()). */
 static struct vm_area_struct *vma_new(struct mm_struct *mm, unsigned long start,
 				      unsigned long end, unsigned long flags,
-				      struct anon_vma *anon_vma)
+				      unsigned long pgoff, struct anon_vma *anon_vma,
+				      struct address_space *mapping)
 {
 	struct vm_area_struct *vma = vm_area_alloc(mm);
 
 	vma->vm_start = start;
 	vma->vm_end = end;
 	vma->vm_flags = flags;
+	vma->vm_pgoff = pgoff;
 	if (anon_vma)
 		anon_vma_clone(anon_vma, vma);
+	if (mapping)
+		vma_link_file(vma, mapping);
 	line_write(&vma->fields);
 	task_delay(sim_machine->cost.vma_op);
 	return vma;
@@ -144,8 +167,9 @@ static struct vm_area_struct *split_vma(struct mm_struct *mm, struct vm_area_str
 	struct vm_area_struct *tail;
 
 	mm_call_vma_write(vma);
-	tail = vma_new(mm, addr, vma->vm_end, vma->vm_flags, vma->anon_vma);
-	vma_adjust(vma, vma->vm_start, addr, vma->vm_flags);
+	tail = vma_new(mm, addr, vma->vm_end, vma->vm_flags,
+		       vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT), vma->anon_vma, NULL);
+	vma_adjust(vma, vma->vm_start, addr, vma->vm_flags, tail);
 	mt_update(mm, vma);
 	mt_insert(mm, tail);
 	mt_store_charge(mm, addr);
@@ -279,8 +303,10 @@ static void do_munmap_locked(struct mm_struct *mm, unsigned long start, unsigned
 	 * zap and before the page tables go; here before both, so no walker
 	 * can reach a page table unmap_region() frees.
 	 */
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		unlink_anon_vmas(list[i]);
+		unlink_file_vma(list[i]);
+	}
 	unmap_region(mm, start, end);
 	for (i = 0; i < n; i++)
 		mm_call_vma_free(list[i]);
@@ -356,24 +382,25 @@ int mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len,
 		if (next && can_merge(next, vm_flags) && next->anon_vma == NULL) {
 			mm_call_vma_write(next);
 			mt_erase(mm, next);
-			vma_adjust(prev, prev->vm_start, next->vm_end, vm_flags);
+			vma_adjust(prev, prev->vm_start, next->vm_end, vm_flags, NULL);
 			mt_update(mm, prev);
 			mt_store_charge(mm, addr);
 			mm_call_vma_free(next);
 		} else {
-			vma_adjust(prev, prev->vm_start, end, vm_flags);
+			vma_adjust(prev, prev->vm_start, end, vm_flags, NULL);
 			mt_update(mm, prev);
 			mt_store_charge(mm, addr);
 		}
 		count_event("vma_merge");
 	} else if (next && can_merge(next, vm_flags)) {
 		mm_call_vma_write(next);
-		vma_adjust(next, addr, next->vm_end, vm_flags);
+		vma_adjust(next, addr, next->vm_end, vm_flags, NULL);
 		mt_update(mm, next);
 		mt_store_charge(mm, addr);
 		count_event("vma_merge");
 	} else {
-		mt_insert(mm, vma_new(mm, addr, end, vm_flags, NULL));
+		mt_insert(mm, vma_new(mm, addr, end, vm_flags, 0, NULL,
+				      vm_flags & VM_FILE ? mapping_alloc() : NULL));
 		mt_store_charge(mm, addr);
 	}
 	mm_call_write_unlock(mm);
@@ -471,10 +498,11 @@ int mm_brk(struct mm_struct *mm, unsigned long brk)
 		if (heap && heap->vm_end == mm->brk && (heap->vm_flags & VM_HEAP)) {
 			/* do_brk_flags(): expand the heap VMA. */
 			mm_call_vma_write(heap);
-			vma_adjust(heap, heap->vm_start, brk, heap->vm_flags);
+			vma_adjust(heap, heap->vm_start, brk, heap->vm_flags, NULL);
 			mt_update(mm, heap);
 		} else {
-			mt_insert(mm, vma_new(mm, mm->brk, brk, VM_READ | VM_WRITE | VM_HEAP, NULL));
+			mt_insert(mm, vma_new(mm, mm->brk, brk, VM_READ | VM_WRITE | VM_HEAP, 0, NULL,
+					      NULL));
 		}
 		mt_store_charge(mm, mm->brk);
 	}
@@ -530,7 +558,7 @@ int mm_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
 			/* Grow in place: whatever the trace says was free, make it so. */
 			do_munmap_locked(mm, vma->vm_end, new_end);
 			mm_call_vma_write(vma);
-			vma_adjust(vma, vma->vm_start, new_end, vma->vm_flags);
+			vma_adjust(vma, vma->vm_start, new_end, vma->vm_flags, NULL);
 			mt_update(mm, vma);
 			mt_store_charge(mm, addr);
 		}
@@ -542,7 +570,9 @@ int mm_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
 
 		mm_call_vma_write(vma);		/* move_vma() write-locks the source first */
 		do_munmap_locked(mm, new_addr, new_end);
-		new_vma = vma_new(mm, new_addr, new_end, flags, vma->anon_vma);
+		new_vma = vma_new(mm, new_addr, new_end, flags,
+				  vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT),
+				  vma->anon_vma, vma->vm_mapping);
 		mt_insert(mm, new_vma);
 		mm_call_vma_write(new_vma);	/* copy_vma() write-locks the copy */
 		mt_store_charge(mm, new_addr);
@@ -583,13 +613,17 @@ struct mm_struct *mm_dup(struct mm_struct *old)
 	mm_call_write_lock(old);
 	for (i = 0; i < old->mm_mt.nr; i++) {
 		struct vm_area_struct *src = old->mm_mt.slots[i];
-		struct vm_area_struct *dst = vma_new(mm, src->vm_start, src->vm_end, src->vm_flags, NULL);
+		struct vm_area_struct *dst = vma_new(mm, src->vm_start, src->vm_end, src->vm_flags,
+						     src->vm_pgoff, NULL, NULL);
 		unsigned long addr, pmd;
 
 		mt_insert(mm, dst);
 		/* anon_vma_fork(): the child's VMA joins the parent's rmap. */
 		if (src->anon_vma)
 			anon_vma_clone(src->anon_vma, dst);
+		/* dup_mmap(): the child's file VMA joins the file's i_mmap. */
+		if (src->vm_mapping)
+			vma_link_file(dst, src->vm_mapping);
 		/* Private writable memory becomes copy-on-write in both. */
 		if (!(src->vm_flags & VM_SHARED) && (src->vm_flags & VM_WRITE))
 			wp += for_each_pte(old, src->vm_start, src->vm_end, cow_one);
@@ -647,6 +681,7 @@ void mm_exit(struct mm_struct *mm)
 		mm_call_vma_write(vma);
 		mt_erase(mm, vma);
 		unlink_anon_vmas(vma);
+		unlink_file_vma(vma);
 		for_each_pte(mm, start, end, zap_one);
 		mm_call_vma_free(vma);
 	}

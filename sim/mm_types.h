@@ -30,7 +30,8 @@
  *
  * Simplified: no THP, no NUMA placement of pages, no reclaim; munmap does
  * not downgrade mmap_lock; TLB shootdowns cost the initiator only (the
- * interrupted CPUs' time is not charged); file identity is per VMA.
+ * interrupted CPUs' time is not charged); a file is an address_space per
+ * file mmap (traces carry no inode), shared only through fork, split and mremap.
  */
 #ifndef MMLOCKSIM_MM_TYPES_H
 #define MMLOCKSIM_MM_TYPES_H
@@ -111,6 +112,24 @@ struct anon_vma {
 	struct anon_vma *next_free;
 };
 
+/*
+ * address_space (include/linux/fs.h), as far as the file reverse map goes:
+ * i_mmap, the interval tree of every VMA mapping the file, and its lock.
+ * The lock is i_mmap_rwsem (Linux since 3.19: a mutex in 2.6.39-3.18) or,
+ * with -p i_mmap_lock=spinlock, the i_mmap_lock spinlock it was before the
+ * 2008-2011 mmu-notifier work.  The root's line (i_mmap) is separate from
+ * the lock's, as in struct address_space.  A mapping lives as long as its
+ * file's page cache: to the end of the run.
+ */
+struct address_space {
+	spinlock_t i_mmap_lock;			/* i_mmap_lock=spinlock */
+	struct rw_semaphore i_mmap_rwsem;	/* i_mmap_lock=rwsem */
+	struct cacheline i_mmap;		/* rb_root_cached of the VMAs */
+	struct vm_area_struct **vmas;		/* the linked VMAs (the tree's content) */
+	int nr_vmas, cap_vmas;
+	uint64_t id;
+};
+
 struct vm_area_struct {
 	struct cacheline fields;	/* vm_start, vm_end, vm_flags, vm_pgoff */
 	unsigned long vm_start;
@@ -120,6 +139,7 @@ struct vm_area_struct {
 	struct cacheline lock_line;	/* the scheme's per-VMA lock word(s) */
 	struct mm_struct *vm_mm;
 	struct anon_vma *anon_vma;
+	struct address_space *vm_mapping;	/* vm_file->f_mapping; NULL if anonymous */
 	uint64_t id;			/* unique per run, for reports */
 	enum vma_state state;
 	int modifying;			/* a writer is changing the fields */
@@ -188,16 +208,18 @@ struct vm_fault {
 };
 
 /* Run-wide knobs of the kernel model (set from run parameters). */
-enum anon_vma_lock_kind {
-	ANON_VMA_RWSEM,		/* Linux today */
-	ANON_VMA_SPINLOCK,	/* before the mmu-notifier conversion */
+enum rmap_lock_kind {
+	RMAP_LOCK_RWSEM,	/* Linux today */
+	RMAP_LOCK_SPINLOCK,	/* before the mmu-notifier conversion */
 };
 
 struct mm_params {
 	double file_miss;	/* first touch of a file page misses the page cache */
 	int max_fault_retries;
-	enum anon_vma_lock_kind anon_vma_lock;
-	double rmap_walks;	/* per ms by the kswapd-like task; 0: no task */
+	enum rmap_lock_kind anon_vma_lock;
+	enum rmap_lock_kind i_mmap_lock;
+	double rmap_walks;	/* per ms by each kswapd-like task; 0: no task */
+	int rmap_walkers;	/* how many such tasks */
 };
 extern struct mm_params mm_params;
 

@@ -33,8 +33,10 @@
 
 #include <stdlib.h>
 
+#include "i_mmap.h"
 #include "machine.h"
 #include "pgtable.h"
+#include "rmap_lock.h"
 #include "task.h"
 
 /* Every anon_vma of the run, live or free: the walker's candidates. */
@@ -87,34 +89,12 @@ void put_anon_vma(struct anon_vma *av)
 
 void anon_vma_lock_write(struct anon_vma *av)
 {
-	if (mm_params.anon_vma_lock == ANON_VMA_SPINLOCK)
-		spin_lock(&av->lock);
-	else
-		down_write(&av->rwsem);
+	rmap_lock_write(mm_params.anon_vma_lock, &av->lock, &av->rwsem);
 }
 
 void anon_vma_unlock_write(struct anon_vma *av)
 {
-	if (mm_params.anon_vma_lock == ANON_VMA_SPINLOCK)
-		spin_unlock(&av->lock);
-	else
-		up_write(&av->rwsem);
-}
-
-static void anon_vma_lock_read(struct anon_vma *av)
-{
-	if (mm_params.anon_vma_lock == ANON_VMA_SPINLOCK)
-		spin_lock(&av->lock);
-	else
-		down_read(&av->rwsem);
-}
-
-static void anon_vma_unlock_read(struct anon_vma *av)
-{
-	if (mm_params.anon_vma_lock == ANON_VMA_SPINLOCK)
-		spin_unlock(&av->lock);
-	else
-		up_read(&av->rwsem);
+	rmap_unlock_write(mm_params.anon_vma_lock, &av->lock, &av->rwsem);
 }
 
 void anon_vma_link(struct anon_vma *av, struct vm_area_struct *vma)
@@ -188,15 +168,25 @@ void rmap_reset(void)
 	nr_avs = cap_avs = 0;
 }
 
-/* page_referenced() of one page of av: pin, lock for read, visit the VMAs. */
-static void rmap_walk_one(void)
+void rmap_visit_vma(struct vm_area_struct *vma, unsigned long addr)
 {
-	struct anon_vma *av;
+	struct pt_page *pt;
+
+	line_read(&vma->fields);	/* vma_address(): vm_start, vm_pgoff */
+	pt = pt_lookup(vma->vm_mm, addr);
+	/* The VMA is linked, so its page tables are not freed under us. */
+	if (pt && !pt_dead(pt)) {
+		spin_lock(pt_ptl(pt));
+		line_read(pt_pte_line(pt, addr));
+		spin_unlock(pt_ptl(pt));
+	}
+}
+
+/* page_referenced() of one page of av: pin, lock for read, visit the VMAs. */
+static void rmap_walk_anon(struct anon_vma *av)
+{
 	int i;
 
-	if (!nr_avs)
-		return;
-	av = all_avs[(unsigned int)(gsl_rng_uniform(current->rng) * nr_avs) % nr_avs];
 	rcu_read_lock();
 	if (!refcount_inc_not_zero(&av->refcount)) {
 		/* Freed since the page was unmapped: nothing to walk. */
@@ -205,30 +195,38 @@ static void rmap_walk_one(void)
 		return;
 	}
 	rcu_read_unlock();
-	anon_vma_lock_read(av);
+	rmap_lock_read(mm_params.anon_vma_lock, &av->lock, &av->rwsem);
 	for (i = 0; i < av->refs; i++) {
 		struct vm_area_struct *vma = av->vmas[i];
-		unsigned long pages, addr;
-		struct pt_page *pt;
+		unsigned long pages = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT, addr;
 
-		line_read(&vma->fields);	/* vma_address(): vm_start, vm_pgoff */
-		pages = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
 		addr = vma->vm_start +
 		       ((unsigned long)(gsl_rng_uniform(current->rng) * (double)pages) << PAGE_SHIFT);
 		if (addr >= vma->vm_end)
 			addr = vma->vm_start;
-		pt = pt_lookup(vma->vm_mm, addr);
-		/* The VMA is linked, so its page tables are not freed under us. */
-		if (pt && !pt_dead(pt)) {
-			spin_lock(pt_ptl(pt));
-			line_read(pt_pte_line(pt, addr));
-			spin_unlock(pt_ptl(pt));
-		}
+		rmap_visit_vma(vma, addr);
 	}
 	counter_add(counter_id("rmap_walk_vmas"), (uint64_t)av->refs);
 	count_event("rmap_walks");
-	anon_vma_unlock_read(av);
+	rmap_unlock_read(mm_params.anon_vma_lock, &av->lock, &av->rwsem);
 	put_anon_vma(av);
+}
+
+/*
+ * A page at the LRU's tail: anonymous or file-backed, its anon_vma or
+ * mapping drawn uniformly from those of the run.
+ */
+static void rmap_walk_one(void)
+{
+	unsigned int n = nr_avs + nr_mappings(), pick;
+
+	if (!n)
+		return;
+	pick = (unsigned int)(gsl_rng_uniform(current->rng) * n) % n;
+	if (pick < nr_avs)
+		rmap_walk_anon(all_avs[pick]);
+	else
+		rmap_walk_file(mapping_nth(pick - nr_avs));
 }
 
 struct rmap_walker {
@@ -267,9 +265,18 @@ static void rmap_walker_fn(void *arg)
 
 void rmap_walker_start(uint64_t (*pending)(void *arg), void *arg)
 {
+	/* One per node on a real machine, or direct reclaimers; the task keeps
+	 * the name's pointer. */
+	static const char *const names[RMAP_MAX_WALKERS] = {
+		"kswapd0", "kswapd1", "kswapd2", "kswapd3",
+		"kswapd4", "kswapd5", "kswapd6", "kswapd7",
+	};
+	int i;
+
 	if (mm_params.rmap_walks <= 0)
 		return;
 	walker.pending = pending;
 	walker.arg = arg;
-	task_create("kswapd0", rmap_walker_fn, &walker, -1, 0);
+	for (i = 0; i < mm_params.rmap_walkers && i < RMAP_MAX_WALKERS; i++)
+		task_create(names[i], rmap_walker_fn, &walker, -1, 0);
 }

@@ -32,12 +32,18 @@ void anon_vma_forget_vma(struct vm_area_struct *vma);
 /* Host memory of av, at the end of a run. */
 void anon_vma_destroy(struct anon_vma *av);
 
+/* page_vma_mapped_walk() of the page at addr in vma: its fields, its PTE
+ * under the PTE lock (the caller holds the rmap lock). */
+void rmap_visit_vma(struct vm_area_struct *vma, unsigned long addr);
+
 /*
- * The kswapd-like rmap walker: with mm_params.rmap_walks > 0, one task
- * walks that many anon_vmas per ms of simulated time until pending(arg)
- * (the replay's ops not yet done) is 0, or has not moved for a second
- * (a stuck run must still end).
+ * The kswapd-like rmap walkers: with mm_params.rmap_walks > 0, each of
+ * mm_params.rmap_walkers tasks walks that many pages' rmaps (anon_vmas or
+ * file mappings) per ms of simulated time until pending(arg) (the replay's
+ * ops not yet done) is 0, or has not moved for a second (a stuck run must
+ * still end).
  */
+#define RMAP_MAX_WALKERS 8
 void rmap_walker_start(uint64_t (*pending)(void *arg), void *arg);
 /* Forget the run's anon_vmas (their memory is the mms'). */
 void rmap_reset(void);

@@ -49,6 +49,21 @@ static void *xcalloc(size_t n, size_t size)
 
 static double think_scale = 1.0;
 
+/* "rwsem" or "spinlock", for anon_vma_lock= and i_mmap_lock=. */
+static int rmap_lock_knob(const char *kv, const char *val, enum rmap_lock_kind *kind,
+			  char *err, size_t errlen)
+{
+	if (!strcmp(val, "rwsem")) {
+		*kind = RMAP_LOCK_RWSEM;
+	} else if (!strcmp(val, "spinlock")) {
+		*kind = RMAP_LOCK_SPINLOCK;
+	} else {
+		snprintf(err, errlen, "-p %s: expected rwsem or spinlock", kv);
+		return -1;
+	}
+	return 1;
+}
+
 /* Knobs of the kernel model and the replay, settable with -p like scheme parameters. */
 static int mm_knob(const char *kv, char *err, size_t errlen)
 {
@@ -68,15 +83,20 @@ static int mm_knob(const char *kv, char *err, size_t errlen)
 		mm_params.file_miss = d;
 		return 1;
 	}
-	if (!strncmp(kv, "anon_vma_lock=", 14)) {
-		if (!strcmp(eq + 1, "rwsem")) {
-			mm_params.anon_vma_lock = ANON_VMA_RWSEM;
-		} else if (!strcmp(eq + 1, "spinlock")) {
-			mm_params.anon_vma_lock = ANON_VMA_SPINLOCK;
-		} else {
-			snprintf(err, errlen, "-p %s: expected rwsem or spinlock", kv);
+	if (!strncmp(kv, "anon_vma_lock=", 14))
+		return rmap_lock_knob(kv, eq + 1, &mm_params.anon_vma_lock, err, errlen);
+	if (!strncmp(kv, "i_mmap_lock=", 12))
+		return rmap_lock_knob(kv, eq + 1, &mm_params.i_mmap_lock, err, errlen);
+	if (!strncmp(kv, "rmap_walkers=", 13)) {
+		errno = 0;
+		d = strtod(eq + 1, &end);
+		if (errno || *end || end == eq + 1 || !(d >= 1 && d <= RMAP_MAX_WALKERS) ||
+		    d != (int)d) {
+			snprintf(err, errlen, "-p %s: expected a number of walker tasks, 1 to %d", kv,
+				 RMAP_MAX_WALKERS);
 			return -1;
 		}
+		mm_params.rmap_walkers = (int)d;
 		return 1;
 	}
 	if (!strncmp(kv, "rmap_walks=", 11)) {
@@ -322,8 +342,10 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 	/* -p: scheme parameters, then the kernel model's knobs, then the workload's. */
 	mm_params.file_miss = 0;
 	mm_params.max_fault_retries = 8;
-	mm_params.anon_vma_lock = ANON_VMA_RWSEM;
+	mm_params.anon_vma_lock = RMAP_LOCK_RWSEM;
+	mm_params.i_mmap_lock = RMAP_LOCK_RWSEM;
 	mm_params.rmap_walks = 0;
+	mm_params.rmap_walkers = 1;
 	think_scale = 1.0;
 	workload = spec->trace && gen_is_workload(spec->trace) && access(spec->trace, F_OK);
 	res->params = xcalloc(RUN_MAX_PARAMS + 8, sizeof(*res->params));
@@ -366,7 +388,7 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 		}
 		snprintf(err, errlen, "-p %s: not a parameter of scheme '%s' (see mmlocksim list "
 			 "schemes) nor of the model (file_miss, max_fault_retries, think_scale, "
-			 "anon_vma_lock, rmap_walks)", kv, ops->name);
+			 "anon_vma_lock, i_mmap_lock, rmap_walks, rmap_walkers)", kv, ops->name);
 		goto fail;
 	}
 	if (scheme_set_params(ops, nscheme, scheme_kv, err, errlen))

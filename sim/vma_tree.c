@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "hooks.h"
+#include "i_mmap.h"
 #include "rmap.h"
 
 #define MT_FANOUT	10	/* ~2/3 of a maple_range_64 node's 16 slots */
@@ -74,6 +75,7 @@ void vm_area_free(struct vm_area_struct *vma)
 				"VMA %llu freed while still in the tree", (unsigned long long)vma->id);
 	/* The mm's paths unlink it first (unlink_anon_vmas()); this is a net. */
 	anon_vma_forget_vma(vma);
+	i_mmap_forget_vma(vma);
 	vma->state = VMA_FREED;
 	vma->fields.poisoned = 1;
 	vma->lock_line.poisoned = 1;

@@ -1,11 +1,15 @@
 /*
- * anonvma: a workload for the anon_vma lock (issue 9).  Its writers are
- * brk (the heap's vma_adjust() on growth, split and unlink on shrink),
- * fork (anon_vma_fork() links the child's VMAs into the parent's rmap) and
- * the children's exit (unlink_anon_vmas()); its readers are rmap walks,
- * which the replay adds with -p rmap_walks=N (a kswapd-like task).
+ * anonvma: a workload for the reverse-map locks (issue 9), anon_vma's and
+ * i_mmap's.  Its writers are brk (the heap's vma_adjust() on growth, split
+ * and unlink on shrink), fork (anon_vma_fork() links the child's VMAs into
+ * the parent's rmap, dup_mmap() its file VMAs into each file's i_mmap) and
+ * the children's exit (unlink_anon_vmas(), unlink_file_vma()); its readers
+ * are rmap walks, which the replay adds with -p rmap_walks=N (kswapd-like
+ * tasks, -p rmap_walkers=N of them).
  *
- * Task 0 is the main thread: it maps the shared region, then loops on the
+ * Task 0 is the main thread: it maps the shared region and `libs` private
+ * file mappings of lib_size bytes (a process's shared libraries: every
+ * child maps the same files, as every process maps libc), then loops on the
  * heap: brk_cycle growths of brk_step, each touching the first new page,
  * then one shrink back to the heap's first page (which keeps the heap VMA
  * and its anon_vma alive, so every growth is a vma_adjust() under that
@@ -15,7 +19,8 @@
  * (the region is private anonymous memory shared by the threads, with one
  * anon_vma).  The last `forks` tasks are child processes of task 0, forked
  * one every fork_interval after setup: each writes child_faults random
- * pages of the region (copy-on-write faults) and exits.
+ * pages of the region (copy-on-write faults), reads child_lib_faults
+ * random pages of the libraries (page-cache read faults) and exits.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -26,17 +31,21 @@
 
 /* Where the heap starts: above a PIE's text, below the mmap area. */
 #define ANONVMA_HEAP_BASE	0x560000000000ULL
+#define ANONVMA_MAX_LIBS	64
 
 struct anonvma {
 	uint64_t region, region_pages, slice_pages;
 	uint64_t brk_step, brk_cycle, forks, child_faults;
+	uint64_t libs, lib_pages, child_lib_faults;
 	double fork_interval;
 	unsigned nfaulters;
 	uint64_t region_addr;
+	uint64_t lib_addr[ANONVMA_MAX_LIBS];
 };
 
 enum {
 	AV_SETUP,	/* task 0 maps the region; the others wait */
+	AV_SETUP_LIB,	/* task 0 maps the libraries */
 	AV_START,	/* released: children wait for their fork time */
 	AV_BRK_FIRST,	/* task 0: the heap's first page */
 	AV_BRK_GROW,
@@ -46,6 +55,7 @@ enum {
 	AV_DONTNEED,
 	AV_FORK,	/* children */
 	AV_CHILD_FAULT,
+	AV_CHILD_LIB_FAULT,
 	AV_EXIT,
 };
 
@@ -56,6 +66,9 @@ static const struct gen_param anonvma_params[] = {
 	{ "forks", GP_COUNT, "4", "child processes (the last FORKS tasks), forked by task 0" },
 	{ "fork_interval", GP_NS, "2ms", "time between two forks, from the end of setup" },
 	{ "child_faults", GP_COUNT, "64", "copy-on-write faults a child makes in the region before exit" },
+	{ "libs", GP_COUNT, "2", "private file mappings (shared libraries) task 0 maps before forking" },
+	{ "lib_size", GP_SIZE, "2M", "bytes of each library mapping" },
+	{ "child_lib_faults", GP_COUNT, "16", "read faults a child makes on library pages before exit" },
 	{ NULL, GP_COUNT, NULL, NULL },
 };
 
@@ -76,6 +89,19 @@ static int anonvma_init(struct gen *g)
 	a->forks = gen_param_u64(g, "forks");
 	a->child_faults = gen_param_u64(g, "child_faults");
 	a->fork_interval = gen_param(g, "fork_interval");
+	a->libs = gen_param_u64(g, "libs");
+	a->lib_pages = gen_param_u64(g, "lib_size") / GEN_PAGE;
+	a->child_lib_faults = gen_param_u64(g, "child_lib_faults");
+	if (a->libs > ANONVMA_MAX_LIBS) {
+		gen_error(g, "anonvma: libs=%llu: expected at most %d",
+			  (unsigned long long)a->libs, ANONVMA_MAX_LIBS);
+		return -1;
+	}
+	if (a->libs && !a->lib_pages) {
+		gen_error(g, "anonvma: expected lib_size of at least one page with libs=%llu",
+			  (unsigned long long)a->libs);
+		return -1;
+	}
 	if (a->forks + 2 > g->nthreads) {
 		gen_error(g, "anonvma: %u threads leave no faulter thread with forks=%llu; "
 			  "expected threads >= forks + 2", g->nthreads,
@@ -119,14 +145,28 @@ static enum gen_step anonvma_step(struct gen *g, struct gen_task *t)
 
 	switch (t->phase) {
 	case AV_SETUP:
-		t->phase = AV_START;
-		if (t->idx)
+		if (t->idx) {
+			t->phase = AV_START;
 			return GEN_BARRIER;
+		}
 		a->region_addr = gen_mmap(g, t, a->region, MLT_PROT_READ | MLT_PROT_WRITE,
 					  GEN_MAP_PRIVATE | GEN_MAP_ANON);
 		if (!a->region_addr)
 			return GEN_ERROR;
-		return GEN_BARRIER;
+		t->pos = 0;
+		t->phase = AV_SETUP_LIB;
+		return GEN_MORE;
+	case AV_SETUP_LIB:
+		if (t->pos == a->libs) {
+			t->phase = AV_START;
+			return GEN_BARRIER;
+		}
+		a->lib_addr[t->pos] = gen_mmap(g, t, a->lib_pages * GEN_PAGE,
+					       MLT_PROT_READ | MLT_PROT_EXEC, GEN_MAP_PRIVATE);
+		if (!a->lib_addr[t->pos])
+			return GEN_ERROR;
+		t->pos++;
+		return GEN_MORE;
 	case AV_START:
 		if (!t->idx) {
 			/* The first brk we record sets the heap's start. */
@@ -194,7 +234,7 @@ static enum gen_step anonvma_step(struct gen *g, struct gen_task *t)
 		if (gen_fork(g, t, 0) < 0)
 			return GEN_ERROR;
 		t->pos = 0;
-		t->phase = a->child_faults ? AV_CHILD_FAULT : AV_EXIT;
+		t->phase = a->child_faults ? AV_CHILD_FAULT : AV_CHILD_LIB_FAULT;
 		return GEN_MORE;
 	case AV_CHILD_FAULT: {
 		uint64_t page = (uint64_t)(gsl_rng_uniform(t->rng) * (double)a->region_pages);
@@ -204,8 +244,29 @@ static enum gen_step anonvma_step(struct gen *g, struct gen_task *t)
 		if (gen_fault(g, t, a->region_addr + page * GEN_PAGE, MLT_F_WRITE,
 			      GEN_COST_FAULT_COW) < 0)
 			return GEN_ERROR;
-		if (++t->pos == a->child_faults)
+		if (++t->pos == a->child_faults) {
+			t->pos = 0;
+			t->phase = AV_CHILD_LIB_FAULT;
+		}
+		return GEN_MORE;
+	}
+	case AV_CHILD_LIB_FAULT: {
+		uint64_t lib, page;
+
+		if (!a->libs || t->pos == a->child_lib_faults) {
 			t->phase = AV_EXIT;
+			return GEN_MORE;
+		}
+		lib = (uint64_t)(gsl_rng_uniform(t->rng) * (double)a->libs);
+		page = (uint64_t)(gsl_rng_uniform(t->rng) * (double)a->lib_pages);
+		if (lib >= a->libs)
+			lib = a->libs - 1;
+		if (page >= a->lib_pages)
+			page = a->lib_pages - 1;
+		if (gen_fault(g, t, a->lib_addr[lib] + page * GEN_PAGE, MLT_F_EXEC,
+			      GEN_COST_FAULT_FILE_READ) < 0)
+			return GEN_ERROR;
+		t->pos++;
 		return GEN_MORE;
 	}
 	default:
@@ -217,14 +278,15 @@ static enum gen_step anonvma_step(struct gen *g, struct gen_task *t)
 
 const struct gen_workload gen_anonvma = {
 	.name = "anonvma",
-	.summary = "anon_vma lock: threads fault a shared anon region, main thread grows/shrinks brk, periodic fork+exit",
+	.summary = "rmap locks: threads fault a shared anon region, main grows/shrinks brk, maps libraries, forks children that exit",
 	.comm = "anonvma",
 	.default_threads = 8,
 	.min_threads = 2,
 	.default_ops = 100000,
 	.params = anonvma_params,
 	.notes = "    tasks: 0 = main (brk loop, fork parent), 1..threads-forks-1 = faulters, last forks = children\n"
-		 "    replay with -p rmap_walks=N (walks/ms) and -p anon_vma_lock=spinlock|rwsem\n",
+		 "    replay with -p rmap_walks=N (walks/ms per walker), -p rmap_walkers=N,\n"
+		 "    -p anon_vma_lock=spinlock|rwsem and -p i_mmap_lock=spinlock|rwsem\n",
 	.init = anonvma_init,
 	.step = anonvma_step,
 };

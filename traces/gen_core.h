@@ -47,6 +47,7 @@
 #define GEN_COST_FAULT_ANON	1500	/* allocate + zero 4 KiB + PTE */
 #define GEN_COST_FAULT_ZERO	700	/* read fault: map the zero page */
 #define GEN_COST_FAULT_COW	2000	/* write fault copying a page */
+#define GEN_COST_FAULT_FILE_READ 1000	/* read fault mapping a page-cache page */
 #define GEN_COST_FAULT_FILE	2500	/* private file write: page cache + COW */
 #define GEN_COST_FAULT_SHARED	1500	/* shared file write: page cache + mkwrite */
 #define GEN_COST_MMAP		3000
