@@ -78,7 +78,7 @@ void init_rwsem(struct rw_semaphore *sem, const char *name)
 	line_init(&sem->line, name);
 	atomic_long_init(&sem->count, &sem->line, 0);
 	atomic_long_init(&sem->owner, &sem->line, 0);
-	spin_lock_init(&sem->osq, "rwsem_osq", &sem->line);
+	osq_lock_init(&sem->osq, "rwsem_osq", &sem->line);
 	spin_lock_init(&sem->wait_lock, "rwsem_wait_lock", &sem->line);
 	sem->wait_head = sem->wait_tail = NULL;
 	sem->stat_write = lock_stat_get(name);

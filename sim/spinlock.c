@@ -54,8 +54,16 @@ void spin_lock_init(spinlock_t *lock, const char *name, struct cacheline *line)
 	}
 	lock->line = line;
 	lock->locked = 0;
+	lock->pending = 0;
+	lock->no_pending = false;
 	lock->tail = NULL;
 	lock->stat = lock_stat_get(name);
+}
+
+void osq_lock_init(spinlock_t *lock, const char *name, struct cacheline *line)
+{
+	spin_lock_init(lock, name, line);
+	lock->no_pending = true;
 }
 
 bool spin_is_locked(const spinlock_t *lock)
@@ -63,13 +71,95 @@ bool spin_is_locked(const spinlock_t *lock)
 	return lock->locked;
 }
 
-/* queued_spin_lock_slowpath(), minus the pending bit. */
+/* The lock word is zero: (tail, pending, locked) == (0, 0, 0). */
+static inline bool queued_val_zero(const spinlock_t *lock)
+{
+	return !lock->locked && !lock->pending && !lock->tail;
+}
+
+/*
+ * The x86 value (arch/x86/include/asm/qspinlock.h): how many times a
+ * contender re-reads a lock word caught in the pending->locked handover
+ * (0,1,0) before it stops waiting for the handover to finish.
+ */
+#define _Q_PENDING_LOOPS	(1 << 9)
+
 static void mcs_queue_and_lock(spinlock_t *lock, struct mcs_node *node);
 
-static void queued_spin_lock_slowpath(spinlock_t *lock)
+/*
+ * queued_spin_lock_slowpath() of kernel/locking/qspinlock.c, entered after
+ * the fast-path cmpxchg failed; locked/pending/tail are the lock word it
+ * saw.  As in the kernel:
+ *  - a word caught in the pending->locked handover (0,1,0) is re-read, at
+ *    most _Q_PENDING_LOOPS times, until the handover is done;
+ *  - any contention already there (pending or a queue) means queue;
+ *  - otherwise the second contender sets PENDING with one locked RMW
+ *    (queued_fetch_set_pending_acquire(), "lock bts" on x86), spins on the
+ *    lock word until the owner's store-release clears locked, and takes the
+ *    lock with one store (clear_pending_set_locked()): no MCS node, no
+ *    queue.  If the RMW finds that someone else got there first (pending
+ *    or tail set), it undoes its PENDING (clear_pending()) and queues;
+ *  - the queue head waits for locked AND pending to clear, so a pending
+ *    waiter always goes before the queue.
+ * Simplified: the word is three C fields updated together (the kernel's
+ * byte/halfword stores and u32 RMWs are one line access each); the
+ * _Q_PENDING_LOOPS re-reads are one wait on the line bounded by as many L1
+ * hits; no paravirt hooks.  An rwsem's osq (osq_lock_init()) skips the
+ * pending step and queues at once, like osq_lock(), which has no pending
+ * bit.
+ */
+static void queued_spin_lock_slowpath(spinlock_t *lock, int locked, int pending,
+				      struct mcs_node *tail)
 {
 	int cpu = current->cpu;
 
+	if (lock->no_pending)
+		goto queue;
+
+	/* 0,1,0 -> 0,0,1: wait for an in-progress pending->locked handover. */
+	if (!locked && pending && !tail) {
+		sim_time_t deadline = sim_now() + current->lag_ns +
+				      _Q_PENDING_LOOPS * sim_machine->cost.l1_hit;
+
+		line_read(lock->line);
+		while (!lock->locked && lock->pending && !lock->tail &&
+		       line_spin_wait_until(lock->line, deadline))
+			;
+		pending = lock->pending;
+		tail = lock->tail;
+	}
+	/* If we observe any contention; queue. */
+	if (pending || tail)
+		goto queue;
+
+	/* trylock || pending: 0,0,* -> 0,1,* (queued_fetch_set_pending_acquire) */
+	locked = lock->locked;
+	pending = lock->pending;
+	tail = lock->tail;
+	lock->pending = 1;
+	line_rmw(lock->line);
+	if (pending || tail) {
+		/* A concurrent locker got there first: undo PENDING if we set it. */
+		if (!pending) {
+			lock->pending = 0;
+			line_write(lock->line);	/* clear_pending() */
+		}
+		goto queue;
+	}
+
+	/* We're pending, wait for the owner to go away: 0,1,1 -> 0,1,0. */
+	if (locked) {
+		line_read(lock->line);
+		while (lock->locked)
+			line_spin_wait(lock->line);
+	}
+	/* clear_pending_set_locked(): take ownership, 0,1,0 -> 0,0,1. */
+	lock->pending = 0;
+	lock->locked = 1;
+	line_write(lock->line);
+	return;
+
+queue:
 	assert(mcs_nest[cpu] < MCS_NESTING);
 	mcs_queue_and_lock(lock, &mcs_nodes[cpu * MCS_NESTING + mcs_nest[cpu]++]);
 	mcs_nest[cpu]--;
@@ -97,9 +187,12 @@ static void mcs_queue_and_lock(spinlock_t *lock, struct mcs_node *node)
 			line_spin_wait(&node->line);
 	}
 
-	/* Queue head: wait for the owner to go (atomic_cond_read_acquire). */
+	/*
+	 * Queue head: wait for the owner and any pending waiter to go,
+	 * atomic_cond_read_acquire(&lock->val, !(VAL & _Q_LOCKED_PENDING_MASK)).
+	 */
 	line_read(lock->line);
-	while (lock->locked)
+	while (lock->locked || lock->pending)
 		line_spin_wait(lock->line);
 
 	/* Last in the queue: take the lock and clear the tail in one cmpxchg. */
@@ -126,19 +219,22 @@ void spin_lock(spinlock_t *lock)
 
 	current->atomic_depth++;	/* preempt_disable() */
 	task_charge(sim_machine->cost.call);
-	if (!lock->locked && !lock->tail) {
+	if (queued_val_zero(lock)) {
 		lock->locked = 1;
 		line_rmw(lock->line);
 	} else {
+		int locked = lock->locked, pending = lock->pending;
+		struct mcs_node *tail = lock->tail;
+
 		line_rmw(lock->line);	/* the failed fast-path cmpxchg */
-		queued_spin_lock_slowpath(lock);
+		queued_spin_lock_slowpath(lock, locked, pending, tail);
 	}
 	lock_acquired(lock, lock->stat, asked);
 }
 
 bool spin_trylock(spinlock_t *lock)
 {
-	bool ok = !lock->locked && !lock->tail;
+	bool ok = queued_val_zero(lock);
 
 	if (ok)
 		lock->locked = 1;
