@@ -20,7 +20,8 @@
  * anon_vma).  The last `forks` tasks are child processes of task 0, forked
  * one every fork_interval after setup: each writes child_faults random
  * pages of the region (copy-on-write faults), reads child_lib_faults
- * random pages of the libraries (page-cache read faults) and exits.
+ * random pages of the libraries (page-cache read faults), lives on for
+ * child_life and exits.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -37,7 +38,7 @@ struct anonvma {
 	uint64_t region, region_pages, slice_pages;
 	uint64_t brk_step, brk_cycle, forks, child_faults;
 	uint64_t libs, lib_pages, child_lib_faults;
-	double fork_interval;
+	double fork_interval, child_life;
 	unsigned nfaulters;
 	uint64_t region_addr;
 	uint64_t lib_addr[ANONVMA_MAX_LIBS];
@@ -69,6 +70,7 @@ static const struct gen_param anonvma_params[] = {
 	{ "libs", GP_COUNT, "2", "private file mappings (shared libraries) task 0 maps before forking" },
 	{ "lib_size", GP_SIZE, "2M", "bytes of each library mapping" },
 	{ "child_lib_faults", GP_COUNT, "16", "read faults a child makes on library pages before exit" },
+	{ "child_life", GP_NS, "0", "time a child lives on after its faults, mapping the libraries (0: exits at once)" },
 	{ NULL, GP_COUNT, NULL, NULL },
 };
 
@@ -92,6 +94,7 @@ static int anonvma_init(struct gen *g)
 	a->libs = gen_param_u64(g, "libs");
 	a->lib_pages = gen_param_u64(g, "lib_size") / GEN_PAGE;
 	a->child_lib_faults = gen_param_u64(g, "child_lib_faults");
+	a->child_life = gen_param(g, "child_life");
 	if (a->libs > ANONVMA_MAX_LIBS) {
 		gen_error(g, "anonvma: libs=%llu: expected at most %d",
 			  (unsigned long long)a->libs, ANONVMA_MAX_LIBS);
@@ -254,6 +257,9 @@ static enum gen_step anonvma_step(struct gen *g, struct gen_task *t)
 		uint64_t lib, page;
 
 		if (!a->libs || t->pos == a->child_lib_faults) {
+			/* A process that lives on keeps its VMAs in the files' i_mmap. */
+			if (a->child_life > 0)
+				gen_idle(t, (uint64_t)a->child_life);
 			t->phase = AV_EXIT;
 			return GEN_MORE;
 		}
