@@ -16,5 +16,6 @@
 #include "seqcount.h"
 #include "spinlock.h"
 #include "waitqueue.h"
+#include "ww_mutex.h"
 
 #endif

@@ -16,13 +16,13 @@
 
 #include "tests/test.h"
 
-extern const struct test_case engine_tests[], task_tests[], sync_tests[],
+extern const struct test_case engine_tests[], task_tests[], sync_tests[], ww_tests[],
 	rcu_tests[], machine_tests[], validation_tests[], trace_tests[], gen_tests[], mm_tests[], scheme_tests[],
 	store_tests[], report_tests[], newcomer_tests[], badinput_tests[], sweep_tests[],
 	reliability_tests[];
 
 static const struct test_case *const tables[] = {
-	engine_tests, task_tests, sync_tests, rcu_tests, machine_tests,
+	engine_tests, task_tests, sync_tests, ww_tests, rcu_tests, machine_tests,
 	validation_tests, trace_tests, gen_tests, mm_tests, scheme_tests,
 	store_tests, report_tests, badinput_tests, sweep_tests, reliability_tests,
 	newcomer_tests,
