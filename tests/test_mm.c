@@ -8,15 +8,6 @@
 #include "tests/test.h"
 #include "tests/workloads.h"
 
-static const struct op_result *op(const struct run_result *r, const char *name)
-{
-	int i;
-
-	for (i = 0; i < r->nops; i++)
-		if (!strcmp(r->ops[i].op, name))
-			return &r->ops[i];
-	return NULL;
-}
 
 static int run(const char *trace, const char *scheme, int cpus, int threads,
 	       struct run_result *res, int nparams, const char **params)
@@ -41,7 +32,7 @@ static int test_pft_global_rwsem(void)
 	const struct op_result *f;
 
 	CHECK(run("pft", "global-rwsem", 4, 4, &r, 0, NULL) == 0);
-	f = op(&r, "fault");
+	f = result_op(&r, "fault");
 	CHECK(f);
 	printf("  %s: %llu faults, %.0f faults/s, mean %.0f ns p99 %llu ns; ops in %llu replayed %llu, "
 	       "sim %.3f ms, %llu events, %.2f s wall\n", r.status, (unsigned long long)f->count,
@@ -197,9 +188,9 @@ static int test_anon_vma_lock(void)
 
 		snprintf(lock, sizeof(lock), "anon_vma_lock=%s", kinds[k]);
 		CHECK(run("anonvma", "pervma-refcount", 16, 8, &r, 2, params) == 0);
-		brk = op(&r, "brk");
-		fork = op(&r, "fork");
-		fault = op(&r, "fault");
+		brk = result_op(&r, "brk");
+		fork = result_op(&r, "fork");
+		fault = result_op(&r, "fault");
 		CHECK(brk && fork && fault);
 		printf("  %-8s %s: brk mean %.1f ns (p99 %llu), fork mean %.0f ns (%llu), "
 		       "faults %.0f/s, rmap walks %llu over %llu VMAs (%llu stale), violations %llu\n",
@@ -220,16 +211,6 @@ static int test_anon_vma_lock(void)
 	printf("  brk: rwsem / spinlock = %.3f\n", brk_mean[1] / brk_mean[0]);
 	CHECK(brk_mean[1] > brk_mean[0]);
 	return 0;
-}
-
-static const struct lock_result *lock_of(const struct run_result *r, const char *name)
-{
-	int i;
-
-	for (i = 0; i < r->nlocks; i++)
-		if (!strcmp(r->locks[i].lock, name))
-			return &r->locks[i];
-	return NULL;
 }
 
 /*
@@ -264,11 +245,11 @@ static int test_i_mmap_lock(void)
 
 		snprintf(lock, sizeof(lock), "i_mmap_lock=%s", kinds[k]);
 		CHECK(run("anonvma", "pervma-refcount", 32, 24, &r, 9, params) == 0);
-		fork = op(&r, "fork");
+		fork = result_op(&r, "fork");
 		/* A spinlock has one class for both sides; an rwsem's reads are
 		 * "i_mmap/read". */
-		wr = lock_of(&r, "i_mmap");
-		rd = k ? lock_of(&r, "i_mmap/read") : NULL;
+		wr = result_lock(&r, "i_mmap");
+		rd = k ? result_lock(&r, "i_mmap/read") : NULL;
 		CHECK(fork && wr && (rd || !k));
 		acquired = wr->acquisitions + (rd ? rd->acquisitions : 0);
 		contended[k] = wr->contended + (rd ? rd->contended : 0);

@@ -348,15 +348,6 @@ static int test_pervma_rwsem_variant(void)
 	return 0;
 }
 
-static const struct op_result *op_of(const struct run_result *r, const char *op)
-{
-	int i;
-
-	for (i = 0; i < r->nops; i++)
-		if (!strcmp(r->ops[i].op, op))
-			return &r->ops[i];
-	return NULL;
-}
 
 /*
  * mt-lock (issue 9): writers on the maple tree spinlock instead of
@@ -394,8 +385,8 @@ static int test_mt_lock(void)
 				CHECK(!strcmp(r.status, RUN_COMPLETE));
 				CHECK(result_counter(&r, "ops_in") ==
 				      result_counter(&r, "ops_replayed"));
-				f = op_of(&r, "fault");
-				m = op_of(&r, "mmap");
+				f = result_op(&r, "fault");
+				m = result_op(&r, "mmap");
 				CHECK(m);
 				fault[c][s] += (f ? f->throughput_per_s : 0) / cases[c].seeds;
 				mmap_ns[c][s] += m->mean_ns / cases[c].seeds;

@@ -200,3 +200,23 @@ uint64_t result_counter(const struct run_result *r, const char *name)
 			return r->counters[i].value;
 	return 0;
 }
+
+const struct op_result *result_op(const struct run_result *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->nops; i++)
+		if (!strcmp(r->ops[i].op, name))
+			return &r->ops[i];
+	return NULL;
+}
+
+const struct lock_result *result_lock(const struct run_result *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->nlocks; i++)
+		if (!strcmp(r->locks[i].lock, name))
+			return &r->locks[i];
+	return NULL;
+}

@@ -13,6 +13,9 @@
 
 /* A counter of a run's result by name (0 if absent). */
 uint64_t result_counter(const struct run_result *r, const char *name);
+/* An op's or a lock class's result by name (NULL if absent). */
+const struct op_result *result_op(const struct run_result *r, const char *name);
+const struct lock_result *result_lock(const struct run_result *r, const char *name);
 
 /* Mean ns per down_read()+up_read() with `ncpus` CPUs hammering one rwsem. */
 double rwsem_read_cost(const struct machine *m, int ncpus, int iters, uint64_t seed,
