@@ -45,7 +45,6 @@ struct address_space *mapping_alloc(void)
 		all_mappings = xrealloc(all_mappings, cap_all_mappings * sizeof(*all_mappings));
 	}
 	all_mappings[nr_all_mappings++] = mapping;
-	mapping->id = nr_all_mappings;
 	return mapping;
 }
 
@@ -119,11 +118,6 @@ struct address_space *mapping_nth(unsigned int n)
 	return all_mappings[n];
 }
 
-static unsigned long vma_pages(const struct vm_area_struct *vma)
-{
-	return (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
-}
-
 void rmap_walk_file(struct address_space *mapping)
 {
 	struct vm_area_struct *vma;
@@ -134,10 +128,8 @@ void rmap_walk_file(struct address_space *mapping)
 	line_read(&mapping->i_mmap);
 	if (!mapping->nr_vmas) {
 		/* Page cache no one maps: nothing to visit. */
-		rmap_unlock_read(mm_params.i_mmap_lock, &mapping->i_mmap_lock,
-				 &mapping->i_mmap_rwsem);
 		count_event("rmap_walk_file_unmapped");
-		return;
+		goto out;
 	}
 	/* A page of the file some VMA maps: its offset picks the VMAs. */
 	vma = mapping->vmas[(unsigned int)(gsl_rng_uniform(current->rng) * mapping->nr_vmas) %
@@ -154,6 +146,7 @@ void rmap_walk_file(struct address_space *mapping)
 	}
 	counter_add(counter_id("rmap_walk_file_vmas"), (uint64_t)visited);
 	count_event("rmap_walks_file");
+out:
 	rmap_unlock_read(mm_params.i_mmap_lock, &mapping->i_mmap_lock, &mapping->i_mmap_rwsem);
 }
 

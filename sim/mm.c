@@ -168,7 +168,7 @@ static struct vm_area_struct *split_vma(struct mm_struct *mm, struct vm_area_str
 
 	mm_call_vma_write(vma);
 	tail = vma_new(mm, addr, vma->vm_end, vma->vm_flags,
-		       vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT), vma->anon_vma, NULL);
+		       linear_page_index(vma, addr), vma->anon_vma, NULL);
 	vma_adjust(vma, vma->vm_start, addr, vma->vm_flags, tail);
 	mt_update(mm, vma);
 	mt_insert(mm, tail);
@@ -571,8 +571,7 @@ int mm_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
 		mm_call_vma_write(vma);		/* move_vma() write-locks the source first */
 		do_munmap_locked(mm, new_addr, new_end);
 		new_vma = vma_new(mm, new_addr, new_end, flags,
-				  vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT),
-				  vma->anon_vma, vma->vm_mapping);
+				  linear_page_index(vma, addr), vma->anon_vma, vma->vm_mapping);
 		mt_insert(mm, new_vma);
 		mm_call_vma_write(new_vma);	/* copy_vma() write-locks the copy */
 		mt_store_charge(mm, new_addr);

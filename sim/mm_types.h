@@ -127,7 +127,6 @@ struct address_space {
 	struct cacheline i_mmap;		/* rb_root_cached of the VMAs */
 	struct vm_area_struct **vmas;		/* the linked VMAs (the tree's content) */
 	int nr_vmas, cap_vmas;
-	uint64_t id;
 };
 
 struct vm_area_struct {
@@ -147,6 +146,19 @@ struct vm_area_struct {
 	struct vm_area_struct *pool_next;
 	void *priv;			/* the scheme's vma_priv_size bytes */
 };
+
+/* Pages the VMA spans (include/linux/mm.h). */
+static inline unsigned long vma_pages(const struct vm_area_struct *vma)
+{
+	return (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
+}
+
+/* File offset, in pages, of address in vma (linear_page_index()). */
+static inline unsigned long linear_page_index(const struct vm_area_struct *vma,
+					      unsigned long address)
+{
+	return ((address - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
+}
 
 struct maple_tree {
 	struct vm_area_struct **slots;	/* sorted by vm_start: the truth */

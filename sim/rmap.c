@@ -198,10 +198,10 @@ static void rmap_walk_anon(struct anon_vma *av)
 	rmap_lock_read(mm_params.anon_vma_lock, &av->lock, &av->rwsem);
 	for (i = 0; i < av->refs; i++) {
 		struct vm_area_struct *vma = av->vmas[i];
-		unsigned long pages = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT, addr;
+		unsigned long addr = vma->vm_start +
+			((unsigned long)(gsl_rng_uniform(current->rng) * (double)vma_pages(vma))
+			 << PAGE_SHIFT);
 
-		addr = vma->vm_start +
-		       ((unsigned long)(gsl_rng_uniform(current->rng) * (double)pages) << PAGE_SHIFT);
 		if (addr >= vma->vm_end)
 			addr = vma->vm_start;
 		rmap_visit_vma(vma, addr);

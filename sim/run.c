@@ -6,6 +6,7 @@
 #include "run.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,19 +65,27 @@ static int rmap_lock_knob(const char *kv, const char *val, enum rmap_lock_kind *
 	return 1;
 }
 
+/* VAL, all of it, as a number from LO to HI (NaN and "" are not). */
+static bool knob_number(const char *val, double lo, double hi, double *d)
+{
+	char *end;
+
+	errno = 0;
+	*d = strtod(val, &end);
+	return !errno && end != val && !*end && *d >= lo && *d <= hi;
+}
+
 /* Knobs of the kernel model and the replay, settable with -p like scheme parameters. */
 static int mm_knob(const char *kv, char *err, size_t errlen)
 {
-	const char *eq = strchr(kv, '=');
-	char *end;
+	const char *eq = strchr(kv, '='), *val;
 	double d;
 
 	if (!eq)
 		return 0;
+	val = eq + 1;
 	if (!strncmp(kv, "file_miss=", 10)) {
-		errno = 0;
-		d = strtod(eq + 1, &end);
-		if (errno || *end || d < 0 || d > 1) {
+		if (!knob_number(val, 0, 1, &d)) {
 			snprintf(err, errlen, "-p %s: expected a fraction from 0 to 1", kv);
 			return -1;
 		}
@@ -84,14 +93,11 @@ static int mm_knob(const char *kv, char *err, size_t errlen)
 		return 1;
 	}
 	if (!strncmp(kv, "anon_vma_lock=", 14))
-		return rmap_lock_knob(kv, eq + 1, &mm_params.anon_vma_lock, err, errlen);
+		return rmap_lock_knob(kv, val, &mm_params.anon_vma_lock, err, errlen);
 	if (!strncmp(kv, "i_mmap_lock=", 12))
-		return rmap_lock_knob(kv, eq + 1, &mm_params.i_mmap_lock, err, errlen);
+		return rmap_lock_knob(kv, val, &mm_params.i_mmap_lock, err, errlen);
 	if (!strncmp(kv, "rmap_walkers=", 13)) {
-		errno = 0;
-		d = strtod(eq + 1, &end);
-		if (errno || *end || end == eq + 1 || !(d >= 1 && d <= RMAP_MAX_WALKERS) ||
-		    d != (int)d) {
+		if (!knob_number(val, 1, RMAP_MAX_WALKERS, &d) || d != (int)d) {
 			snprintf(err, errlen, "-p %s: expected a number of walker tasks, 1 to %d", kv,
 				 RMAP_MAX_WALKERS);
 			return -1;
@@ -100,10 +106,8 @@ static int mm_knob(const char *kv, char *err, size_t errlen)
 		return 1;
 	}
 	if (!strncmp(kv, "rmap_walks=", 11)) {
-		errno = 0;
-		d = strtod(eq + 1, &end);
 		/* Up to one walk per 100 ns: more is no reclaim, only a livelock. */
-		if (errno || *end || end == eq + 1 || !(d >= 0 && d <= 10000)) {
+		if (!knob_number(val, 0, 10000, &d)) {
 			snprintf(err, errlen, "-p %s: expected rmap walks per ms, 0 to 10000", kv);
 			return -1;
 		}
@@ -111,9 +115,7 @@ static int mm_knob(const char *kv, char *err, size_t errlen)
 		return 1;
 	}
 	if (!strncmp(kv, "think_scale=", 12)) {
-		errno = 0;
-		d = strtod(eq + 1, &end);
-		if (errno || *end || d < 0 || d > 1000) {
+		if (!knob_number(val, 0, 1000, &d)) {
 			snprintf(err, errlen, "-p %s: expected a factor from 0 to 1000", kv);
 			return -1;
 		}
@@ -121,13 +123,11 @@ static int mm_knob(const char *kv, char *err, size_t errlen)
 		return 1;
 	}
 	if (!strncmp(kv, "max_fault_retries=", 18)) {
-		long v = strtol(eq + 1, &end, 10);
-
-		if (*end || v < 1 || v > 1000) {
+		if (!knob_number(val, 1, 1000, &d) || d != (int)d) {
 			snprintf(err, errlen, "-p %s: expected a whole number from 1 to 1000", kv);
 			return -1;
 		}
-		mm_params.max_fault_retries = (int)v;
+		mm_params.max_fault_retries = (int)d;
 		return 1;
 	}
 	return 0;

@@ -31,7 +31,6 @@ void ww_mutex_init(struct ww_mutex *lock, struct ww_class *ww_class)
 	lock->ctx = NULL;
 	spin_lock_init(&lock->wait_lock, "ww_wait_lock", &lock->line);
 	lock->wait_head = NULL;
-	lock->ww_class = ww_class;
 	lock->stat = lock_stat_get(ww_class->name);
 }
 
@@ -42,8 +41,6 @@ bool ww_mutex_is_locked(const struct ww_mutex *lock)
 
 void ww_acquire_init(struct ww_acquire_ctx *ctx, struct ww_class *ww_class)
 {
-	ctx->task = current;
-	ctx->ww_class = ww_class;
 	ctx->stamp = (unsigned long)atomic_long_add_return(1, &ww_class->stamp);
 	ctx->acquired = 0;
 	ctx->wounded = false;
@@ -68,7 +65,6 @@ static bool __ww_ctx_less(const struct ww_acquire_ctx *a, const struct ww_acquir
 static int __ww_mutex_kill(struct ww_acquire_ctx *ww_ctx)
 {
 	if (ww_ctx->acquired > 0) {
-		ww_ctx->deadlocks++;
 		count_event(ww_ctx->is_wait_die ? "ww_die" : "ww_wounded_backoff");
 		return -EDEADLK;
 	}

@@ -52,13 +52,10 @@ struct ww_class {
 };
 
 struct ww_acquire_ctx {
-	struct task *task;
-	struct ww_class *ww_class;
 	unsigned long stamp;
 	unsigned int acquired;		/* locks held under this context */
 	bool wounded;			/* wound-wait: an older context wants ours */
 	bool is_wait_die;
-	uint64_t deadlocks;		/* -EDEADLK returned (wounds or deaths taken) */
 };
 
 struct ww_mutex_waiter;
@@ -69,7 +66,6 @@ struct ww_mutex {
 	struct ww_acquire_ctx *ctx;	/* the holder's context, if any */
 	spinlock_t wait_lock;
 	struct ww_mutex_waiter *wait_head;
-	struct ww_class *ww_class;
 	uint16_t stat;
 };
 

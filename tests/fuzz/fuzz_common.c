@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "traces/import.h"
 #include "traces/mlt.h"
+#include "traces/textin.h"
 
 static char dir[256];
 
@@ -205,4 +207,30 @@ void fuzz_check_import(const char *in, const char *out, int rc,
 		fuzz_check_dir(keep);
 	}
 	unlink(out);
+}
+
+void fuzz_import_text(const uint8_t *data, size_t size, fuzz_text_importer import)
+{
+	const char *in = fuzz_write("in.txt", data, size);
+	const char *out = fuzz_path("out.mlt");
+	const char *keep[] = { "in.txt", NULL };
+	struct import_summary sum;
+	struct textin *t;
+	char err[512] = "";
+	int rc;
+
+	t = textin_open(in, err, sizeof(err));
+	if (!t) {
+		fuzz_check_err(err, in);
+		fuzz_check_dir(keep);
+		return;
+	}
+	memset(&sum, 0, sizeof(sum));
+	rc = import(t, out, &sum, err, sizeof(err));
+	textin_close(t);
+	fuzz_check_import(in, out, rc, &sum, err);
+
+	err[0] = '\0';
+	rc = trace_import(in, out, &sum, err, sizeof(err));
+	fuzz_check_import(in, out, rc, &sum, err);
 }

@@ -31,6 +31,17 @@ void fuzz_check_dir(const char *const *keep);
  */
 void fuzz_check_import(const char *in, const char *out, int rc,
 		       const struct import_summary *sum, const char *err);
+struct textin;
+/* A text importer, as fuzz_import_text() calls it. */
+typedef int (*fuzz_text_importer)(struct textin *t, const char *out,
+				  struct import_summary *sum, char *err, size_t errlen);
+/*
+ * The whole of a text-importer target: DATA, written to in.txt, goes through
+ * IMPORT itself (so every input reaches its parser, detection or not) and
+ * through trace_import() (format detection and its messages), each result
+ * checked by fuzz_check_import().
+ */
+void fuzz_import_text(const uint8_t *data, size_t size, fuzz_text_importer import);
 /* Report a broken invariant with the message and abort. */
 void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 

@@ -5,44 +5,26 @@
  * of `mmlocksim import` (format detection and its messages).
  */
 #include <stdint.h>
-#include <string.h>
 
 #include "tests/fuzz/fuzz_common.h"
-#include "traces/import.h"
 #include "traces/import_strace.h"
-#include "traces/textin.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/*
+ * A small synthesis cap keeps executions fast; the page loop is the same
+ * whatever the cap (trace_import() uses the default).
+ */
+static int import_strace_capped(struct textin *t, const char *out,
+				struct import_summary *sum, char *err, size_t errlen)
+{
+	static const struct strace_opts so = { .synth_faults = 1, .synth_max_pages = 64 };
+
+	return import_strace(t, out, &so, sum, err, errlen);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char *in = fuzz_write("in.txt", data, size);
-	const char *out = fuzz_path("out.mlt");
-	const char *keep[] = { "in.txt", NULL };
-	/*
-	 * A small synthesis cap keeps executions fast; the page loop is the
-	 * same whatever the cap (trace_import() below uses the default).
-	 */
-	const struct strace_opts so = { .synth_faults = 1,
-					.synth_max_pages = 64 };
-	struct import_summary sum;
-	struct textin *t;
-	char err[512] = "";
-	int rc;
-
-	t = textin_open(in, err, sizeof(err));
-	if (!t) {
-		fuzz_check_err(err, in);
-		fuzz_check_dir(keep);
-		return 0;
-	}
-	memset(&sum, 0, sizeof(sum));
-	rc = import_strace(t, out, &so, &sum, err, sizeof(err));
-	textin_close(t);
-	fuzz_check_import(in, out, rc, &sum, err);
-
-	err[0] = '\0';
-	rc = trace_import(in, out, &sum, err, sizeof(err));
-	fuzz_check_import(in, out, rc, &sum, err);
+	fuzz_import_text(data, size, import_strace_capped);
 	return 0;
 }
