@@ -14,7 +14,9 @@
 	X(pervma_ops)			\
 	X(rcu_fault_ops)		\
 	X(mt_lock_ops)			\
+	X(ww_vma_ops)			\
 	X(busted_ops)			\
+	X(ww_vma_plain_ops)		\
 	X(template_ops)
 
 #define DECLARE(ops) extern const struct scheme_ops ops;
@@ -47,9 +49,10 @@ int scheme_register(const struct scheme_ops *ops, char *err, size_t errlen)
 		snprintf(err, errlen, "scheme registration: no ops given");
 		return -1;
 	}
-	if (ops->api_version != SCHEME_API_VERSION) {
-		snprintf(err, errlen, "scheme '%s': API version %d, expected %d (rebuild it "
-			 "against this schemes/scheme.h)", name, ops->api_version, SCHEME_API_VERSION);
+	if (ops->api_version < SCHEME_API_VERSION_MIN || ops->api_version > SCHEME_API_VERSION) {
+		snprintf(err, errlen, "scheme '%s': API version %d, expected %d to %d (rebuild it "
+			 "against this schemes/scheme.h)", name, ops->api_version,
+			 SCHEME_API_VERSION_MIN, SCHEME_API_VERSION);
 		return -1;
 	}
 	if (!ops->name || !ops->name[0] || !ops->summary) {
@@ -60,6 +63,16 @@ int scheme_register(const struct scheme_ops *ops, char *err, size_t errlen)
 		snprintf(err, errlen, "scheme '%s': missing required hook %s", name,
 			 !ops->fault ? "fault" : !ops->write_lock ? "write_lock" : "write_unlock");
 		return -1;
+	}
+	if (ops->api_version >= 2) {
+		int n = !!ops->range_lock + !!ops->range_unlock + !!ops->vma_locked +
+			!!ops->tree_lock + !!ops->tree_unlock;
+
+		if (n != 0 && n != 5) {
+			snprintf(err, errlen, "scheme '%s': range_lock, range_unlock, vma_locked, "
+				 "tree_lock and tree_unlock go together", name);
+			return -1;
+		}
 	}
 	if (!ops->read_lock != !ops->read_unlock) {
 		snprintf(err, errlen, "scheme '%s': read_lock and read_unlock go together", name);

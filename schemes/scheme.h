@@ -23,7 +23,13 @@
 #include "sim/mm.h"
 #include "sim/sync.h"
 
-#define SCHEME_API_VERSION 1
+/*
+ * 2 added the range hooks at the end of struct scheme_ops; a scheme built
+ * as version 1 (without them) is still accepted, as SQLite's VFS reads
+ * only the fields its iVersion has.
+ */
+#define SCHEME_API_VERSION 2
+#define SCHEME_API_VERSION_MIN 1
 
 /* Not part of a default `compare` (the template, experiments). */
 #define SCHEME_F_NO_COMPARE	0x1
@@ -39,7 +45,7 @@ struct scheme_param {
 };
 
 struct scheme_ops {
-	/* REQUIRED: SCHEME_API_VERSION at build time. */
+	/* REQUIRED: SCHEME_API_VERSION at build time (MIN..current accepted). */
 	int api_version;
 	/* REQUIRED: unique name ("global-rwsem"), and a one-line summary. */
 	const char *name;
@@ -89,6 +95,34 @@ struct scheme_ops {
 	int (*init_mm)(struct mm_struct *mm);
 	void (*destroy_mm)(struct mm_struct *mm);
 	void (*init_vma)(struct vm_area_struct *vma);
+
+	/* ---- api_version 2 and later: read only when api_version >= 2 ---- */
+
+	/*
+	 * OPTIONAL, all five or none (checked at registration): a scheme
+	 * with no mm-wide writer lock (ww-vma) locks only what an operation
+	 * changes.
+	 *
+	 * range_lock gets the address ranges the operation will change, in
+	 * the order the operation meets them (mremap: source, then
+	 * destination), and returns with every VMA that meets one of them, or
+	 * abuts it (a merge candidate), locked for this operation and still
+	 * in the tree.  The body then changes only VMAs for which vma_locked()
+	 * is true -- those, and the ones it creates, which init_vma hands to
+	 * the running operation -- so a VMA that another task maps into a
+	 * hole of the range afterwards belongs to that later operation.  Every
+	 * store to the VMA tree is made under tree_lock, and a store into a
+	 * hole re-checks there that the hole is still empty; if it is not,
+	 * the body unlocks and starts again.  range_unlock ends the operation.
+	 *
+	 * When absent, write_lock/write_unlock cover every operation, read_lock
+	 * covers madvise, and nothing else is called.
+	 */
+	void (*range_lock)(struct mm_struct *mm, const struct mm_range *ranges, int nr);
+	void (*range_unlock)(struct mm_struct *mm);
+	bool (*vma_locked)(struct vm_area_struct *vma);
+	void (*tree_lock)(struct mm_struct *mm);
+	void (*tree_unlock)(struct mm_struct *mm);
 };
 
 /* Value of a parameter for this run (the default if not given). */

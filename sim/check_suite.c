@@ -173,6 +173,99 @@ static void io_unmapper(struct sc *sc)
 	mm_munmap(sc->mm, A_ADDR, NPAGES * PAGE_SIZE);
 }
 
+/*
+ * Crossing multi-VMA operations: each wants the other's VMAs in the
+ * opposite order (source before destination), the A-B/B-A cycle a scheme
+ * that locks VMAs one by one must break.  A and B are mapped (and touched)
+ * by the first task; a faulter keeps touching A in the big runs.
+ */
+static void map_two(struct sc *sc, unsigned long a, unsigned long b, unsigned long bprot)
+{
+	int i;
+
+	map_anon(sc, a, NPAGES);
+	mm_mmap(sc->mm, b, NPAGES * PAGE_SIZE, bprot, MAP_ANONYMOUS);
+	for (i = 0; i < (sc->tiny ? 1 : 8); i++) {
+		mm_fault(sc->mm, page(a, i * 5), FAULT_FLAG_WRITE);
+		mm_fault(sc->mm, page(b, i * 5), bprot & PROT_WRITE ? FAULT_FLAG_WRITE : 0);
+	}
+	if (!sc->tiny)
+		faulter(sc);
+}
+
+static void map_a_and_b(struct sc *sc)
+{
+	map_two(sc, A_ADDR, B_ADDR, PROT_READ | PROT_WRITE);
+}
+
+static void mover(struct sc *sc, unsigned long from, unsigned long to)
+{
+	int i;
+
+	for (i = 0; i < (sc->tiny ? 1 : 4); i++) {
+		if (!sc->tiny)
+			task_delay(jitter(2000));
+		mm_mremap(sc->mm, from, NPAGES * PAGE_SIZE, NPAGES * PAGE_SIZE, to);
+		if (sc->tiny)
+			return;
+		task_delay(jitter(2000));
+		mm_mremap(sc->mm, to, NPAGES * PAGE_SIZE, NPAGES * PAGE_SIZE, from);
+		/* Put the other side back, whoever moved it. */
+		mm_mmap(sc->mm, to, NPAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			MAP_ANONYMOUS | MAP_FIXED);
+	}
+}
+
+static void move_a_onto_b(struct sc *sc)
+{
+	mover(sc, A_ADDR, B_ADDR);
+}
+
+static void move_b_onto_a(struct sc *sc)
+{
+	mover(sc, B_ADDR, A_ADDR);
+}
+
+/* A and, right after it, A2 (read-only, so the two never merge). */
+#define A2_ADDR (A_ADDR + NPAGES * PAGE_SIZE)
+
+static void map_a_and_a2(struct sc *sc)
+{
+	map_two(sc, A_ADDR, A2_ADDR, PROT_READ);
+}
+
+/* mprotect over A and A2: A, then A2. */
+static void protect_across(struct sc *sc)
+{
+	int i;
+
+	for (i = 0; i < (sc->tiny ? 1 : 4); i++) {
+		if (!sc->tiny)
+			task_delay(jitter(2000));
+		mm_mprotect(sc->mm, A_ADDR, 2 * NPAGES * PAGE_SIZE, PROT_READ);
+		if (sc->tiny)
+			return;
+		task_delay(jitter(2000));
+		mm_mprotect(sc->mm, A_ADDR, 2 * NPAGES * PAGE_SIZE, PROT_READ | PROT_WRITE);
+	}
+}
+
+/* mremap of A2 onto A: A2, then A. */
+static void move_a2_onto_a(struct sc *sc)
+{
+	int i;
+
+	for (i = 0; i < (sc->tiny ? 1 : 4); i++) {
+		if (!sc->tiny)
+			task_delay(jitter(2000));
+		mm_mremap(sc->mm, A2_ADDR, NPAGES * PAGE_SIZE, NPAGES * PAGE_SIZE, A_ADDR);
+		if (sc->tiny)
+			return;
+		task_delay(jitter(2000));
+		mm_mmap(sc->mm, A2_ADDR, NPAGES * PAGE_SIZE, PROT_READ, MAP_ANONYMOUS | MAP_FIXED);
+	}
+}
+
 static const struct scenario scenarios[] = {
 	{ "fault-vs-munmap", "write faults racing munmap of their VMA", 3,
 	  { faulter_maps, faulter, unmapper }, { 0, 4000, 4000 }, 0, 1 },
@@ -187,6 +280,10 @@ static const struct scenario scenarios[] = {
 	  { 0, 4000, 4000, 4000, 4000, 4000 }, 0, 0 },
 	{ "io-fault-vs-munmap", "a fault sleeping on I/O while its VMA is unmapped", 2,
 	  { io_faulter, io_unmapper }, { 0, 4000 }, 1.0, 1 },
+	{ "mremap-cross", "two mremaps moving A onto B and B onto A at once", 3,
+	  { map_a_and_b, move_a_onto_b, move_b_onto_a }, { 0, 20000, 20000 }, 0, 1 },
+	{ "mprotect-vs-mremap-cross", "mprotect over A and A2 against mremap of A2 onto A", 3,
+	  { map_a_and_a2, protect_across, move_a2_onto_a }, { 0, 20000, 20000 }, 0, 1 },
 };
 
 #define NR_SCENARIOS ((int)(sizeof(scenarios) / sizeof(scenarios[0])))

@@ -7,6 +7,7 @@
 #include "mm.h"
 #include "xalloc.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,34 +109,125 @@ static void vma_set(struct vm_area_struct *vma, unsigned long start, unsigned lo
 	vma->modifying = 0;
 }
 
+/* Does a VMA other than `except` meet [start, end)?  Under the tree lock. */
+static bool range_busy(struct mm_struct *mm, unsigned long start, unsigned long end,
+		       const struct vm_area_struct *except)
+{
+	int pos;
+
+	for (pos = mt_first_at_or_after(mm, start);
+	     pos < mm->mm_mt.nr && mm->mm_mt.slots[pos]->vm_start < end; pos++)
+		if (mm->mm_mt.slots[pos] != except)
+			return true;
+	return false;
+}
+
 /*
  * vma_prepare() .. vma_complete(): a change to a VMA's range is made under
  * its file's i_mmap lock and its anon_vma's lock, both for write, so an
  * rmap walk never sees the range mid-change; a split's new tail (insert)
- * joins the file's i_mmap inside the same section.
+ * joins the file's i_mmap inside the same section.  The fields and the
+ * tree store (the tail's insertion, a swallowed neighbour's removal) are
+ * one tree-lock section, as vma_iter_store() is one maple tree store:
+ * another writer never sees the hole between the old range and the new.
+ *
+ * Growing into a hole is a claim on it.  With range locks another
+ * operation may have mapped there since this one locked its range, so the
+ * hole is re-checked under the tree lock; -EAGAIN (nothing changed) sends
+ * the operation back to the start.
  */
-static void vma_adjust(struct vm_area_struct *vma, unsigned long start, unsigned long end,
-		       unsigned long flags, struct vm_area_struct *insert)
+static int vma_adjust(struct vm_area_struct *vma, unsigned long start, unsigned long end,
+		      unsigned long flags, struct vm_area_struct *insert,
+		      struct vm_area_struct *remove)
 {
+	struct mm_struct *mm = vma->vm_mm;
 	struct address_space *mapping = vma->vm_mapping;
 	struct anon_vma *av = vma->anon_vma;
+	unsigned long where = insert ? insert->vm_start :
+			      end != vma->vm_end ? (end < vma->vm_end ? end : vma->vm_end) : start;
+	int ret = 0;
 
 	if (mapping)
 		i_mmap_lock_write(mapping);
 	if (av)
 		anon_vma_lock_write(av);
+	mm_call_tree_lock(mm);
+	if ((start < vma->vm_start && range_busy(mm, start, vma->vm_start, remove)) ||
+	    (end > vma->vm_end && range_busy(mm, vma->vm_end, end, remove))) {
+		ret = -EAGAIN;
+		goto out;
+	}
+	if (remove)
+		mt_erase(mm, remove);
 	/* vm_pgoff follows vm_start (a merge that grows a VMA downwards). */
 	if (start < vma->vm_start)
 		vma->vm_pgoff -= (vma->vm_start - start) >> PAGE_SHIFT;
 	else
 		vma->vm_pgoff += (start - vma->vm_start) >> PAGE_SHIFT;
 	vma_set(vma, start, end, flags);
+	mt_update(mm, vma);
+	if (insert)
+		mt_insert(mm, insert);
+	mt_store_charge(mm, where);
 	if (insert && mapping)
 		vma_interval_tree_insert(insert, mapping);
+out:
+	mm_call_tree_unlock(mm);
 	if (av)
 		anon_vma_unlock_write(av);
 	if (mapping)
 		i_mmap_unlock_write(mapping);
+	return ret;
+}
+
+/* Store a new VMA into the hole it covers: -EAGAIN if the hole was taken. */
+static int vma_insert_hole(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	int ret = 0;
+
+	mm_call_tree_lock(mm);
+	if (range_busy(mm, vma->vm_start, vma->vm_end, NULL))
+		ret = -EAGAIN;
+	else {
+		mt_insert(mm, vma);
+		mt_store_charge(mm, vma->vm_start);
+	}
+	mm_call_tree_unlock(mm);
+	return ret;
+}
+
+/* A VMA made for a store that lost its hole: it was never visible. */
+static void vma_discard(struct vm_area_struct *vma)
+{
+	unlink_anon_vmas(vma);
+	unlink_file_vma(vma);
+	mm_call_vma_free(vma);
+}
+
+/* A store into a hole lost a race: start the operation again. */
+static void op_restart(struct mm_struct *mm)
+{
+	mm_call_range_unlock(mm);
+	count_event("range_hole_taken");
+}
+
+/*
+ * The first VMA that meets [addr, end) and that this operation may change
+ * (vma_locked(): with range locks, not one mapped into a hole of the
+ * range after the operation locked it), or NULL.  Found by address each
+ * time, never by tree index: with range locks the tree changes around a
+ * sleeping writer, as a vma_iterator is revalidated after a drop.
+ */
+static struct vm_area_struct *next_vma_locked(struct mm_struct *mm, unsigned long addr,
+					      unsigned long end)
+{
+	int pos;
+
+	for (pos = mt_first_at_or_after(mm, addr);
+	     pos < mm->mm_mt.nr && mm->mm_mt.slots[pos]->vm_start < end; pos++)
+		if (mm_call_vma_locked(mm->mm_mt.slots[pos]))
+			return mm->mm_mt.slots[pos];
+	return NULL;
 }
 
 /* A VMA [start, end) at file offset pgoff (in pages), linked to anon_vma
@@ -169,10 +261,7 @@ static struct vm_area_struct *split_vma(struct mm_struct *mm, struct vm_area_str
 	mm_call_vma_write(vma);
 	tail = vma_new(mm, addr, vma->vm_end, vma->vm_flags,
 		       linear_page_index(vma, addr), vma->anon_vma, NULL);
-	vma_adjust(vma, vma->vm_start, addr, vma->vm_flags, tail);
-	mt_update(mm, vma);
-	mt_insert(mm, tail);
-	mt_store_charge(mm, addr);
+	vma_adjust(vma, vma->vm_start, addr, vma->vm_flags, tail, NULL);	/* shrinks: no claim */
 	count_event("vma_split");
 	return tail;
 }
@@ -241,73 +330,80 @@ static void wrprotect_one(struct mm_struct *mm, struct pt_page *pt, unsigned lon
 	task_charge(sim_machine->cost.l1_hit * 4);
 }
 
-/* unmap_region() + free_pgtables() for [start, end). */
-static void unmap_region(struct mm_struct *mm, unsigned long start, unsigned long end)
+/*
+ * free_pgtables() for [start, end): a page table goes when no VMA is left
+ * in its 2 MiB, judged under the tree lock (the kernel's floor/ceiling
+ * from the neighbours, taken from the tree at the instant of the free, so
+ * that a VMA another operation maps next door keeps its page table).
+ */
+static void free_pgtables(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
 	unsigned long pmd;
 
-	if (for_each_pte(mm, start, end, zap_one))
-		tlb_flush_range(mm);
+	mm_call_tree_lock(mm);
 	for (pmd = start & ~(PMD_SIZE - 1); pmd < end; pmd += PMD_SIZE) {
 		struct pt_page *pt = pt_lookup(mm, pmd);
 
 		if (pt)
 			pt_free_if_unused(mm, pt);
 	}
+	mm_call_tree_unlock(mm);
 }
 
 /*
- * do_vmi_munmap() with the write lock held: split at the edges, mark each
- * VMA for writing, detach them all in one tree store, tear down the page
- * tables, then hand the VMAs to the scheme to free.
+ * do_vmi_munmap() with the range locked: split at the edges, mark each
+ * VMA for writing, detach them all in one tree store, zap their pages,
+ * free the page tables left empty, then hand the VMAs to the scheme to
+ * free.  Only the VMAs' own ranges are zapped: a hole of [start, end) may
+ * hold another operation's new mapping by now.
  */
 static void do_munmap_locked(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
-	struct vm_area_struct *victims[64], **list = victims;
-	int n = 0, cap = 64, pos, i;
+	struct vm_area_struct *victims[64], **list = victims, *vma;
+	unsigned long addr = start;
+	int n = 0, cap = 64, i, zapped = 0;
 
 	find_vma(mm, start);		/* the walk the kernel does, charged */
-	pos = mt_first_at_or_after(mm, start);
-	if (pos >= mm->mm_mt.nr || mm->mm_mt.slots[pos]->vm_start >= end)
+	vma = next_vma_locked(mm, start, end);
+	if (!vma)
 		return;
-	if (mm->mm_mt.slots[pos]->vm_start < start) {
-		split_vma(mm, mm->mm_mt.slots[pos], start);
-		pos++;
-	}
-	for (i = pos; i < mm->mm_mt.nr && mm->mm_mt.slots[i]->vm_start < end; i++) {
-		struct vm_area_struct *vma = mm->mm_mt.slots[i];
-
+	if (vma->vm_start < start)
+		split_vma(mm, vma, start);
+	while ((vma = next_vma_locked(mm, addr, end))) {
 		if (vma->vm_end > end)
 			split_vma(mm, vma, end);
 		mm_call_vma_write(vma);
 		if (n == cap) {
-			struct vm_area_struct **bigger = malloc(sizeof(*bigger) * (size_t)cap * 2);
+			struct vm_area_struct **bigger =
+				xrealloc(list == victims ? NULL : list, sizeof(*list) * (size_t)cap * 2);
 
-			if (!bigger) {
-				fprintf(stderr, "mmlocksim: out of memory\n");
-				exit(1);
-			}
-			memcpy(bigger, list, sizeof(*list) * (size_t)n);
-			if (list != victims)
-				free(list);
+			if (list == victims)
+				memcpy(bigger, victims, sizeof(victims));
 			list = bigger;
 			cap *= 2;
 		}
-		list[n++] = mm->mm_mt.slots[i];
+		list[n++] = vma;
+		addr = vma->vm_end;
 	}
+	mm_call_tree_lock(mm);
 	for (i = 0; i < n; i++)
 		mt_erase(mm, list[i]);
 	mt_store_charge(mm, start);
+	mm_call_tree_unlock(mm);
 	/*
 	 * unlink_anon_vmas(): the kernel does it in free_pgtables(), after the
 	 * zap and before the page tables go; here before both, so no walker
-	 * can reach a page table unmap_region() frees.
+	 * can reach a page table free_pgtables() frees.
 	 */
 	for (i = 0; i < n; i++) {
 		unlink_anon_vmas(list[i]);
 		unlink_file_vma(list[i]);
 	}
-	unmap_region(mm, start, end);
+	for (i = 0; i < n; i++)
+		zapped += for_each_pte(mm, list[i]->vm_start, list[i]->vm_end, zap_one);
+	if (zapped)
+		tlb_flush_range(mm);
+	free_pgtables(mm, start, end);
 	for (i = 0; i < n; i++)
 		mm_call_vma_free(list[i]);
 	counter_add(counter_id("vma_unmapped"), (uint64_t)n);
@@ -348,7 +444,8 @@ int mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len,
 	    unsigned long prot, unsigned long flags)
 {
 	unsigned long end = addr + page_align(len), vm_flags;
-	struct vm_area_struct *prev = NULL, *next = NULL;
+	struct vm_area_struct *prev, *next, *vma;
+	struct mm_range range = { addr, end, true };
 	int pos;
 
 	if (!len || addr & (PAGE_SIZE - 1) || end > TASK_SIZE || end <= addr)
@@ -357,9 +454,9 @@ int mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len,
 		   (flags & MAP_ANONYMOUS ? 0 : VM_FILE);
 	syscall_enter();
 	task_delay(sim_machine->cost.mmap_body);
-	mm_call_write_lock(mm);
-	pos = mt_first_at_or_after(mm, addr);
-	if (pos < mm->mm_mt.nr && mm->mm_mt.slots[pos]->vm_start < end) {
+again:
+	mm_call_range_lock(mm, &range, 1);
+	if (next_vma_locked(mm, addr, end)) {
 		/* MAP_FIXED over existing mappings (or a trace that knew better). */
 		if (!(flags & MAP_FIXED))
 			count_event("mmap_replaced_overlap");
@@ -367,10 +464,12 @@ int mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len,
 	}
 	find_vma(mm, addr);
 	pos = mt_first_at_or_after(mm, addr);
-	if (pos > 0 && mm->mm_mt.slots[pos - 1]->vm_end == addr)
-		prev = mm->mm_mt.slots[pos - 1];
-	if (pos < mm->mm_mt.nr && mm->mm_mt.slots[pos]->vm_start == end)
-		next = mm->mm_mt.slots[pos];
+	prev = pos > 0 ? mm->mm_mt.slots[pos - 1] : NULL;
+	next = pos < mm->mm_mt.nr ? mm->mm_mt.slots[pos] : NULL;
+	if (prev && (prev->vm_end != addr || !mm_call_vma_locked(prev)))
+		prev = NULL;
+	if (next && (next->vm_start != end || !mm_call_vma_locked(next)))
+		next = NULL;
 	/*
 	 * vma_merge_new_range() -> vma_expand(): vma_prepare() takes the anon_vma
 	 * lock for write around the change (vma_adjust()), so an rmap walk never
@@ -381,43 +480,45 @@ int mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len,
 		mm_call_vma_write(prev);
 		if (next && can_merge(next, vm_flags) && next->anon_vma == NULL) {
 			mm_call_vma_write(next);
-			mt_erase(mm, next);
-			vma_adjust(prev, prev->vm_start, next->vm_end, vm_flags, NULL);
-			mt_update(mm, prev);
-			mt_store_charge(mm, addr);
+			if (vma_adjust(prev, prev->vm_start, next->vm_end, vm_flags, NULL, next))
+				goto restart;
 			mm_call_vma_free(next);
-		} else {
-			vma_adjust(prev, prev->vm_start, end, vm_flags, NULL);
-			mt_update(mm, prev);
-			mt_store_charge(mm, addr);
+		} else if (vma_adjust(prev, prev->vm_start, end, vm_flags, NULL, NULL)) {
+			goto restart;
 		}
 		count_event("vma_merge");
 	} else if (next && can_merge(next, vm_flags)) {
 		mm_call_vma_write(next);
-		vma_adjust(next, addr, next->vm_end, vm_flags, NULL);
-		mt_update(mm, next);
-		mt_store_charge(mm, addr);
+		if (vma_adjust(next, addr, next->vm_end, vm_flags, NULL, NULL))
+			goto restart;
 		count_event("vma_merge");
 	} else {
-		mt_insert(mm, vma_new(mm, addr, end, vm_flags, 0, NULL,
-				      vm_flags & VM_FILE ? mapping_alloc() : NULL));
-		mt_store_charge(mm, addr);
+		vma = vma_new(mm, addr, end, vm_flags, 0, NULL,
+			      vm_flags & VM_FILE ? mapping_alloc() : NULL);
+		if (vma_insert_hole(mm, vma)) {
+			vma_discard(vma);
+			goto restart;
+		}
 	}
-	mm_call_write_unlock(mm);
+	mm_call_range_unlock(mm);
 	syscall_exit();
 	return 0;
+restart:
+	op_restart(mm);
+	goto again;
 }
 
 int mm_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len)
 {
 	unsigned long end = addr + page_align(len);
+	struct mm_range range = { addr, end, false };
 
 	if (addr & (PAGE_SIZE - 1) || end > TASK_SIZE || end <= addr)
 		return -1;
 	syscall_enter();
-	mm_call_write_lock(mm);
+	mm_call_range_lock(mm, &range, 1);
 	do_munmap_locked(mm, addr, end);
-	mm_call_write_unlock(mm);
+	mm_call_range_unlock(mm);
 	syscall_exit();
 	return 0;
 }
@@ -425,36 +526,33 @@ int mm_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len)
 int mm_mprotect(struct mm_struct *mm, unsigned long start, unsigned long len,
 		unsigned long prot)
 {
-	unsigned long end = start + page_align(len), newflags = prot_to_vm_flags(prot);
-	int pos, i, wrprotected = 0;
+	unsigned long end = start + page_align(len), newflags = prot_to_vm_flags(prot), addr;
+	struct mm_range range = { start, end, false };
+	struct vm_area_struct *vma;
+	int wrprotected = 0;
 
 	if (start & (PAGE_SIZE - 1) || end > TASK_SIZE || end <= start)
 		return -1;
 	syscall_enter();
-	mm_call_write_lock(mm);
+	mm_call_range_lock(mm, &range, 1);
 	find_vma(mm, start);
-	pos = mt_first_at_or_after(mm, start);
-	if (pos >= mm->mm_mt.nr || mm->mm_mt.slots[pos]->vm_start >= end) {
-		mm_call_write_unlock(mm);
+	vma = next_vma_locked(mm, start, end);
+	if (!vma) {
+		mm_call_range_unlock(mm);
 		syscall_exit();
 		count_event("mprotect_enomem");
 		return -1;
 	}
-	if (mm->mm_mt.slots[pos]->vm_start < start &&
-	    (mm->mm_mt.slots[pos]->vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) != newflags) {
-		split_vma(mm, mm->mm_mt.slots[pos], start);
-		pos++;
-	}
-	for (i = pos; i < mm->mm_mt.nr && mm->mm_mt.slots[i]->vm_start < end; i++) {
-		struct vm_area_struct *vma = mm->mm_mt.slots[i];
+	if (vma->vm_start < start && (vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) != newflags)
+		split_vma(mm, vma, start);
+	for (addr = start; (vma = next_vma_locked(mm, addr, end)); addr = vma->vm_end) {
 		unsigned long flags = (vma->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | newflags;
 		unsigned long lo = vma->vm_start > start ? vma->vm_start : start;
 		unsigned long hi = vma->vm_end < end ? vma->vm_end : end;
+		bool drop_write = (vma->vm_flags & VM_WRITE) && !(flags & VM_WRITE);
 
 		if (flags == vma->vm_flags)
 			continue;
-		bool drop_write = (vma->vm_flags & VM_WRITE) && !(flags & VM_WRITE);
-
 		if (vma->vm_end > end)
 			split_vma(mm, vma, end);
 		/* mprotect_fixup(): vma_start_write, new flags, change_protection. */
@@ -465,14 +563,16 @@ int mm_mprotect(struct mm_struct *mm, unsigned long start, unsigned long len,
 	}
 	if (wrprotected)
 		tlb_flush_range(mm);
-	mm_call_write_unlock(mm);
+	mm_call_range_unlock(mm);
 	syscall_exit();
 	return 0;
 }
 
 int mm_brk(struct mm_struct *mm, unsigned long brk)
 {
-	struct vm_area_struct *heap;
+	struct vm_area_struct *heap, *vma;
+	struct mm_range range;
+	unsigned long old;
 	int pos;
 
 	brk = page_align(brk);
@@ -485,46 +585,103 @@ int mm_brk(struct mm_struct *mm, unsigned long brk)
 	if (brk == mm->brk || brk < mm->start_brk || brk > TASK_SIZE)
 		return 0;
 	syscall_enter();
-	mm_call_write_lock(mm);
-	if (brk < mm->brk) {
-		do_munmap_locked(mm, brk, mm->brk);
+again:
+	old = mm->brk;
+	range.start = brk < old ? brk : old;
+	range.end = brk < old ? old : brk;
+	range.merge = true;
+	mm_call_range_lock(mm, &range, 1);
+	if (mm->brk != old) {
+		/* Another brk moved it while this one locked (range locks only). */
+		op_restart(mm);
+		goto again;
+	}
+	if (brk < old) {
+		do_munmap_locked(mm, brk, old);
 	} else {
-		find_vma(mm, mm->brk);
-		pos = mt_first_at_or_after(mm, mm->brk);
-		if (pos < mm->mm_mt.nr && mm->mm_mt.slots[pos]->vm_start < brk)
-			do_munmap_locked(mm, mm->brk, brk);	/* collides: the trace says it grew */
-		pos = mt_first_at_or_after(mm, mm->brk);
+		find_vma(mm, old);
+		if (next_vma_locked(mm, old, brk))
+			do_munmap_locked(mm, old, brk);	/* collides: the trace says it grew */
+		pos = mt_first_at_or_after(mm, old);
 		heap = pos > 0 ? mm->mm_mt.slots[pos - 1] : NULL;
-		if (heap && heap->vm_end == mm->brk && (heap->vm_flags & VM_HEAP)) {
+		if (heap && heap->vm_end == old && (heap->vm_flags & VM_HEAP) &&
+		    mm_call_vma_locked(heap)) {
 			/* do_brk_flags(): expand the heap VMA. */
 			mm_call_vma_write(heap);
-			vma_adjust(heap, heap->vm_start, brk, heap->vm_flags, NULL);
-			mt_update(mm, heap);
+			if (vma_adjust(heap, heap->vm_start, brk, heap->vm_flags, NULL, NULL))
+				goto restart;
 		} else {
-			mt_insert(mm, vma_new(mm, mm->brk, brk, VM_READ | VM_WRITE | VM_HEAP, 0, NULL,
-					      NULL));
+			vma = vma_new(mm, old, brk, VM_READ | VM_WRITE | VM_HEAP, 0, NULL, NULL);
+			if (vma_insert_hole(mm, vma)) {
+				vma_discard(vma);
+				goto restart;
+			}
 		}
-		mt_store_charge(mm, mm->brk);
 	}
 	mm->brk = brk;
-	mm_call_write_unlock(mm);
+	mm_call_range_unlock(mm);
 	syscall_exit();
 	return 0;
+restart:
+	op_restart(mm);
+	goto again;
 }
 
 int mm_madvise_dontneed(struct mm_struct *mm, unsigned long start, unsigned long len)
 {
-	unsigned long end = start + page_align(len);
+	unsigned long end = start + page_align(len), addr;
+	struct mm_range range = { start, end, false };
+	struct vm_area_struct *vma;
+	int zapped = 0;
 
 	if (start & (PAGE_SIZE - 1) || end > TASK_SIZE || end <= start)
 		return -1;
 	syscall_enter();
-	mm_call_read_lock(mm);
+	mm_call_read_lock(mm, &range);
 	find_vma(mm, start);
-	if (for_each_pte(mm, start, end, zap_one))
+	for (addr = start; (vma = next_vma_locked(mm, addr, end)); addr = vma->vm_end)
+		zapped += for_each_pte(mm, vma->vm_start > start ? vma->vm_start : start,
+				       vma->vm_end < end ? vma->vm_end : end, zap_one);
+	if (zapped)
 		tlb_flush_range(mm);
 	mm_call_read_unlock(mm);
 	syscall_exit();
+	return 0;
+}
+
+/* move_vma(): a new VMA, the page tables moved, the old range unmapped. */
+static int move_vma(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
+		    unsigned long old_end, unsigned long new_addr, unsigned long new_end)
+{
+	unsigned long flags = vma->vm_flags, a;
+	unsigned long span = old_end < vma->vm_end ? old_end - addr : vma->vm_end - addr;
+	struct vm_area_struct *new_vma;
+	int moved = 0;
+
+	mm_call_vma_write(vma);		/* move_vma() write-locks the source first */
+	do_munmap_locked(mm, new_addr, new_end);
+	new_vma = vma_new(mm, new_addr, new_end, flags, linear_page_index(vma, addr),
+			  vma->anon_vma, vma->vm_mapping);
+	if (vma_insert_hole(mm, new_vma)) {
+		vma_discard(new_vma);
+		return -EAGAIN;
+	}
+	mm_call_vma_write(new_vma);	/* copy_vma() write-locks the copy */
+	for (a = addr; a < addr + span && new_addr + (a - addr) < new_end; a += PAGE_SIZE) {
+		struct pt_page *pt = pt_lookup(mm, a), *npt;
+		unsigned long na = new_addr + (a - addr);
+
+		if (!pt || !pte_present(pt, a))
+			continue;
+		npt = pt_lookup(mm, na);
+		if (!npt)
+			npt = pt_alloc(mm, na);
+		pte_set(mm, npt, na, pte_write(pt, a));
+		moved++;
+	}
+	task_delay((sim_time_t)moved * sim_machine->cost.zap_pte);	/* move_ptes() */
+	counter_add(counter_id("mremap_moved_ptes"), (uint64_t)moved);
+	do_munmap_locked(mm, addr, old_end);
 	return 0;
 }
 
@@ -532,25 +689,40 @@ int mm_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
 	      unsigned long new_len, unsigned long new_addr)
 {
 	unsigned long old_end = addr + page_align(old_len), new_end;
+	struct mm_range ranges[2];
 	struct vm_area_struct *vma;
-	int pos, moved;
+	int nr_ranges = 1;
 
 	new_len = page_align(new_len);
 	new_end = new_addr + new_len;
 	if (addr & (PAGE_SIZE - 1) || new_addr & (PAGE_SIZE - 1) || !new_len ||
 	    old_end > TASK_SIZE || new_end > TASK_SIZE || new_end <= new_addr)
 		return -1;
+	/* The source, then the destination: the order move_vma() meets them. */
+	ranges[0].start = addr;
+	ranges[0].end = old_end > addr ? old_end : addr + PAGE_SIZE;
+	ranges[0].merge = false;
+	if (new_addr == addr) {
+		if (new_end > ranges[0].end)
+			ranges[0].end = new_end;
+		ranges[0].merge = true;
+	} else {
+		ranges[1].start = new_addr;
+		ranges[1].end = new_end;
+		ranges[1].merge = false;
+		nr_ranges = 2;
+	}
 	syscall_enter();
-	mm_call_write_lock(mm);
+again:
+	mm_call_range_lock(mm, ranges, nr_ranges);
 	find_vma(mm, addr);
-	pos = mt_first_at_or_after(mm, addr);
-	if (pos >= mm->mm_mt.nr || mm->mm_mt.slots[pos]->vm_start > addr) {
-		mm_call_write_unlock(mm);
+	vma = next_vma_locked(mm, addr, addr + 1);
+	if (!vma) {
+		mm_call_range_unlock(mm);
 		syscall_exit();
 		count_event("mremap_efault");
 		return -1;
 	}
-	vma = mm->mm_mt.slots[pos];
 	if (new_addr == addr) {
 		if (new_end < old_end) {
 			do_munmap_locked(mm, new_end, old_end);
@@ -558,43 +730,18 @@ int mm_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
 			/* Grow in place: whatever the trace says was free, make it so. */
 			do_munmap_locked(mm, vma->vm_end, new_end);
 			mm_call_vma_write(vma);
-			vma_adjust(vma, vma->vm_start, new_end, vma->vm_flags, NULL);
-			mt_update(mm, vma);
-			mt_store_charge(mm, addr);
+			if (vma_adjust(vma, vma->vm_start, new_end, vma->vm_flags, NULL, NULL))
+				goto restart;
 		}
-	} else {
-		/* move_vma(): a new VMA, the page tables moved, the old range unmapped. */
-		unsigned long flags = vma->vm_flags, a;
-		unsigned long span = old_end < vma->vm_end ? old_end - addr : vma->vm_end - addr;
-		struct vm_area_struct *new_vma;
-
-		mm_call_vma_write(vma);		/* move_vma() write-locks the source first */
-		do_munmap_locked(mm, new_addr, new_end);
-		new_vma = vma_new(mm, new_addr, new_end, flags,
-				  linear_page_index(vma, addr), vma->anon_vma, vma->vm_mapping);
-		mt_insert(mm, new_vma);
-		mm_call_vma_write(new_vma);	/* copy_vma() write-locks the copy */
-		mt_store_charge(mm, new_addr);
-		moved = 0;
-		for (a = addr; a < addr + span && new_addr + (a - addr) < new_end; a += PAGE_SIZE) {
-			struct pt_page *pt = pt_lookup(mm, a), *npt;
-			unsigned long na = new_addr + (a - addr);
-
-			if (!pt || !pte_present(pt, a))
-				continue;
-			npt = pt_lookup(mm, na);
-			if (!npt)
-				npt = pt_alloc(mm, na);
-			pte_set(mm, npt, na, pte_write(pt, a));
-			moved++;
-		}
-		task_delay((sim_time_t)moved * sim_machine->cost.zap_pte);	/* move_ptes() */
-		counter_add(counter_id("mremap_moved_ptes"), (uint64_t)moved);
-		do_munmap_locked(mm, addr, old_end);
+	} else if (move_vma(mm, vma, addr, old_end, new_addr, new_end)) {
+		goto restart;
 	}
-	mm_call_write_unlock(mm);
+	mm_call_range_unlock(mm);
 	syscall_exit();
 	return 0;
+restart:
+	op_restart(mm);
+	goto again;
 }
 
 static void cow_one(struct mm_struct *mm, struct pt_page *pt, unsigned long addr)
@@ -603,15 +750,20 @@ static void cow_one(struct mm_struct *mm, struct pt_page *pt, unsigned long addr
 	task_charge(sim_machine->cost.l1_hit * 8);	/* copy_pte_range() per entry */
 }
 
+static const struct mm_range whole_mm = { 0, TASK_SIZE, false };
+
 struct mm_struct *mm_dup(struct mm_struct *old)
 {
 	struct mm_struct *mm = mm_alloc(old->ops);
-	int i, wp = 0;
+	struct vm_area_struct *src;
+	unsigned long next;
+	int wp = 0;
 
 	syscall_enter();
-	mm_call_write_lock(old);
-	for (i = 0; i < old->mm_mt.nr; i++) {
-		struct vm_area_struct *src = old->mm_mt.slots[i];
+	/* dup_mmap(): every VMA of the parent write-locked (with range locks,
+	 * one mapped into a hole meanwhile is the child's to miss). */
+	mm_call_range_lock(old, &whole_mm, 1);
+	for (next = 0; (src = next_vma_locked(old, next, TASK_SIZE)); next = src->vm_end) {
 		struct vm_area_struct *dst = vma_new(mm, src->vm_start, src->vm_end, src->vm_flags,
 						     src->vm_pgoff, NULL, NULL);
 		unsigned long addr, pmd;
@@ -649,7 +801,7 @@ struct mm_struct *mm_dup(struct mm_struct *old)
 	mm->brk = old->brk;
 	if (wp)
 		tlb_flush_range(old);
-	mm_call_write_unlock(old);
+	mm_call_range_unlock(old);
 	syscall_exit();
 	count_event("fork");
 	return mm;
@@ -672,38 +824,46 @@ void mm_exit(struct mm_struct *mm)
 		return;
 	/* exit_mmap(): the last user tears everything down. */
 	current->in_kernel++;
-	mm_call_write_lock(mm);
+	mm_call_range_lock(mm, &whole_mm, 1);
 	while (mm->mm_mt.nr) {
 		struct vm_area_struct *vma = mm->mm_mt.slots[mm->mm_mt.nr - 1];
 		unsigned long start = vma->vm_start, end = vma->vm_end;
 
 		mm_call_vma_write(vma);
+		mm_call_tree_lock(mm);
 		mt_erase(mm, vma);
+		mm_call_tree_unlock(mm);
 		unlink_anon_vmas(vma);
 		unlink_file_vma(vma);
 		for_each_pte(mm, start, end, zap_one);
 		mm_call_vma_free(vma);
 	}
-	mm_call_write_unlock(mm);
+	mm_call_range_unlock(mm);
 	current->in_kernel--;
 }
 
 int mm_adopt_region(struct mm_struct *mm, unsigned long addr, unsigned int fault_flags)
 {
-	unsigned long lo = addr & ~(PMD_SIZE - 1), hi = lo + PMD_SIZE;
-	unsigned long flags = VM_READ | VM_WRITE |
-			      (fault_flags & FAULT_FLAG_INSTRUCTION ? VM_EXEC : 0);
+	unsigned long lo, hi, flags = VM_READ | VM_WRITE |
+				      (fault_flags & FAULT_FLAG_INSTRUCTION ? VM_EXEC : 0);
+	struct mm_range range;
 	struct vm_area_struct *vma;
 	int pos;
 
 	if (addr >= TASK_SIZE)
 		return -1;
+	range.start = addr & ~(PMD_SIZE - 1);
+	range.end = range.start + PMD_SIZE;
+	range.merge = false;
+again:
 	/* A writer, like any other: faults and writers may be in flight. */
-	mm_call_write_lock(mm);
+	mm_call_range_lock(mm, &range, 1);
 	if (mt_truth(mm, addr)) {
-		mm_call_write_unlock(mm);
+		mm_call_range_unlock(mm);
 		return 0;	/* someone mapped it meanwhile: just retry */
 	}
+	lo = range.start;
+	hi = range.end;
 	pos = mt_first_at_or_after(mm, addr);
 	if (pos > 0 && mm->mm_mt.slots[pos - 1]->vm_end > lo)
 		lo = mm->mm_mt.slots[pos - 1]->vm_end;
@@ -713,8 +873,12 @@ int mm_adopt_region(struct mm_struct *mm, unsigned long addr, unsigned int fault
 	vma->vm_start = lo;
 	vma->vm_end = hi;
 	vma->vm_flags = flags;
-	mt_insert(mm, vma);
-	mm_call_write_unlock(mm);
+	if (vma_insert_hole(mm, vma)) {
+		vma_discard(vma);
+		op_restart(mm);
+		goto again;
+	}
+	mm_call_range_unlock(mm);
 	count_event("implicit_vma");
 	return 0;
 }

@@ -160,6 +160,13 @@ static inline unsigned long linear_page_index(const struct vm_area_struct *vma,
 	return ((address - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
 }
 
+/* An address range [start, end) an operation changes (range_lock); with
+ * merge, the VMAs that abut it may change too (they may grow into it). */
+struct mm_range {
+	unsigned long start, end;
+	bool merge;
+};
+
 struct maple_tree {
 	struct vm_area_struct **slots;	/* sorted by vm_start: the truth */
 	int nr, cap;
@@ -180,6 +187,7 @@ struct mm_struct {
 	uint64_t cpumask[CPU_MASK_WORDS];
 	unsigned long start_brk, brk;
 	int users;			/* tasks using it */
+	int nr_writers;			/* operations between lock and unlock */
 	const struct scheme_ops *ops;
 	void *priv;			/* the scheme's mm_priv_size bytes */
 	/* page tables: open-addressed hash of PTE pages by addr >> PMD_SHIFT */
