@@ -74,6 +74,11 @@
 #include "sim/misuse.h"
 #include "sim/xalloc.h"
 
+struct vma_list {
+	struct vm_area_struct **v;
+	int n, cap;
+};
+
 /* One operation in flight (between range_lock and range_unlock). */
 struct ww_vma_op {
 	struct task *task;		/* NULL: a free slot */
@@ -81,6 +86,8 @@ struct ww_vma_op {
 	struct vm_area_struct **held;	/* locked by us, each pinned */
 	int nr_held, cap_held;
 	struct vma_seq_writer writer;	/* the sequence counts it made odd */
+	struct vma_list want;		/* range_lock's walk (kept: a task that
+					 * deadlocks never returns to free it) */
 };
 
 struct ww_vma_mm {
@@ -205,10 +212,6 @@ static bool range_wants(const struct mm_range *r, const struct vm_area_struct *v
 	return vma->vm_start < r->end && vma->vm_end > r->start;
 }
 
-struct vma_list {
-	struct vm_area_struct **v;
-	int n, cap;
-};
 
 static void list_add(struct vma_list *l, struct vm_area_struct *vma)
 {
@@ -259,31 +262,33 @@ static void collect(struct mm_struct *mm, struct ww_vma_op *op, const struct mm_
 			out->v[kept++] = out->v[i];
 	out->n = kept;
 	rcu_read_unlock();
-	if (mm_priv(mm)->address_order)
+	if (mm_priv(mm)->address_order && out->n > 1)
 		qsort(out->v, (size_t)out->n, sizeof(*out->v), by_address);
 }
 
 static void ww_vma_range_lock(struct mm_struct *mm, const struct mm_range *ranges, int nr)
 {
 	struct ww_vma_op *op = op_begin(mm);
-	struct vma_list want = { NULL, 0, 0 };
-	int i, j;
+	struct vma_list *want = &op->want;
+	int i, j, pass = 0;
 
 	ww_acquire_init(&op->ctx, &mm_priv(mm)->ww_class);
 	count_event("WW_VMA_OP");
 	for (;;) {
-		collect(mm, op, ranges, nr, &want);
-		if (!want.n)
+		collect(mm, op, ranges, nr, want);
+		if (!want->n)
 			break;
-		for (i = 0; i < want.n; i++) {
-			struct vm_area_struct *vma = want.v[i];
+		if (pass++)
+			count_event("WW_VMA_REWALK");	/* the set changed while we locked */
+		for (i = 0; i < want->n; i++) {
+			struct vm_area_struct *vma = want->v[i];
 
 			if (op_lock_vma(mm, op, vma) == -EDEADLK) {
 				/* Back off: all of it, then wait for this one. */
 				count_event("WW_VMA_BACKOFF");
 				op_release_all(op);
-				for (j = i + 1; j < want.n; j++)
-					ww_vma_put(want.v[j]);
+				for (j = i + 1; j < want->n; j++)
+					ww_vma_put(want->v[j]);
 				ww_mutex_lock_slow(&wv(vma)->lock, &op->ctx);
 				op_hold(op, vma);
 				break;
@@ -303,9 +308,7 @@ static void ww_vma_range_lock(struct mm_struct *mm, const struct mm_range *range
 			ww_vma_put(vma);
 		}
 		op->nr_held = j;
-		count_event("WW_VMA_REWALK");
 	}
-	free(want.v);
 }
 
 static void ww_vma_range_unlock(struct mm_struct *mm)
@@ -517,6 +520,7 @@ static void ww_vma_destroy_mm(struct mm_struct *mm)
 	for (i = 0; i < priv->nr_ops; i++) {
 		vma_seq_writer_free(&priv->ops[i]->writer);
 		free(priv->ops[i]->held);
+		free(priv->ops[i]->want.v);
 		free(priv->ops[i]);
 	}
 	free(priv->ops);

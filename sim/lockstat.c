@@ -67,18 +67,20 @@ void lock_acquired(const void *lock, uint16_t stat, sim_time_t asked)
 	/* More than an uncontended cross-socket RMW: someone was in the way. */
 	if (waited > sim_machine->cost.latency[DIST_REMOTE] + 2 * sim_machine->cost.atomic)
 		s->contended++;
-	if (t->nr_held < TASK_MAX_HELD) {
-		t->held[t->nr_held].lock = lock;
-		t->held[t->nr_held].since = sim_now();
-		t->held[t->nr_held].stat = stat;
+	if (t->nr_held == TASK_MAX_HELD) {
+		t->nr_untracked++;
+		return;
 	}
+	t->held[t->nr_held].lock = lock;
+	t->held[t->nr_held].since = sim_now();
+	t->held[t->nr_held].stat = stat;
 	t->nr_held++;
 }
 
 bool lock_released(const void *lock, const char *what)
 {
 	struct task *t = current;
-	int i, n = t->nr_held < TASK_MAX_HELD ? t->nr_held : TASK_MAX_HELD;
+	int i, n = t->nr_held;
 
 	for (i = n - 1; i >= 0; i--) {
 		if (t->held[i].lock != lock)
@@ -88,8 +90,8 @@ bool lock_released(const void *lock, const char *what)
 		t->nr_held--;
 		return true;
 	}
-	if (t->nr_held > TASK_MAX_HELD) {
-		t->nr_held--;	/* overflowed the table: cannot tell, trust it */
+	if (t->nr_untracked) {
+		t->nr_untracked--;	/* taken when the table was full: trust it */
 		return true;
 	}
 	report_misuse("bad-unlock", lock, "%s of a lock task %d does not hold "
@@ -99,7 +101,7 @@ bool lock_released(const void *lock, const char *what)
 
 static void lockstat_task_exit(struct task *t)
 {
-	int i, n = t->nr_held < TASK_MAX_HELD ? t->nr_held : TASK_MAX_HELD;
+	int i, n = t->nr_held;
 
 	for (i = 0; i < n; i++)
 		report_misuse("lock-leak", t->held[i].lock, "task %d ended holding a %s lock",

@@ -38,7 +38,9 @@ enum task_state {
 	TASK_DEAD,
 };
 
-#define TASK_MAX_HELD 16
+/* Locks a task's table tracks at once: lockdep's MAX_LOCK_DEPTH.  More
+ * (fork write-locking every VMA) are counted, not tracked. */
+#define TASK_MAX_HELD 48
 
 struct held_lock {
 	const void *lock;
@@ -68,7 +70,8 @@ struct task {
 	int srcu_read_depth;
 	int atomic_depth;		/* spinlocks held: sleeping here is a bug */
 	int in_kernel;			/* in a syscall or fault: no RCU QS at a tick */
-	int nr_held;
+	int nr_held;			/* in held[] */
+	int nr_untracked;		/* held beyond TASK_MAX_HELD */
 	struct held_lock held[TASK_MAX_HELD];
 
 	/* Accounting, in ns of simulated time. */
