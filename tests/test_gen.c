@@ -12,8 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sim/run.h"
 #include "test.h"
 #include "tests/scratch.h"
+#include "tests/workloads.h"
 #include "../traces/gen.h"
 #include "../traces/mlt.h"
 
@@ -127,6 +129,62 @@ static long covered(struct cmm *m, uint64_t a, uint64_t len)
 	return (long)lower(m, a);
 }
 
+/*
+ * A move of [addr, addr+len) to arg1, length unchanged (MREMAP_FIXED, as
+ * the generators write it): the old range mapped, the new one free; the
+ * segments keep their protections.
+ */
+static int check_mremap(struct cmm *m, const struct mlt_record *r,
+			char *why, size_t len)
+{
+	uint64_t to = r->arg1, end = r->addr + r->len;
+	struct seg *moved;
+	size_t i, j, n;
+	long k;
+
+	if (r->addr % 4096 || r->len % 4096 || to % 4096 || !r->len ||
+	    r->arg0 != r->len || !(r->flags & MLT_F_FIXED)) {
+		snprintf(why, len, "mremap of 0x%llx+%llu to 0x%llx+%llu: expected a fixed move of the same length",
+			 (unsigned long long)r->addr, (unsigned long long)r->len,
+			 (unsigned long long)to, (unsigned long long)r->arg0);
+		return -1;
+	}
+	k = covered(m, r->addr, r->len);
+	if (k < 0) {
+		snprintf(why, len, "mremap of unmapped 0x%llx+%llu",
+			 (unsigned long long)r->addr, (unsigned long long)r->len);
+		return -1;
+	}
+	i = lower(m, end);
+	n = i - (size_t)k;
+	moved = malloc(n * sizeof(*moved));
+	if (!moved)
+		return -1;
+	memcpy(moved, &m->s[k], n * sizeof(*moved));
+	memmove(&m->s[k], &m->s[i], (m->n - i) * sizeof(*m->s));
+	m->n -= n;
+	j = lower(m, to);
+	if ((j && m->s[j - 1].end > to) || (j < m->n && m->s[j].start < to + r->len)) {
+		snprintf(why, len, "mremap onto a mapping at 0x%llx", (unsigned long long)to);
+		free(moved);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		moved[i].start = moved[i].start - r->addr + to;
+		moved[i].end = moved[i].end - r->addr + to;
+		if (insert(m, j + i, moved[i])) {
+			free(moved);
+			return -1;
+		}
+	}
+	free(moved);
+	/* A whole mapping moved is still one (for a later munmap of it). */
+	for (i = 0; i < m->nmaps; i++)
+		if (m->maps[i].start == r->addr && m->maps[i].end == end)
+			m->maps[i] = (struct seg){ to, to + r->len, 0 };
+	return 0;
+}
+
 static int check_record(struct cmm *m, const struct mlt_record *r,
 			char *why, size_t len)
 {
@@ -205,6 +263,8 @@ static int check_record(struct cmm *m, const struct mlt_record *r,
 		else if (r->arg0 != MLT_MADV_DONTNEED)
 			return -1;
 		return 0;
+	case MLT_MREMAP:
+		return check_mremap(m, r, why, len);
 	default:
 		snprintf(why, len, "unexpected op %s", mlt_op_name(r->op));
 		return -1;
@@ -599,7 +659,8 @@ static int t_list(void)
 	static const char *const names[] = {
 		"pft", "page_fault1", "page_fault2", "page_fault3", "mmap1",
 		"mmap2", "ebizzy", "jvm", "size=64M", "size=128M", "procs=0",
-		"chunk_size=512K", "heap=1G", "think_fault=100",
+		"chunk_size=512K", "heap=1G", "think_fault=100", "vmaops",
+		"mprotect_frac=0.1",
 	};
 	char *buf = NULL;
 	size_t len = 0, i;
@@ -615,6 +676,193 @@ static int t_list(void)
 	return 0;
 }
 
+/* Replay PATH on 4 CPUs: 0 if every op ran and none failed or hit a hole. */
+static int replay_clean(const char *path, const char *scheme, uint64_t records)
+{
+	static const char *const must_be_zero[] = {
+		"op_errors", "fault_sigsegv", "implicit_vma", "mremap_efault",
+		"mprotect_enomem", "mmap_replaced_overlap",
+	};
+	struct run_spec spec = { .trace = path, .scheme = scheme, .cpus = 4, .seed = 1 };
+	struct run_result r;
+	char err[512];
+	size_t i;
+
+	if (run_simulation(&spec, &r, err, sizeof(err))) {
+		fprintf(stderr, "run %s: %s\n", scheme, err);
+		return -1;
+	}
+	printf("  %s: %s, ops in %llu replayed %llu, moved PTEs %llu\n", scheme, r.status,
+	       (unsigned long long)result_counter(&r, "ops_in"),
+	       (unsigned long long)result_counter(&r, "ops_replayed"),
+	       (unsigned long long)result_counter(&r, "mremap_moved_ptes"));
+	CHECK(!strcmp(r.status, RUN_COMPLETE));
+	CHECK(result_counter(&r, "ops_in") == records);
+	CHECK(result_counter(&r, "ops_replayed") == records);
+	CHECK(result_counter(&r, "mremap_moved_ptes") > 0);
+	for (i = 0; i < sizeof(must_be_zero) / sizeof(must_be_zero[0]); i++)
+		CHECKF(!result_counter(&r, must_be_zero[i]), "%s: %s %llu", scheme, must_be_zero[i],
+		       (unsigned long long)result_counter(&r, must_be_zero[i]));
+	run_result_free(&r);
+	return 0;
+}
+
+/*
+ * Per task, the lowest and highest address its ops after setup (faults,
+ * mprotect, madvise, both ends of an mremap) touched; 1 if two tasks'
+ * ranges overlap.
+ */
+static int tasks_overlap(const char *path, unsigned ntasks)
+{
+	uint64_t lo[8], hi[8];
+	struct mlt_file *f;
+	struct mlt_record r;
+	char err[512];
+	unsigned i, j;
+	int overlap = 0;
+
+	if (ntasks > 8)
+		return -1;
+	for (i = 0; i < ntasks; i++) {
+		lo[i] = UINT64_MAX;
+		hi[i] = 0;
+	}
+	f = mlt_open(path, err, sizeof(err));
+	if (!f)
+		return -1;
+	while (mlt_next(f, &r) == 1) {
+		uint64_t a = r.addr, b = r.addr + (r.op == MLT_FAULT ? 1 : r.len);
+
+		if (r.op == MLT_MMAP || r.op == MLT_MUNMAP || r.task >= ntasks)
+			continue;	/* setup, by task 0 */
+		if (r.op == MLT_MREMAP) {
+			a = a < r.arg1 ? a : r.arg1;
+			b = b > r.arg1 + r.arg0 ? b : r.arg1 + r.arg0;
+		}
+		lo[r.task] = a < lo[r.task] ? a : lo[r.task];
+		hi[r.task] = b > hi[r.task] ? b : hi[r.task];
+	}
+	mlt_close(f);
+	for (i = 0; i < ntasks; i++)
+		for (j = i + 1; j < ntasks; j++)
+			if (lo[i] < hi[j] && lo[j] < hi[i])
+				overlap = 1;
+	return overlap;
+}
+
+/*
+ * vmaops: the record mix follows from the parameters, every record is
+ * valid when written (the checker follows mremap moves), replay runs every
+ * op without a fault in a hole or a failed mprotect/mremap, and without
+ * the shared arena no two threads touch the same addresses.
+ */
+static int t_vmaops(void)
+{
+	/* The defaults: vmas=8, span=3, mprotect_frac=0.1, mremap_frac=0.05. */
+	const double mprotect_frac = 0.1, mremap_frac = 0.05, span = 3;
+	const unsigned threads = 4, vmas = 8;
+	char *shared1[] = { "shared=1", "span=1" };
+	double per_op, want_mprotect, want_mremap, mprotect, mremap;
+	uint64_t setup = (threads + 1) * (uint64_t)(vmas + 2), ops;
+	struct summary s;
+	char err[512];
+
+	CHECK(gen_check("vmaops", (int)threads, 8000, 3, NULL, NULL, NULL,
+			scratch_path("v.mlt"), &s) == 0);
+	CHECK(s.n == 8000 && s.nthreads == threads && s.nmms == 1);
+	/* Setup: per arena a reservation and vmas mmaps, then the reservations go. */
+	CHECK(s.ops[MLT_MMAP] == (threads + 1) * (uint64_t)(vmas + 1));
+	CHECK(s.ops[MLT_MUNMAP] == threads + 1);
+	CHECK(!strcmp(s.comm[0], "vmaops"));
+	/*
+	 * Each op is one record, except that every other mprotect of a thread
+	 * on an arena is the restore of its span, one call per VMA: (1 + span)
+	 * / 2 calls per mprotect on average (a bit fewer in the shared arena,
+	 * whose restores skip other threads' mobile VMAs).
+	 */
+	ops = s.n - setup;
+	per_op = 1 - mprotect_frac + mprotect_frac * (1 + span) / 2;
+	want_mprotect = mprotect_frac * (1 + span) / 2 / per_op;
+	want_mremap = mremap_frac / per_op;
+	mprotect = (double)s.ops[MLT_MPROTECT] / (double)ops;
+	mremap = (double)s.ops[MLT_MREMAP] / (double)ops;
+	printf("  %llu records after setup: mprotect %.4f (model %.4f), mremap %.4f (model %.4f), "
+	       "fault %.4f, madvise %.4f, read faults %llu\n", (unsigned long long)ops,
+	       mprotect, want_mprotect, mremap, want_mremap,
+	       (double)s.ops[MLT_FAULT] / (double)ops, (double)s.ops[MLT_MADVISE] / (double)ops,
+	       (unsigned long long)s.read_faults);
+	CHECK(mprotect > 0.8 * want_mprotect && mprotect < 1.2 * want_mprotect);
+	CHECK(mremap > 0.8 * want_mremap && mremap < 1.2 * want_mremap);
+	/* Read faults on the read-only VMAs; a VMA full of pages is given back. */
+	CHECK(s.read_faults > 0 && s.read_faults < s.ops[MLT_FAULT]);
+	CHECK(s.ops[MLT_MADVISE] > 0);
+	CHECK(replay_clean(scratch_path("v.mlt"), "global-rwsem", s.n) == 0);
+	CHECK(replay_clean(scratch_path("v.mlt"), "rcu-fault", s.n) == 0);
+	/* The shared arena is where threads meet. */
+	CHECK(tasks_overlap(scratch_path("v.mlt"), threads) == 1);
+
+	/* Without it, each thread keeps to its own arena and spare area. */
+	CHECK(gen_check("vmaops", (int)threads, 8000, 3, "shared=0", NULL, NULL,
+			scratch_path("p.mlt"), &s) == 0);
+	CHECK(s.ops[MLT_MPROTECT] > 0 && s.ops[MLT_MREMAP] > 0);
+	CHECK(tasks_overlap(scratch_path("p.mlt"), threads) == 0);
+
+	/*
+	 * Everything on the shared arena, more threads than mobile VMAs (4 of
+	 * 8: threads 4-7 move VMAs of their own arenas instead), spans of one
+	 * VMA (static ones only): still valid, and clean to replay.
+	 */
+	CHECK(trace_gen("vmaops", 8, 8000, 5, 2, shared1, scratch_path("s.mlt"),
+			err, sizeof(err)) == 0);
+	CHECK(check_trace(scratch_path("s.mlt"), &s, err, sizeof(err)) == 0);
+	CHECK(s.ops[MLT_MPROTECT] > 0 && s.ops[MLT_MREMAP] > 0);
+	CHECK(replay_clean(scratch_path("s.mlt"), "global-rwsem", s.n) == 0);
+
+	/* Corners: one VMA, spans as wide as the arena, mostly multi-VMA ops. */
+	CHECK(gen_check("vmaops", 1, 5000, 7, "vmas=1", "span=1", NULL,
+			scratch_path("c.mlt"), &s) == 0);
+	CHECK(s.ops[MLT_MPROTECT] > 0 && s.ops[MLT_MREMAP] > 0);
+	CHECK(gen_check("vmaops", 3, 5000, 7, "vmas=2", "span=2", "shared=1",
+			scratch_path("c.mlt"), &s) == 0);
+	CHECK(s.ops[MLT_MPROTECT] > 0 && s.ops[MLT_MREMAP] > 0);
+	CHECK(gen_check("vmaops", 5, 5000, 7, "vmas=3", "span=1", "shared=0.5",
+			scratch_path("c.mlt"), &s) == 0);
+	CHECK(gen_check("vmaops", 2, 5000, 7, "vmas=4", "span=4", "mremap_frac=0.4",
+			scratch_path("c.mlt"), &s) == 0);
+	CHECK(s.ops[MLT_MPROTECT] > 0 && s.ops[MLT_MREMAP] > 0);
+
+	/* Deterministic for a seed. */
+	CHECK(gen_check("vmaops", (int)threads, 8000, 3, NULL, NULL, NULL,
+			scratch_path("w.mlt"), &s) == 0);
+	CHECK(same_file(scratch_path("v.mlt"), scratch_path("w.mlt")));
+
+	/* Bad values: one message naming the parameter, no file. */
+	{
+		static const struct {
+			const char *p1, *p2, *says;
+		} bad[] = {
+			{ "vmas=0", NULL, "vmas=0" },
+			{ "span=0", NULL, "span=0" },
+			{ "span=9", NULL, "span=9" },
+			{ "vmas=4", "span=5", "span=5" },
+			{ "mprotect_frac=0.6", "mremap_frac=0.5", "at most 1" },
+			{ "mremap_frac=2", NULL, "fraction" },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char *p[2] = { (char *)bad[i].p1, (char *)bad[i].p2 };
+
+			CHECK(trace_gen("vmaops", 2, 100, 1, bad[i].p2 ? 2 : 1, p,
+					scratch_path("bad.mlt"), err, sizeof(err)) < 0);
+			fprintf(stderr, "%s\n", err);
+			CHECKF(strstr(err, bad[i].says), "%s", err);
+			CHECK(!file_exists(scratch_path("bad.mlt")));
+		}
+	}
+	return 0;
+}
+
 const struct test_case gen_tests[] = {
 	{ "gen/defaults", t_defaults },
 	{ "gen/pft_counts", t_pft_counts },
@@ -626,5 +874,6 @@ const struct test_case gen_tests[] = {
 	{ "gen/stream_per_task", t_stream_per_task },
 	{ "gen/errors", t_errors },
 	{ "gen/list", t_list },
+	{ "gen/vmaops", t_vmaops },
 	{ NULL, NULL },
 };

@@ -5,12 +5,13 @@
 #include "gen_anonvma.h"
 #include "gen_churn.h"
 #include "gen_core.h"
+#include "gen_vmaops.h"
 #include "gen_wis.h"
 
 /* The workloads, in the order `mmlocksim list workloads` shows them. */
 static const struct gen_workload *const workloads[] = {
 	&gen_pft, &gen_page_fault1, &gen_page_fault2, &gen_page_fault3,
-	&gen_mmap1, &gen_mmap2, &gen_ebizzy, &gen_jvm, &gen_anonvma,
+	&gen_mmap1, &gen_mmap2, &gen_ebizzy, &gen_jvm, &gen_anonvma, &gen_vmaops,
 };
 
 #define NR_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
