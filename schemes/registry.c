@@ -205,6 +205,14 @@ void scheme_list(FILE *out)
 				p->choices ? " (" : "", p->choices ? p->choices : "",
 				p->choices ? ")" : "");
 	}
+	/* The rmap locks are the kernel model's, so every scheme runs with either. */
+	fprintf(out, "  %-16s %s\n", "(every scheme)",
+		"the rmap locks, knobs of the kernel model (sim/rmap.c, sim/i_mmap.c)");
+	fprintf(out, "    -p anon_vma_lock=rwsem   rwsem: anon_vma rw_semaphore, walkers pin it "
+		"with refcount inc_not_zero under RCU (2008-2011); spinlock: the old "
+		"anon_vma->lock (rwsem|spinlock)\n");
+	fprintf(out, "    -p i_mmap_lock=rwsem     rwsem: i_mmap_rwsem; spinlock: the old "
+		"i_mmap_lock (rwsem|spinlock)\n");
 }
 
 bool scheme_has_param(const struct scheme_ops *ops, const char *key)

@@ -17,12 +17,13 @@ const char *counter_name(int id);
 uint64_t counter_value(int id);
 void counters_reset(void);
 
-/* Bump by name; caches the index per call site. */
+/* Bump by name; caches the index per call site, so the name must be a
+ * string literal (the "" refuses anything else at compile time). */
 #define count_event(name)						\
 	do {								\
 		static int id_ = -1;					\
 		if (id_ < 0)						\
-			id_ = counter_id(name);				\
+			id_ = counter_id("" name);			\
 		counter_add(id_, 1);					\
 	} while (0)
 

@@ -65,7 +65,10 @@ static bool __ww_ctx_less(const struct ww_acquire_ctx *a, const struct ww_acquir
 static int __ww_mutex_kill(struct ww_acquire_ctx *ww_ctx)
 {
 	if (ww_ctx->acquired > 0) {
-		count_event(ww_ctx->is_wait_die ? "ww_die" : "ww_wounded_backoff");
+		if (ww_ctx->is_wait_die)
+			count_event("ww_die");
+		else
+			count_event("ww_wounded_backoff");
 		return -EDEADLK;
 	}
 	return 0;
