@@ -64,38 +64,15 @@ struct mt_lock_mm {
 	int spec_tries;
 };
 
-struct mt_lock_vma {
-	seqcount_t seq;			/* the VMA lock; on vma->lock_line */
-	refcount_t refs;		/* the tree's + pinning faults'; same line */
-};
-
 static struct mt_lock_mm *mm_priv(const struct mm_struct *mm)
 {
 	return mm->priv;
 }
 
-static struct mt_lock_vma *mv(const struct vm_area_struct *vma)
+/* The VMA lock is the sequence count of vma_seq.h, with its pin count. */
+static seqcount_t *vma_seq(const struct vm_area_struct *vma)
 {
-	return vma->priv;
-}
-
-static bool mt_vma_unchanged(struct vm_fault *vmf)
-{
-	return !read_seqcount_retry(&mv(vmf->vma)->seq, (unsigned int)vmf->seq);
-}
-
-static void mt_vma_put(struct vm_area_struct *vma)
-{
-	if (refcount_dec_and_test(&mv(vma)->refs))
-		vm_area_free(vma);	/* detached and past its grace period */
-}
-
-/* Tier 1 before sleeping on I/O: pin the VMA, leave RCU. */
-static void mt_leave_rcu_for_io(struct vm_fault *vmf)
-{
-	if (refcount_inc_not_zero(&mv(vmf->vma)->refs))
-		vmf->scheme_data = vmf->vma;
-	rcu_read_unlock();
+	return &vma_seq_ref(vma)->seq;
 }
 
 /* Tier 3 before sleeping on I/O: drop the tree lock. */
@@ -121,57 +98,31 @@ static struct vm_area_struct *mt_find_locked(struct mm_struct *mm, unsigned long
 static bool mt_fault_speculative(struct mm_struct *mm, unsigned long address,
 				 unsigned int *flags, vm_fault_t *ret)
 {
-	struct vm_area_struct *vma;
-	struct vm_fault vmf;
-	vm_fault_t fault;
-	unsigned int seq;
 	int tries = 0, io = 0;
 
-again:
-	rcu_read_lock();
-	vma = vma_lookup_rcu(mm, address);
-	if (!vma)
-		goto to_locked;		/* only the locked lookup may say SIGSEGV */
-	seq = raw_read_seqcount(&mv(vma)->seq);
-	if (seq & 1)
-		goto to_locked;		/* a writer's session is open: wait on its lock */
-	vmf_init(&vmf, vma, address, *flags, NULL);
-	if (address < vmf.vm_start || address >= vmf.vm_end ||
-	    read_seqcount_retry(&mv(vma)->seq, seq))
-		goto retry_unlock;
-	vmf.seq = seq;
-	vmf.validate = mt_vma_unchanged;
-	vmf.unlock = mt_leave_rcu_for_io;
-	fault = handle_mm_fault(&vmf);
-	if (vmf.aborted)
-		goto retry_unlock;
-	if (fault & VM_FAULT_RETRY) {
-		/* Slept on I/O outside RCU, holding a reference: round again. */
-		if (vmf.scheme_data)
-			mt_vma_put(vmf.scheme_data);
-		*flags |= FAULT_FLAG_TRIED;
-		count_event("MT_FAULT_IO");
-		if (++io < mm_params.max_fault_retries)
-			goto again;
-		return false;
+	for (;;) {
+		switch (vma_seq_fault_try(mm, address, flags, ret)) {
+		case VMA_SPEC_DONE:
+			count_event("MT_FAULT_SUCCESS");
+			return true;
+		case VMA_SPEC_RETRY:
+			count_event("MT_FAULT_RETRY");
+			if (++tries < mm_priv(mm)->spec_tries)
+				continue;
+			return false;
+		case VMA_SPEC_IO:
+			count_event("MT_FAULT_IO");
+			if (++io < mm_params.max_fault_retries)
+				continue;
+			return false;
+		case VMA_SPEC_BUSY:
+			/* An odd count: spinning on the tree lock is the wait for that writer. */
+			count_event("MT_FAULT_WRITER_BUSY");
+			return false;
+		case VMA_SPEC_SIGSEGV:
+			return false;	/* let the authoritative lookup decide */
+		}
 	}
-	rcu_read_unlock();
-	if (fault & VM_FAULT_SIGSEGV)
-		return false;		/* let the authoritative lookup decide */
-	count_event("MT_FAULT_SUCCESS");
-	*ret = fault;
-	return true;
-
-retry_unlock:
-	rcu_read_unlock();
-	count_event("MT_FAULT_RETRY");
-	if (++tries < mm_priv(mm)->spec_tries)
-		goto again;
-	return false;
-to_locked:
-	rcu_read_unlock();
-	count_event("MT_FAULT_WRITER_BUSY");
-	return false;
 }
 
 /* Tier 3: the whole fault under the tree lock (writers excluded). */
@@ -223,16 +174,16 @@ static vm_fault_t mt_fault_pinned(struct mm_struct *mm, unsigned long address, u
 		return VM_FAULT_SIGSEGV;
 	}
 	/* Writers close their sections before they unlock: even here. */
-	seq = raw_read_seqcount(&mv(vma)->seq);
-	refcount_inc(&mv(vma)->refs);	/* in the tree: the tree's reference is there */
+	seq = raw_read_seqcount(vma_seq(vma));
+	refcount_inc(&vma_seq_ref(vma)->refs);	/* in the tree: the tree's reference is there */
 	spin_unlock(&mm->mm_mt.ma_lock);
 
 	/* No RCU, no lock: I/O may sleep in place, under the reference. */
 	vmf_init(&vmf, vma, address, flags & ~FAULT_FLAG_ALLOW_RETRY, NULL);
 	vmf.seq = seq;
-	vmf.validate = mt_vma_unchanged;
+	vmf.validate = vma_seq_unchanged;
 	fault = handle_mm_fault(&vmf);
-	mt_vma_put(vma);
+	vma_seq_put(vma);
 	if (!vmf.aborted)
 		return fault;
 	count_event("MT_FAULT_LOCKED_ABORT");
@@ -273,22 +224,7 @@ static void mt_read_unlock(struct mm_struct *mm)
 
 static void mt_vma_write(struct vm_area_struct *vma)
 {
-	vma_seq_write_begin(&mm_priv(vma->vm_mm)->writer, vma, &mv(vma)->seq);
-}
-
-/* After the grace period, drop the tree's reference (no task: no cost). */
-static void mt_free_cb(struct rcu_head *head)
-{
-	struct vm_area_struct *vma = vma_from_rcu_head(head);
-
-	if (--mv(vma)->refs.refs.counter == 0)
-		vm_area_free(vma);
-}
-
-static void mt_vma_free(struct vm_area_struct *vma)
-{
-	vma->state = VMA_FREE_PENDING;
-	call_rcu(&vma->rcu, mt_free_cb);
+	vma_seq_write_begin(&mm_priv(vma->vm_mm)->writer, vma, vma_seq(vma));
 }
 
 static int mt_init_mm(struct mm_struct *mm)
@@ -304,12 +240,6 @@ static void mt_destroy_mm(struct mm_struct *mm)
 	vma_seq_writer_free(&mm_priv(mm)->writer);
 }
 
-static void mt_init_vma(struct vm_area_struct *vma)
-{
-	seqcount_init(&mv(vma)->seq, &vma->lock_line);
-	refcount_init(&mv(vma)->refs, &vma->lock_line, 1);
-}
-
 static const struct scheme_param mt_params[] = {
 	{ "spec_tries", "3", "speculative attempts whose validation failed before the fault "
 	  "takes the tree lock (1-64)", NULL },
@@ -321,7 +251,7 @@ const struct scheme_ops mt_lock_ops = {
 	.name		= "mt-lock",
 	.summary	= "no mmap_lock: writers take the maple tree spinlock, faults RCU + VMA seqcount",
 	.mm_priv_size	= sizeof(struct mt_lock_mm),
-	.vma_priv_size	= sizeof(struct mt_lock_vma),
+	.vma_priv_size	= sizeof(struct vma_seq_ref),
 	.params		= mt_params,
 	.fault		= mt_fault,
 	.write_lock	= mt_write_lock,
@@ -329,8 +259,8 @@ const struct scheme_ops mt_lock_ops = {
 	.read_lock	= mt_read_lock,
 	.read_unlock	= mt_read_unlock,
 	.vma_write	= mt_vma_write,
-	.vma_free	= mt_vma_free,
+	.vma_free	= vma_seq_free_rcu,
 	.init_mm	= mt_init_mm,
 	.destroy_mm	= mt_destroy_mm,
-	.init_vma	= mt_init_vma,
+	.init_vma	= vma_seq_ref_init,
 };

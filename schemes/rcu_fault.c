@@ -27,35 +27,6 @@ struct rcu_fault_mm {
 	struct vma_seq_writer writer;
 };
 
-struct rcu_fault_vma {
-	seqcount_t seq;			/* on vma->lock_line */
-	refcount_t refs;		/* the tree's + sleeping faults'; same line */
-};
-
-static struct rcu_fault_vma *rv(const struct vm_area_struct *vma)
-{
-	return vma->priv;
-}
-
-static bool rcu_fault_unchanged(struct vm_fault *vmf)
-{
-	return !read_seqcount_retry(&rv(vmf->vma)->seq, (unsigned int)vmf->seq);
-}
-
-/* Before sleeping on I/O: pin the VMA, leave RCU. */
-static void rcu_fault_leave_rcu(struct vm_fault *vmf)
-{
-	if (refcount_inc_not_zero(&rv(vmf->vma)->refs))
-		vmf->scheme_data = vmf->vma;
-	rcu_read_unlock();
-}
-
-static void rcu_fault_put(struct vm_area_struct *vma)
-{
-	if (refcount_dec_and_test(&rv(vma)->refs))
-		vm_area_free(vma);	/* detached and past its grace period */
-}
-
 static vm_fault_t rcu_fault(struct mm_struct *mm, unsigned long address, unsigned int flags)
 {
 	struct vm_area_struct *vma, *pinned = NULL;
@@ -69,16 +40,16 @@ again:
 	vma = vma_lookup_rcu(mm, address);
 	if (!vma)
 		goto abort;
-	seq = raw_read_seqcount(&rv(vma)->seq);
+	seq = raw_read_seqcount(&vma_seq_ref(vma)->seq);
 	if (seq & 1)
 		goto abort;
-	vmf_init(&vmf, vma, address, flags, rcu_fault_leave_rcu);
+	vmf_init(&vmf, vma, address, flags, vma_seq_leave_rcu_for_io);
 	if (address < vmf.vm_start || address >= vmf.vm_end)
 		goto abort;
-	if (read_seqcount_retry(&rv(vma)->seq, seq))
+	if (read_seqcount_retry(&vma_seq_ref(vma)->seq, seq))
 		goto abort;
 	vmf.seq = seq;
-	vmf.validate = rcu_fault_unchanged;
+	vmf.validate = vma_seq_unchanged;
 	fault = handle_mm_fault(&vmf);
 	if (vmf.aborted) {
 		rcu_read_unlock();
@@ -87,7 +58,7 @@ again:
 	if (fault & VM_FAULT_RETRY) {
 		/* Slept on I/O outside RCU, holding a reference: go round again. */
 		if (pinned)
-			rcu_fault_put(pinned);
+			vma_seq_put(pinned);
 		pinned = vmf.scheme_data;
 		flags |= FAULT_FLAG_TRIED;
 		count_event("RCU_FAULT_IO");
@@ -97,7 +68,7 @@ again:
 	}
 	rcu_read_unlock();
 	if (pinned)
-		rcu_fault_put(pinned);
+		vma_seq_put(pinned);
 	if (fault & VM_FAULT_SIGSEGV)
 		goto fallback;	/* let the classic path decide */
 	count_event("RCU_FAULT_SUCCESS");
@@ -107,7 +78,7 @@ abort:
 aborted:
 	count_event("RCU_FAULT_ABORT");
 	if (pinned)
-		rcu_fault_put(pinned);
+		vma_seq_put(pinned);
 fallback:
 	count_event("fault_fallback_mmap_lock");
 	return do_fault_mmap_lock(mm, address, flags);
@@ -122,22 +93,7 @@ static void rcu_fault_write_unlock(struct mm_struct *mm)
 static void rcu_fault_vma_write(struct vm_area_struct *vma)
 {
 	vma_seq_write_begin(&((struct rcu_fault_mm *)vma->vm_mm->priv)->writer, vma,
-			    &rv(vma)->seq);
-}
-
-/* After the grace period, drop the tree's reference (no task: no cost). */
-static void rcu_fault_free_cb(struct rcu_head *head)
-{
-	struct vm_area_struct *vma = vma_from_rcu_head(head);
-
-	if (--rv(vma)->refs.refs.counter == 0)
-		vm_area_free(vma);
-}
-
-static void rcu_fault_vma_free(struct vm_area_struct *vma)
-{
-	vma->state = VMA_FREE_PENDING;
-	call_rcu(&vma->rcu, rcu_fault_free_cb);
+			    &vma_seq_ref(vma)->seq);
 }
 
 static void rcu_fault_destroy_mm(struct mm_struct *mm)
@@ -145,23 +101,17 @@ static void rcu_fault_destroy_mm(struct mm_struct *mm)
 	vma_seq_writer_free(&((struct rcu_fault_mm *)mm->priv)->writer);
 }
 
-static void rcu_fault_init_vma(struct vm_area_struct *vma)
-{
-	seqcount_init(&rv(vma)->seq, &vma->lock_line);
-	refcount_init(&rv(vma)->refs, &vma->lock_line, 1);
-}
-
 const struct scheme_ops rcu_fault_ops = {
 	.api_version	= SCHEME_API_VERSION,
 	.name		= "rcu-fault",
 	.summary	= "whole fault under RCU: only the PTE lock, VMA seqcount validated under it",
 	.mm_priv_size	= sizeof(struct rcu_fault_mm),
-	.vma_priv_size	= sizeof(struct rcu_fault_vma),
+	.vma_priv_size	= sizeof(struct vma_seq_ref),
 	.fault		= rcu_fault,
 	.write_lock	= mmap_write_lock,
 	.write_unlock	= rcu_fault_write_unlock,
 	.vma_write	= rcu_fault_vma_write,
-	.vma_free	= rcu_fault_vma_free,
+	.vma_free	= vma_seq_free_rcu,
 	.destroy_mm	= rcu_fault_destroy_mm,
-	.init_vma	= rcu_fault_init_vma,
+	.init_vma	= vma_seq_ref_init,
 };

@@ -98,9 +98,8 @@ struct ww_vma_mm {
 };
 
 struct ww_vma_vma {
+	struct vma_seq_ref ref;		/* first: sequence and pins, on vma->lock_line */
 	struct ww_mutex lock;		/* the VMA's write lock; a line of its own */
-	seqcount_t seq;			/* on vma->lock_line */
-	refcount_t refs;		/* the tree's + pins; same line */
 	struct ww_vma_op *locked_by;	/* which operation holds lock */
 };
 
@@ -125,29 +124,6 @@ static struct ww_vma_mm *mm_priv(const struct mm_struct *mm)
 static struct ww_vma_vma *wv(const struct vm_area_struct *vma)
 {
 	return vma->priv;
-}
-
-/* ---- VMA lifetime ------------------------------------------------------- */
-
-static void ww_vma_put(struct vm_area_struct *vma)
-{
-	if (refcount_dec_and_test(&wv(vma)->refs))
-		vm_area_free(vma);	/* detached and past its grace period */
-}
-
-/* After the grace period, drop the tree's reference (no task: no cost). */
-static void ww_vma_free_cb(struct rcu_head *head)
-{
-	struct vm_area_struct *vma = vma_from_rcu_head(head);
-
-	if (--wv(vma)->refs.refs.counter == 0)
-		vm_area_free(vma);
-}
-
-static void ww_vma_free(struct vm_area_struct *vma)
-{
-	vma->state = VMA_FREE_PENDING;
-	call_rcu(&vma->rcu, ww_vma_free_cb);
 }
 
 /* ---- operations --------------------------------------------------------- */
@@ -203,7 +179,7 @@ static void op_release_all(struct ww_vma_op *op)
 
 		wv(vma)->locked_by = NULL;
 		ww_mutex_unlock(&wv(vma)->lock);
-		ww_vma_put(vma);
+		vma_seq_put(vma);
 	}
 	op->nr_held = 0;
 }
@@ -267,7 +243,7 @@ static void collect(struct mm_struct *mm, struct ww_vma_op *op, const struct mm_
 				list_add(out, mt->slots[pos]);
 	}
 	for (i = 0; i < out->n; i++)
-		if (refcount_inc_not_zero(&wv(out->v[i])->refs))
+		if (refcount_inc_not_zero(&wv(out->v[i])->ref.refs))
 			out->v[kept++] = out->v[i];
 	out->n = kept;
 	rcu_read_unlock();
@@ -301,7 +277,7 @@ static void ww_vma_range_lock(struct mm_struct *mm, const struct mm_range *range
 				backoffs++;
 				op_release_all(op);
 				for (j = i + 1; j < want->n; j++)
-					ww_vma_put(want->v[j]);
+					vma_seq_put(want->v[j]);
 				ww_mutex_lock_slow(&wv(vma)->lock, &op->ctx);
 				op_hold(op, vma);
 				break;
@@ -318,7 +294,7 @@ static void ww_vma_range_lock(struct mm_struct *mm, const struct mm_range *range
 			}
 			wv(vma)->locked_by = NULL;
 			ww_mutex_unlock(&wv(vma)->lock);
-			ww_vma_put(vma);
+			vma_seq_put(vma);
 		}
 		op->nr_held = j;
 	}
@@ -378,7 +354,7 @@ static void ww_vma_write(struct vm_area_struct *vma)
 			      vma->vm_start, vma->vm_end);
 		return;
 	}
-	vma_seq_write_begin(&op->writer, vma, &wv(vma)->seq);
+	vma_seq_write_begin(&op->writer, vma, &wv(vma)->ref.seq);
 }
 
 /* The mm-wide writer lock is never used: every operation has a range. */
@@ -394,18 +370,6 @@ static void ww_vma_write_unlock(struct mm_struct *mm)
 
 /* ---- faults ------------------------------------------------------------- */
 
-static bool ww_vma_unchanged(struct vm_fault *vmf)
-{
-	return !read_seqcount_retry(&wv(vmf->vma)->seq, (unsigned int)vmf->seq);
-}
-
-static void ww_vma_leave_rcu_for_io(struct vm_fault *vmf)
-{
-	if (refcount_inc_not_zero(&wv(vmf->vma)->refs))
-		vmf->scheme_data = vmf->vma;
-	rcu_read_unlock();
-}
-
 static void ww_vma_unlock_for_io(struct vm_fault *vmf)
 {
 	ww_mutex_unlock(&wv(vmf->vma)->lock);
@@ -415,55 +379,28 @@ static void ww_vma_unlock_for_io(struct vm_fault *vmf)
 static bool ww_vma_fault_speculative(struct mm_struct *mm, unsigned long address,
 				     unsigned int *flags, vm_fault_t *ret)
 {
-	struct vm_area_struct *vma;
-	struct vm_fault vmf;
-	vm_fault_t fault;
-	unsigned int seq;
 	int tries = 0, io = 0;
 
-again:
-	rcu_read_lock();
-	vma = vma_lookup_rcu(mm, address);
-	if (!vma)
-		goto out_unlock;
-	seq = raw_read_seqcount(&wv(vma)->seq);
-	if (seq & 1)
-		goto out_unlock;	/* a writer holds it: wait on its lock */
-	vmf_init(&vmf, vma, address, *flags, NULL);
-	if (address < vmf.vm_start || address >= vmf.vm_end ||
-	    read_seqcount_retry(&wv(vma)->seq, seq))
-		goto retry_unlock;
-	vmf.seq = seq;
-	vmf.validate = ww_vma_unchanged;
-	vmf.unlock = ww_vma_leave_rcu_for_io;
-	fault = handle_mm_fault(&vmf);
-	if (vmf.aborted)
-		goto retry_unlock;
-	if (fault & VM_FAULT_RETRY) {
-		if (vmf.scheme_data)
-			ww_vma_put(vmf.scheme_data);
-		*flags |= FAULT_FLAG_TRIED;
-		count_event("WW_FAULT_IO");
-		if (++io < mm_params.max_fault_retries)
-			goto again;
-		return false;
+	for (;;) {
+		switch (vma_seq_fault_try(mm, address, flags, ret)) {
+		case VMA_SPEC_DONE:
+			count_event("WW_FAULT_SPEC");
+			return true;
+		case VMA_SPEC_RETRY:
+			count_event("WW_FAULT_RETRY");
+			if (++tries < mm_priv(mm)->spec_tries)
+				continue;
+			return false;
+		case VMA_SPEC_IO:
+			count_event("WW_FAULT_IO");
+			if (++io < mm_params.max_fault_retries)
+				continue;
+			return false;
+		case VMA_SPEC_BUSY:		/* a writer holds it: sleep on its lock */
+		case VMA_SPEC_SIGSEGV:		/* let the authoritative lookup decide */
+			return false;
+		}
 	}
-	rcu_read_unlock();
-	if (fault & VM_FAULT_SIGSEGV)
-		return false;		/* let the authoritative lookup decide */
-	count_event("WW_FAULT_SPEC");
-	*ret = fault;
-	return true;
-
-retry_unlock:
-	rcu_read_unlock();
-	count_event("WW_FAULT_RETRY");
-	if (++tries < mm_priv(mm)->spec_tries)
-		goto again;
-	return false;
-out_unlock:
-	rcu_read_unlock();
-	return false;
 }
 
 /* The fault holding the VMA's lock, found under the tree lock. */
@@ -484,13 +421,13 @@ again:
 		count_event("fault_bad_area");
 		return VM_FAULT_SIGSEGV;
 	}
-	refcount_inc(&wv(vma)->refs);		/* in the tree: it has the tree's */
+	refcount_inc(&wv(vma)->ref.refs);		/* in the tree: it has the tree's */
 	spin_unlock(&mm->mm_mt.ma_lock);
 	ww_mutex_lock(&wv(vma)->lock, NULL);
 	if (vma->state != VMA_LIVE || address < vma_start(vma) || address >= vma_end(vma)) {
 		/* Changed or gone while we waited for it. */
 		ww_mutex_unlock(&wv(vma)->lock);
-		ww_vma_put(vma);
+		vma_seq_put(vma);
 		count_event("WW_FAULT_LOCKED_RETRY");
 		goto again;
 	}
@@ -499,7 +436,7 @@ again:
 	fault = handle_mm_fault(&vmf);
 	if (fault & VM_FAULT_RETRY) {
 		/* The lock was dropped for the I/O; the page is cached now. */
-		ww_vma_put(vma);
+		vma_seq_put(vma);
 		count_event("WW_FAULT_IO");
 		flags |= FAULT_FLAG_TRIED;
 		if (++tries < mm_params.max_fault_retries)
@@ -507,7 +444,7 @@ again:
 		return VM_FAULT_SIGSEGV;
 	}
 	ww_mutex_unlock(&wv(vma)->lock);
-	ww_vma_put(vma);
+	vma_seq_put(vma);
 	return fault;
 }
 
@@ -555,14 +492,13 @@ static void ww_vma_init_vma(struct vm_area_struct *vma)
 {
 	struct ww_vma_op *op;
 
+	vma_seq_ref_init(vma);
 	ww_mutex_init(&wv(vma)->lock, &mm_priv(vma->vm_mm)->ww_class);
-	seqcount_init(&wv(vma)->seq, &vma->lock_line);
-	refcount_init(&wv(vma)->refs, &vma->lock_line, 1);
 	op = op_current(vma->vm_mm);
 	if (!op)
 		return;
 	op_lock_vma(vma->vm_mm, op, vma);	/* uncontended: cannot fail */
-	refcount_inc(&wv(vma)->refs);
+	refcount_inc(&wv(vma)->ref.refs);
 	op_hold(op, vma);
 }
 
@@ -590,7 +526,7 @@ const struct scheme_ops ops_name = {						\
 	.write_lock	= ww_vma_write_lock,					\
 	.write_unlock	= ww_vma_write_unlock,					\
 	.vma_write	= ww_vma_write,						\
-	.vma_free	= ww_vma_free,						\
+	.vma_free	= vma_seq_free_rcu,					\
 	.init_mm	= ww_vma_init_mm,					\
 	.destroy_mm	= ww_vma_destroy_mm,					\
 	.init_vma	= ww_vma_init_vma,					\
