@@ -319,8 +319,15 @@ static void replay_task_fn(void *arg)
 	/* Records queued after an EXIT (a bad trace) are still counted in. */
 	while (rt->exited && replay_next(rt, &rec))
 		r->ops_done++, r->op_count[rec.op]++;
-	if (started)
+	if (started) {
+		/* exit(): the last task out of the mm tears it down (exit_mmap),
+		 * and that is the EXIT op's latency; an earlier one only leaves. */
+		sim_time_t t0 = sim_now();
 		mm_exit(rt->mm);
+		task_delay(0);
+		if (rt->exited)
+			hist_add(&r->hist[MLT_EXIT], sim_now() - t0);
+	}
 	task_delay(0);
 	if (sim_now() > r->last_end)
 		r->last_end = sim_now();
