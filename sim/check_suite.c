@@ -226,6 +226,25 @@ static void move_b_onto_a(struct sc *sc)
 	mover(sc, B_ADDR, A_ADDR);
 }
 
+/* A three-way cycle: A onto B, B onto C, C onto A. */
+#define C_ADDR	0x7f2000000000UL
+
+static void map_a_b_c(struct sc *sc)
+{
+	map_anon(sc, C_ADDR, NPAGES);
+	map_two(sc, A_ADDR, B_ADDR, PROT_READ | PROT_WRITE);
+}
+
+static void move_b_onto_c(struct sc *sc)
+{
+	mover(sc, B_ADDR, C_ADDR);
+}
+
+static void move_c_onto_a(struct sc *sc)
+{
+	mover(sc, C_ADDR, A_ADDR);
+}
+
 /* A and, right after it, A2 (read-only, so the two never merge). */
 #define A2_ADDR (A_ADDR + NPAGES * PAGE_SIZE)
 
@@ -282,6 +301,9 @@ static const struct scenario scenarios[] = {
 	  { io_faulter, io_unmapper }, { 0, 4000 }, 1.0, 1 },
 	{ "mremap-cross", "two mremaps moving A onto B and B onto A at once", 3,
 	  { map_a_and_b, move_a_onto_b, move_b_onto_a }, { 0, 20000, 20000 }, 0, 1 },
+	{ "mremap-cycle-cross", "three mremaps moving A onto B, B onto C and C onto A", 4,
+	  { map_a_b_c, move_a_onto_b, move_b_onto_c, move_c_onto_a }, { 0, 30000, 30000, 30000 },
+	  0, 1 },
 	{ "mprotect-vs-mremap-cross", "mprotect over A and A2 against mremap of A2 onto A", 3,
 	  { map_a_and_a2, protect_across, move_a2_onto_a }, { 0, 20000, 20000 }, 0, 1 },
 };
