@@ -764,10 +764,16 @@ struct mm_struct *mm_dup(struct mm_struct *old)
 	 * one mapped into a hole meanwhile is the child's to miss). */
 	mm_call_range_lock(old, &whole_mm, 1);
 	for (next = 0; (src = next_vma_locked(old, next, TASK_SIZE)); next = src->vm_end) {
-		struct vm_area_struct *dst = vma_new(mm, src->vm_start, src->vm_end, src->vm_flags,
-						     src->vm_pgoff, NULL, NULL);
+		struct vm_area_struct *dst;
 		unsigned long addr, pmd;
 
+		/*
+		 * vma_start_write(mpnt) (Linux 6.4.12, "fork: lock VMAs of the
+		 * parent process when forking"): a lockless fault must not make
+		 * a PTE writable behind the copy-on-write pass below.
+		 */
+		mm_call_vma_write(src);
+		dst = vma_new(mm, src->vm_start, src->vm_end, src->vm_flags, src->vm_pgoff, NULL, NULL);
 		mt_insert(mm, dst);
 		/* anon_vma_fork(): the child's VMA joins the parent's rmap. */
 		if (src->anon_vma)
