@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "counters.h"
 #include "mm.h"
 #include "perturb.h"
 #include "sim.h"
@@ -245,6 +246,29 @@ static void move_c_onto_a(struct sc *sc)
 	mover(sc, C_ADDR, A_ADDR);
 }
 
+/*
+ * Two operations storing into the same hole at C: with range locks both
+ * find it empty, and the one whose store comes second must start again
+ * (and then replace what the other put there).
+ */
+static void map_c_rw(struct sc *sc)
+{
+	map_anon(sc, C_ADDR, NPAGES);
+	mm_fault(sc->mm, page(C_ADDR, 1), FAULT_FLAG_WRITE);
+}
+
+static void map_c_ro(struct sc *sc)
+{
+	mm_mmap(sc->mm, C_ADDR, NPAGES * PAGE_SIZE, PROT_READ, MAP_ANONYMOUS | MAP_FIXED);
+	mm_fault(sc->mm, page(C_ADDR, 2), 0);
+}
+
+static void move_a_onto_c(struct sc *sc)
+{
+	mm_mremap(sc->mm, A_ADDR, NPAGES * PAGE_SIZE, NPAGES * PAGE_SIZE, C_ADDR);
+	mm_fault(sc->mm, page(C_ADDR, 3), FAULT_FLAG_WRITE);
+}
+
 /* A and, right after it, A2 (read-only, so the two never merge). */
 #define A2_ADDR (A_ADDR + NPAGES * PAGE_SIZE)
 
@@ -304,6 +328,8 @@ static const struct scenario scenarios[] = {
 	{ "mremap-cycle-cross", "three mremaps moving A onto B, B onto C and C onto A", 4,
 	  { map_a_b_c, move_a_onto_b, move_b_onto_c, move_c_onto_a }, { 0, 30000, 30000, 30000 },
 	  0, 1 },
+	{ "mmap-same-hole", "two mmaps and an mremap storing into the same hole", 4,
+	  { map_a_and_b, map_c_rw, map_c_ro, move_a_onto_c }, { 0, 30000, 30000, 30000 }, 0, 1 },
 	{ "mprotect-vs-mremap-cross", "mprotect over A and A2 against mremap of A2 onto A", 3,
 	  { map_a_and_a2, protect_across, move_a2_onto_a }, { 0, 20000, 20000 }, 0, 1 },
 };
@@ -383,6 +409,8 @@ static uint64_t run_once(const struct scheme_ops *ops, const struct scenario *s,
 				 first->task, first->kind, first->addr, first->detail);
 	}
 	*points = sim_perturb.points;
+	if (out->count)
+		out->counted += counter_value(counter_id(out->count));
 	mm_teardown_all();
 	sim_end();
 	mm_params.file_miss = 0;
@@ -412,6 +440,7 @@ int check_scheme(const struct scheme_ops *ops, const struct check_opts *opts,
 	int i, seed;
 
 	memset(out, 0, sizeof(*out));
+	out->count = opts->count;
 	for (i = 0; i < NR_SCENARIOS; i++) {
 		const struct scenario *s = &scenarios[i];
 		uint64_t before = out->violations, runs = out->runs, points, sched0;

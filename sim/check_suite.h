@@ -22,6 +22,7 @@ struct check_opts {
 	int exhaustive;		/* also the bounded exhaustive search */
 	int preemptions;	/* its bound */
 	const char *only;	/* run only scenarios whose name contains this */
+	const char *count;	/* a counter (count_event name) to total, or NULL */
 	FILE *log;		/* per-scenario lines; NULL for quiet */
 };
 
@@ -32,6 +33,8 @@ struct check_outcome {
 	uint64_t failed_runs;
 	char first[512];		/* the first violation, for the report */
 	char kinds[256];		/* distinct kinds seen */
+	const char *count;		/* opts->count, and its total over all runs */
+	uint64_t counted;
 };
 
 int check_scheme(const struct scheme_ops *ops, const struct check_opts *opts,

@@ -187,7 +187,29 @@ static int test_cost_of_wounds(void)
 	return 0;
 }
 
+/*
+ * Two mmaps and an mremap storing into the same hole: the store that comes
+ * second finds the hole taken under the tree lock and its operation starts
+ * again -- a path no workload takes, so it is searched exhaustively here.
+ */
+static int test_hole_race_exhaustive(void)
+{
+	struct check_opts opts = { .seeds = 5, .exhaustive = 1, .preemptions = 2,
+				   .only = "same-hole", .count = "range_hole_taken", .log = NULL };
+	const struct scheme_ops *ops = scheme_find("ww-vma", NULL);
+	struct check_outcome out;
+
+	CHECK(ops);
+	check_scheme(ops, &opts, &out);
+	printf("  ww-vma: %llu schedules, %llu restarts after a lost hole, %llu violations\n",
+	       (unsigned long long)out.schedules, (unsigned long long)out.counted,
+	       (unsigned long long)out.violations);
+	CHECK(out.schedules > 10000 && out.counted > 0 && out.violations == 0);
+	return 0;
+}
+
 const struct test_case ww_vma_tests[] = {
+	{ "ww_vma/hole_race_exhaustive", test_hole_race_exhaustive },
 	{ "ww_vma/crossing_exhaustive", test_crossing_exhaustive },
 	{ "ww_vma/disjoint_parallel", test_disjoint_parallel },
 	{ "ww_vma/cost_of_wounds", test_cost_of_wounds },
