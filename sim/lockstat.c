@@ -50,6 +50,11 @@ void lock_stats_reset(void)
 	}
 }
 
+void lock_contended(uint16_t stat)
+{
+	stats[stat].contended++;
+}
+
 void lock_acquired(const void *lock, uint16_t stat, sim_time_t asked)
 {
 	struct task *t = current;
@@ -64,9 +69,6 @@ void lock_acquired(const void *lock, uint16_t stat, sim_time_t asked)
 		snprintf(name, sizeof(name), "wait %s", s->name);
 		timeline_span(TL_TASK, t->id, "lock", name, asked, sim_now());
 	}
-	/* More than an uncontended cross-socket RMW: someone was in the way. */
-	if (waited > sim_machine->cost.latency[DIST_REMOTE] + 2 * sim_machine->cost.atomic)
-		s->contended++;
 	if (t->nr_held == TASK_MAX_HELD) {
 		t->nr_untracked++;
 		return;

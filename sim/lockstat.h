@@ -30,6 +30,12 @@ void lock_stat_set_line_class(uint16_t stat, const char *line_class);
 const struct lock_stat *lock_stat_at(int i);
 void lock_stats_reset(void);
 
+/*
+ * The fast path found the lock taken and the task goes to the slow path
+ * (lockdep's lock_contended(), what /proc/lock_stat counts as
+ * contentions), whether or not it then waits long.
+ */
+void lock_contended(uint16_t stat);
 /* The current task got `lock`; `asked` is when it started trying. */
 void lock_acquired(const void *lock, uint16_t stat, sim_time_t asked);
 /* The current task lets go of `lock`; false (and a misuse report) if it

@@ -378,8 +378,10 @@ void down_read(struct rw_semaphore *sem)
 	long count;
 
 	task_charge(sim_machine->cost.call);
-	if (!rwsem_read_trylock(sem, &count))
+	if (!rwsem_read_trylock(sem, &count)) {
+		lock_contended(sem->stat_read);
 		rwsem_down_read_slowpath(sem, count);
+	}
 	lock_acquired(sem, sem->stat_read, asked);
 }
 
@@ -638,8 +640,10 @@ void down_write(struct rw_semaphore *sem)
 	sim_time_t asked = sim_now();
 
 	task_charge(sim_machine->cost.call);
-	if (!rwsem_write_trylock(sem))
+	if (!rwsem_write_trylock(sem)) {
+		lock_contended(sem->stat_write);
 		rwsem_down_write_slowpath(sem);
+	}
 	lock_acquired(sem, sem->stat_write, asked);
 }
 

@@ -227,6 +227,7 @@ void spin_lock(spinlock_t *lock)
 		struct mcs_node *tail = lock->tail;
 
 		line_rmw(lock->line);	/* the failed fast-path cmpxchg */
+		lock_contended(lock->stat);
 		queued_spin_lock_slowpath(lock, locked, pending, tail);
 	}
 	lock_acquired(lock, lock->stat, asked);
@@ -271,6 +272,8 @@ void ticket_spin_lock(ticket_spinlock_t *lock)
 	task_charge(sim_machine->cost.call);
 	ticket = lock->next++;		/* xadd */
 	line_rmw(&lock->line);
+	if (lock->owner != ticket)
+		lock_contended(lock->stat);
 	while (lock->owner != ticket)
 		line_spin_wait(&lock->line);
 	lock_acquired(lock, lock->stat, asked);

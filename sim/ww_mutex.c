@@ -242,6 +242,7 @@ static int __ww_mutex_lock(struct ww_mutex *lock, struct ww_acquire_ctx *ww_ctx)
 		return 0;
 	}
 
+	lock_contended(lock->stat);
 	spin_lock(&lock->wait_lock);
 	/* After waiting for wait_lock, try again; waiters may need to die or wound. */
 	if (__mutex_trylock(lock)) {
