@@ -13,6 +13,9 @@
  *   range and access is not caught);
  * - torn-vma: a PTE installed from a VMA snapshot taken while a writer was
  *   half-way through changing it;
+ * - fork-rmap: fork copied an anonymous page into a child VMA that is in
+ *   no anon_vma (a fault linked the parent's during the copy), so no rmap
+ *   walk can find the child's mapping (reported by mm_dup());
  * - lock misuse reported by the primitives (unlock without lock, sleeping
  *   in an RCU section, a lock leaked at task end).
  * A run with any violation has status FAILED.

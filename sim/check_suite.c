@@ -269,6 +269,35 @@ static void move_a_onto_c(struct sc *sc)
 	mm_fault(sc->mm, page(C_ADDR, 3), FAULT_FLAG_WRITE);
 }
 
+/*
+ * fork racing the first write faults of a fresh mapping: the fault links
+ * the VMA's anon_vma (anon_vma_prepare()) while fork copies the VMA.
+ */
+static void fresh_writer(struct sc *sc)
+{
+	int round, i;
+
+	for (round = 0; round < (sc->tiny ? 1 : 4); round++) {
+		map_anon(sc, A_ADDR, NPAGES);
+		task_delay(sc->tiny ? 1000 : jitter(3000));
+		for (i = 0; i < nfaults(sc); i++)
+			mm_fault(sc->mm, page(A_ADDR, i * 2), FAULT_FLAG_WRITE);
+		if (!sc->tiny)
+			mm_munmap(sc->mm, A_ADDR, NPAGES * PAGE_SIZE);
+	}
+}
+
+static void forker(struct sc *sc)
+{
+	int i;
+
+	for (i = 0; i < (sc->tiny ? 1 : 8); i++) {
+		if (!sc->tiny)
+			task_delay(jitter(4000));
+		mm_dup(sc->mm);
+	}
+}
+
 /* A and, right after it, A2 (read-only, so the two never merge). */
 #define A2_ADDR (A_ADDR + NPAGES * PAGE_SIZE)
 
@@ -323,6 +352,8 @@ static const struct scenario scenarios[] = {
 	  { 0, 4000, 4000, 4000, 4000, 4000 }, 0, 0 },
 	{ "io-fault-vs-munmap", "a fault sleeping on I/O while its VMA is unmapped", 2,
 	  { io_faulter, io_unmapper }, { 0, 4000 }, 1.0, 1 },
+	{ "fault-vs-fork", "first write faults of a fresh mapping while the process forks", 2,
+	  { fresh_writer, forker }, { 0, 4000 }, 0, 1 },
 	{ "mremap-cross", "two mremaps moving A onto B and B onto A at once", 3,
 	  { map_a_and_b, move_a_onto_b, move_b_onto_a }, { 0, 20000, 20000 }, 0, 1 },
 	{ "mremap-cycle-cross", "three mremaps moving A onto B, B onto C and C onto A", 4,

@@ -84,11 +84,17 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 			count_fault_kind("fault_spurious");
 			return 0;
 		}
-		/* do_wp_page(): copy-on-write of a read-only page. */
-		task_delay(c->page_alloc + c->page_copy);
 		make_writable = true;
-		new_page = true;
-		kind = "fault_cow";
+		if (vmf->vm_flags & VM_SHARED) {
+			/* do_wp_page() -> wp_page_shared(): the page cache's own page. */
+			kind = "fault_wp_shared";
+		} else {
+			/* do_wp_page() -> wp_page_copy(): the copy is an anonymous page. */
+			anon_vma_prepare(vmf);
+			task_delay(c->page_alloc + c->page_copy);
+			new_page = true;
+			kind = "fault_cow";
+		}
 	} else if (!(vmf->vm_flags & VM_FILE)) {
 		if (write) {
 			/* do_anonymous_page(): a new zeroed page. */
@@ -114,7 +120,8 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 			task_sleep_ns(c->io);	/* I/O with the lock held */
 		}
 		if (write && !(vmf->vm_flags & VM_SHARED)) {
-			/* do_cow_fault(): a private copy of the page-cache page. */
+			/* do_cow_fault(): a private (anonymous) copy of the page-cache page. */
+			anon_vma_prepare(vmf);
 			task_delay(c->page_alloc + c->page_copy);
 			make_writable = true;
 			new_page = true;
@@ -159,6 +166,7 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 	}
 	check_pte_install(vmf);
 	pte_set(mm, pt, addr, make_writable);
+	pte_set_anon(pt, addr, new_page);
 	line_write(pt_pte_line(pt, addr));
 	spin_unlock(pt_ptl(pt));
 	count_fault_kind(kind);

@@ -22,7 +22,7 @@
 struct mm_params mm_params = { .file_miss = 0.0, .max_fault_retries = 8,
 				.anon_vma_lock = RMAP_LOCK_RWSEM,
 				.i_mmap_lock = RMAP_LOCK_RWSEM, .rmap_walks = 0,
-				.rmap_walkers = 1 };
+				.rmap_walkers = 1, .fork_vma_lock = true };
 
 static struct mm_struct **all_mms;
 static int nr_mms, cap_mms;
@@ -677,6 +677,7 @@ static int move_vma(struct mm_struct *mm, struct vm_area_struct *vma, unsigned l
 		if (!npt)
 			npt = pt_alloc(mm, na);
 		pte_set(mm, npt, na, pte_write(pt, a));
+		pte_set_anon(npt, na, pte_anon(pt, a));
 		moved++;
 	}
 	task_delay((sim_time_t)moved * sim_machine->cost.zap_pte);	/* move_ptes() */
@@ -744,10 +745,58 @@ restart:
 	goto again;
 }
 
-static void cow_one(struct mm_struct *mm, struct pt_page *pt, unsigned long addr)
+/*
+ * copy_pte_range() for one VMA: under the parent's PTE lock, each present
+ * PTE is write-protected if the memory is private and writable (both now
+ * share the page copy-on-write) and copied into the child.  Returns the
+ * PTEs write-protected.
+ *
+ * The oracle's check: an anonymous page the child maps must be reachable
+ * by rmap through the child VMA's anon_vma.  A fault that linked the
+ * parent's anon_vma after anon_vma_fork() looked (a fork that did not
+ * write-lock the VMA: -p fork_vma_lock=0, Linux 6.4.0-6.4.11) leaves the
+ * child mapping anonymous pages no rmap walk can find.
+ */
+static int copy_page_range(struct mm_struct *mm, struct vm_area_struct *dst,
+			   struct vm_area_struct *src)
 {
-	wrprotect_one(mm, pt, addr);
-	task_charge(sim_machine->cost.l1_hit * 8);	/* copy_pte_range() per entry */
+	struct mm_struct *old = src->vm_mm;
+	bool cow = !(src->vm_flags & VM_SHARED) && (src->vm_flags & VM_WRITE);
+	unsigned long pmd, addr;
+	int wp = 0;
+
+	for (pmd = src->vm_start & ~(PMD_SIZE - 1); pmd < src->vm_end; pmd += PMD_SIZE) {
+		struct pt_page *pt = pt_lookup(old, pmd), *npt = NULL;
+		unsigned long lo = pmd > src->vm_start ? pmd : src->vm_start;
+		unsigned long hi = pmd + PMD_SIZE < src->vm_end ? pmd + PMD_SIZE : src->vm_end;
+
+		if (!pt)
+			continue;
+		spin_lock(pt_ptl(pt));
+		for (addr = lo; addr < hi; addr += PAGE_SIZE) {
+			if (!pte_present(pt, addr))
+				continue;
+			if (cow && pte_write(pt, addr)) {
+				wrprotect_one(old, pt, addr);
+				wp++;
+			}
+			task_charge(sim_machine->cost.l1_hit * 8);	/* copy_present_pte() */
+			if (!npt)
+				npt = pt_lookup(mm, addr);
+			if (!npt)
+				npt = pt_alloc(mm, addr);
+			pte_set(mm, npt, addr, (src->vm_flags & VM_SHARED) && pte_write(pt, addr));
+			pte_set_anon(npt, addr, pte_anon(pt, addr));
+			if (pte_anon(pt, addr) && !dst->anon_vma)
+				check_violation("fork-rmap", addr,
+						"child VMA %llu maps an anonymous page of VMA %llu "
+						"but is in no anon_vma: rmap cannot find it (a fault "
+						"linked the parent's anon_vma during the fork)",
+						(unsigned long long)dst->id, (unsigned long long)src->id);
+		}
+		spin_unlock(pt_ptl(pt));
+	}
+	return wp;
 }
 
 static const struct mm_range whole_mm = { 0, TASK_SIZE, false };
@@ -765,44 +814,26 @@ struct mm_struct *mm_dup(struct mm_struct *old)
 	mm_call_range_lock(old, &whole_mm, 1);
 	for (next = 0; (src = next_vma_locked(old, next, TASK_SIZE)); next = src->vm_end) {
 		struct vm_area_struct *dst;
-		unsigned long addr, pmd;
 
 		/*
 		 * vma_start_write(mpnt) (Linux 6.4.12, "fork: lock VMAs of the
-		 * parent process when forking"): a lockless fault must not make
-		 * a PTE writable behind the copy-on-write pass below.
+		 * parent process when forking"): no lockless fault may change
+		 * the VMA (link its anon_vma) or its PTEs while they are copied.
 		 */
-		mm_call_vma_write(src);
+		if (mm_params.fork_vma_lock)
+			mm_call_vma_write(src);
 		dst = vma_new(mm, src->vm_start, src->vm_end, src->vm_flags, src->vm_pgoff, NULL, NULL);
-		mt_insert(mm, dst);
 		/* anon_vma_fork(): the child's VMA joins the parent's rmap. */
 		if (src->anon_vma)
 			anon_vma_clone(src->anon_vma, dst);
-		/* dup_mmap(): the child's file VMA joins the file's i_mmap. */
+		/* vma_iter_bulk_store() into the child's tree, then the file's
+		 * i_mmap, then the page tables: the kernel's order. */
+		mt_insert(mm, dst);
+		mt_store_charge(mm, dst->vm_start);
 		if (src->vm_mapping)
 			vma_link_file(dst, src->vm_mapping);
-		/* Private writable memory becomes copy-on-write in both. */
-		if (!(src->vm_flags & VM_SHARED) && (src->vm_flags & VM_WRITE))
-			wp += for_each_pte(old, src->vm_start, src->vm_end, cow_one);
-		for (pmd = src->vm_start & ~(PMD_SIZE - 1); pmd < src->vm_end; pmd += PMD_SIZE) {
-			struct pt_page *pt = pt_lookup(old, pmd), *npt = NULL;
-			unsigned long lo = pmd > src->vm_start ? pmd : src->vm_start;
-			unsigned long hi = pmd + PMD_SIZE < src->vm_end ? pmd + PMD_SIZE : src->vm_end;
-
-			if (!pt || !pt_nr_present(pt))
-				continue;
-			for (addr = lo; addr < hi; addr += PAGE_SIZE) {
-				if (!pte_present(pt, addr))
-					continue;
-				if (!npt)
-					npt = pt_lookup(mm, addr);
-				if (!npt)
-					npt = pt_alloc(mm, addr);
-				pte_set(mm, npt, addr, (src->vm_flags & VM_SHARED) && pte_write(pt, addr));
-			}
-		}
+		wp += copy_page_range(mm, dst, src);
 	}
-	mt_store_charge(mm, 0);
 	mm->start_brk = old->start_brk;
 	mm->brk = old->brk;
 	if (wp)

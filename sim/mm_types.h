@@ -240,6 +240,7 @@ struct mm_params {
 	enum rmap_lock_kind i_mmap_lock;
 	double rmap_walks;	/* per ms by each kswapd-like task; 0: no task */
 	int rmap_walkers;	/* how many such tasks */
+	bool fork_vma_lock;	/* fork write-locks the parent's VMAs (6.4.12+) */
 };
 extern struct mm_params mm_params;
 

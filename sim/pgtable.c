@@ -22,6 +22,7 @@ struct pt_page {
 	struct cacheline pte_lines[PTRS_PER_PTE / 8];
 	uint64_t present[PTRS_PER_PTE / 64];
 	uint64_t writable[PTRS_PER_PTE / 64];
+	uint64_t anon[PTRS_PER_PTE / 64];	/* maps an anonymous page (PageAnon) */
 	int nr_present;
 };
 
@@ -222,6 +223,24 @@ void pte_clear(struct mm_struct *mm, struct pt_page *pt, unsigned long addr)
 	}
 	pt->present[b / 64] &= ~(1ULL << (b % 64));
 	pt->writable[b / 64] &= ~(1ULL << (b % 64));
+	pt->anon[b / 64] &= ~(1ULL << (b % 64));
+}
+
+bool pte_anon(const struct pt_page *pt, unsigned long addr)
+{
+	unsigned int b = pte_bit(addr);
+
+	return pt->anon[b / 64] & (1ULL << (b % 64));
+}
+
+void pte_set_anon(struct pt_page *pt, unsigned long addr, bool anon)
+{
+	unsigned int b = pte_bit(addr);
+
+	if (anon)
+		pt->anon[b / 64] |= 1ULL << (b % 64);
+	else
+		pt->anon[b / 64] &= ~(1ULL << (b % 64));
 }
 
 void pte_wrprotect(struct pt_page *pt, unsigned long addr)

@@ -27,6 +27,10 @@ bool pte_write(const struct pt_page *pt, unsigned long addr);
 void pte_set(struct mm_struct *mm, struct pt_page *pt, unsigned long addr, bool writable);
 void pte_clear(struct mm_struct *mm, struct pt_page *pt, unsigned long addr);
 void pte_wrprotect(struct pt_page *pt, unsigned long addr);
+/* The PTE maps an anonymous page (a private copy, not the page cache or
+ * the zero page): rmap finds it through the VMA's anon_vma only. */
+bool pte_anon(const struct pt_page *pt, unsigned long addr);
+void pte_set_anon(struct pt_page *pt, unsigned long addr, bool anon);
 
 void pgtable_destroy(struct mm_struct *mm);
 

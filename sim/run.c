@@ -122,6 +122,15 @@ static int mm_knob(const char *kv, char *err, size_t errlen)
 		think_scale = d;
 		return 1;
 	}
+	if (!strncmp(kv, "fork_vma_lock=", 14)) {
+		if (strcmp(val, "0") && strcmp(val, "1")) {
+			snprintf(err, errlen, "-p %s: expected 1 (fork write-locks the parent's VMAs, "
+				 "Linux 6.4.12 on) or 0 (6.4.0-6.4.11)", kv);
+			return -1;
+		}
+		mm_params.fork_vma_lock = *val == '1';
+		return 1;
+	}
 	if (!strncmp(kv, "max_fault_retries=", 18)) {
 		if (!knob_number(val, 1, 1000, &d) || d != (int)d) {
 			snprintf(err, errlen, "-p %s: expected a whole number from 1 to 1000", kv);
@@ -346,6 +355,7 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 	mm_params.i_mmap_lock = RMAP_LOCK_RWSEM;
 	mm_params.rmap_walks = 0;
 	mm_params.rmap_walkers = 1;
+	mm_params.fork_vma_lock = true;
 	think_scale = 1.0;
 	workload = spec->trace && gen_is_workload(spec->trace) && access(spec->trace, F_OK);
 	res->params = xcalloc(RUN_MAX_PARAMS + 8, sizeof(*res->params));
