@@ -58,13 +58,15 @@
  * follow the VMA's own, so an mprotect running early or late never makes
  * a fault fail.
  *
- * Where lock orders cross: a span's mprotect meets its VMAs in address
- * order; an mremap meets its source, then what abuts its destination (a
- * scheme that locks possible merge partners, as ww-vma does).  Two owners
- * moving neighbouring mobile VMAs of the shared arena, one out to the
- * spare area and one back, each hold what the other wants next (A-B
- * against B-A).  Both that and plain overlap of spans grow with `shared`
- * and with the op fractions; private arenas never meet.
+ * Where operations meet: a span's mprotect meets its VMAs in address
+ * order, and an mremap meets its source and then whatever is at its
+ * destination (here a hole: ww-vma locks only VMAs that meet the
+ * destination, since the model's move_vma() never merges there).  So
+ * overlapping spans and moves contend for the same VMAs at a rate that
+ * grows with `shared` and with the op fractions, and a lock-order cycle
+ * is rare (it takes a walk that finds the set changed and locks a lower
+ * VMA second); private arenas never meet.  The crossing orders proper
+ * are in `mmlocksim check`'s crossing scenarios, searched exhaustively.
  */
 #include <assert.h>
 #include <stdbool.h>
