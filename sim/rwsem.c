@@ -273,8 +273,14 @@ static void rwsem_mark_wake(struct rw_semaphore *sem, enum rwsem_wake_type wake_
 		struct task *t = waiter->task;
 
 		tmp = waiter->next;
-		waiter->task = NULL;	/* smp_store_release() */
+		/*
+		 * smp_store_release(&waiter->task, NULL) last: once the reader
+		 * can see NULL it may return, and this waiter is its stack
+		 * frame, so the store is paid for first and nothing touches the
+		 * waiter after it.
+		 */
 		line_write(&waiter->line);
+		waiter->task = NULL;
 		wake_q_add(wake_q, t);
 	}
 }
