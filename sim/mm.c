@@ -288,7 +288,8 @@ static void tlb_flush_range(struct mm_struct *mm)
 
 /* Apply fn to every present PTE in [start, end), each page table under its ptl. */
 static int for_each_pte(struct mm_struct *mm, unsigned long start, unsigned long end,
-			void (*fn)(struct mm_struct *, struct pt_page *, unsigned long))
+			void (*fn)(struct mm_struct *, struct pt_page *, unsigned long, void *),
+			void *arg)
 {
 	unsigned long pmd, addr;
 	int touched = 0;
@@ -305,7 +306,7 @@ static int for_each_pte(struct mm_struct *mm, unsigned long start, unsigned long
 		for (addr = lo; addr < hi; addr += PAGE_SIZE) {
 			if (!pte_present(pt, addr))
 				continue;
-			fn(mm, pt, addr);
+			fn(mm, pt, addr, arg);
 			touched++;
 		}
 		spin_unlock(pt_ptl(pt));
@@ -313,16 +314,19 @@ static int for_each_pte(struct mm_struct *mm, unsigned long start, unsigned long
 	return touched;
 }
 
-static void zap_one(struct mm_struct *mm, struct pt_page *pt, unsigned long addr)
+static void zap_one(struct mm_struct *mm, struct pt_page *pt, unsigned long addr, void *arg)
 {
+	(void)arg;
 	pte_clear(mm, pt, addr);
 	line_write(pt_pte_line(pt, addr));
 	task_delay(sim_machine->cost.zap_pte);
 }
 
-static void wrprotect_one(struct mm_struct *mm, struct pt_page *pt, unsigned long addr)
+static void wrprotect_one(struct mm_struct *mm, struct pt_page *pt, unsigned long addr,
+			  void *arg)
 {
 	(void)mm;
+	(void)arg;
 	if (!pte_write(pt, addr))
 		return;
 	pte_wrprotect(pt, addr);
@@ -400,7 +404,7 @@ static void do_munmap_locked(struct mm_struct *mm, unsigned long start, unsigned
 		unlink_file_vma(list[i]);
 	}
 	for (i = 0; i < n; i++)
-		zapped += for_each_pte(mm, list[i]->vm_start, list[i]->vm_end, zap_one);
+		zapped += for_each_pte(mm, list[i]->vm_start, list[i]->vm_end, zap_one, NULL);
 	if (zapped)
 		tlb_flush_range(mm);
 	free_pgtables(mm, start, end);
@@ -559,7 +563,7 @@ int mm_mprotect(struct mm_struct *mm, unsigned long start, unsigned long len,
 		mm_call_vma_write(vma);
 		vma_set(vma, vma->vm_start, vma->vm_end, flags);
 		if (drop_write)
-			wrprotected += for_each_pte(mm, lo, hi, wrprotect_one);
+			wrprotected += for_each_pte(mm, lo, hi, wrprotect_one, NULL);
 	}
 	if (wrprotected)
 		tlb_flush_range(mm);
@@ -641,7 +645,7 @@ int mm_madvise_dontneed(struct mm_struct *mm, unsigned long start, unsigned long
 	find_vma(mm, start);
 	for (addr = start; (vma = next_vma_locked(mm, addr, end)); addr = vma->vm_end)
 		zapped += for_each_pte(mm, vma->vm_start > start ? vma->vm_start : start,
-				       vma->vm_end < end ? vma->vm_end : end, zap_one);
+				       vma->vm_end < end ? vma->vm_end : end, zap_one, NULL);
 	if (zapped)
 		tlb_flush_range(mm);
 	mm_call_read_unlock(mm);
@@ -757,46 +761,44 @@ restart:
  * write-lock the VMA: -p fork_vma_lock=0, Linux 6.4.0-6.4.11) leaves the
  * child mapping anonymous pages no rmap walk can find.
  */
+struct copy_pte_ctx {
+	struct mm_struct *child;
+	struct vm_area_struct *dst, *src;
+	bool cow;
+	int wrprotected;
+};
+
+/* copy_present_pte() */
+static void copy_one(struct mm_struct *old, struct pt_page *pt, unsigned long addr, void *arg)
+{
+	struct copy_pte_ctx *c = arg;
+	struct pt_page *npt = pt_lookup(c->child, addr);
+
+	if (c->cow && pte_write(pt, addr)) {
+		wrprotect_one(old, pt, addr, NULL);
+		c->wrprotected++;
+	}
+	task_charge(sim_machine->cost.l1_hit * 8);
+	if (!npt)
+		npt = pt_alloc(c->child, addr);
+	pte_set(c->child, npt, addr, (c->src->vm_flags & VM_SHARED) && pte_write(pt, addr));
+	pte_set_anon(npt, addr, pte_anon(pt, addr));
+	if (pte_anon(pt, addr) && !c->dst->anon_vma)
+		check_violation("fork-rmap", addr,
+				"child VMA %llu maps an anonymous page of VMA %llu but is in no "
+				"anon_vma: rmap cannot find it (a fault linked the parent's "
+				"anon_vma during the fork)",
+				(unsigned long long)c->dst->id, (unsigned long long)c->src->id);
+}
+
 static int copy_page_range(struct mm_struct *mm, struct vm_area_struct *dst,
 			   struct vm_area_struct *src)
 {
-	struct mm_struct *old = src->vm_mm;
-	bool cow = !(src->vm_flags & VM_SHARED) && (src->vm_flags & VM_WRITE);
-	unsigned long pmd, addr;
-	int wp = 0;
+	struct copy_pte_ctx c = { mm, dst, src,
+				  !(src->vm_flags & VM_SHARED) && (src->vm_flags & VM_WRITE), 0 };
 
-	for (pmd = src->vm_start & ~(PMD_SIZE - 1); pmd < src->vm_end; pmd += PMD_SIZE) {
-		struct pt_page *pt = pt_lookup(old, pmd), *npt = NULL;
-		unsigned long lo = pmd > src->vm_start ? pmd : src->vm_start;
-		unsigned long hi = pmd + PMD_SIZE < src->vm_end ? pmd + PMD_SIZE : src->vm_end;
-
-		if (!pt)
-			continue;
-		spin_lock(pt_ptl(pt));
-		for (addr = lo; addr < hi; addr += PAGE_SIZE) {
-			if (!pte_present(pt, addr))
-				continue;
-			if (cow && pte_write(pt, addr)) {
-				wrprotect_one(old, pt, addr);
-				wp++;
-			}
-			task_charge(sim_machine->cost.l1_hit * 8);	/* copy_present_pte() */
-			if (!npt)
-				npt = pt_lookup(mm, addr);
-			if (!npt)
-				npt = pt_alloc(mm, addr);
-			pte_set(mm, npt, addr, (src->vm_flags & VM_SHARED) && pte_write(pt, addr));
-			pte_set_anon(npt, addr, pte_anon(pt, addr));
-			if (pte_anon(pt, addr) && !dst->anon_vma)
-				check_violation("fork-rmap", addr,
-						"child VMA %llu maps an anonymous page of VMA %llu "
-						"but is in no anon_vma: rmap cannot find it (a fault "
-						"linked the parent's anon_vma during the fork)",
-						(unsigned long long)dst->id, (unsigned long long)src->id);
-		}
-		spin_unlock(pt_ptl(pt));
-	}
-	return wp;
+	for_each_pte(src->vm_mm, src->vm_start, src->vm_end, copy_one, &c);
+	return c.wrprotected;
 }
 
 static const struct mm_range whole_mm = { 0, TASK_SIZE, false };
@@ -872,7 +874,7 @@ void mm_exit(struct mm_struct *mm)
 		mm_call_tree_unlock(mm);
 		unlink_anon_vmas(vma);
 		unlink_file_vma(vma);
-		for_each_pte(mm, start, end, zap_one);
+		for_each_pte(mm, start, end, zap_one, NULL);
 		mm_call_vma_free(vma);
 	}
 	mm_call_range_unlock(mm);
