@@ -24,6 +24,20 @@ struct vm_area_struct *lock_mm_and_find_vma(struct mm_struct *mm, unsigned long 
 	return vma;
 }
 
+struct vm_area_struct *lock_tree_and_find_vma(struct mm_struct *mm, unsigned long address)
+{
+	struct vm_area_struct *vma;
+
+	spin_lock(&mm->mm_mt.ma_lock);
+	vma = find_vma(mm, address);
+	if (!vma || vma_start(vma) > address) {
+		spin_unlock(&mm->mm_mt.ma_lock);
+		count_event("fault_bad_area");
+		return NULL;
+	}
+	return vma;
+}
+
 static void mmap_unlock_for_io(struct vm_fault *vmf)
 {
 	mmap_read_unlock(vmf->vma->vm_mm);

@@ -81,16 +81,6 @@ static void mt_unlock_for_io(struct vm_fault *vmf)
 	spin_unlock(&vmf->vma->vm_mm->mm_mt.ma_lock);
 }
 
-/* Under the tree lock: the VMA covering address, or NULL. */
-static struct vm_area_struct *mt_find_locked(struct mm_struct *mm, unsigned long address)
-{
-	struct vm_area_struct *vma = find_vma(mm, address);
-
-	if (!vma || vma_start(vma) > address)
-		return NULL;
-	return vma;
-}
-
 /*
  * Tier 1.  Returns true when the fault is finished (*ret set); false to
  * go to the locked tiers.  *flags picks up FAULT_FLAG_TRIED after I/O.
@@ -135,13 +125,9 @@ static vm_fault_t mt_fault_held(struct mm_struct *mm, unsigned long address, uns
 
 	count_event("MT_FAULT_LOCKED_HOLD");
 again:
-	spin_lock(&mm->mm_mt.ma_lock);
-	vma = mt_find_locked(mm, address);
-	if (!vma) {
-		spin_unlock(&mm->mm_mt.ma_lock);
-		count_event("fault_bad_area");
+	vma = lock_tree_and_find_vma(mm, address);
+	if (!vma)
 		return VM_FAULT_SIGSEGV;
-	}
 	vmf_init(&vmf, vma, address, flags, NULL);
 	vmf.unlock = mt_unlock_for_io;
 	fault = handle_mm_fault(&vmf);
@@ -166,13 +152,9 @@ static vm_fault_t mt_fault_pinned(struct mm_struct *mm, unsigned long address, u
 	unsigned int seq;
 
 	count_event("MT_FAULT_LOCKED");
-	spin_lock(&mm->mm_mt.ma_lock);
-	vma = mt_find_locked(mm, address);
-	if (!vma) {
-		spin_unlock(&mm->mm_mt.ma_lock);
-		count_event("fault_bad_area");
+	vma = lock_tree_and_find_vma(mm, address);
+	if (!vma)
 		return VM_FAULT_SIGSEGV;
-	}
 	/* Writers close their sections before they unlock: even here. */
 	seq = raw_read_seqcount(vma_seq(vma));
 	refcount_inc(&vma_seq_ref(vma)->refs);	/* in the tree: the tree's reference is there */

@@ -163,6 +163,13 @@ static inline void mmap_write_unlock(struct mm_struct *mm)
 struct vm_area_struct *lock_mm_and_find_vma(struct mm_struct *mm, unsigned long address);
 
 /*
+ * The same under the maple tree's own lock (mt-lock, ww-vma): the lookup
+ * is authoritative, writers' tree stores being made under that lock; on
+ * NULL the lock is dropped and fault_bad_area counted.
+ */
+struct vm_area_struct *lock_tree_and_find_vma(struct mm_struct *mm, unsigned long address);
+
+/*
  * The classic fault under mmap_lock for read, with the I/O retry loop of
  * do_user_addr_fault(): every scheme's fallback and global-rwsem's only path.
  */

@@ -414,13 +414,9 @@ static vm_fault_t ww_vma_fault_locked(struct mm_struct *mm, unsigned long addres
 
 	count_event("WW_FAULT_LOCKED");
 again:
-	spin_lock(&mm->mm_mt.ma_lock);
-	vma = find_vma(mm, address);
-	if (!vma || vma_start(vma) > address) {
-		spin_unlock(&mm->mm_mt.ma_lock);
-		count_event("fault_bad_area");
+	vma = lock_tree_and_find_vma(mm, address);
+	if (!vma)
 		return VM_FAULT_SIGSEGV;
-	}
 	refcount_inc(&wv(vma)->ref.refs);		/* in the tree: it has the tree's */
 	spin_unlock(&mm->mm_mt.ma_lock);
 	ww_mutex_lock(&wv(vma)->lock, NULL);
