@@ -301,17 +301,22 @@ sim_time_t line_write_by(struct cacheline *l, int cpu, sim_time_t asked)
 	return line_write_op(l, cpu, asked, sim_machine->cost.l1_hit);
 }
 
+/* Ours for a few more ns: a hit, but later requests still queue. */
+static void line_own_hit(struct cacheline *l, sim_time_t op_cost)
+{
+	classes[l->klass].accesses++;
+	if (l->nr_spinners)
+		wake_spinners(l);
+	task_charge(op_cost);
+}
+
 static void line_own(struct cacheline *l, sim_time_t op_cost)
 {
 	struct task *t = current;
 
 	line_access_begin(l);
 	if (task_keeps(l, true)) {
-		/* Ours for a few more ns: a hit, but later requests still queue. */
-		classes[l->klass].accesses++;
-		if (l->nr_spinners)
-			wake_spinners(l);
-		task_charge(op_cost);
+		line_own_hit(l, op_cost);
 		return;
 	}
 	line_access_end(l, line_write_op(l, t->cpu, sim_now() + t->lag_ns, op_cost), op_cost, true);
@@ -324,7 +329,29 @@ void line_write(struct cacheline *l)
 
 void line_rmw(struct cacheline *l)
 {
+	struct task *t = current;
+
+	/* A locked instruction drains the store buffer first. */
+	if (t->store_drain_at > sim_now() + t->lag_ns)
+		task_delay(t->store_drain_at - sim_now() - t->lag_ns);
 	line_own(l, sim_machine->cost.atomic);
+}
+
+void line_write_posted(struct cacheline *l)
+{
+	struct task *t = current;
+	sim_time_t asked, landed;
+
+	line_access_begin(l);
+	if (task_keeps(l, true)) {
+		line_own_hit(l, sim_machine->cost.l1_hit);
+		return;
+	}
+	asked = sim_now() + t->lag_ns;
+	landed = asked + line_write_op(l, t->cpu, asked, sim_machine->cost.l1_hit);
+	if (landed > t->store_drain_at)
+		t->store_drain_at = landed;
+	task_charge(sim_machine->cost.l1_hit);
 }
 
 static void spinner_add(struct cacheline *l, struct task *t)

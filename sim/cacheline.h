@@ -85,6 +85,20 @@ void line_write(struct cacheline *l);
 void line_rmw(struct cacheline *l);
 
 /*
+ * A store that retires into the x86 store buffer: smp_store_release(),
+ * WRITE_ONCE() and prefetchw() where the kernel relies on the CPU not
+ * stalling for the line.  The ownership transfer is queued on the line as
+ * any write's is (spinners see the new value when it lands) but the task
+ * pays only the L1 store and runs on.  TSO keeps one thing: a locked RMW
+ * drains the store buffer, so the task's next line_rmw() first waits for
+ * its posted stores to land.  Only the accesses whose kernel code is a
+ * plain store on the path where that matters are posted; everything else
+ * stays a blocking write (a deliberate simplification: a full store
+ * buffer would move every figure by a fraction of a transfer).
+ */
+void line_write_posted(struct cacheline *l);
+
+/*
  * For work that runs in event context on behalf of a CPU (an SRCU grace
  * period scan, an RCU callback batch): the line moves as it would, and the
  * caller gets the wait to account however it models that work.

@@ -165,6 +165,16 @@ queue:
 	mcs_nest[cpu]--;
 }
 
+/*
+ * The MCS half of queued_spin_lock_slowpath().  As in the kernel, the new
+ * head reads node->next and prefetchw()es the successor's node while it
+ * still waits for the owner, and both stores after the wait, set_locked()
+ * and arch_mcs_spin_unlock_contended(), are plain stores on x86 that
+ * retire into the store buffer: the head goes into its critical section
+ * with neither line yet in hand.  So the critical path of a queued handoff
+ * is the owner's unlock reaching the head, one transfer, which is what
+ * keeps the queued lock's throughput flat as waiters are added.
+ */
 static void mcs_queue_and_lock(spinlock_t *lock, struct mcs_node *node)
 {
 	struct mcs_node *prev, *next;
@@ -178,6 +188,7 @@ static void mcs_queue_and_lock(spinlock_t *lock, struct mcs_node *node)
 	lock->tail = node;
 	line_rmw(lock->line);
 
+	next = NULL;
 	if (prev) {
 		/* WRITE_ONCE(prev->next, node), then spin on our own node. */
 		prev->next = node;
@@ -185,6 +196,16 @@ static void mcs_queue_and_lock(spinlock_t *lock, struct mcs_node *node)
 		line_read(&node->line);
 		while (!node->locked)
 			line_spin_wait(&node->line);
+
+		/*
+		 * "While waiting for the MCS lock, the next pointer may have
+		 * been set by another lock waiter": load it and prefetch its
+		 * line for writing, off the critical path.
+		 */
+		line_read(&node->line);
+		next = node->next;
+		if (next)
+			line_write_posted(&next->line);	/* prefetchw(next) */
 	}
 
 	/*
@@ -202,15 +223,18 @@ static void mcs_queue_and_lock(spinlock_t *lock, struct mcs_node *node)
 		line_rmw(lock->line);
 		return;
 	}
-	/* set_locked(), then hand the head of the queue to our successor. */
+	/* set_locked(): a byte store, WRITE_ONCE(lock->locked, _Q_LOCKED_VAL). */
 	lock->locked = 1;
-	line_write(lock->line);
-	line_read(&node->line);
-	while (!node->next)
-		line_spin_wait(&node->line);
-	next = node->next;
+	line_write_posted(lock->line);
+	/* The successor may still be linking itself in behind us. */
+	if (!next) {
+		line_read(&node->line);
+		while (!node->next)
+			line_spin_wait(&node->line);
+		next = node->next;
+	}
 	next->locked = 1;
-	line_write(&next->line);
+	line_write_posted(&next->line);	/* arch_mcs_spin_unlock_contended() */
 }
 
 void spin_lock(spinlock_t *lock)
@@ -252,7 +276,7 @@ void spin_unlock(spinlock_t *lock)
 	if (!lock_released(lock, "spin_unlock"))
 		return;
 	lock->locked = 0;
-	line_write(lock->line);	/* smp_store_release(&lock->locked, 0) */
+	line_write_posted(lock->line);	/* smp_store_release(&lock->locked, 0) */
 	current->atomic_depth--;
 }
 
@@ -283,7 +307,8 @@ void ticket_spin_unlock(ticket_spinlock_t *lock)
 {
 	if (!lock_released(lock, "ticket_spin_unlock"))
 		return;
+	/* __ticket_spin_unlock(): an unlocked add on head, so a posted store */
 	lock->owner++;
-	line_write(&lock->line);
+	line_write_posted(&lock->line);
 	current->atomic_depth--;
 }

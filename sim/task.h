@@ -86,6 +86,7 @@ struct task {
 	sim_time_t kept_until;		/* ... and keeps until then */
 	bool kept_exclusive;		/* ... in Exclusive state */
 	sim_time_t lag_ns;		/* local hit time not yet charged */
+	sim_time_t store_drain_at;	/* when its posted stores are all done */
 
 	/* Stack: [stack_base, stack_base + guard) is PROT_NONE. */
 	char *stack_base;

@@ -349,10 +349,15 @@ static int interrupt_sweep(int sig)
 	pid = spawn(scratch_path("s.out"), scratch_path("s.err"), "sweep", scratch_path("exp.ini"), "--db", scratch_path(db),
 		    "--jobs", "2", NULL);
 	CHECK(pid > 0);
-	/* Once some run is COMPLETE the sweep is well under way. */
+	/*
+	 * Once some run is COMPLETE the sweep is well under way; signal it
+	 * while a run is in flight (RUNNING), not in the gap between one run
+	 * ending and the next starting, where there is nothing to mark.
+	 */
 	for (t0 = now_s(); now_s() - t0 < 30; sleep_s(0.005))
 		if (access(scratch_path(db), F_OK) == 0 &&
-		    qi(scratch_path(db), "SELECT count(*) FROM run WHERE status = 'COMPLETE'") > 0)
+		    qi(scratch_path(db), "SELECT count(*) FROM run WHERE status = 'COMPLETE'") > 0 &&
+		    qi(scratch_path(db), "SELECT count(*) FROM run WHERE status = 'RUNNING'") > 0)
 			break;
 	CHECK(kill(pid, sig) == 0);
 	rc = reap(pid);

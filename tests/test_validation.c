@@ -72,19 +72,20 @@ static int test_srcu_read_cost_flat(void)
  * MCS lock stays flat.  Each core: lock, write one shared line and work
  * 200 ns, unlock, 4 us outside.
  *
- * Checked: the ticket lock at 48 cores is below half its peak; the queued
- * lock at 48 cores is within 20% of the best it does once saturated (16
- * cores and up) and at least twice the ticket lock.  Not checked against
- * its overall peak: at the knee (10-14 cores) most acquisitions still take
- * the uncontended fast path, two line transfers cheaper than a queued
- * handoff, so the queued lock peaks there 20-30% above its plateau (the
- * test prints that ratio).  The paper's claim is the plateau's flatness.
+ * Checked, as the issue words it: the ticket lock at 48 cores is below
+ * half its peak, the queued lock at 48 cores within 20% of its own peak,
+ * and at least twice the ticket lock.  The queued lock stays flat because
+ * its handoff is one transfer on the critical path: the new head read its
+ * successor's pointer and prefetched its node while waiting, and its
+ * set_locked() and MCS handoff stores retire into the store buffer
+ * (line_write_posted()).  Without those the handoff cost three more
+ * transfers and the lock fell to 0.72 of its peak.
  */
 static int test_ticket_collapse_mcs_flat(void)
 {
 	static const int cpus[] = { 1, 2, 4, 8, 10, 12, 14, 16, 20, 24, 32, 40, 48 };
 	const struct machine *m = machine_find("opteron-6172-4s", stderr);
-	double tpeak = 0, qpeak = 0, qplateau = 0, t48 = 0, q48 = 0;
+	double tpeak = 0, qpeak = 0, t48 = 0, q48 = 0;
 	size_t i;
 
 	for (i = 0; i < sizeof(cpus) / sizeof(cpus[0]); i++) {
@@ -95,16 +96,14 @@ static int test_ticket_collapse_mcs_flat(void)
 		       cpus[i], t / 1e3, q / 1e3);
 		tpeak = t > tpeak ? t : tpeak;
 		qpeak = q > qpeak ? q : qpeak;
-		if (cpus[i] >= 16 && q > qplateau)
-			qplateau = q;
 		t48 = t;
 		q48 = q;
 	}
 	printf("  ticket at 48 = %.2f of its peak (expect < 0.5); queued at 48 = %.2f of its "
-	       "saturated best (expect >= 0.8), %.2f of its knee peak; queued/ticket at 48 = %.1f "
-	       "(expect >= 2)\n", t48 / tpeak, q48 / qplateau, q48 / qpeak, q48 / t48);
+	       "peak (expect >= 0.8); queued/ticket at 48 = %.1f (expect >= 2)\n",
+	       t48 / tpeak, q48 / qpeak, q48 / t48);
 	CHECK(t48 < 0.5 * tpeak);
-	CHECK(q48 >= 0.8 * qplateau);
+	CHECK(q48 >= 0.8 * qpeak);
 	CHECK(q48 >= 2 * t48);
 	return 0;
 }
