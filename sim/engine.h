@@ -31,6 +31,9 @@ struct engine {
 	uint64_t events_run;
 	struct event *heap;
 	uint32_t nr, cap;
+	struct event *fifo;	/* ring of events in (time, seq) order */
+	uint32_t fifo_head, fifo_nr, fifo_cap;
+	struct event fifo_mark;	/* the last event appended to the FIFO */
 	bool stop;
 	bool root_vacant;	/* the running event's slot, see engine_run() */
 	sim_time_t until;	/* engine_run()'s limit */

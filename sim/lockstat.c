@@ -88,7 +88,9 @@ bool lock_released(const void *lock, const char *what)
 		if (t->held[i].lock != lock)
 			continue;
 		stats[t->held[i].stat].hold_ns += sim_now() - t->held[i].since;
-		memmove(&t->held[i], &t->held[i + 1], (size_t)(n - i - 1) * sizeof(t->held[0]));
+		if (i != n - 1)		/* released out of order */
+			memmove(&t->held[i], &t->held[i + 1],
+				(size_t)(n - i - 1) * sizeof(t->held[0]));
 		t->nr_held--;
 		return true;
 	}

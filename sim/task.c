@@ -548,15 +548,6 @@ struct task *task_create(const char *name, void (*fn)(void *), void *arg,
 	return t;
 }
 
-void task_charge(sim_time_t ns)
-{
-	struct task *t = current;
-
-	t->lag_ns += ns;
-	if (t->lag_ns > TASK_LAG_MAX)
-		task_delay(0);
-}
-
 void task_delay(sim_time_t ns)
 {
 	struct task *t = current;

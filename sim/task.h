@@ -130,7 +130,15 @@ void task_delay(sim_time_t ns);
  * thus exact to within TASK_LAG_MAX ns and runs of hits cost no events.
  */
 #define TASK_LAG_MAX 32
-void task_charge(sim_time_t ns);
+/* Inline: it is on every modeled access, most of them hits. */
+static inline void task_charge(sim_time_t ns)
+{
+	struct task *t = current;
+
+	t->lag_ns += ns;
+	if (t->lag_ns > TASK_LAG_MAX)
+		task_delay(0);
+}
 /*
  * User-mode work; 0 ns is a plain return to user mode, where a task that
  * used up its slice, or that a wakeup marked need_resched, gives up the CPU.

@@ -92,8 +92,65 @@ static int test_stop(void)
 	return 0;
 }
 
+/*
+ * Events scheduled from events, most of them later than everything queued
+ * (the FIFO's case: transfers queued behind a busy line), the rest at
+ * random (the heap's): the run order must still be (time, scheduling
+ * order), and both structures must have been used.
+ */
+static gsl_rng *mix_rng;
+static uint64_t mix_scheduled, mix_last_time, mix_last_arg;
+static int mix_left, mix_bad;
+static sim_time_t mix_far;
+
+static void mixed(void *obj, uint64_t arg)
+{
+	int k;
+
+	(void)obj;
+	if (nseen && (sim_now() < mix_last_time ||
+		      (sim_now() == mix_last_time && arg < mix_last_arg)))
+		mix_bad++;
+	mix_last_time = sim_now();
+	mix_last_arg = arg;
+	nseen++;
+	for (k = 0; k < 2 && mix_left > 0; k++, mix_left--) {
+		sim_time_t when;
+
+		if (gsl_rng_uniform(mix_rng) < 0.7) {
+			mix_far += gsl_rng_uniform_int(mix_rng, 3);	/* ties too */
+			when = mix_far > sim_now() ? mix_far : sim_now();
+		} else {
+			when = sim_now() + gsl_rng_uniform_int(mix_rng, 40);
+		}
+		event_at(when, mixed, NULL, mix_scheduled++);
+	}
+}
+
+static int test_fifo_and_heap(void)
+{
+	mix_rng = gsl_rng_alloc(gsl_rng_taus2);
+	engine_reset();
+	nseen = 0;
+	mix_scheduled = 1;
+	mix_left = 200000;
+	mix_bad = 0;
+	mix_far = 100;
+	event_at(0, mixed, NULL, 0);
+	engine_run(UINT64_MAX);
+	printf("  %d events run, %d out of order; FIFO ring %u slots, heap %u slots\n", nseen,
+	       mix_bad, sim_engine.fifo_cap, sim_engine.cap);
+	CHECK(nseen == 200001);
+	CHECK(mix_bad == 0);
+	CHECK(sim_engine.fifo_cap > 0 && sim_engine.cap > 0);
+	gsl_rng_free(mix_rng);
+	engine_free();
+	return 0;
+}
+
 const struct test_case engine_tests[] = {
 	{ "engine/heap_order", test_heap_order },
+	{ "engine/fifo_and_heap", test_fifo_and_heap },
 	{ "engine/run_until", test_run_until },
 	{ "engine/stop", test_stop },
 	{ NULL, NULL },
