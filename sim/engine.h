@@ -33,7 +33,11 @@ struct engine {
 	uint32_t nr, cap;
 	struct event *fifo;	/* ring of events in (time, seq) order */
 	uint32_t fifo_head, fifo_nr, fifo_cap;
-	struct event fifo_mark;	/* the last event appended to the FIFO */
+	/*
+	 * The time of the last event appended to the FIFO.  Sequence numbers
+	 * only grow, so an event at or after this time sorts after it.
+	 */
+	sim_time_t fifo_mark;
 	bool stop;
 	bool root_vacant;	/* the running event's slot, see engine_run() */
 	sim_time_t until;	/* engine_run()'s limit */
@@ -49,7 +53,30 @@ static inline sim_time_t sim_now(void)
 	return sim_engine.now;
 }
 
-void event_at(sim_time_t when, event_fn fn, void *obj, uint64_t arg);
+void event_at_slow(sim_time_t when, event_fn fn, void *obj, uint64_t arg);
+
+/*
+ * Schedule fn(obj, arg) at `when`.  The common case, an event no earlier
+ * than the last one the FIFO took and room in the ring, is inline: it is
+ * on every line transfer of every task (see engine.c for the queue).
+ */
+static inline void event_at(sim_time_t when, event_fn fn, void *obj, uint64_t arg)
+{
+	struct engine *e = &sim_engine;
+	struct event *slot;
+
+	if (when < e->fifo_mark || e->fifo_nr == e->fifo_cap || when < e->now) {
+		event_at_slow(when, fn, obj, arg);
+		return;
+	}
+	slot = &e->fifo[(e->fifo_head + e->fifo_nr++) & (e->fifo_cap - 1)];
+	slot->time = when;
+	slot->seq = e->next_seq++;
+	slot->fn = fn;
+	slot->obj = obj;
+	slot->arg = arg;
+	e->fifo_mark = when;
+}
 
 static inline void event_after(sim_time_t delay, event_fn fn, void *obj,
 			       uint64_t arg)
@@ -67,6 +94,28 @@ void engine_stop(void);
  * Tasks use it to switch straight to the next task due instead of going
  * through the run loop's stack.
  */
-bool engine_take_next(event_fn fn, void **obj);
+bool engine_take_next_slow(event_fn fn, void **obj);
+
+static inline bool engine_take_next(event_fn fn, void **obj)
+{
+	struct engine *e = &sim_engine;
+	const struct event *top;
+
+	if (e->root_vacant || !e->fifo_nr || e->stop)
+		return engine_take_next_slow(fn, obj);
+	top = &e->fifo[e->fifo_head];
+	if (e->nr && (e->heap[0].time < top->time ||
+		      (e->heap[0].time == top->time && e->heap[0].seq < top->seq)))
+		return engine_take_next_slow(fn, obj);
+	/* The FIFO's head is due next: pop it in place. */
+	if (top->fn != fn || top->time > e->until)
+		return false;
+	*obj = top->obj;
+	e->now = top->time;
+	e->events_run++;
+	e->fifo_head = (e->fifo_head + 1) & (e->fifo_cap - 1);
+	e->fifo_nr--;
+	return true;
+}
 
 #endif
