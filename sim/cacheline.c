@@ -1,5 +1,6 @@
 #include "cacheline.h"
 
+#include "compiler.h"
 #include "perturb.h"
 
 #include <assert.h>
@@ -150,7 +151,7 @@ static enum line_dist farthest_copy(const struct cacheline *l, int cpu)
  * ns more, so one transfer occupies the line for exactly occupancy[d]
  * under contention: the data hop is what is left of it.
  */
-static sim_time_t line_transfer(struct cacheline *l, enum line_dist d, sim_time_t asked,
+static __always_inline sim_time_t line_transfer(struct cacheline *l, enum line_dist d, sim_time_t asked,
 				sim_time_t op)
 {
 	const struct machine_costs *c = &sim_machine->cost;
@@ -176,7 +177,7 @@ static sim_time_t line_transfer(struct cacheline *l, enum line_dist d, sim_time_
  * Does the current task still have the line it just received?  Reads hit
  * in the window; writes only if it came Exclusive (by a write or RMW).
  */
-static inline bool task_keeps(const struct cacheline *l, bool write)
+static __always_inline bool task_keeps(const struct cacheline *l, bool write)
 {
 	const struct task *t = current;
 
@@ -184,7 +185,7 @@ static inline bool task_keeps(const struct cacheline *l, bool write)
 	       (!write || t->kept_exclusive);
 }
 
-static inline void task_received(const struct cacheline *l, sim_time_t wait,
+static __always_inline void task_received(const struct cacheline *l, sim_time_t wait,
 				 sim_time_t op, bool exclusive)
 {
 	struct task *t = current;
@@ -194,7 +195,7 @@ static inline void task_received(const struct cacheline *l, sim_time_t wait,
 	t->kept_until = sim_now() + t->lag_ns + wait + op + sim_machine->cost.line_hold;
 }
 
-static void wake_spinners(struct cacheline *l)
+static __noinline void wake_spinners(struct cacheline *l)
 {
 	gsl_rng *rng = current ? current->rng : event_rng;
 	struct task *order[MAX_CPUS];
@@ -218,7 +219,7 @@ static void wake_spinners(struct cacheline *l)
 }
 
 /* A read by `cpu` at time `asked`: 0 for a hit, else the wait for the data. */
-static sim_time_t line_read_op(struct cacheline *l, int cpu, sim_time_t asked, sim_time_t op)
+static __always_inline sim_time_t line_read_op(struct cacheline *l, int cpu, sim_time_t asked, sim_time_t op)
 {
 	enum line_dist d;
 
@@ -243,7 +244,7 @@ sim_time_t line_read_by(struct cacheline *l, int cpu, sim_time_t asked)
 }
 
 /* What every access by a task does first: the checks' hooks. */
-static inline void line_access_begin(struct cacheline *l)
+static __always_inline void line_access_begin(struct cacheline *l)
 {
 	if (sim_perturb.enabled)
 		task_delay(perturb_point());
@@ -252,7 +253,7 @@ static inline void line_access_begin(struct cacheline *l)
 }
 
 /* Charge the requester: the transfer it waited for, or a hit. */
-static inline void line_access_end(struct cacheline *l, sim_time_t wait, sim_time_t op,
+static __always_inline void line_access_end(struct cacheline *l, sim_time_t wait, sim_time_t op,
 				   bool exclusive)
 {
 	if (wait) {
@@ -277,7 +278,7 @@ void line_read(struct cacheline *l)
 			sim_machine->cost.l1_hit, false);
 }
 
-static sim_time_t line_write_op(struct cacheline *l, int cpu, sim_time_t asked, sim_time_t op)
+static __always_inline sim_time_t line_write_op(struct cacheline *l, int cpu, sim_time_t asked, sim_time_t op)
 {
 	sim_time_t wait = 0;
 	enum line_dist d;
@@ -310,7 +311,7 @@ static void line_own_hit(struct cacheline *l, sim_time_t op_cost)
 	task_charge(op_cost);
 }
 
-static void line_own(struct cacheline *l, sim_time_t op_cost)
+static __always_inline void line_own(struct cacheline *l, sim_time_t op_cost)
 {
 	struct task *t = current;
 
