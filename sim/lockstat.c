@@ -55,9 +55,8 @@ void lock_contended(uint16_t stat)
 	stats[stat].contended++;
 }
 
-void lock_acquired(const void *lock, uint16_t stat, sim_time_t asked)
+void lock_waited(uint16_t stat, sim_time_t asked)
 {
-	struct task *t = current;
 	struct lock_stat *s = &stats[stat];
 	sim_time_t waited = sim_now() - asked;
 
@@ -67,8 +66,15 @@ void lock_acquired(const void *lock, uint16_t stat, sim_time_t asked)
 		char name[80];
 
 		snprintf(name, sizeof(name), "wait %s", s->name);
-		timeline_span(TL_TASK, t->id, "lock", name, asked, sim_now());
+		timeline_span(TL_TASK, current->id, "lock", name, asked, sim_now());
 	}
+}
+
+void lock_acquired(const void *lock, uint16_t stat, sim_time_t asked)
+{
+	struct task *t = current;
+
+	lock_waited(stat, asked);
 	if (t->nr_held == TASK_MAX_HELD) {
 		t->nr_untracked++;
 		return;

@@ -38,6 +38,12 @@ void lock_stats_reset(void);
 void lock_contended(uint16_t stat);
 /* The current task got `lock`; `asked` is when it started trying. */
 void lock_acquired(const void *lock, uint16_t stat, sim_time_t asked);
+/*
+ * The statistics half of lock_acquired(), for locks with no owner (a
+ * semaphore's up() may come from any task): an acquisition and its wait,
+ * no held-lock tracking and so no hold time.
+ */
+void lock_waited(uint16_t stat, sim_time_t asked);
 /* The current task lets go of `lock`; false (and a misuse report) if it
  * does not hold it, in which case the caller must not touch the lock. */
 bool lock_released(const void *lock, const char *what);

@@ -13,6 +13,7 @@
 #include "rcu.h"
 #include "refcount.h"
 #include "rwsem.h"
+#include "semaphore.h"
 #include "seqcount.h"
 #include "spinlock.h"
 #include "waitqueue.h"

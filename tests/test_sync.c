@@ -384,6 +384,78 @@ static int test_waitqueue(void)
 	return 0;
 }
 
+/* ---- counting semaphore: at most c holders, FIFO, no unit lost ------ */
+
+struct sema_data {
+	struct semaphore sem;
+	int servers, iters;
+	int inside, max_inside, violations;
+	long acquisitions;
+};
+
+static void sema_worker(void *arg)
+{
+	struct sema_data *d = arg;
+	int i;
+
+	for (i = 0; i < d->iters; i++) {
+		task_delay(jitter(3000));
+		if (i % 7 == 3 && !down_trylock(&d->sem)) {
+			/* took one without sleeping */
+		} else {
+			down(&d->sem);
+		}
+		if (++d->inside > d->servers)
+			d->violations++;
+		if (d->inside > d->max_inside)
+			d->max_inside = d->inside;
+		d->acquisitions++;
+		task_delay(jitter(2000));
+		d->inside--;
+		up(&d->sem);
+	}
+}
+
+/*
+ * 32 tasks, a semaphore of 4: never more than 4 inside, every one of the
+ * 32 x 2000 acquisitions made, and the count back to 4 at the end (an up()
+ * that handed its unit to a sleeper did not also raise the count).
+ */
+static int test_semaphore(void)
+{
+	uint64_t seed;
+
+	for (seed = 1; seed <= 3; seed++) {
+		struct sim_config cfg = { .machine = xeon(), .ncpus = 32, .seed = seed };
+		struct sema_data *d = calloc(1, sizeof(*d));
+		const struct lock_stat *st = NULL;
+		int i;
+
+		sim_begin(&cfg);
+		sema_init(&d->sem, 4, "test_semaphore");
+		d->servers = 4;
+		d->iters = 2000;
+		for (i = 0; i < 32; i++)
+			task_create("sema", sema_worker, d, i, 0);
+		sim_run(UINT64_MAX);
+		for (i = 0; i < lock_stat_count(); i++)
+			if (!strcmp(lock_stat_at(i)->name, "test_semaphore"))
+				st = lock_stat_at(i);
+		printf("  seed %llu: %ld acquisitions, at most %d inside, %d violations, "
+		       "count %u at the end, %llu contended\n", (unsigned long long)seed,
+		       d->acquisitions, d->max_inside, d->violations, d->sem.count,
+		       st ? (unsigned long long)st->contended : 0ULL);
+		CHECK(d->violations == 0);
+		CHECK(d->max_inside == 4);
+		CHECK(d->acquisitions == 32 * 2000);
+		CHECK(d->sem.count == 4 && !d->sem.wait_head);
+		CHECK(st && st->acquisitions == 32 * 2000 && st->contended > 0);
+		sim_end();
+		free(d);
+	}
+	return 0;
+}
+
 /* ---- misuse is reported, with time and task, not crashed on ---------- */
 
 static struct misuse seen[8];
@@ -506,6 +578,7 @@ const struct test_case sync_tests[] = {
 	{ "sync/seqcount", test_seqcount },
 	{ "sync/refcount_no_resurrection", test_refcount_no_resurrection },
 	{ "sync/waitqueue", test_waitqueue },
+	{ "sync/semaphore", test_semaphore },
 	{ "sync/misuse_reported", test_misuse_reported },
 	{ "sync/determinism", test_determinism },
 	{ NULL, NULL },

@@ -13,12 +13,14 @@ struct loop_ctx {
 	spinlock_t qlock;
 	ticket_spinlock_t tlock;
 	struct cacheline data;
+	struct semaphore servers;	/* M/M/c: nonzero nr_servers */
+	int nr_servers;
 	enum spin_kind kind;
 	int iters;
 	sim_time_t cs_ns, think_ns, until;
 	uint64_t acquisitions;
 	sim_time_t total_ns;
-	/* M/M/1 */
+	/* M/M/1 and M/M/c */
 	double think_mean, hold_mean;
 	uint64_t customers, target;
 	double wait_sum, hold_sum;
@@ -155,27 +157,37 @@ static void mm1_source(void *arg)
 		if (!c->first_arrival)
 			c->first_arrival = asked;
 		c->last_arrival = asked;
-		spin_lock(&c->qlock);
+		if (c->nr_servers)
+			down(&c->servers);
+		else
+			spin_lock(&c->qlock);
 		got = sim_now();
 		hold = (sim_time_t)gsl_ran_exponential(current->rng, c->hold_mean);
 		task_delay(hold);
-		spin_unlock(&c->qlock);
+		if (c->nr_servers)
+			up(&c->servers);
+		else
+			spin_unlock(&c->qlock);
 		c->wait_sum += (double)(got - asked);
 		c->hold_sum += (double)(sim_now() - got);
 		c->customers++;
 	}
 }
 
-void mm1_spinlock(const struct machine *m, int sources, double think_mean_ns,
-		  double hold_mean_ns, uint64_t customers, uint64_t seed,
-		  struct mm1_result *res)
+static void queue_run(const struct machine *m, int servers, int sources, double think_mean_ns,
+		      double hold_mean_ns, uint64_t customers, uint64_t seed,
+		      struct mm1_result *res)
 {
 	struct sim_config cfg = { .machine = m, .ncpus = sources, .seed = seed };
 	struct loop_ctx *c = calloc(1, sizeof(*c));
 	int i;
 
 	sim_begin(&cfg);
-	spin_lock_init(&c->qlock, "mm1_lock", NULL);
+	c->nr_servers = servers;
+	if (servers)
+		sema_init(&c->servers, (unsigned int)servers, "mmc_semaphore");
+	else
+		spin_lock_init(&c->qlock, "mm1_lock", NULL);
 	c->think_mean = think_mean_ns;
 	c->hold_mean = hold_mean_ns;
 	c->target = customers;
@@ -189,6 +201,20 @@ void mm1_spinlock(const struct machine *m, int sources, double think_mean_ns,
 	res->arrival_rate = (double)(c->customers - 1) /
 			    (double)(c->last_arrival - c->first_arrival);
 	free(c);
+}
+
+void mm1_spinlock(const struct machine *m, int sources, double think_mean_ns,
+		  double hold_mean_ns, uint64_t customers, uint64_t seed,
+		  struct mm1_result *res)
+{
+	queue_run(m, 0, sources, think_mean_ns, hold_mean_ns, customers, seed, res);
+}
+
+void mmc_semaphore(const struct machine *m, int servers, int sources, double think_mean_ns,
+		   double hold_mean_ns, uint64_t customers, uint64_t seed,
+		   struct mm1_result *res)
+{
+	queue_run(m, servers, sources, think_mean_ns, hold_mean_ns, customers, seed, res);
 }
 
 uint64_t result_counter(const struct run_result *r, const char *name)

@@ -33,7 +33,7 @@ double spin_throughput(const struct machine *m, enum spin_kind kind, int ncpus,
 		       uint64_t seed);
 
 struct mm1_result {
-	double mean_wait_ns;	/* from spin_lock() call to acquisition */
+	double mean_wait_ns;	/* from spin_lock()/down() call to acquisition */
 	double mean_hold_ns;
 	double arrival_rate;	/* per ns, measured */
 	uint64_t customers;
@@ -43,5 +43,10 @@ struct mm1_result {
 void mm1_spinlock(const struct machine *m, int sources, double think_mean_ns,
 		  double hold_mean_ns, uint64_t customers, uint64_t seed,
 		  struct mm1_result *res);
+/* The same sources in front of a counting semaphore of `servers` units,
+ * where waiters sleep (M/M/c). */
+void mmc_semaphore(const struct machine *m, int servers, int sources, double think_mean_ns,
+		   double hold_mean_ns, uint64_t customers, uint64_t seed,
+		   struct mm1_result *res);
 
 #endif
