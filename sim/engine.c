@@ -33,13 +33,6 @@
 
 struct engine sim_engine;
 
-static inline bool event_before(const struct event *a, const struct event *b)
-{
-	if (a->time != b->time)
-		return a->time < b->time;
-	return a->seq < b->seq;
-}
-
 void engine_reset(void)
 {
 	struct event *heap = sim_engine.heap, *fifo = sim_engine.fifo;
@@ -112,19 +105,6 @@ static inline bool fifo_push(const struct event *ev)
 			(sim_engine.fifo_cap - 1)] = *ev;
 	sim_engine.fifo_mark = ev->time;
 	return true;
-}
-
-static inline void fifo_pop(void)
-{
-	sim_engine.fifo_head = (sim_engine.fifo_head + 1) & (sim_engine.fifo_cap - 1);
-	sim_engine.fifo_nr--;
-}
-
-/* Is the next event due the FIFO's head (else the heap's root)? */
-static inline bool next_is_fifo(void)
-{
-	return sim_engine.fifo_nr &&
-	       (!sim_engine.nr || event_before(fifo_first(), &sim_engine.heap[0]));
 }
 
 /*
@@ -212,11 +192,11 @@ void engine_run(sim_time_t until)
 	sim_engine.stop = false;
 	sim_engine.until = until;
 	while ((sim_engine.nr || sim_engine.fifo_nr) && !sim_engine.stop) {
-		if (next_is_fifo()) {
+		if (engine_next_is_fifo()) {
 			ev = *fifo_first();
 			if (ev.time > until)
 				break;
-			fifo_pop();
+			engine_fifo_pop();
 		} else {
 			ev = sim_engine.heap[0];
 			if (ev.time > until)
@@ -238,7 +218,7 @@ bool engine_take_next_slow(event_fn fn, void **obj)
 	heap_fill_vacant_root();
 	if ((!sim_engine.nr && !sim_engine.fifo_nr) || sim_engine.stop)
 		return false;
-	from_fifo = next_is_fifo();
+	from_fifo = engine_next_is_fifo();
 	top = from_fifo ? fifo_first() : &sim_engine.heap[0];
 	if (top->fn != fn || top->time > sim_engine.until)
 		return false;
@@ -246,7 +226,7 @@ bool engine_take_next_slow(event_fn fn, void **obj)
 	sim_engine.now = top->time;
 	sim_engine.events_run++;
 	if (from_fifo) {
-		fifo_pop();
+		engine_fifo_pop();
 	} else {
 		uint32_t nr = --sim_engine.nr;
 

@@ -96,25 +96,43 @@ void engine_stop(void);
  */
 bool engine_take_next_slow(event_fn fn, void **obj);
 
+/* Queue internals shared by engine.c and the inline fast path below. */
+static inline bool event_before(const struct event *a, const struct event *b)
+{
+	if (a->time != b->time)
+		return a->time < b->time;
+	return a->seq < b->seq;
+}
+
+/* Is the next event due the FIFO's head (else the heap's root)? */
+static inline bool engine_next_is_fifo(void)
+{
+	const struct engine *e = &sim_engine;
+
+	return e->fifo_nr && (!e->nr || event_before(&e->fifo[e->fifo_head], &e->heap[0]));
+}
+
+static inline void engine_fifo_pop(void)
+{
+	sim_engine.fifo_head = (sim_engine.fifo_head + 1) & (sim_engine.fifo_cap - 1);
+	sim_engine.fifo_nr--;
+}
+
 static inline bool engine_take_next(event_fn fn, void **obj)
 {
 	struct engine *e = &sim_engine;
 	const struct event *top;
 
-	if (e->root_vacant || !e->fifo_nr || e->stop)
-		return engine_take_next_slow(fn, obj);
-	top = &e->fifo[e->fifo_head];
-	if (e->nr && (e->heap[0].time < top->time ||
-		      (e->heap[0].time == top->time && e->heap[0].seq < top->seq)))
+	if (e->root_vacant || e->stop || !engine_next_is_fifo())
 		return engine_take_next_slow(fn, obj);
 	/* The FIFO's head is due next: pop it in place. */
+	top = &e->fifo[e->fifo_head];
 	if (top->fn != fn || top->time > e->until)
 		return false;
 	*obj = top->obj;
 	e->now = top->time;
 	e->events_run++;
-	e->fifo_head = (e->fifo_head + 1) & (e->fifo_cap - 1);
-	e->fifo_nr--;
+	engine_fifo_pop();
 	return true;
 }
 
