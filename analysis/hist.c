@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hist.h"
+#include "analysis/hist.h"
 
 /* lo[k] = ceil(2^(k/8)); lo[0] = 0 so that bucket 0 also holds 0; lo[512] = max. */
 static uint64_t lo[HIST_BUCKETS + 1];

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "plot.h"
+#include "analysis/plot.h"
 
 extern const char plot_scaling_gp[], plot_latency_cdf_gp[], plot_lock_wait_gp[];
 

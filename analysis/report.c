@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hist.h"
-#include "report.h"
-#include "stats.h"
-#include "usl.h"
+#include "analysis/hist.h"
+#include "analysis/report.h"
+#include "analysis/sample_stats.h"
+#include "analysis/usl.h"
 
 #define MAX_SCHEMES 32
 #define MAX_CPUS 64

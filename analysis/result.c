@@ -1,7 +1,7 @@
 /* run_result_free(): the one function of analysis/result.h. */
 #include <stdlib.h>
 
-#include "result.h"
+#include "analysis/result.h"
 
 void run_result_free(struct run_result *r)
 {

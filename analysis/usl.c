@@ -15,7 +15,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multifit_nlinear.h>
 
-#include "usl.h"
+#include "analysis/usl.h"
 
 struct points {
 	const double *n, *y;	/* y: throughput / scale */

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "sim/engine.h"
+#include "sim/core/engine.h"
 
 /* 16 KiB: stays in L1 next to the heap's top levels at every Q. */
 #define RING_SIZE 4096

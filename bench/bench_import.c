@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../traces/import.h"
-#include "../traces/mlt.h"
-#include "../traces/textin.h"
+#include "traces/import.h"
+#include "traces/mlt.h"
+#include "traces/textin.h"
 
 static double now(void)
 {

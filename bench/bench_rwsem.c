@@ -15,8 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "sim/cacheline.h"
-#include "sim/machine.h"
+#include "sim/core/cacheline.h"
+#include "sim/core/machine.h"
 #include "tests/workloads.h"
 
 static double wall_now(void)

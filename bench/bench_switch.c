@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "sim/engine.h"
-#include "sim/machine.h"
-#include "sim/sim.h"
-#include "sim/task.h"
+#include "sim/core/engine.h"
+#include "sim/core/machine.h"
+#include "sim/run/sim.h"
+#include "sim/core/task.h"
 
 static int iters;
 

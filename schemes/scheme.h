@@ -20,8 +20,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "sim/mm.h"
-#include "sim/sync.h"
+#include "sim/mm/mm.h"
+#include "sim/locking/sync.h"
 
 /*
  * 2 added the range hooks at the end of struct scheme_ops; a scheme built

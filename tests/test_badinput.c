@@ -25,9 +25,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "test.h"
-#include "../sim/machine.h"
-#include "../traces/mlt.h"
+#include "tests/test.h"
+#include "sim/core/machine.h"
+#include "traces/mlt.h"
 
 extern const struct test_case badinput_tests[];
 

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "sim/engine.h"
+#include "sim/core/engine.h"
 #include "tests/test.h"
 
 static uint64_t seen[20000];

@@ -12,12 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim/run.h"
-#include "test.h"
+#include "sim/run/run.h"
+#include "tests/test.h"
 #include "tests/scratch.h"
 #include "tests/workloads.h"
-#include "../traces/gen.h"
-#include "../traces/mlt.h"
+#include "traces/gen.h"
+#include "traces/mlt.h"
 
 extern const struct test_case gen_tests[];
 

@@ -4,9 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/cacheline.h"
-#include "sim/sim.h"
-#include "sim/task.h"
+#include "sim/core/cacheline.h"
+#include "sim/run/sim.h"
+#include "sim/core/task.h"
 #include "tests/scratch.h"
 #include "tests/test.h"
 

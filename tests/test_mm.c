@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include "schemes/registry.h"
-#include "sim/check_suite.h"
-#include "sim/mm.h"
-#include "sim/run.h"
+#include "sim/run/check_suite.h"
+#include "sim/mm/mm.h"
+#include "sim/run/run.h"
 #include "tests/test.h"
 #include "tests/workloads.h"
 

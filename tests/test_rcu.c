@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "sim/sim.h"
-#include "sim/sync.h"
+#include "sim/run/sim.h"
+#include "sim/locking/sync.h"
 #include "tests/test.h"
 
 #define MAX_READS 200000

@@ -29,8 +29,8 @@
 
 #include <sqlite3.h>
 
-#include "test.h"
-#include "scratch.h"
+#include "tests/test.h"
+#include "tests/scratch.h"
 
 extern const struct test_case reliability_tests[];
 

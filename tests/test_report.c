@@ -15,13 +15,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "test.h"
+#include "tests/test.h"
 #include "tests/scratch.h"
-#include "../analysis/hist.h"
-#include "../analysis/plot.h"
-#include "../analysis/report.h"
-#include "../analysis/stats.h"
-#include "../analysis/store.h"
+#include "analysis/hist.h"
+#include "analysis/plot.h"
+#include "analysis/report.h"
+#include "analysis/sample_stats.h"
+#include "analysis/store.h"
 
 extern const struct test_case report_tests[];
 

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "schemes/registry.h"
-#include "sim/check_suite.h"
-#include "sim/run.h"
+#include "sim/run/check_suite.h"
+#include "sim/run/run.h"
 #include "tests/test.h"
 #include "tests/workloads.h"
 

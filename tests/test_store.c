@@ -21,11 +21,11 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
-#include "test.h"
+#include "tests/test.h"
 #include "tests/scratch.h"
-#include "../analysis/hist.h"
-#include "../analysis/stats.h"
-#include "../analysis/store.h"
+#include "analysis/hist.h"
+#include "analysis/sample_stats.h"
+#include "analysis/store.h"
 
 extern const struct test_case store_tests[];
 

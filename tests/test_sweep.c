@@ -13,10 +13,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "test.h"
-#include "scratch.h"
-#include "../analysis/store.h"
-#include "../analysis/usl.h"
+#include "tests/test.h"
+#include "tests/scratch.h"
+#include "analysis/store.h"
+#include "analysis/usl.h"
 
 extern const struct test_case sweep_tests[];
 

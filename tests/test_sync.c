@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/sim.h"
-#include "sim/sync.h"
+#include "sim/run/sim.h"
+#include "sim/locking/sync.h"
 #include "tests/test.h"
 
 static const struct machine *xeon(void)

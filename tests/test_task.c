@@ -5,8 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sim/sim.h"
-#include "sim/task.h"
+#include "sim/run/sim.h"
+#include "sim/core/task.h"
 #include "tests/test.h"
 
 static const struct machine *xeon(void)

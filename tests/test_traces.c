@@ -11,12 +11,12 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "test.h"
+#include "tests/test.h"
 #include "tests/scratch.h"
-#include "../traces/import.h"
-#include "../traces/mlt.h"
-#include "../traces/stats.h"
-#include "../traces/textin.h"
+#include "traces/import.h"
+#include "traces/mlt.h"
+#include "traces/trace_stats.h"
+#include "traces/textin.h"
 
 extern const struct test_case trace_tests[];
 

@@ -7,7 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "sim/machine.h"
+#include "sim/core/machine.h"
 #include "tests/test.h"
 #include "tests/workloads.h"
 

@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/perturb.h"
-#include "sim/sim.h"
-#include "sim/sync.h"
+#include "sim/core/perturb.h"
+#include "sim/run/sim.h"
+#include "sim/locking/sync.h"
 #include "tests/test.h"
 
 enum ww_kind { WW_WOUND_WAIT, WW_WAIT_DIE, WW_ORDERED, WW_BROKEN };

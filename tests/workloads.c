@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/sim.h"
-#include "sim/sync.h"
+#include "sim/run/sim.h"
+#include "sim/locking/sync.h"
 
 struct loop_ctx {
 	struct rw_semaphore sem;

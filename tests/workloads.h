@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "analysis/result.h"
-#include "sim/machine.h"
+#include "sim/core/machine.h"
 
 /* A counter of a run's result by name (0 if absent). */
 uint64_t result_counter(const struct run_result *r, const char *name);

@@ -1,7 +1,7 @@
 /*
  * Shared importer machinery; see builder.h.
  */
-#include "builder.h"
+#include "traces/builder.h"
 
 #include <assert.h>
 #include <stdio.h>

@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "mlt.h"
-#include "textin.h"
+#include "traces/mlt.h"
+#include "traces/textin.h"
 
 #define IMPORT_MAX_NAMES	64
 #define IMPORT_NAME_LEN		48

@@ -1,12 +1,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gen.h"
-#include "gen_anonvma.h"
-#include "gen_churn.h"
-#include "gen_core.h"
-#include "gen_vmaops.h"
-#include "gen_wis.h"
+#include "traces/gen.h"
+#include "traces/gen_anonvma.h"
+#include "traces/gen_churn.h"
+#include "traces/gen_core.h"
+#include "traces/gen_vmaops.h"
+#include "traces/gen_wis.h"
 
 /* The workloads, in the order `mmlocksim list workloads` shows them. */
 static const struct gen_workload *const workloads[] = {

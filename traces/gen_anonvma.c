@@ -28,7 +28,7 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "gen_anonvma.h"
+#include "traces/gen_anonvma.h"
 
 /* Where the heap starts: above a PIE's text, below the mmap area. */
 #define ANONVMA_HEAP_BASE	0x560000000000ULL

@@ -24,7 +24,7 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "gen_churn.h"
+#include "traces/gen_churn.h"
 
 /* A uniform integer in [0, n), n > 0, for ranges wider than 32 bits. */
 static uint64_t pick(struct gen_task *t, uint64_t n)

@@ -5,7 +5,7 @@
 #ifndef MMLOCKSIM_GEN_CHURN_H
 #define MMLOCKSIM_GEN_CHURN_H
 
-#include "gen_core.h"
+#include "traces/gen_core.h"
 
 extern const struct gen_workload gen_ebizzy, gen_jvm;
 

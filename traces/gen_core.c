@@ -9,7 +9,7 @@
 
 #include <gsl/gsl_randist.h>
 
-#include "gen_core.h"
+#include "traces/gen_core.h"
 
 #define GEN_MAX_THREADS	4096
 /*

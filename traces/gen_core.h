@@ -21,7 +21,7 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "mlt.h"
+#include "traces/mlt.h"
 
 #define GEN_PAGE		4096ULL
 /* Top of the mmap area (mappings grow down from here, as on x86-64). */

@@ -74,7 +74,7 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "gen_vmaops.h"
+#include "traces/gen_vmaops.h"
 
 #define VMAOPS_MAX_VMAS		4096
 #define VMAOPS_MAX_ALL_VMAS	(1U << 20)	/* over all arenas */

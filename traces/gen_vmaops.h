@@ -6,7 +6,7 @@
 #ifndef MMLOCKSIM_GEN_VMAOPS_H
 #define MMLOCKSIM_GEN_VMAOPS_H
 
-#include "gen_core.h"
+#include "traces/gen_core.h"
 
 extern const struct gen_workload gen_vmaops;
 

@@ -10,7 +10,7 @@
  */
 #include <stdlib.h>
 
-#include "gen_wis.h"
+#include "traces/gen_wis.h"
 
 struct loop {
 	uint64_t size, pages;	/* per task */

@@ -1,7 +1,7 @@
 /*
  * Format detection and the one entry point the CLI and the simulator use.
  */
-#include "import.h"
+#include "traces/import.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "import_perf.h"
-#include "import_strace.h"
-#include "textin.h"
+#include "traces/import_perf.h"
+#include "traces/import_strace.h"
+#include "traces/textin.h"
 
 enum fmt { F_UNKNOWN, F_BINARY, F_MLT, F_PERF, F_STRACE };
 

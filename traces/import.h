@@ -8,8 +8,8 @@
 
 #include <stddef.h>
 
-#include "builder.h"
-#include "mlt.h"
+#include "traces/builder.h"
+#include "traces/mlt.h"
 
 struct import_opts {
 	int strace_synth_faults;	/* see struct strace_opts */

@@ -25,7 +25,7 @@
  * - mmap_lock:* lines are lock activity, not ops: counted (and summarized
  *   as read/write acquisitions) under their own skip reason.
  */
-#include "import_perf.h"
+#include "traces/import_perf.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
-#include "builder.h"
-#include "textin.h"
+#include "traces/builder.h"
+#include "traces/textin.h"
 
 /* Does LINE look like a perf script event line?  (format detection) */
 int perf_line_is_event(const char *line);

@@ -17,7 +17,7 @@
  * tid is taken as a thread of the process that ran the line before it
  * (clone was called just before by a thread of that process).
  */
-#include "import_strace.h"
+#include "traces/import_strace.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "builder.h"
-#include "textin.h"
+#include "traces/builder.h"
+#include "traces/textin.h"
 
 struct strace_opts {
 	/*

@@ -1,7 +1,7 @@
 /*
  * .mlt writer and mmap'd reader.  See mlt.h for the layout.
  */
-#include "mlt.h"
+#include "traces/mlt.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
  * becomes a NUL), so the common case copies nothing.  A line that straddles
  * the end of the window is moved to the front before refilling.
  */
-#include "textin.h"
+#include "traces/textin.h"
 
 #include <errno.h>
 #include <fcntl.h>

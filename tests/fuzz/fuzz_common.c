@@ -1,7 +1,7 @@
 /*
  * Shared helpers of the fuzz targets; see fuzz_common.h.
  */
-#include "fuzz_common.h"
+#include "tests/fuzz/fuzz_common.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "sim/machine.h"
+#include "sim/core/machine.h"
 #include "tests/fuzz/fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

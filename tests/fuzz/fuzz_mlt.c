@@ -11,7 +11,7 @@
 #include "tests/fuzz/fuzz_common.h"
 #include "traces/import.h"
 #include "traces/mlt.h"
-#include "traces/stats.h"
+#include "traces/trace_stats.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

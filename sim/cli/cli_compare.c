@@ -1,0 +1,358 @@
+/*
+ * `mmlocksim compare`: schemes x CPU counts x seeds, run in parallel, into
+ * one database, then the report table and, with --plot, the plots.
+ * Each run is a forked child of runpool.c, which writes the database.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "analysis/plot.h"
+#include "analysis/report.h"
+#include "analysis/store.h"
+#include "sim/cli/cli.h"
+#include "sim/cli/climsg.h"
+#include "sim/core/machine.h"
+#include "sim/run/run.h"
+#include "sim/run/runpool.h"
+#include "schemes/registry.h"
+#include "traces/gen.h"
+
+#define MAX_LIST 64
+#define MAX_JOBS RUNPOOL_MAX_JOBS
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: mmlocksim compare TRACE|WORKLOAD [-s a,b,...] [--cpus 1,8,64] [--seeds K]\n"
+		"                         [--jobs J] [--db OUT.db] [--plot DIR] [--machine M]\n"
+		"                         [--threads N] [-p KEY=VAL]... [--plugin P.so]\n"
+		"  -s LIST      schemes, comma separated; the first is the baseline (default: every\n"
+		"               registered scheme meant for comparison; mmlocksim list schemes)\n"
+		"  --cpus LIST  CPU counts (default 1,4,16,64, capped at the machine's CPUs)\n"
+		"  --seeds K    runs per (scheme, CPU count), seeds 1..K (default 5)\n"
+		"  --jobs J     runs at a time (default: the number of online CPUs)\n"
+		"  --db OUT.db  keep the results in a new database (default: a temporary one)\n"
+		"  --plot DIR   write scaling.png, latency_cdf.png, lock_wait.png into DIR\n"
+		"  --machine M, --threads N, -p KEY=VAL, --plugin P.so: as for mmlocksim run\n"
+		"Progress is shown on a terminal.  exit status: 0 every run COMPLETE, 1 some\n"
+		"run FAILED or ERROR, 2 bad input, 130 interrupted (runs marked INTERRUPTED).\n");
+}
+
+/* "a,b,c" into list (pointers into s, which is modified); count or -1. */
+static int split(char *s, char **list, int max)
+{
+	int n = 0;
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == max)
+			return -1;
+		list[n++] = tok;
+	}
+	return n;
+}
+
+static int takes_value(const char *a)
+{
+	static const char *const opts[] = {
+		"-s", "--cpus", "--seeds", "--jobs", "--threads", "--db", "--plot", "--machine",
+		"--plugin", "-p", NULL,
+	};
+	int i;
+
+	for (i = 0; opts[i] && strcmp(opts[i], a); i++)
+		;
+	return opts[i] != NULL;
+}
+
+static int parse_long(const char *s, long min, long max, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	return !*s || *end || errno || *v < min || *v > max ? -1 : 0;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* ---- the command ------------------------------------------------------- */
+
+int cli_compare(int argc, char **argv)
+{
+	struct run_spec base = { 0 };
+	const char *dbpath = NULL, *plotdir = NULL, *cpus_arg = NULL;
+	char *scheme_list[MAX_LIST], *cpu_strs[MAX_LIST], *sarg = NULL, *carg = NULL;
+	int cpus[MAX_LIST], nschemes = 0, ncpus = 0, nseeds = 5, jobs, i, j, k, m, ntasks;
+	int ret = EXIT_BAD_INPUT, mcpus;
+	char tmpdb[320] = "", err[1024], args[1024];
+	struct runpool_job *tasks = NULL;
+	struct runpool_opts po = { .what = "compare", .resolve_from_siblings = 1 };
+	struct store *db = NULL;
+	struct runpool_tally ty = { 0 };
+	const struct scheme_ops *plugin_ops = NULL;
+	const char *plugin_path = NULL, *tmp;
+	long v;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+	}
+	jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (a[0] != '-' || !a[1]) {
+			if (base.trace) {
+				cli_error("compare", "expected one trace, got '%s' too", a);
+				goto out;
+			}
+			base.trace = a;
+			continue;
+		}
+		/* An unknown option is called that, even as the last argument. */
+		if (i + 1 >= argc && takes_value(a)) {
+			cli_error("compare", "%s needs a value (mmlocksim compare --help)", a);
+			goto out;
+		}
+		if (!strcmp(a, "-s")) {
+			free(sarg);
+			sarg = strdup(argv[++i]);
+		} else if (!strcmp(a, "--cpus")) {
+			cpus_arg = argv[++i];
+		} else if (!strcmp(a, "--seeds") || !strcmp(a, "--jobs") || !strcmp(a, "--threads")) {
+			if (parse_long(argv[++i], 1, !strcmp(a, "--jobs") ? MAX_JOBS : 1 << 20, &v) < 0) {
+				cli_error("compare", "%s: expected a positive number%s, got '%s'",
+					a, !strcmp(a, "--jobs") ? " up to 256" : "", argv[i]);
+				goto out;
+			}
+			if (a[2] == 's')
+				nseeds = (int)v;
+			else if (a[2] == 'j')
+				jobs = (int)v;
+			else
+				base.threads = (int)v;
+		} else if (!strcmp(a, "--db")) {
+			dbpath = argv[++i];
+		} else if (!strcmp(a, "--plot")) {
+			plotdir = argv[++i];
+		} else if (!strcmp(a, "--machine")) {
+			base.machine = argv[++i];
+		} else if (!strcmp(a, "--plugin")) {
+			base.plugin = argv[++i];
+		} else if (!strcmp(a, "-p")) {
+			if (base.nparams == RUN_MAX_PARAMS) {
+				cli_error("compare", "at most %d -p", RUN_MAX_PARAMS);
+				goto out;
+			}
+			base.params[base.nparams++] = argv[++i];
+		} else {
+			cli_error("compare", "unknown option '%s'; expected -s, --cpus, "
+				"--seeds, --jobs, --db, --plot, --machine, --threads, -p, --plugin", a);
+			goto out;
+		}
+	}
+	if (!base.trace) {
+		cli_error("compare", "expected a trace or a workload (mmlocksim compare --help)");
+		goto out;
+	}
+	if (!gen_is_workload(base.trace) && access(base.trace, R_OK) != 0) {
+		cli_error("compare", "%s: %s, and not a workload name (mmlocksim list "
+			"workloads)", base.trace, strerror(errno));
+		goto out;
+	}
+	/* Schemes: checked here, once, rather than failing in every child. */
+	schemes_init();
+	if (base.plugin) {
+		/* Registered in this process, so the children find it by name. */
+		plugin_ops = scheme_load_plugin(base.plugin, err, sizeof(err));
+		if (!plugin_ops) {
+			cli_error("compare", "%s", err);
+			goto out;
+		}
+		plugin_path = base.plugin;
+		base.plugin = NULL;
+	}
+	if (sarg) {
+		nschemes = split(sarg, scheme_list, MAX_LIST);
+		if (nschemes <= 0) {
+			cli_error("compare", "-s: expected scheme names, comma separated");
+			goto out;
+		}
+	} else {
+		for (i = 0; i < scheme_count() && nschemes < MAX_LIST; i++)
+			if (scheme_in_default_compare(scheme_at(i)))
+				scheme_list[nschemes++] = (char *)scheme_at(i)->name;
+	}
+	for (i = 0; i < nschemes; i++) {
+		if (!scheme_find(scheme_list[i], stderr))
+			goto out;
+		for (j = 0; j < i; j++) {
+			if (!strcmp(scheme_list[i], scheme_list[j])) {
+				cli_error("compare", "-s: %s given twice", scheme_list[i]);
+				goto out;
+			}
+		}
+	}
+	if (!nschemes) {
+		cli_error("compare", "no schemes to compare (mmlocksim list schemes)");
+		goto out;
+	}
+
+	/* CPU counts: the default is capped at the machine, an explicit list must fit. */
+	mcpus = machine_lookup(base.machine, NULL, 0, err, sizeof(err));
+	if (mcpus < 0) {
+		cli_error("compare", "%s", err);
+		goto out;
+	}
+	carg = strdup(cpus_arg ? cpus_arg : "1,4,16,64");
+	k = carg ? split(carg, cpu_strs, MAX_LIST) : -1;
+	if (k <= 0) {
+		cli_error("compare", "--cpus: expected CPU counts, comma separated");
+		goto out;
+	}
+	for (i = 0; i < k; i++) {
+		if (parse_long(cpu_strs[i], 1, 1 << 20, &v) < 0) {
+			cli_error("compare", "--cpus: expected positive numbers, got '%s'",
+				cpu_strs[i]);
+			goto out;
+		}
+		if (v > mcpus) {
+			if (cpus_arg) {
+				cli_error("compare", "--cpus %ld: the machine has %d CPUs",
+					v, mcpus);
+				goto out;
+			}
+			v = mcpus;
+		}
+		for (j = 0; j < ncpus && cpus[j] != v; j++)
+			;
+		if (j == ncpus)
+			cpus[ncpus++] = (int)v;
+	}
+	qsort(cpus, (size_t)ncpus, sizeof(cpus[0]), cmp_int);
+
+	/* CPU counts outermost, schemes innermost: partial results stay balanced. */
+	store_args(base.params, base.nparams, args, sizeof(args));
+	ntasks = ncpus * nseeds * nschemes;
+	tasks = calloc((size_t)ntasks, sizeof(*tasks));
+	if (!tasks) {
+		cli_error("compare", "out of memory");
+		goto out;
+	}
+	for (i = k = 0; i < ncpus; i++)
+		for (j = 0; j < nseeds; j++)
+			for (m = 0; m < nschemes; m++, k++) {
+				struct runpool_job *t = &tasks[k];
+
+				t->spec = base;
+				t->spec.scheme = scheme_list[m];
+				t->spec.cpus = cpus[i];
+				t->spec.seed = (uint64_t)j + 1;
+				if (plugin_ops && !strcmp(scheme_list[m], plugin_ops->name))
+					t->plugin = plugin_path;
+				t->key = (struct store_key){
+					.scheme = scheme_list[m], .source = base.trace,
+					.machine = base.machine ? base.machine : "",
+					.cpus = cpus[i], .threads = base.threads,
+					.seed = (uint64_t)j + 1, .args = args,
+					.version = MMLOCKSIM_VERSION,
+				};
+			}
+
+	if (dbpath) {
+		struct stat st;
+
+		if (stat(dbpath, &st) == 0 && st.st_size > 0) {
+			cli_error("compare", "%s exists; compare writes a new database "
+				"(remove it, or combine databases with mmlocksim merge)", dbpath);
+			goto out;
+		}
+	} else {
+		int fd;
+
+		tmp = getenv("TMPDIR");
+		snprintf(tmpdb, sizeof(tmpdb), "%s/mmlocksim-compare-XXXXXX",
+			 tmp && *tmp && strlen(tmp) < sizeof(tmpdb) - 30 ? tmp : "/tmp");
+		fd = mkstemp(tmpdb);
+		if (fd < 0) {
+			cli_error("compare", "cannot create a temporary database: %s",
+				strerror(errno));
+			tmpdb[0] = 0;
+			goto out;
+		}
+		close(fd);
+	}
+	db = store_open(dbpath ? dbpath : tmpdb, 1, err, sizeof(err));
+	if (!db) {
+		cli_error("compare", "%s", err);
+		goto out;
+	}
+	printf("compare %s: %d scheme%s x %d CPU count%s x %d seed%s = %d runs, %d at a time\n",
+	       base.trace, nschemes, nschemes > 1 ? "s" : "", ncpus, ncpus > 1 ? "s" : "",
+	       nseeds, nseeds > 1 ? "s" : "", ntasks, jobs);
+	fflush(stdout);
+
+	po.jobs = jobs;
+	if (runpool_run(db, tasks, ntasks, &po, &ty) < 0) {
+		ret = 1;
+		goto out;
+	}
+	if (ty.interrupted) {
+		cli_error("compare", "interrupted: %d of %d runs done; the runs in "
+			"flight are marked INTERRUPTED%s%s", ty.done, ntasks,
+			dbpath ? " in " : "", dbpath ? dbpath : "");
+		ret = 128 + ty.interrupted;
+		goto out;
+	}
+	if (ty.errors == ntasks) {
+		cli_error("compare", "every run failed to start: %s", ty.first_error);
+		ret = EXIT_BAD_INPUT;
+		goto out;
+	}
+	printf("\n");
+	if (report_print(store_db(db), scheme_list[0], stdout, err, sizeof(err)) < 0) {
+		cli_error("compare", "%s", err);
+		ret = 1;
+		goto out;
+	}
+	ret = ty.failed || ty.errors ? 1 : 0;
+	if (ty.errors)
+		cli_error("compare", "%d runs could not run; first: %s", ty.errors,
+			ty.first_error);
+	store_close(db);	/* checkpoint, so the plots see everything */
+	db = NULL;
+	if (plotdir) {
+		int rc = plot_all(dbpath ? dbpath : tmpdb, plotdir, err, sizeof(err));
+
+		if (rc < 0) {
+			cli_error("compare", "%s", err);
+			ret = rc == PLOT_NO_TOOLS ? EXIT_BAD_INPUT : 1;
+		} else {
+			printf("\nplots:");
+			for (i = 0; plot_names[i]; i++)
+				printf(" %s/%s", plotdir, plot_names[i]);
+			printf("\n");
+		}
+	}
+	if (dbpath)
+		printf("results: %s (mmlocksim report %s; README, Querying results)\n", dbpath, dbpath);
+out:
+	store_close(db);
+	if (tmpdb[0])
+		store_remove(tmpdb);
+	free(tasks);
+	free(sarg);
+	free(carg);
+	return ret;
+}

@@ -1,0 +1,56 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/cli/cli.h"
+#include "sim/cli/climsg.h"
+#include "sim/core/machine.h"
+#include "schemes/registry.h"
+#include "traces/gen.h"
+
+static void list_machines(void)
+{
+	int i;
+
+	printf("machines (--machine NAME, or --machine FILE.ini; see README):\n");
+	for (i = 0; i < machine_nr_presets(); i++)
+		machine_print(machine_preset(i), stdout);
+}
+
+int cli_list(int argc, char **argv)
+{
+	static const char *const what[] = { "schemes", "machines", "workloads" };
+	size_t i;
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: mmlocksim list [schemes|machines|workloads]\n");
+		return 0;
+	}
+	if (argc < 2) {
+		printf("schemes (-s NAME; parameters with -p KEY=VALUE):\n");
+		scheme_list(stdout);
+		printf("\n");
+		list_machines();
+		printf("\nworkloads (mmlocksim gen WORKLOAD, or as TRACE to run/compare):\n");
+		gen_list(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "schemes")) {
+		scheme_list(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "workloads")) {
+		gen_list(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "machines")) {
+		list_machines();
+		return 0;
+	}
+	fprintf(stderr, "mmlocksim list: unknown list '");
+	cli_put_escaped(stderr, argv[1]);
+	fprintf(stderr, "'; valid:");
+	for (i = 0; i < sizeof(what) / sizeof(what[0]); i++)
+		fprintf(stderr, " %s", what[i]);
+	fprintf(stderr, "\n");
+	return EXIT_BAD_INPUT;
+}

@@ -1,0 +1,309 @@
+/*
+ * `mmlocksim run`: one simulation, a human summary, optionally stored.
+ *
+ * As locktorture does, the parameters are printed first and the verdict
+ * (COMPLETE / FAILED / ERROR) last, so the head and tail of a log say what
+ * ran and how it ended.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "analysis/store.h"
+#include "sim/cli/cli.h"
+#include "sim/cli/climsg.h"
+#include "sim/run/run.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: mmlocksim run TRACE|WORKLOAD -s SCHEME [--machine M] [--cpus N] [--threads N]\n"
+		"                     [--seed S] [-p KEY=VAL]... [--plugin P.so] [--db OUT.db]\n"
+		"                     [--timeline OUT.json]\n"
+		"  TRACE       .mlt, perf or strace text (plain, .xz, .gz), or a workload name\n"
+		"              (mmlocksim list workloads), generated for this run\n"
+		"  -s SCHEME   locking scheme (mmlocksim list schemes)\n"
+		"  --machine M preset (mmlocksim list machines) or FILE.ini; default xeon-8176-2s\n"
+		"  --cpus N    simulated CPUs (default: all of the machine's)\n"
+		"  --threads N tasks: clone the trace's thread groups up to N (default: as recorded)\n"
+		"  --seed S    RNG seed (default 1); a seed gives the same result bit for bit\n"
+		"  -p KEY=VAL  scheme parameter, kernel model knob or workload parameter, repeatable\n"
+		"  --plugin P  load the scheme from a shared object (see schemes/template.c)\n"
+		"  --db OUT.db store the outcome (created if missing; see README, Querying results)\n"
+		"  --timeline OUT.json  Chrome trace-event timeline of the run\n"
+		"exit status: 0 COMPLETE, 1 FAILED (safety violations), 2 bad input\n");
+}
+
+static int takes_value(const char *a)
+{
+	static const char *const opts[] = {
+		"-s", "--machine", "--cpus", "--threads", "--seed", "-p", "--plugin", "--db",
+		"--timeline", NULL,
+	};
+	int i;
+
+	for (i = 0; opts[i] && strcmp(opts[i], a); i++)
+		;
+	return opts[i] != NULL;
+}
+
+static int parse_int(const char *s, long max, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	return !*s || *end || errno || *v < 0 || *v > max ? -1 : 0;
+}
+
+static void print_summary(const struct run_result *r, FILE *out)
+{
+	int i, top[8], ntop = 0, j;
+
+	fprintf(out, "\n%-10s %10s %14s %10s %10s %10s %10s %12s\n", "op", "count", "ops/s",
+		"mean ns", "p50 ns", "p99 ns", "p99.9 ns", "max ns");
+	for (i = 0; i < r->nops; i++) {
+		const struct op_result *o = &r->ops[i];
+
+		fprintf(out, "%-10s %10" PRIu64 " %14.1f %10.1f %10" PRIu64 " %10" PRIu64
+			" %10" PRIu64 " %12" PRIu64 "\n", o->op, o->count, o->throughput_per_s,
+			o->mean_ns, o->p50_ns, o->p99_ns, o->p999_ns, o->max_ns);
+	}
+	/* The locks that cost the most waiting: the ones that explain a result. */
+	while (ntop < 8) {
+		int best = -1;
+
+		for (i = 0; i < r->nlocks; i++) {
+			for (j = 0; j < ntop && top[j] != i; j++)
+				;
+			if (j == ntop && (best < 0 || r->locks[i].wait_ns > r->locks[best].wait_ns))
+				best = i;
+		}
+		if (best < 0)
+			break;
+		top[ntop++] = best;
+	}
+	if (ntop) {
+		fprintf(out, "\n%-24s %12s %12s %14s %14s %12s\n", "lock (top by wait)", "acquired",
+			"contended", "wait ns", "hold ns", "line xfers");
+		for (i = 0; i < ntop; i++) {
+			const struct lock_result *l = &r->locks[top[i]];
+
+			fprintf(out, "%-24s %12" PRIu64 " %12" PRIu64 " %14" PRIu64 " %14" PRIu64
+				" %12" PRIu64 "\n", l->lock, l->acquisitions, l->contended,
+				l->wait_ns, l->hold_ns, l->line_transfers);
+		}
+	}
+	if (r->ncounters) {
+		fprintf(out, "\ncounters:\n");
+		for (i = 0; i < r->ncounters; i++)
+			if (r->counters[i].value)
+				fprintf(out, "  %-40s %14" PRIu64 "\n", r->counters[i].name,
+					r->counters[i].value);
+	}
+	fprintf(out, "\nviolations: %" PRIu64 "\n", r->violations_total);
+	for (i = 0; i < r->nviolations && i < 10; i++) {
+		const struct violation_result *v = &r->violations[i];
+
+		fprintf(out, "  %" PRIu64 " ns task %d %s at %#" PRIx64 ": %s\n", v->t_ns, v->task,
+			v->kind, v->addr, v->detail);
+	}
+	if (r->violations_total > 10)
+		fprintf(out, "  ... (%d kept in the database with --db)\n", r->nviolations);
+	fprintf(out, "simulated %.3f ms, %" PRIu64 " events, %.2f s wall (%.1f M events/s)\n",
+		(double)r->sim_ns / 1e6, r->events, r->wall_s,
+		r->wall_s > 0 ? (double)r->events / r->wall_s / 1e6 : 0.0);
+}
+
+static int run_and_report(struct run_spec *specp, const char *dbpath);
+
+int cli_run(int argc, char **argv)
+{
+	struct run_spec spec = { 0 };
+	const char *dbpath = NULL;
+	int i;
+	long v;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+	}
+	spec.seed = 1;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (a[0] != '-' || !a[1]) {
+			if (spec.trace) {
+				cli_error("run", "expected one trace, got '%s' too", a);
+				return EXIT_BAD_INPUT;
+			}
+			spec.trace = a;
+			continue;
+		}
+		/* An unknown option is called that, even as the last argument. */
+		if (i + 1 >= argc && takes_value(a)) {
+			cli_error("run", "%s needs a value (mmlocksim run --help)", a);
+			return EXIT_BAD_INPUT;
+		}
+		if (!strcmp(a, "-s")) {
+			spec.scheme = argv[++i];
+		} else if (!strcmp(a, "--machine")) {
+			spec.machine = argv[++i];
+		} else if (!strcmp(a, "--cpus") || !strcmp(a, "--threads")) {
+			if (parse_int(argv[++i], 1 << 20, &v) < 0 || !v) {
+				cli_error("run", "%s: expected a positive number, got '%s'",
+					a, argv[i]);
+				return EXIT_BAD_INPUT;
+			}
+			*(a[2] == 'c' ? &spec.cpus : &spec.threads) = (int)v;
+		} else if (!strcmp(a, "--seed")) {
+			char *end;
+
+			errno = 0;
+			spec.seed = strtoull(argv[++i], &end, 10);
+			if (!*argv[i] || *end || errno || argv[i][0] == '-') {
+				cli_error("run", "--seed: expected a non-negative integer, "
+					"got '%s'", argv[i]);
+				return EXIT_BAD_INPUT;
+			}
+		} else if (!strcmp(a, "-p")) {
+			if (spec.nparams == RUN_MAX_PARAMS) {
+				cli_error("run", "at most %d -p", RUN_MAX_PARAMS);
+				return EXIT_BAD_INPUT;
+			}
+			spec.params[spec.nparams++] = argv[++i];
+		} else if (!strcmp(a, "--plugin")) {
+			spec.plugin = argv[++i];
+		} else if (!strcmp(a, "--db")) {
+			dbpath = argv[++i];
+		} else if (!strcmp(a, "--timeline")) {
+			spec.timeline = argv[++i];
+		} else {
+			cli_error("run", "unknown option '%s'; expected -s, --machine, "
+				"--cpus, --threads, --seed, -p, --plugin, --db, --timeline", a);
+			return EXIT_BAD_INPUT;
+		}
+	}
+	if (!spec.trace) {
+		cli_error("run", "expected a trace or a workload (mmlocksim run --help)");
+		return EXIT_BAD_INPUT;
+	}
+	if (!spec.scheme && !spec.plugin) {
+		cli_error("run", "expected -s SCHEME (mmlocksim list schemes)");
+		return EXIT_BAD_INPUT;
+	}
+	if (spec.plugin) {
+		/*
+		 * A plugin is code we did not write: run it in a child, so that
+		 * if it crashes the failure is reported as the plugin's, naming
+		 * it, rather than as ours.
+		 */
+		pid_t pid;
+		int status;
+
+		fflush(stdout);
+		fflush(stderr);
+		pid = fork();
+		if (pid < 0) {
+			cli_error("run", "fork: %s", strerror(errno));
+			return 1;
+		}
+		if (pid == 0) {
+			status = run_and_report(&spec, dbpath);
+			fflush(stdout);
+			fflush(stderr);
+			_exit(status);
+		}
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (WIFSIGNALED(status)) {
+			cli_error("run", "plugin %s (scheme '%s') crashed: %s%s",
+				spec.plugin, spec.scheme ? spec.scheme : "as exported",
+				strsignal(WTERMSIG(status)),
+				dbpath ? "; its run stays RUNNING in the database" : "");
+			return 1;
+		}
+		return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+	}
+	return run_and_report(&spec, dbpath);
+}
+
+/* The run itself, its summary and its row in the database. */
+static int run_and_report(struct run_spec *specp, const char *dbpath)
+{
+	struct run_spec spec = *specp;
+	struct run_result res;
+	struct store *db = NULL;
+	int64_t run_id = 0;
+	char err[1024], args[1024];
+	int i, ret;
+
+	store_args(spec.params, spec.nparams, args, sizeof(args));
+	if (dbpath) {
+		struct store_key key = {
+			.scheme = spec.scheme ? spec.scheme : "", .source = spec.trace,
+			.machine = spec.machine ? spec.machine : "", .cpus = spec.cpus,
+			.threads = spec.threads, .seed = spec.seed, .args = args,
+			.version = MMLOCKSIM_VERSION,
+		};
+
+		db = store_open(dbpath, 1, err, sizeof(err));
+		if (!db) {
+			cli_error("run", "%s", err);
+			return EXIT_BAD_INPUT;
+		}
+		run_id = store_run_begin(db, &key, err, sizeof(err));
+		if (run_id < 0) {
+			cli_error("run", "%s", err);
+			store_close(db);
+			return EXIT_BAD_INPUT;
+		}
+	}
+	printf("mmlocksim %s run: %s, scheme %s, machine %s, cpus ", MMLOCKSIM_VERSION,
+	       spec.trace, spec.scheme ? spec.scheme : spec.plugin,
+	       spec.machine ? spec.machine : "default");
+	if (spec.cpus)
+		printf("%d", spec.cpus);
+	else
+		printf("all");
+	if (spec.threads)
+		printf(", threads %d", spec.threads);
+	else
+		printf(", threads as recorded");
+	printf(", seed %" PRIu64 "%s%s\n", spec.seed, args[0] ? ", " : "", args);
+	fflush(stdout);
+	ret = run_simulation(&spec, &res, err, sizeof(err));
+	if (ret == 0) {
+		printf("resolved: scheme %s, machine %s, %d cpus, %d threads\n", res.scheme,
+		       res.machine, res.cpus, res.threads);
+		for (i = 0; i < res.nparams; i++)
+			printf("  %s = %s\n", res.params[i].key, res.params[i].value);
+		print_summary(&res, stdout);
+	} else {
+		cli_error("run", "%s", err);
+	}
+	if (db) {
+		if (store_run_finish(db, run_id, &res, err, sizeof(err)) < 0) {
+			cli_error("run", "%s", err);
+			store_run_mark(db, run_id, RUN_ERROR, err);
+			ret = -1;
+		} else if (ret == 0) {
+			printf("stored as run %" PRId64 " in %s\n", run_id, dbpath);
+		}
+		store_close(db);
+	}
+	if (ret == 0)
+		printf("status: %s\n", res.status);
+	else
+		printf("status: %s\n", RUN_ERROR);
+	i = ret ? EXIT_BAD_INPUT : strcmp(res.status, RUN_COMPLETE) ? 1 : 0;
+	run_result_free(&res);
+	return i;
+}

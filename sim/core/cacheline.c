@@ -1,0 +1,396 @@
+#include "sim/core/cacheline.h"
+
+#include "sim/core/compiler.h"
+#include "sim/core/perturb.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Per-CPU masks of the CPUs sharing its core, its LLC and its socket. */
+static struct {
+	uint64_t smt[MAX_CPUS][CPU_MASK_WORDS];
+	uint64_t llc[MAX_CPUS][CPU_MASK_WORDS];
+	uint64_t socket[MAX_CPUS][CPU_MASK_WORDS];
+} topo;
+
+void (*line_poison_hook)(const struct cacheline *l);
+
+/* Shuffles invalidation order when a store comes from event context. */
+static gsl_rng *event_rng;
+
+static struct line_class classes[MAX_LINE_CLASSES] = { { "other", 0, 0, 0 } };
+static int nr_classes = 1;
+
+uint16_t line_class_get(const char *name)
+{
+	int i;
+
+	for (i = 0; i < nr_classes; i++)
+		if (classes[i].name == name || !strcmp(classes[i].name, name))
+			return (uint16_t)i;
+	if (nr_classes == MAX_LINE_CLASSES)
+		return 0;	/* lumped into "other"; the table is generous */
+	classes[nr_classes].name = name;
+	return (uint16_t)nr_classes++;
+}
+
+int line_nr_classes(void)
+{
+	return nr_classes;
+}
+
+const struct line_class *line_class_at(int i)
+{
+	return &classes[i];
+}
+
+void line_classes_reset(void)
+{
+	int i;
+
+	for (i = 0; i < nr_classes; i++)
+		classes[i].accesses = classes[i].transfers = classes[i].queue_ns = 0;
+}
+
+void line_init(struct cacheline *l, const char *klass)
+{
+	memset(l, 0, sizeof(*l));
+	l->owner = -1;
+	l->klass = klass ? line_class_get(klass) : 0;
+}
+
+void cacheline_setup(const struct machine *m, uint64_t seed)
+{
+	int a, b;
+
+	if (!event_rng)
+		event_rng = gsl_rng_alloc(gsl_rng_taus2);
+	gsl_rng_set(event_rng, (unsigned long)(seed * 2654435761ULL + 1));
+
+	memset(&topo, 0, sizeof(topo));
+	for (a = 0; a < m->ncpus; a++) {
+		for (b = 0; b < m->ncpus; b++) {
+			uint64_t bit = 1ULL << (b % 64);
+			enum line_dist d = machine_dist(m, a, b);
+
+			if (d == DIST_SMT)
+				topo.smt[a][b / 64] |= bit;
+			if (d <= DIST_LLC)
+				topo.llc[a][b / 64] |= bit;
+			if (d <= DIST_SOCKET)
+				topo.socket[a][b / 64] |= bit;
+		}
+	}
+}
+
+static inline bool is_sharer(const struct cacheline *l, int cpu)
+{
+	return l->sharers[cpu / 64] & (1ULL << (cpu % 64));
+}
+
+/* Where a read miss is served from: the nearest copy. */
+static enum line_dist nearest_copy(const struct cacheline *l, int cpu)
+{
+	uint64_t smt = 0, llc = 0, socket = 0, any = 0;
+	int w;
+
+	for (w = 0; w < CPU_MASK_WORDS; w++) {
+		uint64_t s = l->sharers[w];
+
+		smt |= s & topo.smt[cpu][w];
+		llc |= s & topo.llc[cpu][w];
+		socket |= s & topo.socket[cpu][w];
+		any |= s;
+	}
+	if (smt)
+		return DIST_SMT;
+	if (llc)
+		return DIST_LLC;
+	if (socket)
+		return DIST_SOCKET;
+	return any ? DIST_REMOTE : DIST_MEMORY;
+}
+
+/*
+ * Which invalidation a write waits for: the farthest other copy.  Returns
+ * NR_DIST when we hold the only copy (an Exclusive line upgrades silently).
+ */
+static enum line_dist farthest_copy(const struct cacheline *l, int cpu)
+{
+	uint64_t out_socket = 0, out_llc = 0, out_core = 0, others = 0;
+	int w;
+
+	for (w = 0; w < CPU_MASK_WORDS; w++) {
+		uint64_t s = l->sharers[w];
+
+		if (w == cpu / 64)
+			s &= ~(1ULL << (cpu % 64));
+		out_socket |= s & ~topo.socket[cpu][w];
+		out_llc |= s & ~topo.llc[cpu][w];
+		out_core |= s & ~topo.smt[cpu][w];
+		others |= s;
+	}
+	if (out_socket)
+		return DIST_REMOTE;
+	if (out_llc)
+		return DIST_SOCKET;
+	if (out_core)
+		return DIST_LLC;
+	if (others)
+		return DIST_SMT;
+	if (is_sharer(l, cpu))
+		return NR_DIST;
+	return DIST_MEMORY;
+}
+
+/*
+ * Queue one transfer on the line for an access whose own execution takes
+ * `op` ns; returns the requester's wait from `asked` until the data is
+ * there.  The receiver then executes its op and keeps the line line_hold
+ * ns more, so one transfer occupies the line for exactly occupancy[d]
+ * under contention: the data hop is what is left of it.
+ */
+static __always_inline sim_time_t line_transfer(struct cacheline *l, enum line_dist d, sim_time_t asked,
+				sim_time_t op)
+{
+	const struct machine_costs *c = &sim_machine->cost;
+	struct line_class *k = &classes[l->klass];
+	sim_time_t arrive, keep = op + c->line_hold;
+
+	if (asked >= l->busy_until) {
+		arrive = asked + c->latency[d];
+	} else {
+		sim_time_t hop = c->occupancy[d] > keep ? c->occupancy[d] - keep : 0;
+
+		arrive = l->busy_until + hop;
+		l->queue_ns += l->busy_until - asked;
+		k->queue_ns += l->busy_until - asked;
+	}
+	l->busy_until = arrive + keep;
+	l->transfers++;
+	k->transfers++;
+	return arrive - asked;
+}
+
+/*
+ * Does the current task still have the line it just received?  Reads hit
+ * in the window; writes only if it came Exclusive (by a write or RMW).
+ */
+static __always_inline bool task_keeps(const struct cacheline *l, bool write)
+{
+	const struct task *t = current;
+
+	return t->kept_line == l && sim_now() + t->lag_ns < t->kept_until &&
+	       (!write || t->kept_exclusive);
+}
+
+static __always_inline void task_received(const struct cacheline *l, sim_time_t wait,
+				 sim_time_t op, bool exclusive)
+{
+	struct task *t = current;
+
+	t->kept_line = l;
+	t->kept_exclusive = exclusive;
+	t->kept_until = sim_now() + t->lag_ns + wait + op + sim_machine->cost.line_hold;
+}
+
+static __noinline void wake_spinners(struct cacheline *l)
+{
+	gsl_rng *rng = current ? current->rng : event_rng;
+	struct task *order[MAX_CPUS];
+	uint32_t n = 0, i;
+	struct task *t;
+
+	for (t = l->spinners; t && n < MAX_CPUS; t = t->spin_next)
+		order[n++] = t;
+	l->spinners = NULL;
+	l->nr_spinners = 0;
+	/* Invalidated copies are re-fetched in no particular order. */
+	for (i = n; i > 1; i--) {
+		uint32_t j = (uint32_t)gsl_rng_uniform_int(rng, i);
+		struct task *tmp = order[i - 1];
+
+		order[i - 1] = order[j];
+		order[j] = tmp;
+	}
+	for (i = 0; i < n; i++)
+		task_spin_unpark(order[i]);
+}
+
+/* A read by `cpu` at time `asked`: 0 for a hit, else the wait for the data. */
+static __always_inline sim_time_t line_read_op(struct cacheline *l, int cpu, sim_time_t asked, sim_time_t op)
+{
+	enum line_dist d;
+
+	classes[l->klass].accesses++;
+	if (l->owner == cpu || is_sharer(l, cpu))
+		return 0;
+	if (l->owner >= 0) {
+		/* The owner keeps a Shared copy after supplying the data. */
+		d = machine_dist(sim_machine, cpu, l->owner);
+		l->sharers[l->owner / 64] |= 1ULL << (l->owner % 64);
+		l->owner = -1;
+	} else {
+		d = nearest_copy(l, cpu);
+	}
+	l->sharers[cpu / 64] |= 1ULL << (cpu % 64);
+	return line_transfer(l, d, asked, op);
+}
+
+sim_time_t line_read_by(struct cacheline *l, int cpu, sim_time_t asked)
+{
+	return line_read_op(l, cpu, asked, sim_machine->cost.l1_hit);
+}
+
+/* What every access by a task does first: the checks' hooks. */
+static __always_inline void line_access_begin(struct cacheline *l)
+{
+	if (sim_perturb.enabled)
+		task_delay(perturb_point());
+	if (l->poisoned && line_poison_hook)
+		line_poison_hook(l);
+}
+
+/* Charge the requester: the transfer it waited for, or a hit. */
+static __always_inline void line_access_end(struct cacheline *l, sim_time_t wait, sim_time_t op,
+				   bool exclusive)
+{
+	if (wait) {
+		task_received(l, wait, op, exclusive);
+		task_delay(wait + op);
+	} else {
+		task_charge(op);
+	}
+}
+
+void line_read(struct cacheline *l)
+{
+	struct task *t = current;
+
+	line_access_begin(l);
+	if (task_keeps(l, false)) {
+		classes[l->klass].accesses++;
+		task_charge(sim_machine->cost.l1_hit);
+		return;
+	}
+	line_access_end(l, line_read_by(l, t->cpu, sim_now() + t->lag_ns),
+			sim_machine->cost.l1_hit, false);
+}
+
+static __always_inline sim_time_t line_write_op(struct cacheline *l, int cpu, sim_time_t asked, sim_time_t op)
+{
+	sim_time_t wait = 0;
+	enum line_dist d;
+
+	classes[l->klass].accesses++;
+	if (l->owner != cpu) {
+		d = l->owner >= 0 ? machine_dist(sim_machine, cpu, l->owner)
+				  : farthest_copy(l, cpu);
+		if (d != NR_DIST)
+			wait = line_transfer(l, d, asked, op);
+		memset(l->sharers, 0, sizeof(l->sharers));
+		l->owner = (int16_t)cpu;
+	}
+	if (l->nr_spinners)
+		wake_spinners(l);
+	return wait;
+}
+
+sim_time_t line_write_by(struct cacheline *l, int cpu, sim_time_t asked)
+{
+	return line_write_op(l, cpu, asked, sim_machine->cost.l1_hit);
+}
+
+/* Ours for a few more ns: a hit, but later requests still queue. */
+static void line_own_hit(struct cacheline *l, sim_time_t op_cost)
+{
+	classes[l->klass].accesses++;
+	if (l->nr_spinners)
+		wake_spinners(l);
+	task_charge(op_cost);
+}
+
+static __always_inline void line_own(struct cacheline *l, sim_time_t op_cost)
+{
+	struct task *t = current;
+
+	line_access_begin(l);
+	if (task_keeps(l, true)) {
+		line_own_hit(l, op_cost);
+		return;
+	}
+	line_access_end(l, line_write_op(l, t->cpu, sim_now() + t->lag_ns, op_cost), op_cost, true);
+}
+
+void line_write(struct cacheline *l)
+{
+	line_own(l, sim_machine->cost.l1_hit);
+}
+
+void line_rmw(struct cacheline *l)
+{
+	struct task *t = current;
+
+	/* A locked instruction drains the store buffer first. */
+	if (t->store_drain_at > sim_now() + t->lag_ns)
+		task_delay(t->store_drain_at - sim_now() - t->lag_ns);
+	line_own(l, sim_machine->cost.atomic);
+}
+
+void line_write_posted(struct cacheline *l)
+{
+	struct task *t = current;
+	sim_time_t asked, landed;
+
+	line_access_begin(l);
+	if (task_keeps(l, true)) {
+		line_own_hit(l, sim_machine->cost.l1_hit);
+		return;
+	}
+	asked = sim_now() + t->lag_ns;
+	landed = asked + line_write_op(l, t->cpu, asked, sim_machine->cost.l1_hit);
+	if (landed > t->store_drain_at)
+		t->store_drain_at = landed;
+	task_charge(sim_machine->cost.l1_hit);
+}
+
+static void spinner_add(struct cacheline *l, struct task *t)
+{
+	t->spin_next = l->spinners;
+	l->spinners = t;
+	l->nr_spinners++;
+}
+
+static void spinner_remove(struct cacheline *l, struct task *t)
+{
+	struct task **pp;
+
+	for (pp = &l->spinners; *pp; pp = &(*pp)->spin_next) {
+		if (*pp == t) {
+			*pp = t->spin_next;
+			l->nr_spinners--;
+			return;
+		}
+	}
+}
+
+void line_spin_wait(struct cacheline *l)
+{
+	spinner_add(l, current);
+	task_spin_park();
+	line_read(l);
+}
+
+bool line_spin_wait_until(struct cacheline *l, sim_time_t deadline)
+{
+	struct task *t = current;
+
+	spinner_add(l, t);
+	if (!task_spin_park_until(deadline)) {
+		spinner_remove(l, t);
+		return false;
+	}
+	line_read(l);
+	return true;
+}

@@ -1,0 +1,114 @@
+/*
+ * The coherence model.  Every shared word a scheme touches lives on a
+ * modeled cacheline with an owner CPU (Modified) or a set of sharers.
+ *
+ * - A read by a sharer or the owner is a hit.  A miss pays the transfer
+ *   latency from the nearest holder (or memory) and makes us a sharer.
+ * - A write or RMW by the owner is a hit.  Otherwise it pays the latency
+ *   from the farthest holder (invalidations go out in parallel) and makes
+ *   us the owner of the only copy.
+ * - A line serves one transfer at a time.  On an idle line the requester
+ *   waits the latency of its distance.  A request that finds the line busy
+ *   queues behind busy_until.  The receiver executes its operation (an L1
+ *   access, or a locked RMW) and keeps the line line_hold ns more: its next
+ *   instruction or two on that line hit (the store to rwsem->owner right
+ *   after the count RMW costs no second transfer, as on real hardware),
+ *   and the next transfer starts after that.  The data hop of a queued
+ *   transfer is the rest of the occupancy, so under contention the line
+ *   completes one transfer per occupancy[distance]: this queue is what
+ *   collapses a contended line as CPUs grow.
+ *
+ * Value semantics (the callers in sync.c follow this): a store or RMW is
+ * applied to the C variable when requested, which is its place in the
+ * line's order, and the requester then waits for its completion; a load
+ * waits first and reads the value on completion.  Both points lie inside
+ * the operation's interval, so every modeled word is linearizable.
+ *
+ * Spinning: a task that waits for a line to change parks as a spinner
+ * (its CPU stays busy).  Any store to the line wakes every spinner, in a
+ * random order; each re-reads the line, queueing like any other transfer.
+ * That is the invalidation storm that makes ticket locks collapse.
+ *
+ * Hand-rolled (not a library) because it is the hot path: a handful of
+ * fields per line and no allocation per access.
+ */
+#ifndef MMLOCKSIM_CACHELINE_H
+#define MMLOCKSIM_CACHELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/core/machine.h"
+#include "sim/core/task.h"
+
+struct cacheline {
+	sim_time_t busy_until;
+	int16_t owner;			/* CPU with the line Modified, or -1 */
+	uint16_t klass;			/* index into the line class table */
+	uint16_t nr_spinners;
+	uint8_t poisoned;		/* the object it belongs to was freed */
+	uint64_t sharers[CPU_MASK_WORDS];
+	struct task *spinners;
+	uint64_t transfers;
+	sim_time_t queue_ns;		/* total time requests waited for the line */
+};
+
+/* Lines are counted per class ("mmap_lock", "vma_refcnt", "ptl", ...). */
+struct line_class {
+	const char *name;
+	uint64_t accesses;
+	uint64_t transfers;
+	sim_time_t queue_ns;
+};
+
+#define MAX_LINE_CLASSES 64
+
+uint16_t line_class_get(const char *name);
+int line_nr_classes(void);
+const struct line_class *line_class_at(int i);
+void line_classes_reset(void);
+
+void line_init(struct cacheline *l, const char *klass);
+
+/*
+ * Freed memory: a line of a freed object is poisoned, and any access to it
+ * calls line_poison_hook (the safety oracle reports a use after free) and
+ * then proceeds, as a real use after free would.
+ */
+extern void (*line_poison_hook)(const struct cacheline *l);
+/* Build per-CPU masks for the machine in use; call once per run. */
+void cacheline_setup(const struct machine *m, uint64_t seed);
+
+/* In task context: charge the current task for one access. */
+void line_read(struct cacheline *l);
+void line_write(struct cacheline *l);
+void line_rmw(struct cacheline *l);
+
+/*
+ * A store that retires into the x86 store buffer: smp_store_release(),
+ * WRITE_ONCE() and prefetchw() where the kernel relies on the CPU not
+ * stalling for the line.  The ownership transfer is queued on the line as
+ * any write's is (spinners see the new value when it lands) but the task
+ * pays only the L1 store and runs on.  TSO keeps one thing: a locked RMW
+ * drains the store buffer, so the task's next line_rmw() first waits for
+ * its posted stores to land.  Only the accesses whose kernel code is a
+ * plain store on the path where that matters are posted; everything else
+ * stays a blocking write (a deliberate simplification: a full store
+ * buffer would move every figure by a fraction of a transfer).
+ */
+void line_write_posted(struct cacheline *l);
+
+/*
+ * For work that runs in event context on behalf of a CPU (an SRCU grace
+ * period scan, an RCU callback batch): the line moves as it would, and the
+ * caller gets the wait to account however it models that work.
+ */
+sim_time_t line_read_by(struct cacheline *l, int cpu, sim_time_t asked);
+sim_time_t line_write_by(struct cacheline *l, int cpu, sim_time_t asked);
+
+/* Park the current task until the line is next written, then re-read it. */
+void line_spin_wait(struct cacheline *l);
+/* Same, giving up at `deadline`; false on timeout. */
+bool line_spin_wait_until(struct cacheline *l, sim_time_t deadline);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * Schedule perturbation for the safety checks: extra delays at line
+ * accesses (the points where one CPU's order against another's matters),
+ * either at random (a seeded fraction of accesses) or at chosen access
+ * numbers (the exhaustive search's preemptions).  Off in normal runs.
+ */
+#ifndef MMLOCKSIM_PERTURB_H
+#define MMLOCKSIM_PERTURB_H
+
+#include <stdint.h>
+
+#include "sim/core/engine.h"
+
+#define PERTURB_MAX_CHOICES 4
+
+struct perturb {
+	int enabled;
+	double random_p;		/* random mode: chance per access */
+	sim_time_t random_max;		/* ... of up to this much delay */
+	int nchoices;			/* choice mode: delay these access numbers */
+	uint64_t choice[PERTURB_MAX_CHOICES];
+	sim_time_t choice_delay;
+	uint64_t points;		/* accesses seen in this run */
+};
+
+extern struct perturb sim_perturb;
+
+/* The extra delay for the current task's next line access. */
+sim_time_t perturb_point(void);
+
+#endif

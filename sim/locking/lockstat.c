@@ -1,0 +1,128 @@
+#include "sim/locking/lockstat.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/core/cacheline.h"
+#include "sim/core/misuse.h"
+#include "sim/core/task.h"
+#include "sim/core/timeline.h"
+
+static struct lock_stat stats[MAX_LOCK_STATS] = { { .name = "other" } };
+static int nr_stats = 1;
+
+uint16_t lock_stat_get(const char *name)
+{
+	int i;
+
+	for (i = 0; i < nr_stats; i++)
+		if (stats[i].name == name || !strcmp(stats[i].name, name))
+			return (uint16_t)i;
+	if (nr_stats == MAX_LOCK_STATS)
+		return 0;
+	stats[nr_stats].name = name;
+	stats[nr_stats].line_class = line_class_get(name);
+	return (uint16_t)nr_stats++;
+}
+
+int lock_stat_count(void)
+{
+	return nr_stats;
+}
+
+const struct lock_stat *lock_stat_at(int i)
+{
+	return &stats[i];
+}
+
+void lock_stat_set_line_class(uint16_t stat, const char *line_class)
+{
+	stats[stat].line_class = line_class_get(line_class);
+}
+
+void lock_stats_reset(void)
+{
+	int i;
+
+	for (i = 0; i < nr_stats; i++) {
+		stats[i].acquisitions = stats[i].contended = 0;
+		stats[i].wait_ns = stats[i].hold_ns = 0;
+	}
+}
+
+void lock_contended(uint16_t stat)
+{
+	stats[stat].contended++;
+}
+
+void lock_waited(uint16_t stat, sim_time_t asked)
+{
+	struct lock_stat *s = &stats[stat];
+	sim_time_t waited = sim_now() - asked;
+
+	s->acquisitions++;
+	s->wait_ns += waited;
+	if (timeline_on && waited > sim_machine->cost.latency[DIST_REMOTE]) {
+		char name[80];
+
+		snprintf(name, sizeof(name), "wait %s", s->name);
+		timeline_span(TL_TASK, current->id, "lock", name, asked, sim_now());
+	}
+}
+
+void lock_acquired(const void *lock, uint16_t stat, sim_time_t asked)
+{
+	struct task *t = current;
+
+	lock_waited(stat, asked);
+	if (t->nr_held == TASK_MAX_HELD) {
+		t->nr_untracked++;
+		return;
+	}
+	t->held[t->nr_held].lock = lock;
+	t->held[t->nr_held].since = sim_now();
+	t->held[t->nr_held].stat = stat;
+	t->nr_held++;
+}
+
+bool lock_released(const void *lock, const char *what)
+{
+	struct task *t = current;
+	int i, n = t->nr_held;
+
+	for (i = n - 1; i >= 0; i--) {
+		if (t->held[i].lock != lock)
+			continue;
+		stats[t->held[i].stat].hold_ns += sim_now() - t->held[i].since;
+		if (i != n - 1)		/* released out of order */
+			memmove(&t->held[i], &t->held[i + 1],
+				(size_t)(n - i - 1) * sizeof(t->held[0]));
+		t->nr_held--;
+		return true;
+	}
+	if (t->nr_untracked) {
+		t->nr_untracked--;	/* taken when the table was full: trust it */
+		return true;
+	}
+	report_misuse("bad-unlock", lock, "%s of a lock task %d does not hold "
+		      "(unlock without lock, or double unlock)", what, t->id);
+	return false;
+}
+
+static void lockstat_task_exit(struct task *t)
+{
+	int i, n = t->nr_held;
+
+	for (i = 0; i < n; i++)
+		report_misuse("lock-leak", t->held[i].lock, "task %d ended holding a %s lock",
+			      t->id, stats[t->held[i].stat].name);
+	if (t->rcu_read_depth)
+		report_misuse("lock-leak", t, "task %d ended inside an RCU read-side critical section", t->id);
+	if (t->srcu_read_depth)
+		report_misuse("lock-leak", t, "task %d ended inside an SRCU read-side critical section", t->id);
+}
+
+void lockstat_setup(void)
+{
+	task_exit_hook = lockstat_task_exit;
+}

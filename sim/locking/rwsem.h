@@ -1,0 +1,54 @@
+/*
+ * struct rw_semaphore, modeled on kernel/locking/rwsem.c (v6.x).
+ *
+ * What is modeled as the kernel does it: the count word (writer bit,
+ * waiters and handoff flags, reader count in the high bits) and the owner
+ * word on one cacheline with the wait_lock and the osq; the reader fast
+ * path (one RMW plus the reader-owned store); reader lock stealing; the
+ * FIFO wait list where a wakeup grants the lock to every queued reader at
+ * once (up to MAX_READERS_WAKEUP) and marks the first writer for wakeup;
+ * writer optimistic spinning on the owner while it runs (through the osq,
+ * an MCS queue, so only one spinner polls the owner), time-limited
+ * spinning on reader-owned locks and the nonspinnable flag; the handoff
+ * bit after RWSEM_WAIT_TIMEOUT.
+ *
+ * Simplified: no signals (all sleeps are TASK_UNINTERRUPTIBLE), no RT
+ * tasks, osq spinners do not abandon the queue on need_resched, and the
+ * owner's on_cpu is polled every OWNER_POLL_NS rather than re-read in a
+ * tight loop (the owner's line is still re-read on every change).
+ */
+#ifndef MMLOCKSIM_RWSEM_H
+#define MMLOCKSIM_RWSEM_H
+
+#include <stdbool.h>
+
+#include "sim/core/atomic.h"
+#include "sim/locking/spinlock.h"
+
+struct rwsem_waiter;
+
+struct rw_semaphore {
+	struct cacheline line;		/* count, owner, osq, wait_lock, list */
+	atomic_long_t count;
+	atomic_long_t owner;
+	spinlock_t osq;
+	spinlock_t wait_lock;
+	struct rwsem_waiter *wait_head, *wait_tail;
+	uint16_t stat_write, stat_read;
+};
+
+void init_rwsem(struct rw_semaphore *sem, const char *name);
+
+void down_read(struct rw_semaphore *sem);
+bool down_read_trylock(struct rw_semaphore *sem);
+void up_read(struct rw_semaphore *sem);
+void down_write(struct rw_semaphore *sem);
+bool down_write_trylock(struct rw_semaphore *sem);
+void up_write(struct rw_semaphore *sem);
+void downgrade_write(struct rw_semaphore *sem);
+
+bool rwsem_is_locked(struct rw_semaphore *sem);
+bool rwsem_is_write_locked(struct rw_semaphore *sem);
+int rwsem_nr_readers(struct rw_semaphore *sem);
+
+#endif

@@ -1,0 +1,314 @@
+#include "sim/locking/spinlock.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "sim/locking/lockstat.h"
+#include "sim/core/misuse.h"
+
+struct mcs_node {
+	struct cacheline line;
+	int locked;
+	struct mcs_node *next;
+};
+
+/*
+ * Like the kernel's per-CPU qnodes[MAX_NODES]: a CPU waiting for one
+ * queued lock while already queued on another (the rwsem osq and then a
+ * spinlock) uses the next node.
+ */
+#define MCS_NESTING 4
+
+static struct mcs_node *mcs_nodes;
+static int *mcs_nest;
+
+void spinlock_setup(int ncpus)
+{
+	int i;
+
+	spinlock_teardown();
+	mcs_nodes = calloc((size_t)ncpus * MCS_NESTING, sizeof(*mcs_nodes));
+	mcs_nest = calloc((size_t)ncpus, sizeof(*mcs_nest));
+	if (!mcs_nodes || !mcs_nest) {
+		fprintf(stderr, "mmlocksim: out of memory\n");
+		exit(1);
+	}
+	for (i = 0; i < ncpus * MCS_NESTING; i++)
+		line_init(&mcs_nodes[i].line, "qspinlock_node");
+}
+
+void spinlock_teardown(void)
+{
+	free(mcs_nodes);
+	free(mcs_nest);
+	mcs_nodes = NULL;
+	mcs_nest = NULL;
+}
+
+void spin_lock_init(spinlock_t *lock, const char *name, struct cacheline *line)
+{
+	if (!line) {
+		line_init(&lock->own_line, name);
+		line = &lock->own_line;
+	}
+	lock->line = line;
+	lock->locked = 0;
+	lock->pending = 0;
+	lock->no_pending = false;
+	lock->tail = NULL;
+	lock->stat = lock_stat_get(name);
+}
+
+void osq_lock_init(spinlock_t *lock, const char *name, struct cacheline *line)
+{
+	spin_lock_init(lock, name, line);
+	lock->no_pending = true;
+}
+
+bool spin_is_locked(const spinlock_t *lock)
+{
+	return lock->locked;
+}
+
+/* The lock word is zero: (tail, pending, locked) == (0, 0, 0). */
+static inline bool queued_val_zero(const spinlock_t *lock)
+{
+	return !lock->locked && !lock->pending && !lock->tail;
+}
+
+/*
+ * The x86 value (arch/x86/include/asm/qspinlock.h): how many times a
+ * contender re-reads a lock word caught in the pending->locked handover
+ * (0,1,0) before it stops waiting for the handover to finish.
+ */
+#define _Q_PENDING_LOOPS	(1 << 9)
+
+static void mcs_queue_and_lock(spinlock_t *lock, struct mcs_node *node);
+
+/*
+ * queued_spin_lock_slowpath() of kernel/locking/qspinlock.c, entered after
+ * the fast-path cmpxchg failed; locked/pending/tail are the lock word it
+ * saw.  As in the kernel:
+ *  - a word caught in the pending->locked handover (0,1,0) is re-read, at
+ *    most _Q_PENDING_LOOPS times, until the handover is done;
+ *  - any contention already there (pending or a queue) means queue;
+ *  - otherwise the second contender sets PENDING with one locked RMW
+ *    (queued_fetch_set_pending_acquire(), "lock bts" on x86), spins on the
+ *    lock word until the owner's store-release clears locked, and takes the
+ *    lock with one store (clear_pending_set_locked()): no MCS node, no
+ *    queue.  If the RMW finds that someone else got there first (pending
+ *    or tail set), it undoes its PENDING (clear_pending()) and queues;
+ *  - the queue head waits for locked AND pending to clear, so a pending
+ *    waiter always goes before the queue.
+ * Simplified: the word is three C fields updated together (the kernel's
+ * byte/halfword stores and u32 RMWs are one line access each); the
+ * _Q_PENDING_LOOPS re-reads are one wait on the line bounded by as many L1
+ * hits; no paravirt hooks.  An rwsem's osq (osq_lock_init()) skips the
+ * pending step and queues at once, like osq_lock(), which has no pending
+ * bit.
+ */
+static void queued_spin_lock_slowpath(spinlock_t *lock, int locked, int pending,
+				      struct mcs_node *tail)
+{
+	int cpu = current->cpu;
+
+	if (lock->no_pending)
+		goto queue;
+
+	/* 0,1,0 -> 0,0,1: wait for an in-progress pending->locked handover. */
+	if (!locked && pending && !tail) {
+		sim_time_t deadline = sim_now() + current->lag_ns +
+				      _Q_PENDING_LOOPS * sim_machine->cost.l1_hit;
+
+		line_read(lock->line);
+		while (!lock->locked && lock->pending && !lock->tail &&
+		       line_spin_wait_until(lock->line, deadline))
+			;
+		pending = lock->pending;
+		tail = lock->tail;
+	}
+	/* If we observe any contention; queue. */
+	if (pending || tail)
+		goto queue;
+
+	/* trylock || pending: 0,0,* -> 0,1,* (queued_fetch_set_pending_acquire) */
+	locked = lock->locked;
+	pending = lock->pending;
+	tail = lock->tail;
+	lock->pending = 1;
+	line_rmw(lock->line);
+	if (pending || tail) {
+		/* A concurrent locker got there first: undo PENDING if we set it. */
+		if (!pending) {
+			lock->pending = 0;
+			line_write(lock->line);	/* clear_pending() */
+		}
+		goto queue;
+	}
+
+	/* We're pending, wait for the owner to go away: 0,1,1 -> 0,1,0. */
+	if (locked) {
+		line_read(lock->line);
+		while (lock->locked)
+			line_spin_wait(lock->line);
+	}
+	/* clear_pending_set_locked(): take ownership, 0,1,0 -> 0,0,1. */
+	lock->pending = 0;
+	lock->locked = 1;
+	line_write(lock->line);
+	return;
+
+queue:
+	assert(mcs_nest[cpu] < MCS_NESTING);
+	mcs_queue_and_lock(lock, &mcs_nodes[cpu * MCS_NESTING + mcs_nest[cpu]++]);
+	mcs_nest[cpu]--;
+}
+
+/*
+ * The MCS half of queued_spin_lock_slowpath().  As in the kernel, the new
+ * head reads node->next and prefetchw()es the successor's node while it
+ * still waits for the owner, and both stores after the wait, set_locked()
+ * and arch_mcs_spin_unlock_contended(), are plain stores on x86 that
+ * retire into the store buffer: the head goes into its critical section
+ * with neither line yet in hand.  So the critical path of a queued handoff
+ * is the owner's unlock reaching the head, one transfer, which is what
+ * keeps the queued lock's throughput flat as waiters are added.
+ */
+static void mcs_queue_and_lock(spinlock_t *lock, struct mcs_node *node)
+{
+	struct mcs_node *prev, *next;
+
+	node->locked = 0;
+	node->next = NULL;
+	line_write(&node->line);
+
+	/* xchg_tail(): publish ourselves as the queue tail. */
+	prev = lock->tail;
+	lock->tail = node;
+	line_rmw(lock->line);
+
+	next = NULL;
+	if (prev) {
+		/* WRITE_ONCE(prev->next, node), then spin on our own node. */
+		prev->next = node;
+		line_write(&prev->line);
+		line_read(&node->line);
+		while (!node->locked)
+			line_spin_wait(&node->line);
+
+		/*
+		 * "While waiting for the MCS lock, the next pointer may have
+		 * been set by another lock waiter": load it and prefetch its
+		 * line for writing, off the critical path.
+		 */
+		line_read(&node->line);
+		next = node->next;
+		if (next)
+			line_write_posted(&next->line);	/* prefetchw(next) */
+	}
+
+	/*
+	 * Queue head: wait for the owner and any pending waiter to go,
+	 * atomic_cond_read_acquire(&lock->val, !(VAL & _Q_LOCKED_PENDING_MASK)).
+	 */
+	line_read(lock->line);
+	while (lock->locked || lock->pending)
+		line_spin_wait(lock->line);
+
+	/* Last in the queue: take the lock and clear the tail in one cmpxchg. */
+	if (lock->tail == node) {
+		lock->tail = NULL;
+		lock->locked = 1;
+		line_rmw(lock->line);
+		return;
+	}
+	/* set_locked(): a byte store, WRITE_ONCE(lock->locked, _Q_LOCKED_VAL). */
+	lock->locked = 1;
+	line_write_posted(lock->line);
+	/* The successor may still be linking itself in behind us. */
+	if (!next) {
+		line_read(&node->line);
+		while (!node->next)
+			line_spin_wait(&node->line);
+		next = node->next;
+	}
+	next->locked = 1;
+	line_write_posted(&next->line);	/* arch_mcs_spin_unlock_contended() */
+}
+
+void spin_lock(spinlock_t *lock)
+{
+	sim_time_t asked = sim_now();
+
+	current->atomic_depth++;	/* preempt_disable() */
+	task_charge(sim_machine->cost.call);
+	if (queued_val_zero(lock)) {
+		lock->locked = 1;
+		line_rmw(lock->line);
+	} else {
+		int locked = lock->locked, pending = lock->pending;
+		struct mcs_node *tail = lock->tail;
+
+		line_rmw(lock->line);	/* the failed fast-path cmpxchg */
+		lock_contended(lock->stat);
+		queued_spin_lock_slowpath(lock, locked, pending, tail);
+	}
+	lock_acquired(lock, lock->stat, asked);
+}
+
+bool spin_trylock(spinlock_t *lock)
+{
+	bool ok = queued_val_zero(lock);
+
+	if (ok)
+		lock->locked = 1;
+	line_rmw(lock->line);
+	if (ok) {
+		current->atomic_depth++;
+		lock_acquired(lock, lock->stat, sim_now());
+	}
+	return ok;
+}
+
+void spin_unlock(spinlock_t *lock)
+{
+	if (!lock_released(lock, "spin_unlock"))
+		return;
+	lock->locked = 0;
+	line_write_posted(lock->line);	/* smp_store_release(&lock->locked, 0) */
+	current->atomic_depth--;
+}
+
+void ticket_spin_lock_init(ticket_spinlock_t *lock, const char *name)
+{
+	line_init(&lock->line, name);
+	lock->next = lock->owner = 0;
+	lock->stat = lock_stat_get(name);
+}
+
+void ticket_spin_lock(ticket_spinlock_t *lock)
+{
+	sim_time_t asked = sim_now();
+	unsigned int ticket;
+
+	current->atomic_depth++;
+	task_charge(sim_machine->cost.call);
+	ticket = lock->next++;		/* xadd */
+	line_rmw(&lock->line);
+	if (lock->owner != ticket)
+		lock_contended(lock->stat);
+	while (lock->owner != ticket)
+		line_spin_wait(&lock->line);
+	lock_acquired(lock, lock->stat, asked);
+}
+
+void ticket_spin_unlock(ticket_spinlock_t *lock)
+{
+	if (!lock_released(lock, "ticket_spin_unlock"))
+		return;
+	/* __ticket_spin_unlock(): an unlocked add on head, so a posted store */
+	lock->owner++;
+	line_write_posted(&lock->line);
+	current->atomic_depth--;
+}

@@ -1,0 +1,174 @@
+/*
+ * handle_mm_fault(): what mm/memory.c does once the VMA is found and
+ * stable -- __handle_mm_fault(), handle_pte_fault(), do_anonymous_page(),
+ * do_read_fault()/do_cow_fault()/do_shared_fault(), do_wp_page() -- as far
+ * as their cost and their locking go:
+ * - walk the upper levels (cache hits), populate a missing PTE page under
+ *   mm->page_table_lock, read the PTE's line;
+ * - allocate and clear (or copy) the page before taking the PTE lock;
+ * - anon: anon_vma_prepare() on the first anonymous fault of a VMA;
+ * - file: a page-cache lookup, and on a miss the I/O: with
+ *   FAULT_FLAG_ALLOW_RETRY the fault drops its lock (vmf->unlock, as
+ *   maybe_unlock_mmap_for_io() does), sleeps for the I/O and returns
+ *   VM_FAULT_RETRY; the retry finds the page cached;
+ * - under the PTE lock: the scheme's validate() (speculative faults check
+ *   their VMA sequence here, as pte_map_lock() did in the SPF series),
+ *   pte_same(), the oracle's check, set_pte_at().
+ */
+#include "sim/mm/fault.h"
+
+#include "sim/oracle/oracle.h"
+#include "sim/mm/pgtable.h"
+#include "sim/mm/rmap.h"
+#include "sim/mm/vma_tree.h"
+
+static void count_fault_kind(const char *kind)
+{
+	counter_add(counter_id(kind), 1);
+}
+
+/*
+ * anon_vma_prepare(): the first anonymous fault in a VMA links an anon_vma,
+ * under its lock taken for write and mm->page_table_lock.
+ */
+static void anon_vma_prepare(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	struct anon_vma *av;
+	bool used = false;
+
+	if (vma->anon_vma)
+		return;
+	av = anon_vma_alloc(mm);
+	task_delay(sim_machine->cost.vma_op);
+	anon_vma_lock_write(av);
+	spin_lock(&mm->page_table_lock);
+	if (!vma->anon_vma) {
+		anon_vma_link(av, vma);
+		used = true;
+	}
+	spin_unlock(&mm->page_table_lock);
+	anon_vma_unlock_write(av);
+	if (!used)
+		put_anon_vma(av);	/* another fault linked one first */
+}
+
+vm_fault_t handle_mm_fault(struct vm_fault *vmf)
+{
+	const struct machine_costs *c = &sim_machine->cost;
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long addr = vmf->address & ~(PAGE_SIZE - 1);
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	bool exec = vmf->flags & FAULT_FLAG_INSTRUCTION;
+	bool make_writable = false, new_page = false;
+	struct pt_page *pt;
+	const char *kind;
+
+	if (addr < vmf->vm_start || addr >= vmf->vm_end ||
+	    (write && !(vmf->vm_flags & VM_WRITE)) ||
+	    (exec && !(vmf->vm_flags & VM_EXEC)) ||
+	    !(vmf->vm_flags & (VM_READ | VM_WRITE | VM_EXEC)))
+		return VM_FAULT_SIGSEGV;
+
+	/* pgd/p4d/pud/pmd: hot in every CPU's cache; then the PTE, unlocked. */
+	task_charge(4 * c->l1_hit);
+	pt = pt_lookup(mm, addr);
+	if (pt)
+		line_read(pt_pte_line(pt, addr));
+
+	if (pt && pte_present(pt, addr)) {
+		if (!write || pte_write(pt, addr)) {
+			/* Someone else already fixed it up: a spurious fault. */
+			count_fault_kind("fault_spurious");
+			return 0;
+		}
+		make_writable = true;
+		if (vmf->vm_flags & VM_SHARED) {
+			/* do_wp_page() -> wp_page_shared(): the page cache's own page. */
+			kind = "fault_wp_shared";
+		} else {
+			/* do_wp_page() -> wp_page_copy(): the copy is an anonymous page. */
+			anon_vma_prepare(vmf);
+			task_delay(c->page_alloc + c->page_copy);
+			new_page = true;
+			kind = "fault_cow";
+		}
+	} else if (!(vmf->vm_flags & VM_FILE)) {
+		if (write) {
+			/* do_anonymous_page(): a new zeroed page. */
+			anon_vma_prepare(vmf);
+			task_delay(c->page_alloc + c->page_zero);
+			make_writable = true;
+			new_page = true;
+			kind = "fault_anon";
+		} else {
+			/* Read of untouched anon memory maps the shared zero page. */
+			kind = "fault_anon_zero";
+		}
+	} else {
+		task_delay(c->pagecache_lookup);
+		if (!(vmf->flags & FAULT_FLAG_TRIED) && mm_params.file_miss > 0 &&
+		    gsl_rng_uniform(current->rng) < mm_params.file_miss) {
+			count_fault_kind("fault_major");
+			if (vmf->flags & FAULT_FLAG_ALLOW_RETRY) {
+				vmf->unlock(vmf);
+				task_sleep_ns(c->io);
+				return VM_FAULT_RETRY;
+			}
+			task_sleep_ns(c->io);	/* I/O with the lock held */
+		}
+		if (write && !(vmf->vm_flags & VM_SHARED)) {
+			/* do_cow_fault(): a private (anonymous) copy of the page-cache page. */
+			anon_vma_prepare(vmf);
+			task_delay(c->page_alloc + c->page_copy);
+			make_writable = true;
+			new_page = true;
+			kind = "fault_file_cow";
+		} else {
+			/* do_read_fault()/do_shared_fault(): map the cached page. */
+			make_writable = write;
+			kind = write ? "fault_file_shared" : "fault_file_read";
+		}
+	}
+
+	/*
+	 * pte_offset_map_lock(): look the PTE page up again (the fault may
+	 * have slept, and a lockless fault's page table may have been freed),
+	 * populate it if missing, lock it and re-check it is still linked.
+	 */
+	for (;;) {
+		pt = pt_lookup(mm, addr);
+		if (!pt)
+			pt = pt_alloc(mm, addr);
+		spin_lock(pt_ptl(pt));
+		if (!pt_dead(pt))
+			break;
+		spin_unlock(pt_ptl(pt));
+		count_fault_kind("fault_pmd_changed");
+	}
+	if (vmf->validate && !vmf->validate(vmf)) {
+		spin_unlock(pt_ptl(pt));
+		if (new_page)
+			task_delay(c->zap_pte);	/* free the page we prepared */
+		vmf->aborted = true;
+		return VM_FAULT_RETRY;
+	}
+	line_read(pt_pte_line(pt, addr));
+	if (pte_present(pt, addr) && (!write || pte_write(pt, addr))) {
+		/* !pte_same(): another thread installed it meanwhile. */
+		spin_unlock(pt_ptl(pt));
+		if (new_page)
+			task_delay(c->zap_pte);
+		count_fault_kind("fault_raced");
+		return 0;
+	}
+	check_pte_install(vmf);
+	pte_set(mm, pt, addr, make_writable);
+	pte_set_anon(pt, addr, new_page);
+	line_write(pt_pte_line(pt, addr));
+	spin_unlock(pt_ptl(pt));
+	count_fault_kind(kind);
+	return 0;
+}

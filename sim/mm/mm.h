@@ -1,0 +1,45 @@
+/*
+ * The mm subsystem's API: an mm's lifetime and the operations a task
+ * performs on it.  The types and the description of the model are in
+ * mm_types.h; VMAs and the tree in vma_tree.h; handle_mm_fault() in
+ * fault.h.
+ */
+#ifndef MMLOCKSIM_MM_H
+#define MMLOCKSIM_MM_H
+
+#include "sim/mm/fault.h"
+#include "sim/mm/mm_types.h"
+#include "sim/mm/vma_tree.h"
+
+/* ---- setup ----------------------------------------------------------- */
+struct mm_struct *mm_alloc(const struct scheme_ops *ops);
+void mm_free(struct mm_struct *mm);
+void mm_teardown_all(void);
+
+/* ---- the operations a task performs (replay calls these) ------------ */
+int mm_fault(struct mm_struct *mm, unsigned long addr, unsigned int flags);
+int mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len,
+	    unsigned long prot, unsigned long flags);
+int mm_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len);
+int mm_mprotect(struct mm_struct *mm, unsigned long addr, unsigned long len,
+		unsigned long prot);
+int mm_brk(struct mm_struct *mm, unsigned long brk);
+int mm_madvise_dontneed(struct mm_struct *mm, unsigned long addr, unsigned long len);
+int mm_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
+	      unsigned long new_len, unsigned long new_addr);
+/* fork(): a new mm with copies of every VMA, private pages write-protected. */
+struct mm_struct *mm_dup(struct mm_struct *mm);
+/*
+ * For replay of a trace that began after the process did: a fault in no
+ * known VMA hit a mapping made before recording started (stack, heap,
+ * anonymous memory perf does not report).  Adopt it as an anonymous VMA
+ * around addr (2 MiB-aligned, clipped to the neighbours), under the write
+ * lock like any tree change, and count implicit_vma.
+ */
+int mm_adopt_region(struct mm_struct *mm, unsigned long addr, unsigned int fault_flags);
+
+/* A task enters and leaves an mm (mm_cpumask; exit_mmap on the last). */
+void mm_enter(struct mm_struct *mm);
+void mm_exit(struct mm_struct *mm);
+
+#endif

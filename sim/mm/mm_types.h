@@ -1,0 +1,247 @@
+/*
+ * The modeled address space: mm_struct, vm_area_struct, the VMA tree,
+ * page tables with split PTE locks, anon_vma, and the operation bodies
+ * (page fault, mmap, munmap, mprotect, brk, madvise, mremap, fork, exit).
+ *
+ * Names follow the kernel so that a scheme reads like the code it models.
+ * Every body charges the machine's costs and touches the lines a real
+ * kernel touches; it calls the locking scheme through the wrappers in
+ * mm_ops.c at the points where the kernel takes its locks.  The kernel
+ * model never names a scheme.
+ *
+ * What is modeled:
+ * - The VMA tree is a maple tree: a lookup walks depth levels, reading one
+ *   node line per level (depth from the VMA count, ~10 entries per node);
+ *   nodes on the path of every tree write are replaced by new ones (the
+ *   maple tree is RCU-safe copy-on-write), so readers miss on them after
+ *   each mmap/munmap.
+ * - A VMA has a line of fields (vm_start, vm_end, vm_flags) and a line for
+ *   its lock word (schemes put their refcount, sequence or rwsem there).
+ * - Page tables: one PTE page per 2 MiB with its own spinlock (split PTE
+ *   locks) and 64 lines of PTEs; mm->page_table_lock for populating them.
+ * - anon_vma: created on the first anonymous fault in a VMA, under
+ *   page_table_lock and the anon_vma lock.
+ * - mm_cpumask: CPUs that ran the mm; munmap, mprotect and mremap send TLB
+ *   shootdown IPIs to the others, at a cost growing with their number.
+ * - Faults: anonymous first touch (allocate and zero), file read (page
+ *   cache hit, or I/O: the fault drops its lock, sleeps for the I/O and
+ *   returns VM_FAULT_RETRY as in the kernel), write to a private file page
+ *   or to a write-protected anonymous page (COW copy), shared file write.
+ *
+ * Simplified: no THP, no NUMA placement of pages, no reclaim; munmap does
+ * not downgrade mmap_lock; TLB shootdowns cost the initiator only (the
+ * interrupted CPUs' time is not charged); a file is an address_space per
+ * file mmap (traces carry no inode), shared only through fork, split and mremap.
+ */
+#ifndef MMLOCKSIM_MM_TYPES_H
+#define MMLOCKSIM_MM_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/locking/sync.h"
+
+#define PAGE_SHIFT	12
+#define PAGE_SIZE	(1UL << PAGE_SHIFT)
+#define PMD_SHIFT	21
+#define PMD_SIZE	(1UL << PMD_SHIFT)
+#define PTRS_PER_PTE	512
+#define TASK_SIZE	(1UL << 47)
+
+#define VM_READ		0x01UL
+#define VM_WRITE	0x02UL
+#define VM_EXEC		0x04UL
+#define VM_SHARED	0x08UL
+#define VM_FILE		0x10UL	/* has a vm_file (file-backed) */
+#define VM_HEAP		0x20UL	/* the brk area */
+
+/* mmap()/mprotect() arguments, Linux values. */
+#ifndef PROT_READ
+#define PROT_READ	0x1
+#define PROT_WRITE	0x2
+#define PROT_EXEC	0x4
+#define MAP_SHARED	0x01
+#define MAP_FIXED	0x10
+#define MAP_ANONYMOUS	0x20
+#endif
+
+/* FAULT_FLAG_* */
+#define FAULT_FLAG_WRITE	0x01
+#define FAULT_FLAG_INSTRUCTION	0x02
+#define FAULT_FLAG_ALLOW_RETRY	0x04
+#define FAULT_FLAG_TRIED	0x08
+#define FAULT_FLAG_VMA_LOCK	0x10	/* under a per-VMA lock */
+#define FAULT_FLAG_SPECULATIVE	0x20	/* under no lock, validated later */
+#define FAULT_FLAG_PRESENT	0x40	/* the PTE was present: protection fault */
+
+typedef unsigned int vm_fault_t;
+#define VM_FAULT_SIGSEGV	0x0001
+#define VM_FAULT_RETRY		0x0002	/* lock dropped (I/O) or speculation aborted */
+#define VM_FAULT_COMPLETED	0x0004
+#define VM_FAULT_OOM		0x0008
+
+enum vma_state {
+	VMA_LIVE,		/* in the tree */
+	VMA_DETACHED,		/* out of the tree, readers may still hold it */
+	VMA_FREE_PENDING,	/* waiting for a grace period */
+	VMA_FREED,		/* gone: any touch is a use after free */
+};
+
+struct mm_struct;
+struct scheme_ops;
+
+/*
+ * anon_vma (mm/rmap.c): the reverse map of a VMA's anonymous pages.  Its
+ * lock is anon_vma->rwsem (Linux since 3.8; a mutex in 2.6.39-3.7) or, with
+ * -p anon_vma_lock=spinlock, the spinlock it was before the 2008-2011
+ * mmu-notifier work made rmap walks sleepable.  The refcount shares the
+ * lock's line, as in the kernel's struct: 1 while VMAs are linked, plus one
+ * per rmap walker that pinned it (page_lock_anon_vma_read()).  The linked
+ * VMAs stand for the anon_vma_chain interval tree (see sim/rmap.c).
+ * Reused from mm->anon_free without re-initializing the locks, like the
+ * kernel's SLAB_TYPESAFE_BY_RCU cache: a late walker finds a valid lock.
+ */
+struct anon_vma {
+	spinlock_t lock;		/* anon_vma_lock=spinlock */
+	struct rw_semaphore rwsem;	/* anon_vma_lock=rwsem; its line holds the refcount */
+	refcount_t refcount;
+	int refs;			/* VMAs linked to it (a split shares it) */
+	struct vm_area_struct **vmas;	/* the linked VMAs (rb_root of AVCs) */
+	int cap_vmas;
+	struct mm_struct *mm;		/* whose anon_free it returns to */
+	struct anon_vma *next_free;
+};
+
+/*
+ * address_space (include/linux/fs.h), as far as the file reverse map goes:
+ * i_mmap, the interval tree of every VMA mapping the file, and its lock.
+ * The lock is i_mmap_rwsem (Linux since 3.19: a mutex in 2.6.39-3.18) or,
+ * with -p i_mmap_lock=spinlock, the i_mmap_lock spinlock it was before the
+ * 2008-2011 mmu-notifier work.  The root's line (i_mmap) is separate from
+ * the lock's, as in struct address_space.  A mapping lives as long as its
+ * file's page cache: to the end of the run.
+ */
+struct address_space {
+	spinlock_t i_mmap_lock;			/* i_mmap_lock=spinlock */
+	struct rw_semaphore i_mmap_rwsem;	/* i_mmap_lock=rwsem */
+	struct cacheline i_mmap;		/* rb_root_cached of the VMAs */
+	struct vm_area_struct **vmas;		/* the linked VMAs (the tree's content) */
+	int nr_vmas, cap_vmas;
+};
+
+struct vm_area_struct {
+	struct cacheline fields;	/* vm_start, vm_end, vm_flags, vm_pgoff */
+	unsigned long vm_start;
+	unsigned long vm_end;
+	unsigned long vm_flags;
+	unsigned long vm_pgoff;
+	struct cacheline lock_line;	/* the scheme's per-VMA lock word(s) */
+	struct mm_struct *vm_mm;
+	struct anon_vma *anon_vma;
+	struct address_space *vm_mapping;	/* vm_file->f_mapping; NULL if anonymous */
+	uint64_t id;			/* unique per run, for reports */
+	enum vma_state state;
+	int modifying;			/* a writer is changing the fields */
+	struct rcu_head rcu;
+	struct vm_area_struct *pool_next;
+	void *priv;			/* the scheme's vma_priv_size bytes */
+};
+
+/* Pages the VMA spans (include/linux/mm.h). */
+static inline unsigned long vma_pages(const struct vm_area_struct *vma)
+{
+	return (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
+}
+
+/* File offset, in pages, of address in vma (linear_page_index()). */
+static inline unsigned long linear_page_index(const struct vm_area_struct *vma,
+					      unsigned long address)
+{
+	return ((address - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
+}
+
+/* An address range [start, end) an operation changes (range_lock); with
+ * merge, the VMAs that abut it may change too (they may grow into it). */
+struct mm_range {
+	unsigned long start, end;
+	bool merge;
+};
+
+struct maple_tree {
+	struct vm_area_struct **slots;	/* sorted by vm_start: the truth */
+	int nr, cap;
+	int depth;
+	struct cacheline *nodes[8];	/* per level, nodes by index */
+	int nr_nodes[8];
+	spinlock_t ma_lock;		/* the tree's own lock (MT_FLAGS_LOCK_EXTERN off) */
+};
+
+struct pt_page;
+
+struct mm_struct {
+	int id;
+	struct maple_tree mm_mt;
+	struct rw_semaphore mmap_lock;
+	spinlock_t page_table_lock;
+	struct cacheline counters_line;	/* rss counters, mm_cpumask */
+	uint64_t cpumask[CPU_MASK_WORDS];
+	unsigned long start_brk, brk;
+	int users;			/* tasks using it */
+	int nr_writers;			/* operations between lock and unlock */
+	const struct scheme_ops *ops;
+	void *priv;			/* the scheme's mm_priv_size bytes */
+	/* page tables: open-addressed hash of PTE pages by addr >> PMD_SHIFT */
+	struct pt_page **pt;
+	unsigned int pt_cap, pt_nr;
+	struct pt_page **all_pts;	/* every PTE page allocated, for teardown */
+	unsigned int nr_all_pts, cap_all_pts;
+	struct pt_page *pt_pool;	/* freed, past their grace period */
+	struct vm_area_struct *pool_free, *pool_free_tail;
+	unsigned int pool_nr_free;
+	/* Every VMA and anon_vma ever allocated, for teardown: a scheme that
+	 * never frees a detached VMA leaks nothing from the host. */
+	struct vm_area_struct **all_vmas;
+	unsigned int nr_all_vmas, cap_all_vmas;
+	struct anon_vma **anon_vmas;
+	unsigned int nr_anon_vmas, cap_anon_vmas;
+	struct anon_vma *anon_free;	/* unlinked from every VMA: reusable */
+	uint64_t rss_pages;
+};
+
+/*
+ * The fault as the scheme prepares it for handle_mm_fault().  vm_start,
+ * vm_end and vm_flags are the fault's snapshot of the VMA (vmf_snapshot()).
+ */
+struct vm_fault {
+	struct vm_area_struct *vma;
+	unsigned long address;
+	unsigned int flags;
+	unsigned long vm_start, vm_end, vm_flags;
+	bool torn;			/* snapshot taken mid-modification */
+	bool aborted;			/* validate() failed */
+	/* Under the PTE lock, before the PTE is set: false aborts the fault. */
+	bool (*validate)(struct vm_fault *vmf);
+	/* Drop the fault's lock before sleeping for I/O. */
+	void (*unlock)(struct vm_fault *vmf);
+	uint64_t seq;			/* for the scheme: e.g. a sequence snapshot */
+	void *scheme_data;
+};
+
+/* Run-wide knobs of the kernel model (set from run parameters). */
+enum rmap_lock_kind {
+	RMAP_LOCK_RWSEM,	/* Linux today */
+	RMAP_LOCK_SPINLOCK,	/* before the mmu-notifier conversion */
+};
+
+struct mm_params {
+	double file_miss;	/* first touch of a file page misses the page cache */
+	int max_fault_retries;
+	enum rmap_lock_kind anon_vma_lock;
+	enum rmap_lock_kind i_mmap_lock;
+	double rmap_walks;	/* per ms by each kswapd-like task; 0: no task */
+	int rmap_walkers;	/* how many such tasks */
+	bool fork_vma_lock;	/* fork write-locks the parent's VMAs (6.4.12+) */
+};
+extern struct mm_params mm_params;
+
+#endif

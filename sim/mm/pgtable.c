@@ -1,0 +1,270 @@
+/*
+ * Page tables: one PTE page per 2 MiB (what a PMD entry points to), with
+ * its split PTE lock and the lines its 512 PTEs live on, found through an
+ * open-addressed hash by addr >> PMD_SHIFT.
+ */
+#include "sim/mm/pgtable.h"
+#include "sim/core/xalloc.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/mm/vma_tree.h"
+
+struct pt_page {
+	unsigned long index;		/* addr >> PMD_SHIFT */
+	struct rcu_head rcu;		/* freed after a grace period */
+	struct pt_page *pool_next;
+	bool dead;			/* unlinked from the PMD: pmd_same() fails */
+	spinlock_t ptl;
+	struct cacheline pte_lines[PTRS_PER_PTE / 8];
+	uint64_t present[PTRS_PER_PTE / 64];
+	uint64_t writable[PTRS_PER_PTE / 64];
+	uint64_t anon[PTRS_PER_PTE / 64];	/* maps an anonymous page (PageAnon) */
+	int nr_present;
+};
+
+/* ---- page tables ------------------------------------------------------- */
+
+static unsigned int pt_slot(const struct mm_struct *mm, unsigned long index)
+{
+	return (unsigned int)((index * 0x9e3779b97f4a7c15ULL) >> 40) & (mm->pt_cap - 1);
+}
+
+struct pt_page *pt_lookup(struct mm_struct *mm, unsigned long addr)
+{
+	unsigned long index = addr >> PMD_SHIFT;
+	unsigned int i;
+
+	if (!mm->pt_cap)
+		return NULL;
+	for (i = pt_slot(mm, index); mm->pt[i]; i = (i + 1) & (mm->pt_cap - 1))
+		if (mm->pt[i]->index == index)
+			return mm->pt[i];
+	return NULL;
+}
+
+static void pt_insert(struct mm_struct *mm, struct pt_page *pt)
+{
+	unsigned int i;
+
+	if ((mm->pt_nr + 1) * 2 > mm->pt_cap) {
+		struct pt_page **old = mm->pt;
+		unsigned int oldcap = mm->pt_cap, j;
+
+		mm->pt_cap = oldcap ? oldcap * 2 : 64;
+		mm->pt = xzalloc(mm->pt_cap * sizeof(*mm->pt));
+		for (j = 0; j < oldcap; j++) {
+			if (!old[j])
+				continue;
+			for (i = pt_slot(mm, old[j]->index); mm->pt[i]; i = (i + 1) & (mm->pt_cap - 1))
+				;
+			mm->pt[i] = old[j];
+		}
+		free(old);
+	}
+	for (i = pt_slot(mm, pt->index); mm->pt[i]; i = (i + 1) & (mm->pt_cap - 1))
+		;
+	mm->pt[i] = pt;
+	mm->pt_nr++;
+}
+
+/* Remove with backward-shift deletion (no tombstones). */
+static void pt_remove(struct mm_struct *mm, struct pt_page *pt)
+{
+	unsigned int mask = mm->pt_cap - 1, i, j;
+
+	for (i = pt_slot(mm, pt->index); mm->pt[i] != pt; i = (i + 1) & mask)
+		;
+	mm->pt[i] = NULL;
+	for (j = (i + 1) & mask; mm->pt[j]; j = (j + 1) & mask) {
+		unsigned int home = pt_slot(mm, mm->pt[j]->index);
+
+		/* Move j back into the hole if its home is not in (i, j]. */
+		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+			mm->pt[i] = mm->pt[j];
+			mm->pt[j] = NULL;
+			i = j;
+		}
+	}
+	mm->pt_nr--;
+}
+
+/* __pte_alloc(): populate the PMD under mm->page_table_lock. */
+static struct pt_page *pt_new(struct mm_struct *mm)
+{
+	struct pt_page *pt = mm->pt_pool;
+
+	if (pt) {
+		mm->pt_pool = pt->pool_next;
+		memset(pt, 0, sizeof(*pt));
+	} else {
+		pt = xzalloc(sizeof(*pt));
+		if (mm->nr_all_pts == mm->cap_all_pts) {
+			mm->cap_all_pts = mm->cap_all_pts ? mm->cap_all_pts * 2 : 64;
+			mm->all_pts = xrealloc(mm->all_pts, mm->cap_all_pts * sizeof(*mm->all_pts));
+		}
+		mm->all_pts[mm->nr_all_pts++] = pt;
+	}
+	return pt;
+}
+
+/* __pte_alloc(): allocate under mm->page_table_lock, unless someone won. */
+struct pt_page *pt_alloc(struct mm_struct *mm, unsigned long addr)
+{
+	struct pt_page *pt;
+	int i;
+
+	task_delay(sim_machine->cost.pt_alloc);
+	spin_lock(&mm->page_table_lock);
+	pt = pt_lookup(mm, addr);
+	if (!pt) {
+		pt = pt_new(mm);
+		pt->index = addr >> PMD_SHIFT;
+		spin_lock_init(&pt->ptl, "ptl", NULL);
+		for (i = 0; i < PTRS_PER_PTE / 8; i++)
+			line_init(&pt->pte_lines[i], "pte");
+		pt_insert(mm, pt);
+		count_event("pgtable_alloc");
+	}
+	spin_unlock(&mm->page_table_lock);
+	return pt;
+}
+
+static void pt_free_rcu(struct rcu_head *head)
+{
+	struct pt_page *pt = (struct pt_page *)((char *)head - offsetof(struct pt_page, rcu));
+	struct mm_struct *mm = (struct mm_struct *)pt->pool_next;
+
+	pt->pool_next = mm->pt_pool;
+	mm->pt_pool = pt;
+}
+
+/*
+ * free_pgtables(): an empty PTE page whose range no VMA covers goes away.
+ * Lockless faults may still hold it (they re-check pt_dead() under its
+ * lock, as pte_offset_map_lock() re-checks pmd_same()), so the memory is
+ * reused only after an RCU grace period, as with RCU table freeing; a
+ * fault is an RCU-sched read section while it runs in the kernel.
+ */
+void pt_free_if_unused(struct mm_struct *mm, struct pt_page *pt)
+{
+	unsigned long lo = pt->index << PMD_SHIFT, hi = lo + PMD_SIZE;
+	int pos = mt_first_at_or_after(mm, lo);
+
+	if (pt->nr_present)
+		return;
+	if (pos < mm->mm_mt.nr && mm->mm_mt.slots[pos]->vm_start < hi)
+		return;
+	pt_remove(mm, pt);
+	pt->dead = true;
+	pt->pool_next = (struct pt_page *)mm;	/* the callback's way home */
+	call_rcu(&pt->rcu, pt_free_rcu);
+}
+
+bool pt_dead(const struct pt_page *pt)
+{
+	return pt->dead;
+}
+
+spinlock_t *pt_ptl(struct pt_page *pt)
+{
+	return &pt->ptl;
+}
+
+struct cacheline *pt_pte_line(struct pt_page *pt, unsigned long addr)
+{
+	return &pt->pte_lines[((addr >> PAGE_SHIFT) & (PTRS_PER_PTE - 1)) / 8];
+}
+
+static unsigned int pte_bit(unsigned long addr)
+{
+	return (unsigned int)((addr >> PAGE_SHIFT) & (PTRS_PER_PTE - 1));
+}
+
+bool pte_present(const struct pt_page *pt, unsigned long addr)
+{
+	unsigned int b = pte_bit(addr);
+
+	return pt->present[b / 64] & (1ULL << (b % 64));
+}
+
+bool pte_write(const struct pt_page *pt, unsigned long addr)
+{
+	unsigned int b = pte_bit(addr);
+
+	return pt->writable[b / 64] & (1ULL << (b % 64));
+}
+
+void pte_set(struct mm_struct *mm, struct pt_page *pt, unsigned long addr, bool writable)
+{
+	unsigned int b = pte_bit(addr);
+
+	if (!pte_present(pt, addr)) {
+		pt->nr_present++;
+		mm->rss_pages++;
+	}
+	pt->present[b / 64] |= 1ULL << (b % 64);
+	if (writable)
+		pt->writable[b / 64] |= 1ULL << (b % 64);
+	else
+		pt->writable[b / 64] &= ~(1ULL << (b % 64));
+}
+
+void pte_clear(struct mm_struct *mm, struct pt_page *pt, unsigned long addr)
+{
+	unsigned int b = pte_bit(addr);
+
+	if (pte_present(pt, addr)) {
+		pt->nr_present--;
+		mm->rss_pages--;
+	}
+	pt->present[b / 64] &= ~(1ULL << (b % 64));
+	pt->writable[b / 64] &= ~(1ULL << (b % 64));
+	pt->anon[b / 64] &= ~(1ULL << (b % 64));
+}
+
+bool pte_anon(const struct pt_page *pt, unsigned long addr)
+{
+	unsigned int b = pte_bit(addr);
+
+	return pt->anon[b / 64] & (1ULL << (b % 64));
+}
+
+void pte_set_anon(struct pt_page *pt, unsigned long addr, bool anon)
+{
+	unsigned int b = pte_bit(addr);
+
+	if (anon)
+		pt->anon[b / 64] |= 1ULL << (b % 64);
+	else
+		pt->anon[b / 64] &= ~(1ULL << (b % 64));
+}
+
+void pte_wrprotect(struct pt_page *pt, unsigned long addr)
+{
+	unsigned int b = pte_bit(addr);
+
+	pt->writable[b / 64] &= ~(1ULL << (b % 64));
+}
+
+int pt_nr_present(const struct pt_page *pt)
+{
+	return pt->nr_present;
+}
+
+void pgtable_destroy(struct mm_struct *mm)
+{
+	unsigned int i;
+
+	for (i = 0; i < mm->nr_all_pts; i++)
+		free(mm->all_pts[i]);
+	free(mm->all_pts);
+	free(mm->pt);
+	mm->all_pts = NULL;
+	mm->pt = NULL;
+	mm->pt_pool = NULL;
+	mm->pt_cap = mm->pt_nr = mm->nr_all_pts = mm->cap_all_pts = 0;
+}

@@ -1,0 +1,500 @@
+#include "sim/run/replay.h"
+#include "sim/core/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "sim/mm/mm.h"
+#include "sim/core/task.h"
+#include "sim/core/timeline.h"
+
+#define CLONE_SHIFT	40
+#define MAX_CLONES	128
+#define MAX_TASKS	16384	/* 64 KiB stacks: 1 GiB of address space */
+/* Setup passes give back the mapped trace in steps this large. */
+#define DROP_CHUNK	(4UL << 20)
+/* The replay's cache of trace chunks (see record_at()). */
+#define CHUNK_RECORDS	8192
+#define NR_CHUNKS	16
+
+struct trace_chunk {
+	uint64_t index;			/* record index / CHUNK_RECORDS */
+	uint64_t used;			/* LRU clock */
+	unsigned char *data;
+};
+
+struct replay_task {
+	struct replay *r;
+	uint32_t trace_task;
+	int clone;
+	uint64_t xor_mask;
+	struct mm_struct *mm;
+	struct task *task;
+	uint64_t cursor;		/* next record index to look at */
+	bool exited;
+	uint64_t remaining;		/* records of it not yet taken */
+	/* This clone's own heap, for brk records (clones > 0). */
+	unsigned long heap_start, heap_end;
+};
+
+struct replay {
+	struct mlt_file *f;
+	const struct scheme_ops *ops;
+	uint32_t ntrace;		/* recorded threads */
+	int nclones;
+	int ntasks;
+	struct replay_task *tasks;	/* ntrace * nclones, by clone then thread */
+	struct mm_struct **mms;		/* by trace mm index */
+	uint64_t *first_time;		/* per recorded thread */
+	uint64_t *nrec;			/* records per recorded thread */
+	int64_t *fork_parent;		/* -1: no FORK starts it */
+	uint64_t ops_in, ops_done, op_errors;
+	uint64_t op_count[MLT_NR_OPS];
+	struct lat_hist hist[MLT_NR_OPS];
+	size_t dropped;			/* trace bytes already released */
+	sim_time_t last_end;		/* when the last task finished */
+	struct trace_chunk chunk[NR_CHUNKS];
+	uint64_t chunk_clock, chunk_loads;
+	double think_scale;		/* 1: as recorded; 0: no think time at all */
+	char err[320];
+};
+
+/* Give back the mapped trace up to record `upto` (whole chunks only). */
+static void drop_upto(struct replay *r, uint64_t upto)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t done = (size_t)(r->f->raw - (const unsigned char *)r->f->map) +
+		      (size_t)upto * MLT_RECORD_SIZE;
+	size_t end = done / DROP_CHUNK * DROP_CHUNK;
+
+	if (end <= r->dropped || end / page * page != end)
+		return;
+	madvise((char *)r->f->map + r->dropped, end - r->dropped, MADV_DONTNEED);
+	r->dropped = end;
+}
+
+/* After a setup pass over the whole trace: all of it goes back. */
+static void drop_all(struct replay *r)
+{
+	madvise(r->f->map, r->f->map_len, MADV_DONTNEED);
+	r->dropped = 0;
+}
+
+/*
+ * Records reach the tasks through a small cache of chunks copied out of
+ * the mapping, whose pages are given back as soon as a chunk is copied:
+ * the mapped trace never stays resident, and the cache is the whole of
+ * the memory the trace costs, however long it is and however far apart
+ * the tasks have drifted in it (a far-ahead task only costs re-copies).
+ */
+static const unsigned char *record_at(struct replay *r, uint64_t i)
+{
+	uint64_t c = i / CHUNK_RECORDS;
+	struct trace_chunk *victim = &r->chunk[0];
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	const unsigned char *src;
+	size_t len, base, lo, hi;
+	int k;
+
+	for (k = 0; k < NR_CHUNKS; k++) {
+		struct trace_chunk *ch = &r->chunk[k];
+
+		if (ch->data && ch->index == c) {
+			ch->used = ++r->chunk_clock;
+			return ch->data + (i % CHUNK_RECORDS) * MLT_RECORD_SIZE;
+		}
+		if (!ch->data || ch->used < victim->used)
+			victim = ch;
+	}
+	if (!victim->data)
+		victim->data = xzalloc(CHUNK_RECORDS * MLT_RECORD_SIZE);
+	len = (size_t)((r->f->nrecords - c * CHUNK_RECORDS < CHUNK_RECORDS ?
+			r->f->nrecords - c * CHUNK_RECORDS : CHUNK_RECORDS) * MLT_RECORD_SIZE);
+	src = r->f->raw + c * CHUNK_RECORDS * MLT_RECORD_SIZE;
+	memcpy(victim->data, src, len);
+	base = (size_t)(src - (const unsigned char *)r->f->map);
+	lo = base / page * page;
+	hi = (base + len + page - 1) / page * page;
+	madvise((char *)r->f->map + lo, hi - lo, MADV_DONTNEED);
+	victim->index = c;
+	victim->used = ++r->chunk_clock;
+	r->chunk_loads++;
+	return victim->data + (i % CHUNK_RECORDS) * MLT_RECORD_SIZE;
+}
+
+/*
+ * The next record of rt's recorded thread.  Each task walks the trace
+ * with a cursor of its own, reading only the task field of the records in
+ * between (the setup pass validated them all): memory stays O(tasks) plus
+ * the chunk cache however long the trace, and a thread idle for a long
+ * stretch buffers nothing.
+ */
+static int replay_next(struct replay_task *rt, struct mlt_record *rec)
+{
+	struct replay *r = rt->r;
+	uint64_t i, n = r->f->nrecords;
+	const unsigned char *p = NULL;
+
+	if (!rt->remaining)
+		return 0;
+	for (i = rt->cursor; i < n; i++) {
+		if (!p || i % CHUNK_RECORDS == 0)
+			p = record_at(r, i);
+		else
+			p += MLT_RECORD_SIZE;
+		if (mlt_le32(p + 40) == rt->trace_task)
+			break;
+	}
+	if (i == n) {
+		snprintf(r->err, sizeof(r->err), "%s: record count of task %u changed under us",
+			 r->f->path, rt->trace_task);
+		engine_stop();
+		return 0;
+	}
+	mlt_decode(p, rec);
+	rt->cursor = i + 1;
+	rt->remaining--;
+	return 1;
+}
+
+static unsigned long map_flags(const struct mlt_record *rec)
+{
+	return (rec->flags & MLT_F_SHARED ? MAP_SHARED : 0) |
+	       (rec->flags & MLT_F_FILE ? 0 : MAP_ANONYMOUS) |
+	       (rec->flags & MLT_F_FIXED ? MAP_FIXED : 0);
+}
+
+static unsigned long map_prot(const struct mlt_record *rec)
+{
+	if (rec->arg0 || rec->arg1)
+		return rec->arg0 & (PROT_READ | PROT_WRITE | PROT_EXEC);
+	/* A mapping seen only as PERF_RECORD_MMAP2: what its flags tell. */
+	return PROT_READ | (rec->flags & MLT_F_WRITE ? PROT_WRITE : 0) |
+	       (rec->flags & MLT_F_EXEC ? PROT_EXEC : 0);
+}
+
+/* A clone's brk: its heap lives at the shifted address, as plain anon memory. */
+static int clone_brk(struct replay_task *rt, unsigned long brk)
+{
+	brk = (brk + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	if (!rt->heap_start) {
+		rt->heap_start = rt->heap_end = brk;
+		return 0;
+	}
+	if (brk > rt->heap_end) {
+		int rc = mm_mmap(rt->mm, rt->heap_end, brk - rt->heap_end, PROT_READ | PROT_WRITE,
+				 MAP_ANONYMOUS | MAP_FIXED);
+
+		rt->heap_end = brk;
+		return rc;
+	}
+	if (brk < rt->heap_end && brk >= rt->heap_start) {
+		int rc = mm_munmap(rt->mm, brk, rt->heap_end - brk);
+
+		rt->heap_end = brk;
+		return rc;
+	}
+	return 0;
+}
+
+static int do_op(struct replay_task *rt, const struct mlt_record *rec)
+{
+	struct mm_struct *mm = rt->mm;
+	uint64_t x = rt->xor_mask;
+	unsigned int flags = 0;
+
+	switch (rec->op) {
+	case MLT_FAULT:
+		if (rec->flags & MLT_F_WRITE)
+			flags |= FAULT_FLAG_WRITE;
+		if (rec->flags & MLT_F_EXEC)
+			flags |= FAULT_FLAG_INSTRUCTION;
+		if (rec->flags & MLT_F_PRESENT)
+			flags |= FAULT_FLAG_PRESENT;
+		if (!mm_fault(mm, (unsigned long)(rec->addr ^ x), flags))
+			return 0;
+		if (mm_adopt_region(mm, (unsigned long)(rec->addr ^ x), flags))
+			return -1;	/* a VMA is there but refuses the access */
+		return mm_fault(mm, (unsigned long)(rec->addr ^ x), flags);
+	case MLT_MMAP:
+		return mm_mmap(mm, (unsigned long)(rec->addr ^ x), (unsigned long)rec->len,
+			       map_prot(rec), map_flags(rec));
+	case MLT_MUNMAP:
+		return mm_munmap(mm, (unsigned long)(rec->addr ^ x), (unsigned long)rec->len);
+	case MLT_MPROTECT:
+		return mm_mprotect(mm, (unsigned long)(rec->addr ^ x), (unsigned long)rec->len,
+				   (unsigned long)rec->arg0);
+	case MLT_BRK:
+		if (rt->clone)
+			return clone_brk(rt, (unsigned long)(rec->addr ^ x));
+		return mm_brk(mm, (unsigned long)rec->addr);
+	case MLT_MADVISE:
+		if (rec->arg0 == MLT_MADV_DONTNEED)
+			return mm_madvise_dontneed(mm, (unsigned long)(rec->addr ^ x),
+						   (unsigned long)rec->len);
+		count_event("madvise_other");
+		task_delay(sim_machine->cost.syscall_entry);
+		return 0;
+	case MLT_MREMAP:
+		return mm_mremap(mm, (unsigned long)(rec->addr ^ x), (unsigned long)rec->len,
+				 (unsigned long)rec->arg0, (unsigned long)(rec->arg1 ^ x));
+	default:
+		return 0;	/* FORK, EXIT: handled by the task loop */
+	}
+}
+
+static void replay_task_fn(void *arg)
+{
+	struct replay_task *rt = arg;
+	struct replay *r = rt->r;
+	struct mlt_record rec;
+	uint64_t prev_time = 0;
+	sim_time_t prev_cost = 0;
+	bool started = false;
+
+	while (replay_next(rt, &rec)) {
+		sim_time_t t0;
+
+		if (rec.op == MLT_FORK && !started) {
+			int64_t parent = r->fork_parent[rt->trace_task];
+			uint32_t mm_idx = r->f->threads[rt->trace_task].mm;
+
+			/* fork(): a new process duplicates its parent's mm. */
+			if (!r->mms[mm_idx] && parent >= 0) {
+				struct mm_struct *pmm =
+					r->mms[r->f->threads[parent].mm];
+
+				sim_time_t f0 = sim_now();
+
+				r->mms[mm_idx] = pmm ? mm_dup(pmm) : mm_alloc(r->ops);
+				/* The fork's latency: what the parent waits in fork(). */
+				if (pmm)
+					hist_add(&r->hist[MLT_FORK], sim_now() - f0);
+			}
+			if (!r->mms[mm_idx])
+				r->mms[mm_idx] = mm_alloc(r->ops);
+			rt->mm = r->mms[mm_idx];
+		}
+		if (!started) {
+			if (!rt->mm) {
+				uint32_t mm_idx = r->f->threads[rt->trace_task].mm;
+
+				if (!r->mms[mm_idx])
+					r->mms[mm_idx] = mm_alloc(r->ops);
+				rt->mm = r->mms[mm_idx];
+			}
+			mm_enter(rt->mm);
+			started = true;
+		} else {
+			sim_time_t think = rec.time_ns > prev_time + prev_cost ?
+					   rec.time_ns - prev_time - prev_cost : 0;
+
+			if (r->think_scale != 1.0)
+				think = (sim_time_t)((double)think * r->think_scale);
+			task_user_work(think);	/* back in user mode, even if for 0 ns */
+		}
+		prev_time = rec.time_ns;
+		r->ops_done++;
+		r->op_count[rec.op]++;
+		if (rec.op == MLT_EXIT) {
+			rt->exited = true;
+			break;
+		}
+		if (rec.op == MLT_FORK) {
+			prev_cost = 0;
+			continue;
+		}
+		t0 = sim_now();
+		if (do_op(rt, &rec))
+			r->op_errors++;
+		task_delay(0);
+		prev_cost = sim_now() - t0;
+		hist_add(&r->hist[rec.op], prev_cost);
+		if (timeline_on)
+			timeline_span(TL_TASK, rt->task->id, "op", mlt_op_name(rec.op), t0, sim_now());
+	}
+	/* Records queued after an EXIT (a bad trace) are still counted in. */
+	while (rt->exited && replay_next(rt, &rec))
+		r->ops_done++, r->op_count[rec.op]++;
+	if (started) {
+		/* exit(): the last task out of the mm tears it down (exit_mmap),
+		 * and that is the EXIT op's latency; an earlier one only leaves. */
+		sim_time_t t0 = sim_now();
+		mm_exit(rt->mm);
+		task_delay(0);
+		if (rt->exited)
+			hist_add(&r->hist[MLT_EXIT], sim_now() - t0);
+	}
+	task_delay(0);
+	if (sim_now() > r->last_end)
+		r->last_end = sim_now();
+}
+
+struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, int threads,
+			    double think_scale, char *err, size_t errlen)
+{
+	struct replay *r;
+	struct mlt_record rec;
+	uint32_t t;
+	int k, i, rc;
+
+	if (!f->nthreads || !f->nrecords) {
+		snprintf(err, errlen, "%s: expected records and threads, the trace is empty", f->path);
+		return NULL;
+	}
+	if (f->nthreads > MAX_TASKS) {
+		snprintf(err, errlen, "%s: %u threads, expected at most %d", f->path, f->nthreads,
+			 MAX_TASKS);
+		return NULL;
+	}
+	r = xzalloc(sizeof(*r));
+	r->f = f;
+	r->ops = ops;
+	r->think_scale = think_scale;
+	r->ntrace = f->nthreads;
+	r->nclones = threads > (int)f->nthreads ? (threads + (int)f->nthreads - 1) / (int)f->nthreads : 1;
+	if (r->nclones > MAX_CLONES) {
+		snprintf(err, errlen, "--threads %d: expected at most %d x the %u recorded threads",
+			 threads, MAX_CLONES, f->nthreads);
+		free(r);
+		return NULL;
+	}
+	r->ntasks = r->nclones == 1 ? (int)r->ntrace : threads;
+	/*
+	 * Each task has its own stack mapping: a hostile trace naming a
+	 * million thread ids would otherwise exhaust memory or the kernel's
+	 * map count and die half-way instead of being refused.
+	 */
+	if (r->ntasks > MAX_TASKS) {
+		snprintf(err, errlen, "--threads %d: expected at most %d", threads, MAX_TASKS);
+		free(r);
+		return NULL;
+	}
+	r->tasks = xzalloc((size_t)r->ntasks * sizeof(*r->tasks));
+	r->mms = xzalloc(f->nmms * sizeof(*r->mms));
+	r->first_time = xzalloc(r->ntrace * sizeof(*r->first_time));
+	r->fork_parent = xzalloc(r->ntrace * sizeof(*r->fork_parent));
+	r->nrec = xzalloc(r->ntrace * sizeof(*r->nrec));
+	for (i = 0; i < MLT_NR_OPS; i++)
+		hist_init(&r->hist[i]);
+
+	/* One pass for each thread's start time and how it starts. */
+	for (t = 0; t < r->ntrace; t++) {
+		r->first_time[t] = UINT64_MAX;
+		r->fork_parent[t] = -1;
+	}
+	mlt_rewind(f);
+	while ((rc = mlt_next(f, &rec)) == 1) {
+		if ((f->next & 0xffff) == 0)
+			drop_upto(r, f->next);
+		r->nrec[rec.task]++;
+		if (r->first_time[rec.task] != UINT64_MAX)
+			continue;
+		r->first_time[rec.task] = rec.time_ns;
+		if (rec.op == MLT_FORK && rec.arg0 < r->ntrace)
+			r->fork_parent[rec.task] = (int64_t)rec.arg0;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", f->err);
+		replay_free(r);
+		return NULL;
+	}
+	mlt_rewind(f);
+	drop_all(r);
+	r->ops_in = f->nrecords * (uint64_t)r->nclones;
+	if (r->nclones > 1) {
+		/* The last group is partial: only its threads' records come in. */
+		uint64_t partial = 0;
+		int last = r->ntasks - (r->nclones - 1) * (int)r->ntrace;
+
+		while (mlt_next(f, &rec) == 1) {
+			if ((f->next & 0xffff) == 0)
+				drop_upto(r, f->next);
+			partial += rec.task < (uint32_t)last;
+		}
+		mlt_rewind(f);
+		drop_all(r);
+		r->ops_in = f->nrecords * (uint64_t)(r->nclones - 1) + partial;
+	}
+
+	for (k = 0; k < r->nclones; k++) {
+		for (t = 0; t < r->ntrace; t++) {
+			int idx = k * (int)r->ntrace + (int)t;
+			struct replay_task *rt;
+
+			if (idx >= r->ntasks)
+				break;
+			rt = &r->tasks[idx];
+			rt->r = r;
+			rt->trace_task = t;
+			rt->clone = k;
+			rt->xor_mask = (uint64_t)k << CLONE_SHIFT;
+			rt->remaining = r->nrec[t];
+			if (r->first_time[t] == UINT64_MAX)
+				continue;	/* a thread with no records */
+			rt->task = task_create(f->threads[t].comm, replay_task_fn, rt, -1,
+					       (sim_time_t)((double)r->first_time[t] * think_scale));
+		}
+	}
+	return r;
+}
+
+const char *replay_error(const struct replay *r)
+{
+	return r->err[0] ? r->err : NULL;
+}
+
+int replay_nr_tasks(const struct replay *r)
+{
+	return r->ntasks;
+}
+
+uint64_t replay_ops_in(const struct replay *r)
+{
+	return r->ops_in;
+}
+
+uint64_t replay_ops_done(const struct replay *r)
+{
+	return r->ops_done;
+}
+
+uint64_t replay_op_count(const struct replay *r, int op)
+{
+	return r->op_count[op];
+}
+
+const struct lat_hist *replay_op_hist(const struct replay *r, int op)
+{
+	return &r->hist[op];
+}
+
+sim_time_t replay_end_time(const struct replay *r)
+{
+	return r->last_end;
+}
+
+uint64_t replay_op_errors(const struct replay *r)
+{
+	return r->op_errors;
+}
+
+void replay_free(struct replay *r)
+{
+	int k;
+
+	if (!r)
+		return;
+	for (k = 0; k < NR_CHUNKS; k++)
+		free(r->chunk[k].data);
+
+	free(r->tasks);
+	free(r->mms);
+	free(r->first_time);
+	free(r->fork_parent);
+	free(r->nrec);
+	free(r);
+}

@@ -1,0 +1,491 @@
+/*
+ * run_simulation(): one run end to end.  Everything a run needs is set up
+ * here in dependency order and torn down again, so that one process can do
+ * many runs (tests) and a child process does exactly one (compare, sweep).
+ */
+#include "sim/run/run.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analysis/hist.h"
+#include "sim/oracle/oracle.h"
+#include "sim/cli/cli.h"
+#include "sim/locking/lockstat.h"
+#include "sim/mm/mm.h"
+#include "sim/run/replay.h"
+#include "sim/mm/rmap.h"
+#include "schemes/registry.h"
+#include "sim/run/sim.h"
+#include "sim/core/task.h"
+#include "sim/core/timeline.h"
+#include "traces/gen.h"
+#include "traces/import.h"
+
+#define MAX_VIOLATIONS_KEPT 100
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p) {
+		fprintf(stderr, "mmlocksim: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+static double think_scale = 1.0;
+
+/* "rwsem" or "spinlock", for anon_vma_lock= and i_mmap_lock=. */
+static int rmap_lock_knob(const char *kv, const char *val, enum rmap_lock_kind *kind,
+			  char *err, size_t errlen)
+{
+	if (!strcmp(val, "rwsem")) {
+		*kind = RMAP_LOCK_RWSEM;
+	} else if (!strcmp(val, "spinlock")) {
+		*kind = RMAP_LOCK_SPINLOCK;
+	} else {
+		snprintf(err, errlen, "-p %s: expected rwsem or spinlock", kv);
+		return -1;
+	}
+	return 1;
+}
+
+/* VAL, all of it, as a number from LO to HI (NaN and "" are not). */
+static bool knob_number(const char *val, double lo, double hi, double *d)
+{
+	char *end;
+
+	errno = 0;
+	*d = strtod(val, &end);
+	return !errno && end != val && !*end && *d >= lo && *d <= hi;
+}
+
+/* Knobs of the kernel model and the replay, settable with -p like scheme parameters. */
+static int mm_knob(const char *kv, char *err, size_t errlen)
+{
+	const char *eq = strchr(kv, '='), *val;
+	double d;
+
+	if (!eq)
+		return 0;
+	val = eq + 1;
+	if (!strncmp(kv, "file_miss=", 10)) {
+		if (!knob_number(val, 0, 1, &d)) {
+			snprintf(err, errlen, "-p %s: expected a fraction from 0 to 1", kv);
+			return -1;
+		}
+		mm_params.file_miss = d;
+		return 1;
+	}
+	if (!strncmp(kv, "anon_vma_lock=", 14))
+		return rmap_lock_knob(kv, val, &mm_params.anon_vma_lock, err, errlen);
+	if (!strncmp(kv, "i_mmap_lock=", 12))
+		return rmap_lock_knob(kv, val, &mm_params.i_mmap_lock, err, errlen);
+	if (!strncmp(kv, "rmap_walkers=", 13)) {
+		if (!knob_number(val, 1, RMAP_MAX_WALKERS, &d) || d != (int)d) {
+			snprintf(err, errlen, "-p %s: expected a number of walker tasks, 1 to %d", kv,
+				 RMAP_MAX_WALKERS);
+			return -1;
+		}
+		mm_params.rmap_walkers = (int)d;
+		return 1;
+	}
+	if (!strncmp(kv, "rmap_walks=", 11)) {
+		/* Up to one walk per 100 ns: more is no reclaim, only a livelock. */
+		if (!knob_number(val, 0, 10000, &d)) {
+			snprintf(err, errlen, "-p %s: expected rmap walks per ms, 0 to 10000", kv);
+			return -1;
+		}
+		mm_params.rmap_walks = d;
+		return 1;
+	}
+	if (!strncmp(kv, "think_scale=", 12)) {
+		if (!knob_number(val, 0, 1000, &d)) {
+			snprintf(err, errlen, "-p %s: expected a factor from 0 to 1000", kv);
+			return -1;
+		}
+		think_scale = d;
+		return 1;
+	}
+	if (!strncmp(kv, "fork_vma_lock=", 14)) {
+		if (strcmp(val, "0") && strcmp(val, "1")) {
+			snprintf(err, errlen, "-p %s: expected 1 (fork write-locks the parent's VMAs, "
+				 "Linux 6.4.12 on) or 0 (6.4.0-6.4.11)", kv);
+			return -1;
+		}
+		mm_params.fork_vma_lock = *val == '1';
+		return 1;
+	}
+	if (!strncmp(kv, "max_fault_retries=", 18)) {
+		if (!knob_number(val, 1, 1000, &d) || d != (int)d) {
+			snprintf(err, errlen, "-p %s: expected a whole number from 1 to 1000", kv);
+			return -1;
+		}
+		mm_params.max_fault_retries = (int)d;
+		return 1;
+	}
+	return 0;
+}
+
+static void add_param(struct run_result *res, const char *key, const char *value)
+{
+	struct param_result *p = &res->params[res->nparams++];
+	size_t n = strlen(key);
+
+	if (n >= sizeof(p->key))
+		n = sizeof(p->key) - 1;
+	memcpy(p->key, key, n);
+	p->key[n] = 0;
+	snprintf(p->value, sizeof(p->value), "%s", value);
+}
+
+static void collect(struct run_result *res, struct replay *rp)
+{
+	int i, n;
+
+	res->sim_ns = replay_end_time(rp) ? replay_end_time(rp) : sim_now();
+	res->events = sim_engine.events_run;
+
+	res->ops = xcalloc(MLT_NR_OPS, sizeof(*res->ops));
+	for (i = 0; i < MLT_NR_OPS; i++) {
+		const struct lat_hist *h = replay_op_hist(rp, i);
+		struct op_result *o;
+
+		if (!replay_op_count(rp, i))
+			continue;
+		o = &res->ops[res->nops++];
+		snprintf(o->op, sizeof(o->op), "%s", mlt_op_name((unsigned)i));
+		o->count = replay_op_count(rp, i);
+		o->throughput_per_s = res->sim_ns ? (double)o->count * 1e9 / (double)res->sim_ns : 0;
+		o->mean_ns = hist_mean(h);
+		o->p50_ns = hist_percentile(h, 0.50);
+		o->p99_ns = hist_percentile(h, 0.99);
+		o->p999_ns = hist_percentile(h, 0.999);
+		o->max_ns = h->max;
+		if (hist_to_buckets(h, &o->buckets, &o->nbuckets)) {
+			fprintf(stderr, "mmlocksim: out of memory\n");
+			exit(1);
+		}
+	}
+
+	n = lock_stat_count();
+	res->locks = xcalloc((size_t)n, sizeof(*res->locks));
+	for (i = 0; i < n; i++) {
+		const struct lock_stat *s = lock_stat_at(i);
+		struct lock_result *l;
+
+		if (!s->acquisitions)
+			continue;
+		l = &res->locks[res->nlocks++];
+		snprintf(l->lock, sizeof(l->lock), "%s", s->name);
+		l->acquisitions = s->acquisitions;
+		l->contended = s->contended;
+		l->wait_ns = s->wait_ns;
+		l->hold_ns = s->hold_ns;
+		l->line_transfers = line_class_at(s->line_class)->transfers;
+	}
+
+	/* Counters, plus the line classes' transfers (which lines were hot). */
+	n = counter_count() + line_nr_classes() + 4;
+	res->counters = xcalloc((size_t)n, sizeof(*res->counters));
+	for (i = 0; i < counter_count(); i++) {
+		struct counter_result *c = &res->counters[res->ncounters++];
+
+		snprintf(c->name, sizeof(c->name), "%s", counter_name(i));
+		c->value = counter_value(i);
+	}
+	for (i = 0; i < line_nr_classes(); i++) {
+		const struct line_class *k = line_class_at(i);
+		struct counter_result *c;
+
+		if (!k->transfers)
+			continue;
+		c = &res->counters[res->ncounters++];
+		snprintf(c->name, sizeof(c->name), "line_transfers:%s", k->name);
+		c->value = k->transfers;
+	}
+	snprintf(res->counters[res->ncounters].name, RESULT_NAME_LEN, "ops_in");
+	res->counters[res->ncounters++].value = replay_ops_in(rp);
+	snprintf(res->counters[res->ncounters].name, RESULT_NAME_LEN, "ops_replayed");
+	res->counters[res->ncounters++].value = replay_ops_done(rp);
+	snprintf(res->counters[res->ncounters].name, RESULT_NAME_LEN, "op_errors");
+	res->counters[res->ncounters++].value = replay_op_errors(rp);
+
+	res->violations_total = check_nr_violations();
+	n = check_nr_kept() < MAX_VIOLATIONS_KEPT ? check_nr_kept() : MAX_VIOLATIONS_KEPT;
+	res->violations = xcalloc((size_t)n, sizeof(*res->violations));
+	for (i = 0; i < n; i++) {
+		const struct violation *v = check_violation_at(i);
+		struct violation_result *o = &res->violations[res->nviolations++];
+
+		o->t_ns = v->time;
+		o->task = v->task;
+		snprintf(o->kind, sizeof(o->kind), "%s", v->kind);
+		o->addr = v->addr;
+		snprintf(o->detail, sizeof(o->detail), "%s", v->detail);
+	}
+}
+
+/* The rmap walker runs while the replay has ops left (and no error). */
+static uint64_t replay_pending(void *arg)
+{
+	struct replay *rp = arg;
+
+	if (replay_error(rp) || replay_ops_done(rp) >= replay_ops_in(rp))
+		return 0;
+	return replay_ops_in(rp) - replay_ops_done(rp);
+}
+
+/* A workload name: generate its trace into a temporary file, opened and unlinked. */
+static struct mlt_file *generate(const struct run_spec *spec, uint64_t ops, int ngen,
+				 char **gen, char *err, size_t errlen)
+{
+	char path[] = "/tmp/mmlocksim-gen-XXXXXX";
+	struct mlt_file *f;
+	int fd = mkstemp(path);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create a temporary trace: %s", strerror(errno));
+		return NULL;
+	}
+	close(fd);
+	if (trace_gen(spec->trace, spec->threads, ops, spec->seed, ngen, gen, path, err, errlen)) {
+		unlink(path);
+		return NULL;
+	}
+	f = mlt_open(path, err, errlen);
+	unlink(path);
+	return f;
+}
+
+int run_simulation(const struct run_spec *spec, struct run_result *res,
+		   char *err, size_t errlen)
+{
+	const struct machine *m;
+	static struct machine custom;
+	const struct scheme_ops *ops;
+	const char *scheme_kv[RUN_MAX_PARAMS];
+	char *gen_kv[RUN_MAX_PARAMS];
+	int nscheme = 0, ngen = 0, i, workload;
+	uint64_t gen_ops = 0;
+	struct mlt_file *f;
+	struct replay *rp;
+	struct sim_config cfg;
+	double t0 = wall_now();
+	const char *why;
+
+	memset(res, 0, sizeof(*res));
+	snprintf(res->status, sizeof(res->status), RUN_ERROR);
+	snprintf(res->version, sizeof(res->version), "%s", MMLOCKSIM_VERSION);
+	res->seed = spec->seed;
+	snprintf(res->scheme, sizeof(res->scheme), "%s", spec->scheme ? spec->scheme : "");
+	snprintf(res->source, sizeof(res->source), "%s", spec->trace ? spec->trace : "");
+
+	schemes_init();
+	if (spec->plugin) {
+		ops = scheme_load_plugin(spec->plugin, err, errlen);
+		if (!ops)
+			goto fail;
+		if (spec->scheme && strcmp(spec->scheme, ops->name)) {
+			snprintf(err, errlen, "%s: provides scheme '%s', not '%s'", spec->plugin,
+				 ops->name, spec->scheme);
+			goto fail;
+		}
+	} else {
+		FILE *msg = fmemopen(err, errlen, "w");
+
+		ops = scheme_find(spec->scheme ? spec->scheme : "", msg);
+		if (msg)
+			fclose(msg);
+		if (!ops) {
+			char *nl = strchr(err, '\n');
+
+			if (nl)
+				*nl = 0;
+			if (!strncmp(err, "mmlocksim: ", 11))
+				memmove(err, err + 11, strlen(err + 11) + 1);
+			goto fail;
+		}
+	}
+	snprintf(res->scheme, sizeof(res->scheme), "%s", ops->name);
+
+	if (spec->machine && strchr(spec->machine, '.')) {
+		if (machine_load_ini(spec->machine, &custom, err, errlen))
+			goto fail;
+		m = &custom;
+	} else {
+		m = machine_find(spec->machine ? spec->machine : "xeon-8176-2s", NULL);
+		if (!m) {
+			size_t off = (size_t)snprintf(err, errlen, "unknown machine '%s'; valid:",
+						      spec->machine);
+
+			for (i = 0; i < machine_nr_presets() && off < errlen; i++)
+				off += (size_t)snprintf(err + off, errlen - off, " %s",
+							machine_preset(i)->name);
+			goto fail;
+		}
+	}
+	snprintf(res->machine, sizeof(res->machine), "%s", m->name);
+	if (spec->cpus < 0 || spec->cpus > m->ncpus) {
+		snprintf(err, errlen, "--cpus %d: expected 1 to %d (machine %s)", spec->cpus,
+			 m->ncpus, m->name);
+		goto fail;
+	}
+	res->cpus = spec->cpus ? spec->cpus : m->ncpus;
+
+	/* -p: scheme parameters, then the kernel model's knobs, then the workload's. */
+	mm_params.file_miss = 0;
+	mm_params.max_fault_retries = 8;
+	mm_params.anon_vma_lock = RMAP_LOCK_RWSEM;
+	mm_params.i_mmap_lock = RMAP_LOCK_RWSEM;
+	mm_params.rmap_walks = 0;
+	mm_params.rmap_walkers = 1;
+	mm_params.fork_vma_lock = true;
+	think_scale = 1.0;
+	workload = spec->trace && gen_is_workload(spec->trace) && access(spec->trace, F_OK);
+	res->params = xcalloc(RUN_MAX_PARAMS + 8, sizeof(*res->params));
+	for (i = 0; i < spec->nparams; i++) {
+		const char *kv = spec->params[i], *eq = strchr(kv, '=');
+		char key[64];
+		int rc;
+
+		if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key)) {
+			snprintf(err, errlen, "-p %s: expected KEY=VALUE", kv);
+			goto fail;
+		}
+		memcpy(key, kv, (size_t)(eq - kv));
+		key[eq - kv] = 0;
+		add_param(res, key, eq + 1);
+		if (scheme_has_param(ops, key)) {
+			scheme_kv[nscheme++] = kv;
+			continue;
+		}
+		rc = mm_knob(kv, err, errlen);
+		if (rc < 0)
+			goto fail;
+		if (rc)
+			continue;
+		if (workload && !strcmp(key, "ops")) {
+			char *end;
+
+			errno = 0;
+			gen_ops = strtoull(eq + 1, &end, 10);
+			/* strtoull takes "-1" as 2^64 - 1: a sign is not a count. */
+			if (errno || *end || !eq[1] || eq[1] == '-' || eq[1] == '+') {
+				snprintf(err, errlen, "-p %s: expected a whole number of ops", kv);
+				goto fail;
+			}
+			continue;
+		}
+		if (workload) {
+			gen_kv[ngen++] = (char *)kv;
+			continue;
+		}
+		snprintf(err, errlen, "-p %s: not a parameter of scheme '%s' (see mmlocksim list "
+			 "schemes) nor of the model (file_miss, max_fault_retries, think_scale, "
+			 "anon_vma_lock, i_mmap_lock, rmap_walks, rmap_walkers)", kv, ops->name);
+		goto fail;
+	}
+	if (scheme_set_params(ops, nscheme, scheme_kv, err, errlen))
+		goto fail;
+
+	if (!spec->trace) {
+		snprintf(err, errlen, "expected a trace or a workload name");
+		goto fail;
+	}
+	if (workload) {
+		f = generate(spec, gen_ops, ngen, gen_kv, err, errlen);
+		res->threads = spec->threads;
+	} else if (access(spec->trace, R_OK) != 0) {
+		snprintf(err, errlen, "%s: %s; expected a readable trace or a workload name "
+			 "(mmlocksim list workloads)", spec->trace, strerror(errno));
+		f = NULL;
+	} else {
+		f = trace_open_any(spec->trace, NULL, NULL, err, errlen);
+	}
+	if (!f)
+		goto fail;
+
+	cfg.machine = m;
+	cfg.ncpus = res->cpus;
+	cfg.seed = spec->seed;
+	cfg.stack_size = 0;
+	sim_begin(&cfg);
+	check_setup();
+	rp = replay_setup(f, ops, workload ? 0 : spec->threads, think_scale, err, errlen);
+	if (!rp) {
+		sim_end();
+		mlt_close(f);
+		goto fail;
+	}
+	res->threads = replay_nr_tasks(rp);
+	rmap_walker_start(replay_pending, rp);
+	if (spec->timeline) {
+		if (timeline_open(spec->timeline, err, errlen)) {
+			replay_free(rp);
+			mm_teardown_all();
+			sim_end();
+			mlt_close(f);
+			goto fail;
+		}
+		for (i = 0; i < res->cpus; i++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "CPU %d", i);
+			timeline_name(TL_CPU, i, name);
+		}
+		for (i = 0; i < sched_nr_tasks(); i++) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "%s/%d", sched_task(i)->name, i);
+			timeline_name(TL_TASK, i, name);
+		}
+	}
+	sim_run(UINT64_MAX);
+	check_run_end();
+	why = replay_error(rp);
+	if (why) {
+		snprintf(err, errlen, "%s", why);
+	} else if (replay_ops_done(rp) != replay_ops_in(rp)) {
+		snprintf(err, errlen, "%s: replayed %llu of %llu ops (a task got stuck: "
+			 "scheme '%s' deadlocked?)", spec->trace,
+			 (unsigned long long)replay_ops_done(rp),
+			 (unsigned long long)replay_ops_in(rp), ops->name);
+		check_violation("deadlock", 0, "%llu ops never completed",
+				(unsigned long long)(replay_ops_in(rp) - replay_ops_done(rp)));
+		why = NULL;
+	}
+	collect(res, rp);
+	res->wall_s = wall_now() - t0;
+	if (spec->timeline && timeline_close(err, errlen) && !why)
+		why = err;
+	replay_free(rp);
+	mm_teardown_all();
+	sim_end();
+	mlt_close(f);
+	if (why)
+		goto fail;
+	snprintf(res->status, sizeof(res->status), "%s",
+		 res->violations_total ? RUN_FAILED : RUN_COMPLETE);
+	return 0;
+fail:
+	snprintf(res->status, sizeof(res->status), RUN_ERROR);
+	snprintf(res->error, sizeof(res->error), "%s", err);
+	res->wall_s = wall_now() - t0;
+	return -1;
+}
