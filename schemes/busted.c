@@ -46,6 +46,7 @@ static vm_fault_t busted_fault(struct mm_struct *mm, unsigned long address, unsi
 
 const struct scheme_ops busted_ops = {
 	.api_version	= SCHEME_API_VERSION,
+	.abi		= SCHEME_ABI,
 	.name		= "busted",
 	.summary	= "rcu-fault without validation, VMAs freed at once: the oracle must catch it",
 	.flags		= SCHEME_F_BROKEN,

@@ -21,6 +21,7 @@ static vm_fault_t global_rwsem_fault(struct mm_struct *mm, unsigned long address
 
 const struct scheme_ops global_rwsem_ops = {
 	.api_version	= SCHEME_API_VERSION,
+	.abi		= SCHEME_ABI,
 	.name		= "global-rwsem",
 	.summary	= "faults take mmap_lock for read, writers for write (Linux < 6.4)",
 	.fault		= global_rwsem_fault,

@@ -209,12 +209,11 @@ static void mt_vma_write(struct vm_area_struct *vma)
 	vma_seq_write_begin(&mm_priv(vma->vm_mm)->writer, vma, vma_seq(vma));
 }
 
-static int mt_init_mm(struct mm_struct *mm)
+static void mt_init_mm(struct mm_struct *mm)
 {
 	long n = scheme_param_long(mm, "spec_tries");
 
 	mm_priv(mm)->spec_tries = n < 1 ? 1 : n > 64 ? 64 : (int)n;
-	return 0;
 }
 
 static void mt_destroy_mm(struct mm_struct *mm)
@@ -230,6 +229,7 @@ static const struct scheme_param mt_params[] = {
 
 const struct scheme_ops mt_lock_ops = {
 	.api_version	= SCHEME_API_VERSION,
+	.abi		= SCHEME_ABI,
 	.name		= "mt-lock",
 	.summary	= "no mmap_lock: writers take the maple tree spinlock, faults RCU + VMA seqcount",
 	.mm_priv_size	= sizeof(struct mt_lock_mm),

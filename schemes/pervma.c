@@ -280,7 +280,7 @@ lock_mmap:
 
 /* ---- setup ---------------------------------------------------------------- */
 
-static int pervma_init_mm(struct mm_struct *mm)
+static void pervma_init_mm(struct mm_struct *mm)
 {
 	struct pervma_mm *p = pm(mm);
 	const char *variant = scheme_param(mm, "variant");
@@ -288,7 +288,6 @@ static int pervma_init_mm(struct mm_struct *mm)
 	line_init(&p->seq_line, "mm_lock_seq");
 	seqcount_init(&p->mm_lock_seq, &p->seq_line);
 	p->variant = !strcmp(variant, "rwsem") ? VARIANT_RWSEM : VARIANT_REFCNT;
-	return 0;
 }
 
 static void pervma_init_vma(struct vm_area_struct *vma)
@@ -310,6 +309,7 @@ static const struct scheme_param pervma_params[] = {
 
 const struct scheme_ops pervma_ops = {
 	.api_version	= SCHEME_API_VERSION,
+	.abi		= SCHEME_ABI,
 	.name		= "pervma-refcount",
 	.summary	= "per-VMA locks: lock_vma_under_rcu, vm_refcnt (6.15) or vma rwsem (6.4)",
 	.mm_priv_size	= sizeof(struct pervma_mm),

@@ -103,6 +103,7 @@ static void rcu_fault_destroy_mm(struct mm_struct *mm)
 
 const struct scheme_ops rcu_fault_ops = {
 	.api_version	= SCHEME_API_VERSION,
+	.abi		= SCHEME_ABI,
 	.name		= "rcu-fault",
 	.summary	= "whole fault under RCU: only the PTE lock, VMA seqcount validated under it",
 	.mm_priv_size	= sizeof(struct rcu_fault_mm),

@@ -55,6 +55,16 @@ int scheme_register(const struct scheme_ops *ops, char *err, size_t errlen)
 			 SCHEME_API_VERSION_MIN, SCHEME_API_VERSION);
 		return -1;
 	}
+	if (ops->abi.mm_struct_size != sizeof(struct mm_struct) ||
+	    ops->abi.vm_area_struct_size != sizeof(struct vm_area_struct)) {
+		snprintf(err, errlen, "scheme '%s': built against other kernel structures "
+			 "(mm_struct %zu bytes, vm_area_struct %zu; this binary's: %zu and %zu): "
+			 "give its ops .abi = SCHEME_ABI and rebuild it against this "
+			 "schemes/scheme.h", name, ops->abi.mm_struct_size,
+			 ops->abi.vm_area_struct_size, sizeof(struct mm_struct),
+			 sizeof(struct vm_area_struct));
+		return -1;
+	}
 	if (!ops->name || !ops->name[0] || !ops->summary) {
 		snprintf(err, errlen, "scheme '%s': expected a name and a summary", name);
 		return -1;

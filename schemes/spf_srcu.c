@@ -151,11 +151,10 @@ static void spf_vma_free(struct vm_area_struct *vma)
 		vm_area_free_srcu(vma, &sm(vma->vm_mm)->vma_srcu);
 }
 
-static int spf_init_mm(struct mm_struct *mm)
+static void spf_init_mm(struct mm_struct *mm)
 {
 	init_srcu_struct(&sm(mm)->vma_srcu, "vma_srcu");
 	sm(mm)->use_rcu = !strcmp(scheme_param(mm, "rcu"), "rcu");
-	return 0;
 }
 
 static const struct scheme_param spf_params[] = {
@@ -177,6 +176,7 @@ static void spf_init_vma(struct vm_area_struct *vma)
 
 const struct scheme_ops spf_srcu_ops = {
 	.api_version	= SCHEME_API_VERSION,
+	.abi		= SCHEME_ABI,
 	.name		= "spf-srcu",
 	.summary	= "speculative faults: VMA seqcount validated under the PTE lock, SRCU-freed VMAs",
 	.mm_priv_size	= sizeof(struct spf_mm),

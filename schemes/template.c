@@ -82,6 +82,7 @@ static void template_vma_free(struct vm_area_struct *vma)
 
 const struct scheme_ops template_ops = {
 	.api_version	= SCHEME_API_VERSION,
+	.abi		= SCHEME_ABI,
 	.name		= "template",
 	.summary	= "a commented skeleton to copy (behaves as global-rwsem)",
 	.flags		= SCHEME_F_NO_COMPARE,

@@ -455,7 +455,7 @@ static vm_fault_t ww_vma_fault(struct mm_struct *mm, unsigned long address, unsi
 
 /* ---- setup -------------------------------------------------------------- */
 
-static int ww_vma_init_mm(struct mm_struct *mm)
+static void ww_vma_init_mm(struct mm_struct *mm)
 {
 	struct ww_vma_mm *priv = mm_priv(mm);
 	long n = scheme_param_long(mm, "spec_tries");
@@ -465,7 +465,6 @@ static int ww_vma_init_mm(struct mm_struct *mm)
 		      !strcmp(scheme_param(mm, "class"), "wait-die"));
 	priv->address_order = !strcmp(scheme_param(mm, "order"), "address");
 	priv->spec_tries = n < 1 ? 1 : n > 64 ? 64 : (int)n;
-	return 0;
 }
 
 static void ww_vma_destroy_mm(struct mm_struct *mm)
@@ -512,6 +511,7 @@ static const struct scheme_param ww_vma_params[] = {
 #define WW_VMA_OPS(ops_name, scheme_name, scheme_summary, scheme_flags)		\
 const struct scheme_ops ops_name = {						\
 	.api_version	= SCHEME_API_VERSION,					\
+	.abi		= SCHEME_ABI,						\
 	.name		= scheme_name,						\
 	.summary	= scheme_summary,					\
 	.flags		= scheme_flags,						\

@@ -15,6 +15,7 @@ static vm_fault_t crash_fault(struct mm_struct *mm, unsigned long address, unsig
 
 const struct scheme_ops mmlocksim_scheme = {
 	.api_version	= SCHEME_API_VERSION,
+	.abi		= SCHEME_ABI,
 	.name		= "crashing-plugin",
 	.summary	= "a plugin that crashes on the first fault",
 	.fault		= crash_fault,

@@ -8,6 +8,7 @@
 
 #include "sim/run/sim.h"
 #include "sim/locking/sync.h"
+#include "sim/rcu/rcu.h"
 #include "tests/test.h"
 
 #define MAX_READS 200000

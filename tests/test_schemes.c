@@ -26,12 +26,12 @@ static void no_lock(struct mm_struct *mm)
 
 static int test_registration_rules(void)
 {
-	struct scheme_ops missing = { .api_version = SCHEME_API_VERSION, .name = "t-missing",
+	struct scheme_ops missing = { .api_version = SCHEME_API_VERSION, .abi = SCHEME_ABI, .name = "t-missing",
 				      .summary = "x", .fault = no_fault, .write_lock = no_lock };
 	struct scheme_ops version = { .api_version = 99, .name = "t-version", .summary = "x",
 				      .fault = no_fault, .write_lock = no_lock,
 				      .write_unlock = no_lock };
-	struct scheme_ops dup = { .api_version = SCHEME_API_VERSION, .name = "global-rwsem",
+	struct scheme_ops dup = { .api_version = SCHEME_API_VERSION, .abi = SCHEME_ABI, .name = "global-rwsem",
 				  .summary = "x", .fault = no_fault, .write_lock = no_lock,
 				  .write_unlock = no_lock };
 	struct scheme_ops ok = dup;

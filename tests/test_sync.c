@@ -9,6 +9,7 @@
 
 #include "sim/run/sim.h"
 #include "sim/locking/sync.h"
+#include "sim/rcu/rcu.h"
 #include "tests/test.h"
 
 static const struct machine *xeon(void)

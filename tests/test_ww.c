@@ -23,6 +23,7 @@
 #include "sim/core/perturb.h"
 #include "sim/run/sim.h"
 #include "sim/locking/sync.h"
+#include "sim/rcu/rcu.h"
 #include "tests/test.h"
 
 enum ww_kind { WW_WOUND_WAIT, WW_WAIT_DIE, WW_ORDERED, WW_BROKEN };

@@ -6,6 +6,7 @@
 
 #include "sim/run/sim.h"
 #include "sim/locking/sync.h"
+#include "sim/rcu/rcu.h"
 
 struct loop_ctx {
 	struct rw_semaphore sem;

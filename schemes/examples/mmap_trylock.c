@@ -55,6 +55,7 @@ const struct scheme_ops mmlocksim_scheme = {
 #else
 	.api_version	= SCHEME_API_VERSION,
 #endif
+	.abi		= SCHEME_ABI,
 	.name		= "mmap-trylock",
 	.summary	= "example plugin: global-rwsem with the mmap_read_trylock fast path",
 	.fault		= trylock_fault,

@@ -2,7 +2,6 @@
 #ifndef MMLOCKSIM_CLI_H
 #define MMLOCKSIM_CLI_H
 
-#define MMLOCKSIM_VERSION "0.1.0"
 
 /* Exit statuses: 0 ok, 1 the run failed (e.g. a safety violation), 2 bad input. */
 #define EXIT_BAD_INPUT 2

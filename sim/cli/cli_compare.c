@@ -15,6 +15,7 @@
 #include "analysis/report.h"
 #include "analysis/store.h"
 #include "sim/cli/cli.h"
+#include "sim/core/version.h"
 #include "sim/cli/climsg.h"
 #include "sim/core/machine.h"
 #include "sim/run/run.h"

@@ -16,6 +16,7 @@
 
 #include "analysis/store.h"
 #include "sim/cli/cli.h"
+#include "sim/core/version.h"
 #include "sim/cli/climsg.h"
 #include "sim/run/run.h"
 

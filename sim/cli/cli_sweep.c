@@ -32,6 +32,7 @@
 
 #include "analysis/store.h"
 #include "sim/cli/cli.h"
+#include "sim/core/version.h"
 #include "sim/cli/climsg.h"
 #include "sim/core/ini.h"
 #include "sim/core/machine.h"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/core/version.h"
 #include "sim/cli/climsg.h"
 
 static const struct command {

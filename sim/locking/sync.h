@@ -1,7 +1,8 @@
 /*
  * The simulator's kernel-sync library, one include for scheme and model
- * code: atomics, spinlocks, rw_semaphore, seqcount, refcount, wait queues,
- * RCU and SRCU, each named and behaving like its Linux counterpart.
+ * code: atomics, spinlocks, rw_semaphore, semaphores, seqcount, refcount,
+ * wait queues and ww_mutexes, each named and behaving like its Linux
+ * counterpart.  RCU and SRCU, the layer above, are sim/rcu/rcu.h.
  */
 #ifndef MMLOCKSIM_SYNC_H
 #define MMLOCKSIM_SYNC_H
@@ -10,7 +11,6 @@
 #include "sim/core/counters.h"
 #include "sim/locking/lockstat.h"
 #include "sim/core/misuse.h"
-#include "sim/rcu/rcu.h"
 #include "sim/locking/refcount.h"
 #include "sim/locking/rwsem.h"
 #include "sim/locking/semaphore.h"

@@ -17,10 +17,12 @@
  */
 #include "sim/mm/fault.h"
 
-#include "sim/oracle/oracle.h"
+#include "sim/mm/mm_oracle.h"
 #include "sim/mm/pgtable.h"
 #include "sim/mm/rmap.h"
 #include "sim/mm/vma_tree.h"
+
+const struct mm_oracle_ops *mm_oracle;
 
 static void count_fault_kind(const char *kind)
 {
@@ -164,7 +166,7 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 		count_fault_kind("fault_raced");
 		return 0;
 	}
-	check_pte_install(vmf);
+	oracle_pte_install(vmf);
 	pte_set(mm, pt, addr, make_writable);
 	pte_set_anon(pt, addr, new_page);
 	line_write(pt_pte_line(pt, addr));

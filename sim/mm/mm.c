@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/oracle/oracle.h"
+#include "sim/core/violation.h"
 #include "sim/mm/scheme_call.h"
 #include "sim/mm/i_mmap.h"
 #include "sim/mm/pgtable.h"
@@ -784,7 +784,7 @@ static void copy_one(struct mm_struct *old, struct pt_page *pt, unsigned long ad
 	pte_set(c->child, npt, addr, (c->src->vm_flags & VM_SHARED) && pte_write(pt, addr));
 	pte_set_anon(npt, addr, pte_anon(pt, addr));
 	if (pte_anon(pt, addr) && !c->dst->anon_vma)
-		check_violation("fork-rmap", addr,
+		report_violation("fork-rmap", addr,
 				"child VMA %llu maps an anonymous page of VMA %llu but is in no "
 				"anon_vma: rmap cannot find it (a fault linked the parent's "
 				"anon_vma during the fork)",

@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "sim/locking/sync.h"
+#include "sim/rcu/rcu.h"
 
 #define PAGE_SHIFT	12
 #define PAGE_SIZE	(1UL << PAGE_SHIFT)

@@ -1,8 +1,9 @@
 #include "sim/mm/scheme_call.h"
 
-#include "sim/oracle/oracle.h"
-
-#include "schemes/scheme.h"
+#include "sim/mm/mm_oracle.h"
+#include "sim/mm/mmap_lock.h"
+#include "sim/mm/scheme_ops.h"
+#include "sim/mm/vma_tree.h"
 
 vm_fault_t mm_call_fault(struct mm_struct *mm, unsigned long address, unsigned int flags)
 {
@@ -28,7 +29,7 @@ void mm_call_write_lock(struct mm_struct *mm)
 static void writer_done(struct mm_struct *mm)
 {
 	if (--mm->nr_writers == 0)
-		check_writer_done(mm);
+		oracle_writer_done(mm);
 }
 
 void mm_call_write_unlock(struct mm_struct *mm)

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/oracle/oracle.h"
+#include "sim/core/violation.h"
 #include "sim/mm/scheme_call.h"
 #include "sim/mm/i_mmap.h"
 #include "sim/mm/rmap.h"
@@ -66,12 +66,12 @@ void vm_area_free(struct vm_area_struct *vma)
 	struct mm_struct *mm = vma->vm_mm;
 
 	if (vma->state == VMA_FREED) {
-		check_violation("double-free", vma->vm_start, "VMA %llu freed twice",
+		report_violation("double-free", vma->vm_start, "VMA %llu freed twice",
 				(unsigned long long)vma->id);
 		return;
 	}
 	if (vma->state == VMA_LIVE)
-		check_violation("use-after-free", vma->vm_start,
+		report_violation("use-after-free", vma->vm_start,
 				"VMA %llu freed while still in the tree", (unsigned long long)vma->id);
 	/* The mm's paths unlink it first (unlink_anon_vmas()); this is a net. */
 	anon_vma_forget_vma(vma);
@@ -310,7 +310,7 @@ void mt_erase(struct mm_struct *mm, struct vm_area_struct *vma)
 	int pos = mt_search(mt, vma->vm_start);
 
 	if (pos >= mt->nr || mt->slots[pos] != vma) {
-		check_violation("tree-corruption", vma->vm_start, "VMA %llu not in the tree",
+		report_violation("tree-corruption", vma->vm_start, "VMA %llu not in the tree",
 				(unsigned long long)vma->id);
 		return;
 	}

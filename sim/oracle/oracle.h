@@ -1,5 +1,5 @@
 /*
- * The safety oracle (DESIGN.md section 6).  The kernel model knows every
+ * The safety oracle (DESIGN.md, "The safety oracle").  The kernel model knows every
  * VMA's life (live, detached, waiting for a grace period, freed) and the
  * truth of the address space at every instant; the oracle flags, with
  * time, task and address:
@@ -8,7 +8,7 @@
  *   mremap had already torn down, and that outlived the writer's cleanup;
  * - stale-protection: a writable PTE installed through a VMA a concurrent
  *   mprotect made read-only, that outlived its write-protect pass;
- *   (both judged when the writer's session ends: see check_pte_install();
+ *   (both judged when the writer's session ends: see oracle.c, judge();
  *   a PTE installed through a replaced VMA whose replacement has the same
  *   range and access is not caught);
  * - torn-vma: a PTE installed from a VMA snapshot taken while a writer was
@@ -18,42 +18,18 @@
  *   walk can find the child's mapping (reported by mm_dup());
  * - lock misuse reported by the primitives (unlock without lock, sleeping
  *   in an RCU section, a lock leaked at task end).
+ * It watches the mm model through the hooks of sim/mm/mm_oracle.h and
+ * records what it finds with report_violation() (sim/core/violation.h).
  * A run with any violation has status FAILED.
  */
-#ifndef MMLOCKSIM_CHECK_H
-#define MMLOCKSIM_CHECK_H
+#ifndef MMLOCKSIM_ORACLE_H
+#define MMLOCKSIM_ORACLE_H
 
-#include <stdint.h>
+#include "sim/core/violation.h"
 
-#include "sim/core/engine.h"
-
-struct vm_fault;
-
-struct violation {
-	sim_time_t time;
-	int task;
-	const char *kind;
-	unsigned long addr;
-	char detail[200];
-};
-
-#define CHECK_MAX_KEPT 1000
-
-/* Reset and install the oracle's hooks for a run. */
-void check_setup(void);
-void check_violation(const char *kind, unsigned long addr, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* Called by handle_mm_fault() under the PTE lock, right before set_pte. */
-void check_pte_install(const struct vm_fault *vmf);
-/* A writer session on mm ended / the run ended: judge deferred installs. */
-struct mm_struct;
-void check_writer_done(const struct mm_struct *mm);
-void check_run_end(void);
-
-uint64_t check_nr_violations(void);
-int check_nr_kept(void);
-const struct violation *check_violation_at(int i);
-/* Violations by kind, for summaries. */
-uint64_t check_count_kind(const char *kind);
+/* Reset the record and install the oracle's hooks for a run. */
+void oracle_setup(void);
+/* The run ended: judge the installs still deferred. */
+void oracle_run_end(void);
 
 #endif

@@ -409,7 +409,7 @@ static uint64_t run_once(const struct scheme_ops *ops, const struct scenario *s,
 	int i;
 
 	sim_begin(&cfg);
-	check_setup();
+	oracle_setup();
 	mm_params.file_miss = s->file_miss;
 	mm_params.max_fault_retries = 8;
 	sim_perturb.points = 0;
@@ -420,19 +420,19 @@ static uint64_t run_once(const struct scheme_ops *ops, const struct scenario *s,
 		task_create(s->name, sc_task_fn, &st[i], i, s->start[i]);
 	}
 	sim_run(UINT64_MAX);
-	check_run_end();
+	oracle_run_end();
 	if (sc.finished != s->ntasks)
-		check_violation("deadlock", 0, "%d of %d tasks never finished (scenario %s)",
+		report_violation("deadlock", 0, "%d of %d tasks never finished (scenario %s)",
 				s->ntasks - sc.finished, s->ntasks, s->name);
-	v = check_nr_violations();
+	v = violations_total();
 	out->runs++;
 	if (v) {
-		const struct violation *first = check_violation_at(0);
+		const struct violation *first = violation_at(0);
 
 		out->failed_runs++;
 		out->violations += v;
-		for (i = 0; i < check_nr_kept(); i++)
-			note_kind(out, check_violation_at(i)->kind);
+		for (i = 0; i < violations_kept(); i++)
+			note_kind(out, violation_at(i)->kind);
 		if (!out->first[0])
 			snprintf(out->first, sizeof(out->first),
 				 "%s seed %llu: t=%llu ns task %d %s at %#lx: %s", s->name,

@@ -15,7 +15,7 @@
 
 #include "analysis/hist.h"
 #include "sim/oracle/oracle.h"
-#include "sim/cli/cli.h"
+#include "sim/core/version.h"
 #include "sim/locking/lockstat.h"
 #include "sim/mm/mm.h"
 #include "sim/run/replay.h"
@@ -226,11 +226,11 @@ static void collect(struct run_result *res, struct replay *rp)
 	snprintf(res->counters[res->ncounters].name, RESULT_NAME_LEN, "op_errors");
 	res->counters[res->ncounters++].value = replay_op_errors(rp);
 
-	res->violations_total = check_nr_violations();
-	n = check_nr_kept() < MAX_VIOLATIONS_KEPT ? check_nr_kept() : MAX_VIOLATIONS_KEPT;
+	res->violations_total = violations_total();
+	n = violations_kept() < MAX_VIOLATIONS_KEPT ? violations_kept() : MAX_VIOLATIONS_KEPT;
 	res->violations = xcalloc((size_t)n, sizeof(*res->violations));
 	for (i = 0; i < n; i++) {
-		const struct violation *v = check_violation_at(i);
+		const struct violation *v = violation_at(i);
 		struct violation_result *o = &res->violations[res->nviolations++];
 
 		o->t_ns = v->time;
@@ -426,7 +426,7 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 	cfg.seed = spec->seed;
 	cfg.stack_size = 0;
 	sim_begin(&cfg);
-	check_setup();
+	oracle_setup();
 	rp = replay_setup(f, ops, workload ? 0 : spec->threads, think_scale, err, errlen);
 	if (!rp) {
 		sim_end();
@@ -457,7 +457,7 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 		}
 	}
 	sim_run(UINT64_MAX);
-	check_run_end();
+	oracle_run_end();
 	why = replay_error(rp);
 	if (why) {
 		snprintf(err, errlen, "%s", why);
@@ -466,7 +466,7 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 			 "scheme '%s' deadlocked?)", spec->trace,
 			 (unsigned long long)replay_ops_done(rp),
 			 (unsigned long long)replay_ops_in(rp), ops->name);
-		check_violation("deadlock", 0, "%llu ops never completed",
+		report_violation("deadlock", 0, "%llu ops never completed",
 				(unsigned long long)(replay_ops_in(rp) - replay_ops_done(rp)));
 		why = NULL;
 	}
