@@ -573,6 +573,73 @@ static int test_determinism(void)
 	return 0;
 }
 
+/*
+ * A CAS loop, as the kernel writes them: load, then try_cmpxchg until it
+ * sticks.  Tasks spread over both sockets, each adding `iters` times.
+ */
+struct cas_counter {
+	struct cacheline line;
+	atomic_long_t v;
+	int iters;
+};
+
+static void cas_worker(void *arg)
+{
+	struct cas_counter *c = arg;
+	int i;
+
+	for (i = 0; i < c->iters; i++) {
+		long old = atomic_long_read(&c->v);
+
+		while (!atomic_long_try_cmpxchg(&c->v, &old, old + 1))
+			;
+		task_delay(jitter(50));
+	}
+}
+
+static uint64_t run_cas(int tasks, int iters, long *final)
+{
+	struct sim_config cfg = { .machine = xeon(), .seed = 1 };
+	struct cas_counter c;
+	uint64_t failed;
+	int i;
+
+	sim_begin(&cfg);
+	line_init(&c.line, "test_cas");
+	atomic_long_init(&c.v, &c.line, 0);
+	c.iters = iters;
+	/* CPUs 0 and 28 are on different sockets of the Xeon preset */
+	for (i = 0; i < tasks; i++)
+		task_create("cas", cas_worker, &c, (i % 2) * 28 + i / 2, 0);
+	sim_run(UINT64_MAX);
+	failed = counter_value(counter_id("cmpxchg_failed"));
+	*final = c.v.counter;
+	sim_end();
+	return failed;
+}
+
+/*
+ * A CMPXCHG is decided when its line arrives: another CPU's write that
+ * lands while it waits makes it fail, and the loop retries.  One task never
+ * fails; contended, some attempts fail and no increment is lost.
+ */
+static int test_cmpxchg_can_fail(void)
+{
+	uint64_t failed;
+	long v;
+
+	failed = run_cas(1, 1000, &v);
+	CHECKF(failed == 0 && v == 1000, "alone: %llu failed, counter %ld",
+	       (unsigned long long)failed, v);
+	failed = run_cas(8, 1000, &v);
+	printf("  8 tasks x 1000 CAS increments: %llu failed cmpxchg, counter %ld\n",
+	       (unsigned long long)failed, v);
+	CHECKF(v == 8000, "counter %ld, expected 8000: an increment was lost", v);
+	CHECKF(failed > 100, "only %llu failed cmpxchg among 8 contending CPUs",
+	       (unsigned long long)failed);
+	return 0;
+}
+
 const struct test_case sync_tests[] = {
 	{ "sync/spinlock_mutual_exclusion", test_spinlock_mutual_exclusion },
 	{ "sync/rwsem_exclusion", test_rwsem_exclusion },
@@ -582,5 +649,6 @@ const struct test_case sync_tests[] = {
 	{ "sync/semaphore", test_semaphore },
 	{ "sync/misuse_reported", test_misuse_reported },
 	{ "sync/determinism", test_determinism },
+	{ "sync/cmpxchg_can_fail", test_cmpxchg_can_fail },
 	{ NULL, NULL },
 };

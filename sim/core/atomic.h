@@ -2,8 +2,10 @@
  * Atomics on modeled words, named like <linux/atomic.h>.  A word lives on
  * a cacheline (several words may share one, as count and owner of an
  * rw_semaphore do); every operation charges the line access.  Stores and
- * RMWs apply the value first and then wait for the line, loads wait and
- * then read (see cacheline.h for why that is linearizable).
+ * unconditional RMWs (xadd, xchg, lock or) apply the value first and then
+ * wait for the line, loads wait and then read (see cacheline.h for why
+ * that is linearizable).  CMPXCHG is the exception: its outcome depends
+ * on the value it finds, so it is decided when the line is ours (below).
  *
  * Memory ordering is sequentially consistent in the model: the simulated
  * machine executes one access at a time, so _acquire/_release variants are
@@ -15,6 +17,7 @@
 #include <stdbool.h>
 
 #include "sim/core/cacheline.h"
+#include "sim/core/counters.h"
 
 typedef struct {
 	long counter;
@@ -80,17 +83,29 @@ static inline long atomic_long_xchg(atomic_long_t *v, long i)
 	return r;
 }
 
-/* Like the kernel's: on failure *old is updated to the current value. */
+/*
+ * Like the kernel's: on failure *old is updated to the current value.
+ *
+ * LOCK CMPXCHG compares when the line has arrived in this CPU's cache, not
+ * when it was asked for: the old value came from an earlier load (or a
+ * guess, as in a trylock), and a write by another CPU that reaches the
+ * line while this one waits for it makes the compare fail.  The callers'
+ * try_cmpxchg loops (down_read_trylock(), refcount_inc_not_zero(),
+ * __vma_enter_locked()...) then go round again, each time paying another
+ * transfer: the window is one line transfer long, which is what makes a
+ * contended CAS loop worse than an XADD.  A failed CMPXCHG still takes
+ * the line Exclusive, as on x86.
+ */
 static inline bool atomic_long_try_cmpxchg(atomic_long_t *v, long *old, long new)
 {
-	bool ok = v->counter == *old;
-
-	if (ok)
-		v->counter = new;
-	else
+	line_rmw(v->line);
+	if (v->counter != *old) {
 		*old = v->counter;
-	line_rmw(v->line);	/* a failed CMPXCHG still takes the line */
-	return ok;
+		count_event("cmpxchg_failed");
+		return false;
+	}
+	v->counter = new;
+	return true;
 }
 
 #define atomic_long_add_return_acquire	atomic_long_add_return

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "sim/core/counters.h"
 #include "sim/locking/lockstat.h"
 #include "sim/core/misuse.h"
 
@@ -216,12 +217,19 @@ static void mcs_queue_and_lock(spinlock_t *lock, struct mcs_node *node)
 	while (lock->locked || lock->pending)
 		line_spin_wait(lock->line);
 
-	/* Last in the queue: take the lock and clear the tail in one cmpxchg. */
+	/*
+	 * Last in the queue: take the lock and clear the tail in one cmpxchg,
+	 * decided when the line is ours; a waiter that queued behind us in
+	 * the meantime makes it fail, and we hand over as below.
+	 */
 	if (lock->tail == node) {
-		lock->tail = NULL;
-		lock->locked = 1;
 		line_rmw(lock->line);
-		return;
+		if (lock->tail == node && !lock->locked && !lock->pending) {
+			lock->tail = NULL;
+			lock->locked = 1;
+			return;
+		}
+		count_event("cmpxchg_failed");
 	}
 	/* set_locked(): a byte store, WRITE_ONCE(lock->locked, _Q_LOCKED_VAL). */
 	lock->locked = 1;
@@ -243,27 +251,36 @@ void spin_lock(spinlock_t *lock)
 
 	current->atomic_depth++;	/* preempt_disable() */
 	task_charge(sim_machine->cost.call);
+	/*
+	 * atomic_try_cmpxchg_acquire(&lock->val, &val, _Q_LOCKED_VAL), decided
+	 * when the line is ours (see atomic_long_try_cmpxchg()); on failure
+	 * the slow path starts from the word the cmpxchg found.
+	 */
+	line_rmw(lock->line);
 	if (queued_val_zero(lock)) {
 		lock->locked = 1;
-		line_rmw(lock->line);
 	} else {
-		int locked = lock->locked, pending = lock->pending;
-		struct mcs_node *tail = lock->tail;
-
-		line_rmw(lock->line);	/* the failed fast-path cmpxchg */
+		count_event("cmpxchg_failed");
 		lock_contended(lock->stat);
-		queued_spin_lock_slowpath(lock, locked, pending, tail);
+		queued_spin_lock_slowpath(lock, lock->locked, lock->pending, lock->tail);
 	}
 	lock_acquired(lock, lock->stat, asked);
 }
 
 bool spin_trylock(spinlock_t *lock)
 {
-	bool ok = queued_val_zero(lock);
+	bool ok;
 
+	/* queued_spin_trylock(): a load, then the cmpxchg if the word was 0 */
+	line_read(lock->line);
+	if (!queued_val_zero(lock))
+		return false;
+	line_rmw(lock->line);
+	ok = queued_val_zero(lock);
 	if (ok)
 		lock->locked = 1;
-	line_rmw(lock->line);
+	else
+		count_event("cmpxchg_failed");
 	if (ok) {
 		current->atomic_depth++;
 		lock_acquired(lock, lock->stat, sim_now());
