@@ -10,18 +10,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct vm_area_struct *lock_mm_and_find_vma(struct mm_struct *mm, unsigned long address)
+/*
+ * get_mmap_lock_carefully() (mm/memory.c, 6.5 on): mmap_read_trylock()
+ * first, and only if that fails the sleeping mmap_read_lock_killable().
+ * The trylock is __down_read_trylock()'s load and cmpxchg loop, not the
+ * XADD of down_read(): under many faulting readers its cmpxchg fails
+ * whenever another reader's update lands first, and goes round again.
+ * The model has no fatal signals, so _killable is mmap_read_lock().
+ */
+static void get_mmap_lock_carefully(struct mm_struct *mm)
 {
-	struct vm_area_struct *vma;
-
+	if (mmap_read_trylock(mm))
+		return;
+	count_event("mmap_read_trylock_failed");
 	mmap_read_lock(mm);
-	vma = find_vma(mm, address);
+}
+
+static struct vm_area_struct *find_vma_locked(struct mm_struct *mm, unsigned long address)
+{
+	struct vm_area_struct *vma = find_vma(mm, address);
+
 	if (!vma || vma_start(vma) > address) {
 		/* No stack to expand in this model: a bad area. */
 		mmap_read_unlock(mm);
 		return NULL;
 	}
 	return vma;
+}
+
+struct vm_area_struct *lock_mm_and_find_vma(struct mm_struct *mm, unsigned long address)
+{
+	get_mmap_lock_carefully(mm);
+	return find_vma_locked(mm, address);
 }
 
 struct vm_area_struct *lock_tree_and_find_vma(struct mm_struct *mm, unsigned long address)
@@ -44,19 +64,25 @@ static void mmap_unlock_for_io(struct vm_fault *vmf)
 }
 
 /*
- * do_user_addr_fault() after the per-VMA attempt: take mmap_lock for read,
- * find the VMA, handle the fault; on VM_FAULT_RETRY (I/O: the lock was
- * dropped for it) go again with FAULT_FLAG_TRIED.
+ * do_user_addr_fault() after the per-VMA attempt (arch/x86/mm/fault.c):
+ * take mmap_lock for read, find the VMA, handle the fault; on
+ * VM_FAULT_RETRY (I/O: the lock was dropped for it) go again with
+ * FAULT_FLAG_TRIED.  Since 6.5 every try is lock_mm_and_find_vma(), the
+ * trylock first; before it, the first try did down_read_trylock() and
+ * then down_read() inline, and a retry jumped to the retry: label, past
+ * the trylock, straight to mmap_read_lock().
  */
-vm_fault_t do_fault_mmap_lock(struct mm_struct *mm, unsigned long address, unsigned int flags)
+static vm_fault_t __do_fault_mmap_lock(struct mm_struct *mm, unsigned long address,
+				       unsigned int flags, bool trylock_on_retry)
 {
 	struct vm_area_struct *vma;
 	struct vm_fault vmf;
 	vm_fault_t fault;
 	int tries = 0;
 
+	get_mmap_lock_carefully(mm);
 retry:
-	vma = lock_mm_and_find_vma(mm, address);
+	vma = find_vma_locked(mm, address);
 	if (!vma) {
 		count_event("fault_bad_area");
 		return VM_FAULT_SIGSEGV;
@@ -66,12 +92,27 @@ retry:
 	if (fault & VM_FAULT_RETRY) {
 		count_event("fault_retry");
 		flags |= FAULT_FLAG_TRIED;
-		if (++tries < mm_params.max_fault_retries)
-			goto retry;
-		return VM_FAULT_SIGSEGV;
+		if (++tries >= mm_params.max_fault_retries)
+			return VM_FAULT_SIGSEGV;
+		if (trylock_on_retry)
+			get_mmap_lock_carefully(mm);
+		else
+			mmap_read_lock(mm);
+		goto retry;
 	}
 	mmap_read_unlock(mm);
 	return fault;
+}
+
+vm_fault_t do_fault_mmap_lock(struct mm_struct *mm, unsigned long address, unsigned int flags)
+{
+	return __do_fault_mmap_lock(mm, address, flags, true);
+}
+
+vm_fault_t do_fault_mmap_lock_pre_6_5(struct mm_struct *mm, unsigned long address,
+				      unsigned int flags)
+{
+	return __do_fault_mmap_lock(mm, address, flags, false);
 }
 
 const char *scheme_param(const struct mm_struct *mm, const char *name)

@@ -2,9 +2,11 @@
  * global-rwsem: the address space under one rw_semaphore, as in Linux
  * before 6.4 (and today's fallback path).
  *
- * Models: do_user_addr_fault() takes mmap_lock for read (lock_mm_and_find_vma),
- * finds the VMA, handles the fault, and on VM_FAULT_RETRY (I/O) retries
- * once more with FAULT_FLAG_TRIED, having dropped the lock for the I/O.
+ * Models: do_user_addr_fault() of 5.x-6.4 (arch/x86/mm/fault.c) takes
+ * mmap_lock for read with down_read_trylock(), and with down_read() only
+ * if that fails, finds the VMA, handles the fault, and on VM_FAULT_RETRY
+ * (I/O) retries with FAULT_FLAG_TRIED, having dropped the lock for the
+ * I/O, through its retry: label (mmap_read_lock(), no trylock).
  * Every mm-changing operation takes mmap_lock for write.  A detached VMA
  * is freed at once: no fault can hold a pointer to it without mmap_lock.
  *
@@ -16,7 +18,7 @@
 static vm_fault_t global_rwsem_fault(struct mm_struct *mm, unsigned long address,
 				     unsigned int flags)
 {
-	return do_fault_mmap_lock(mm, address, flags);
+	return do_fault_mmap_lock_pre_6_5(mm, address, flags);
 }
 
 const struct scheme_ops global_rwsem_ops = {

@@ -275,6 +275,9 @@ static vm_fault_t pervma_fault(struct mm_struct *mm, unsigned long address, unsi
 	flags |= FAULT_FLAG_TRIED;
 lock_mmap:
 	count_event("fault_fallback_mmap_lock");
+	/* 6.4.0 still had the inline trylock; 6.5 (and 6.4.1 on) lock_mm_and_find_vma() */
+	if (pm(mm)->variant == VARIANT_RWSEM)
+		return do_fault_mmap_lock_pre_6_5(mm, address, flags);
 	return do_fault_mmap_lock(mm, address, flags);
 }
 

@@ -32,9 +32,10 @@ const char *scheme_param(const struct mm_struct *mm, const char *name);
 long scheme_param_long(const struct mm_struct *mm, const char *name);
 
 /*
- * lock_mm_and_find_vma() (mm/memory.c): mmap_read_lock, find the VMA that
- * covers address; on NULL the lock is already dropped.  Shared by every
- * scheme's fallback path.
+ * lock_mm_and_find_vma() (mm/memory.c, 6.5 on): mmap_read_trylock(), then
+ * mmap_read_lock() if that failed (get_mmap_lock_carefully()), and find
+ * the VMA that covers address; on NULL the lock is already dropped.
+ * Shared by every scheme's fallback path.
  */
 struct vm_area_struct *lock_mm_and_find_vma(struct mm_struct *mm, unsigned long address);
 
@@ -47,8 +48,13 @@ struct vm_area_struct *lock_tree_and_find_vma(struct mm_struct *mm, unsigned lon
 
 /*
  * The classic fault under mmap_lock for read, with the I/O retry loop of
- * do_user_addr_fault(): every scheme's fallback and global-rwsem's only path.
+ * do_user_addr_fault(): every scheme's fallback and global-rwsem's only
+ * path.  Both take the lock with mmap_read_trylock() first; a retry after
+ * I/O does so too since 6.5 (lock_mm_and_find_vma() on every try), while
+ * before 6.5 it took mmap_read_lock() at once.
  */
 vm_fault_t do_fault_mmap_lock(struct mm_struct *mm, unsigned long address, unsigned int flags);
+vm_fault_t do_fault_mmap_lock_pre_6_5(struct mm_struct *mm, unsigned long address,
+				      unsigned int flags);
 
 #endif

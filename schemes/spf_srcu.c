@@ -129,7 +129,7 @@ abort:
 	count_event("SPF_ABORT");
 fallback:
 	count_event("fault_fallback_mmap_lock");
-	return do_fault_mmap_lock(mm, address, flags);
+	return do_fault_mmap_lock_pre_6_5(mm, address, flags);
 }
 
 static void spf_write_unlock(struct mm_struct *mm)

@@ -427,6 +427,33 @@ static int test_mt_lock(void)
 	return 0;
 }
 
+/*
+ * do_user_addr_fault() takes mmap_lock with mmap_read_trylock() first (a
+ * load and a cmpxchg loop) and sleeps in mmap_read_lock() only when that
+ * fails.  With threads mapping and unmapping (ebizzy), faults meet writers
+ * and the trylock fails; among readers alone the cmpxchg loses races.
+ */
+static int test_fault_trylock_first(void)
+{
+	static const char *const schemes[] = { "global-rwsem", "pervma-refcount" };
+	int s;
+
+	for (s = 0; s < 2; s++) {
+		struct run_result r;
+		char err[512];
+
+		CHECK(run("ebizzy", schemes[s], NULL, 8, &r, err, sizeof(err), 0, NULL) == 0);
+		CHECK(!strcmp(r.status, RUN_COMPLETE));
+		printf("  %-16s ebizzy, 8 CPUs: mmap_read_trylock_failed %llu, cmpxchg_failed %llu\n",
+		       schemes[s], (unsigned long long)result_counter(&r, "mmap_read_trylock_failed"),
+		       (unsigned long long)result_counter(&r, "cmpxchg_failed"));
+		CHECK(result_counter(&r, "mmap_read_trylock_failed") > 0);
+		CHECK(result_counter(&r, "cmpxchg_failed") > 0);
+		run_result_free(&r);
+	}
+	return 0;
+}
+
 const struct test_case scheme_tests[] = {
 	{ "schemes/registration_rules", test_registration_rules },
 	{ "schemes/param_validation", test_param_validation },
@@ -437,5 +464,6 @@ const struct test_case scheme_tests[] = {
 	{ "schemes/ebizzy_mix", test_ebizzy_mix },
 	{ "schemes/pervma_rwsem_variant", test_pervma_rwsem_variant },
 	{ "schemes/mt_lock", test_mt_lock },
+	{ "schemes/fault_trylock_first", test_fault_trylock_first },
 	{ NULL, NULL },
 };

@@ -13,6 +13,19 @@
  * - Anonymous minor fault 0.5-2 us in total: entry/exit, page allocation
  *   and clearing 4 KiB at ~10 GB/s make up most of it; a COW copy of 4 KiB
  *   ~0.6 us; an mmap+munmap pair 1-7 us (syscall, VMA setup, zap, TLB).
+ * - Memory bandwidth per socket (mem_page, the ns one 4 KiB page's write
+ *   occupies it): the sustained STREAM bandwidth of each machine's memory
+ *   channels, as published for it: Skylake-SP 8176, 6 channels of
+ *   DDR4-2666 (128 GB/s peak), ~100 GB/s per socket (STREAM triad of 2S
+ *   8176/8180 systems ~200 GB/s): 41 ns; Zen 3 7763, 8 channels of
+ *   DDR4-3200, ~150 GB/s per socket: 27 ns; a 2-channel DDR4 laptop
+ *   ~35 GB/s: 117 ns; the Opteron 6172, 4 channels of DDR3-1333 per
+ *   package, ~20 GB/s: 205 ns.  A single core clears a page at page_zero
+ *   (~10 GB/s), so a socket's bandwidth binds only when many clear at once.
+ * - memory_gib, the installed memory, sets the page allocator's per-CPU
+ *   list sizes (zone_highsize() in mm/page_alloc.c): 192 GiB for the
+ *   Skylake-SP server (12 x 16 GiB), 512 GiB for the EPYC, 32 GiB for the
+ *   laptop, 128 GiB for the Opteron; the sizes move the refill rate little.
  * The Opteron preset is the 48-core machine of Boyd-Wickizer et al.,
  * "Non-scalable locks are dangerous" (2012): 4 packages of 2 dies x 6 cores.
  */
@@ -40,11 +53,11 @@ static const struct machine presets[] = {
 		.name = "xeon-8176-2s",
 		.summary = "2x Xeon Platinum 8176 (Skylake-SP): 56 cores, 112 threads",
 		.sockets = 2, .cores_per_socket = 28, .threads_per_core = 2,
-		.cores_per_llc = 28,
+		.cores_per_llc = 28, .memory_gib = 192,
 		.cost = {
 			.latency   = { 5, 80, 80, 200, 90 },
 			.occupancy = { 4, 36, 36, 45, 10 },
-			.ctxsw = 2000, .wakeup = 4000,
+			.ctxsw = 2000, .wakeup = 4000, .mem_page = 41,
 			COMMON_COSTS,
 		},
 	},
@@ -52,11 +65,11 @@ static const struct machine presets[] = {
 		.name = "epyc-7763-2s",
 		.summary = "2x EPYC 7763 (Zen 3): 128 cores, 256 threads, 8-core CCX",
 		.sockets = 2, .cores_per_socket = 64, .threads_per_core = 2,
-		.cores_per_llc = 8,
+		.cores_per_llc = 8, .memory_gib = 512,
 		.cost = {
 			.latency   = { 5, 35, 110, 200, 110 },
 			.occupancy = { 4, 20, 40, 55, 10 },
-			.ctxsw = 2000, .wakeup = 4000,
+			.ctxsw = 2000, .wakeup = 4000, .mem_page = 27,
 			COMMON_COSTS,
 		},
 	},
@@ -64,11 +77,11 @@ static const struct machine presets[] = {
 		.name = "laptop-8",
 		.summary = "8-core laptop: 1 socket, 8 cores, 16 threads, one LLC",
 		.sockets = 1, .cores_per_socket = 8, .threads_per_core = 2,
-		.cores_per_llc = 8,
+		.cores_per_llc = 8, .memory_gib = 32,
 		.cost = {
 			.latency   = { 5, 45, 45, 45, 80 },
 			.occupancy = { 4, 25, 25, 25, 10 },
-			.ctxsw = 1500, .wakeup = 3000,
+			.ctxsw = 1500, .wakeup = 3000, .mem_page = 117,
 			COMMON_COSTS,
 		},
 	},
@@ -77,10 +90,11 @@ static const struct machine presets[] = {
 		.summary = "4x Opteron 6172: 48 cores, 8 dies of 6 (Boyd-Wickizer 2012)",
 		.sockets = 4, .cores_per_socket = 12, .threads_per_core = 1,
 		.cores_per_llc = 6,
+		.memory_gib = 128,
 		.cost = {
 			.latency   = { 5, 45, 120, 200, 100 },
 			.occupancy = { 4, 30, 60, 80, 10 },
-			.ctxsw = 2500, .wakeup = 5000,
+			.ctxsw = 2500, .wakeup = 5000, .mem_page = 205,
 			COMMON_COSTS,
 		},
 	},
@@ -150,6 +164,9 @@ int machine_finish(struct machine *m, char *err, size_t errlen)
 		return -1;
 	}
 	m->ncpus = cores * m->threads_per_core;
+	/* Not given: 4 GiB per CPU, about what servers are fitted with. */
+	if (!m->memory_gib)
+		m->memory_gib = 4 * m->ncpus;
 	llcs_per_socket = m->cores_per_socket / m->cores_per_llc;
 	for (cpu = 0; cpu < m->ncpus; cpu++) {
 		int core = cpu % cores;		/* global core index */
@@ -198,7 +215,7 @@ static const struct ini_key ini_keys[] = {
 	COST("cost", fault_entry), COST("cost", syscall_entry), COST("cost", io),
 	COST("cost", page_copy), COST("cost", pagecache_lookup), COST("cost", pt_alloc),
 	COST("cost", zap_pte), COST("cost", tlb_flush), COST("cost", vma_op),
-	COST("cost", mmap_body),
+	COST("cost", mmap_body), COST("cost", mem_page),
 };
 
 struct ini_ctx {
@@ -270,8 +287,18 @@ static int machine_ini_field(struct ini_ctx *c, const char *name, const char *va
 		*(int *)((char *)c->m + topo[i].offset) = (int)v;
 		return 1;
 	}
+	if (!strcmp(name, "memory_gib")) {
+		if (parse_uint(value, 1 << 20, &v) || !v) {
+			snprintf(c->err, c->errlen, "expected GiB of memory, 1-%d, for memory_gib, "
+				 "got '%s'", 1 << 20, value);
+			return 0;
+		}
+		c->m->memory_gib = (int)v;
+		return 1;
+	}
 	snprintf(c->err, c->errlen, "expected one of name, summary, base, sockets, "
-		 "cores_per_socket, threads_per_core, cores_per_llc in [machine], got '%s'", name);
+		 "cores_per_socket, threads_per_core, cores_per_llc, memory_gib in [machine], "
+		 "got '%s'", name);
 	return 0;
 }
 

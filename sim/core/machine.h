@@ -62,6 +62,8 @@ struct machine_costs {
 	sim_time_t tlb_flush;		/* local TLB flush of a range */
 	sim_time_t vma_op;		/* allocate, split or merge a VMA, rmap linking */
 	sim_time_t mmap_body;		/* get_unmapped_area, accounting, vma setup */
+	sim_time_t mem_page;		/* a 4 KiB page's share of its socket's memory
+					 * bandwidth: 4096 B / sustained write GB/s */
 };
 
 struct machine {
@@ -71,6 +73,7 @@ struct machine {
 	int cores_per_socket;
 	int threads_per_core;
 	int cores_per_llc;
+	int memory_gib;			/* installed memory, split evenly over the sockets */
 	int ncpus;
 	struct machine_costs cost;
 	/* Derived by machine_finish(). */

@@ -5,7 +5,11 @@
  * as their cost and their locking go:
  * - walk the upper levels (cache hits), populate a missing PTE page under
  *   mm->page_table_lock, read the PTE's line;
- * - allocate and clear (or copy) the page before taking the PTE lock;
+ * - allocate, charge and clear (or copy) the page before taking the PTE
+ *   lock (vma_alloc_folio() through the per-CPU lists and zone->lock,
+ *   mem_cgroup_charge(), clear_page() against the socket's memory
+ *   bandwidth), and add it to the LRU under the PTE lock, as
+ *   do_anonymous_page() and wp_page_copy() call folio_add_lru_vma() there;
  * - anon: anon_vma_prepare() on the first anonymous fault of a VMA;
  * - file: a page-cache lookup, and on a miss the I/O: with
  *   FAULT_FLAG_ALLOW_RETRY the fault drops its lock (vmf->unlock, as
@@ -17,9 +21,13 @@
  */
 #include "sim/mm/fault.h"
 
+#include "sim/core/membw.h"
+#include "sim/mm/memcontrol.h"
 #include "sim/mm/mm_oracle.h"
+#include "sim/mm/page_alloc.h"
 #include "sim/mm/pgtable.h"
 #include "sim/mm/rmap.h"
+#include "sim/mm/swap.h"
 #include "sim/mm/vma_tree.h"
 
 const struct mm_oracle_ops *mm_oracle;
@@ -27,6 +35,26 @@ const struct mm_oracle_ops *mm_oracle;
 static void count_fault_kind(const char *kind)
 {
 	counter_add(counter_id(kind), 1);
+}
+
+/*
+ * A new page for the fault: allocated, charged, then cleared or copied
+ * (do_anonymous_page()'s vma_alloc_zeroed_movable_folio() and
+ * mem_cgroup_charge(); wp_page_copy() and do_cow_fault() copy instead).
+ */
+static void new_fault_page(sim_time_t fill_ns)
+{
+	alloc_page_local();
+	mem_cgroup_charge();
+	membw_stream_page(fill_ns);
+}
+
+/* The page prepared for a fault that lost its race goes back at once. */
+static void drop_fault_page(void)
+{
+	task_delay(sim_machine->cost.zap_pte);
+	mem_cgroup_uncharge(1);
+	free_pages_local(1);
 }
 
 /*
@@ -93,7 +121,7 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 		} else {
 			/* do_wp_page() -> wp_page_copy(): the copy is an anonymous page. */
 			anon_vma_prepare(vmf);
-			task_delay(c->page_alloc + c->page_copy);
+			new_fault_page(c->page_copy);
 			new_page = true;
 			kind = "fault_cow";
 		}
@@ -101,7 +129,7 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 		if (write) {
 			/* do_anonymous_page(): a new zeroed page. */
 			anon_vma_prepare(vmf);
-			task_delay(c->page_alloc + c->page_zero);
+			new_fault_page(c->page_zero);
 			make_writable = true;
 			new_page = true;
 			kind = "fault_anon";
@@ -124,7 +152,7 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 		if (write && !(vmf->vm_flags & VM_SHARED)) {
 			/* do_cow_fault(): a private (anonymous) copy of the page-cache page. */
 			anon_vma_prepare(vmf);
-			task_delay(c->page_alloc + c->page_copy);
+			new_fault_page(c->page_copy);
 			make_writable = true;
 			new_page = true;
 			kind = "fault_file_cow";
@@ -153,7 +181,7 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 	if (vmf->validate && !vmf->validate(vmf)) {
 		spin_unlock(pt_ptl(pt));
 		if (new_page)
-			task_delay(c->zap_pte);	/* free the page we prepared */
+			drop_fault_page();
 		vmf->aborted = true;
 		return VM_FAULT_RETRY;
 	}
@@ -162,11 +190,13 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 		/* !pte_same(): another thread installed it meanwhile. */
 		spin_unlock(pt_ptl(pt));
 		if (new_page)
-			task_delay(c->zap_pte);
+			drop_fault_page();
 		count_fault_kind("fault_raced");
 		return 0;
 	}
 	oracle_pte_install(vmf);
+	if (new_page)
+		folio_add_lru();
 	pte_set(mm, pt, addr, make_writable);
 	pte_set_anon(pt, addr, new_page);
 	line_write(pt_pte_line(pt, addr));

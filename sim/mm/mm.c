@@ -12,20 +12,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/core/membw.h"
 #include "sim/core/violation.h"
 #include "sim/mm/scheme_call.h"
 #include "sim/mm/i_mmap.h"
 #include "sim/mm/pgtable.h"
 #include "sim/mm/rmap.h"
+#include "sim/mm/memcontrol.h"
+#include "sim/mm/page_alloc.h"
+#include "sim/mm/swap.h"
 #include "sim/mm/vma_tree.h"
 
 struct mm_params mm_params = { .file_miss = 0.0, .max_fault_retries = 8,
 				.anon_vma_lock = RMAP_LOCK_RWSEM,
 				.i_mmap_lock = RMAP_LOCK_RWSEM, .rmap_walks = 0,
-				.rmap_walkers = 1, .fork_vma_lock = true };
+				.rmap_walkers = 1, .fork_vma_lock = true,
+				.zone_lock = true, .lru_lock = true, .memcg = true,
+				.mem_bw = true };
 
 static struct mm_struct **all_mms;
 static int nr_mms, cap_mms;
+
+/* ---- per run --------------------------------------------------------------- */
+
+void mm_subsys_setup(const struct machine *m, int ncpus)
+{
+	membw_setup(mm_params.mem_bw);
+	page_alloc_setup(m, ncpus, mm_params.zone_lock);
+	lru_setup(m, ncpus, mm_params.lru_lock);
+	memcg_setup(ncpus, mm_params.memcg);
+}
+
+void mm_subsys_teardown(void)
+{
+	memcg_teardown();
+	lru_teardown();
+	page_alloc_teardown();
+}
 
 /* ---- mm lifetime --------------------------------------------------------- */
 
@@ -314,12 +337,44 @@ static int for_each_pte(struct mm_struct *mm, unsigned long start, unsigned long
 	return touched;
 }
 
+/*
+ * The mmu_gather of a zap (include/asm-generic/tlb.h): the anonymous pages
+ * whose PTEs it cleared, freed after the TLB flush.
+ */
+struct mmu_gather {
+	int nr_pages;
+};
+
 static void zap_one(struct mm_struct *mm, struct pt_page *pt, unsigned long addr, void *arg)
 {
-	(void)arg;
+	struct mmu_gather *tlb = arg;
+
+	if (tlb && pte_anon(pt, addr))
+		tlb->nr_pages++;	/* __tlb_remove_page() */
 	pte_clear(mm, pt, addr);
 	line_write(pt_pte_line(pt, addr));
 	task_delay(sim_machine->cost.zap_pte);
+}
+
+/*
+ * tlb_finish_mmu() -> free_pages_and_swap_cache() -> folios_put_refs(): the
+ * gathered pages go a folio_batch at a time: off the LRU under lru_lock
+ * (__page_cache_release()), uncharged (mem_cgroup_uncharge_folios()) and
+ * back to the per-CPU lists (free_unref_folios()).
+ */
+static void tlb_finish_mmu(struct mmu_gather *tlb)
+{
+	int nr = tlb->nr_pages;
+
+	while (nr > 0) {
+		int n = nr < FOLIO_BATCH_SIZE ? nr : FOLIO_BATCH_SIZE;
+
+		lru_release_pages(n);
+		mem_cgroup_uncharge(n);
+		free_pages_local(n);
+		nr -= n;
+	}
+	tlb->nr_pages = 0;
 }
 
 static void wrprotect_one(struct mm_struct *mm, struct pt_page *pt, unsigned long addr,
@@ -363,6 +418,7 @@ static void free_pgtables(struct mm_struct *mm, unsigned long start, unsigned lo
  */
 static void do_munmap_locked(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
+	struct mmu_gather tlb = { 0 };
 	struct vm_area_struct *victims[64], **list = victims, *vma;
 	unsigned long addr = start;
 	int n = 0, cap = 64, i, zapped = 0;
@@ -404,9 +460,10 @@ static void do_munmap_locked(struct mm_struct *mm, unsigned long start, unsigned
 		unlink_file_vma(list[i]);
 	}
 	for (i = 0; i < n; i++)
-		zapped += for_each_pte(mm, list[i]->vm_start, list[i]->vm_end, zap_one, NULL);
+		zapped += for_each_pte(mm, list[i]->vm_start, list[i]->vm_end, zap_one, &tlb);
 	if (zapped)
 		tlb_flush_range(mm);
+	tlb_finish_mmu(&tlb);
 	free_pgtables(mm, start, end);
 	for (i = 0; i < n; i++)
 		mm_call_vma_free(list[i]);
@@ -636,6 +693,7 @@ int mm_madvise_dontneed(struct mm_struct *mm, unsigned long start, unsigned long
 	unsigned long end = start + page_align(len), addr;
 	struct mm_range range = { start, end, false };
 	struct vm_area_struct *vma;
+	struct mmu_gather tlb = { 0 };
 	int zapped = 0;
 
 	if (start & (PAGE_SIZE - 1) || end > TASK_SIZE || end <= start)
@@ -645,9 +703,10 @@ int mm_madvise_dontneed(struct mm_struct *mm, unsigned long start, unsigned long
 	find_vma(mm, start);
 	for (addr = start; (vma = next_vma_locked(mm, addr, end)); addr = vma->vm_end)
 		zapped += for_each_pte(mm, vma->vm_start > start ? vma->vm_start : start,
-				       vma->vm_end < end ? vma->vm_end : end, zap_one, NULL);
+				       vma->vm_end < end ? vma->vm_end : end, zap_one, &tlb);
 	if (zapped)
 		tlb_flush_range(mm);
+	tlb_finish_mmu(&tlb);
 	mm_call_read_unlock(mm);
 	syscall_exit();
 	return 0;
@@ -859,6 +918,8 @@ void mm_enter(struct mm_struct *mm)
 
 void mm_exit(struct mm_struct *mm)
 {
+	struct mmu_gather tlb = { 0 };
+
 	if (--mm->users > 0)
 		return;
 	/* exit_mmap(): the last user tears everything down. */
@@ -874,7 +935,8 @@ void mm_exit(struct mm_struct *mm)
 		mm_call_tree_unlock(mm);
 		unlink_anon_vmas(vma);
 		unlink_file_vma(vma);
-		for_each_pte(mm, start, end, zap_one, NULL);
+		for_each_pte(mm, start, end, zap_one, &tlb);
+		tlb_finish_mmu(&tlb);
 		mm_call_vma_free(vma);
 	}
 	mm_call_range_unlock(mm);

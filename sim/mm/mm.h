@@ -7,11 +7,17 @@
 #ifndef MMLOCKSIM_MM_H
 #define MMLOCKSIM_MM_H
 
+#include "sim/core/machine.h"
 #include "sim/mm/fault.h"
 #include "sim/mm/mm_types.h"
 #include "sim/mm/vma_tree.h"
 
 /* ---- setup ----------------------------------------------------------- */
+/* The shared state of every fault (page allocator, LRU, memcg, memory
+ * bandwidth) for a run on the first ncpus CPUs of m, from mm_params. */
+void mm_subsys_setup(const struct machine *m, int ncpus);
+void mm_subsys_teardown(void);
+
 struct mm_struct *mm_alloc(const struct scheme_ops *ops);
 void mm_free(struct mm_struct *mm);
 void mm_teardown_all(void);

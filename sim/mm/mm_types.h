@@ -242,6 +242,11 @@ struct mm_params {
 	double rmap_walks;	/* per ms by each kswapd-like task; 0: no task */
 	int rmap_walkers;	/* how many such tasks */
 	bool fork_vma_lock;	/* fork write-locks the parent's VMAs (6.4.12+) */
+	/* What every fault shares besides the VMA; each can be turned off. */
+	bool zone_lock;		/* per-CPU page lists in front of zone->lock */
+	bool lru_lock;		/* LRU batches under lruvec->lru_lock */
+	bool memcg;		/* memcg charging from per-CPU stocks */
+	bool mem_bw;		/* clear_page() against the socket's bandwidth */
 };
 extern struct mm_params mm_params;
 

@@ -131,6 +131,26 @@ static int mm_knob(const char *kv, char *err, size_t errlen)
 		mm_params.fork_vma_lock = *val == '1';
 		return 1;
 	}
+	{
+		static const struct { const char *key; bool *knob; } onoff[] = {
+			{ "zone_lock=", &mm_params.zone_lock },
+			{ "lru_lock=", &mm_params.lru_lock },
+			{ "memcg=", &mm_params.memcg },
+			{ "mem_bw=", &mm_params.mem_bw },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(onoff) / sizeof(onoff[0]); i++) {
+			if (strncmp(kv, onoff[i].key, strlen(onoff[i].key)))
+				continue;
+			if (strcmp(val, "0") && strcmp(val, "1")) {
+				snprintf(err, errlen, "-p %s: expected 1 (modeled) or 0 (left out)", kv);
+				return -1;
+			}
+			*onoff[i].knob = *val == '1';
+			return 1;
+		}
+	}
 	if (!strncmp(kv, "max_fault_retries=", 18)) {
 		if (!knob_number(val, 1, 1000, &d) || d != (int)d) {
 			snprintf(err, errlen, "-p %s: expected a whole number from 1 to 1000", kv);
@@ -356,6 +376,7 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 	mm_params.rmap_walks = 0;
 	mm_params.rmap_walkers = 1;
 	mm_params.fork_vma_lock = true;
+	mm_params.zone_lock = mm_params.lru_lock = mm_params.memcg = mm_params.mem_bw = true;
 	think_scale = 1.0;
 	workload = spec->trace && gen_is_workload(spec->trace) && access(spec->trace, F_OK);
 	res->params = xcalloc(RUN_MAX_PARAMS + 8, sizeof(*res->params));
@@ -398,7 +419,8 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 		}
 		snprintf(err, errlen, "-p %s: not a parameter of scheme '%s' (see mmlocksim list "
 			 "schemes) nor of the model (file_miss, max_fault_retries, think_scale, "
-			 "anon_vma_lock, i_mmap_lock, rmap_walks, rmap_walkers)", kv, ops->name);
+			 "anon_vma_lock, i_mmap_lock, rmap_walks, rmap_walkers, fork_vma_lock, "
+			 "zone_lock, lru_lock, memcg, mem_bw)", kv, ops->name);
 		goto fail;
 	}
 	if (scheme_set_params(ops, nscheme, scheme_kv, err, errlen))

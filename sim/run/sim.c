@@ -8,6 +8,7 @@
 #include "sim/rcu/rcu.h"
 #include "sim/locking/spinlock.h"
 #include "sim/core/task.h"
+#include "sim/mm/mm.h"
 
 void sim_begin(const struct sim_config *cfg)
 {
@@ -33,6 +34,7 @@ void sim_begin(const struct sim_config *cfg)
 	spinlock_setup(ncpus);
 	rcu_setup(ncpus);
 	lockstat_setup();
+	mm_subsys_setup(m, ncpus);
 }
 
 sim_time_t sim_run(sim_time_t until)
@@ -43,6 +45,7 @@ sim_time_t sim_run(sim_time_t until)
 
 void sim_end(void)
 {
+	mm_subsys_teardown();
 	rcu_teardown();
 	spinlock_teardown();
 	sched_teardown();
