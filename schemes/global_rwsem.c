@@ -10,8 +10,10 @@
  * Every mm-changing operation takes mmap_lock for write.  A detached VMA
  * is freed at once: no fault can hold a pointer to it without mmap_lock.
  *
- * Simplifies: munmap does not downgrade to a read lock while it zaps (the
- * kernel has since 4.20); no lock-stealing heuristics beyond rwsem's own.
+ * munmap downgrades to the read lock once the VMAs are detached and zaps
+ * under it, as __do_munmap() has since 4.20.
+ *
+ * Simplifies: no lock-stealing heuristics beyond rwsem's own.
  */
 #include "schemes/scheme.h"
 
@@ -19,6 +21,12 @@ static vm_fault_t global_rwsem_fault(struct mm_struct *mm, unsigned long address
 				     unsigned int flags)
 {
 	return do_fault_mmap_lock_pre_6_5(mm, address, flags);
+}
+
+static bool global_rwsem_write_downgrade(struct mm_struct *mm)
+{
+	mmap_write_downgrade(mm);
+	return true;
 }
 
 const struct scheme_ops global_rwsem_ops = {
@@ -29,4 +37,5 @@ const struct scheme_ops global_rwsem_ops = {
 	.fault		= global_rwsem_fault,
 	.write_lock	= mmap_write_lock,
 	.write_unlock	= mmap_write_unlock,
+	.write_downgrade = global_rwsem_write_downgrade,
 };

@@ -79,6 +79,14 @@ static void pervma_mmap_write_unlock(struct mm_struct *mm)
 	mmap_write_unlock(mm);
 }
 
+/* mmap_write_downgrade(): vma_end_write_all(), then the rwsem's downgrade. */
+static bool pervma_mmap_write_downgrade(struct mm_struct *mm)
+{
+	write_seqcount_end(&pm(mm)->mm_lock_seq);
+	mmap_write_downgrade(mm);
+	return true;
+}
+
 static bool is_vma_writer_only(long refcnt)
 {
 	return (refcnt & VMA_LOCK_OFFSET) && refcnt <= VMA_LOCK_OFFSET + 1;
@@ -321,6 +329,7 @@ const struct scheme_ops pervma_ops = {
 	.fault		= pervma_fault,
 	.write_lock	= pervma_mmap_write_lock,
 	.write_unlock	= pervma_mmap_write_unlock,
+	.write_downgrade = pervma_mmap_write_downgrade,
 	.vma_write	= pervma_vma_start_write,
 	.vma_free	= pervma_vma_free,
 	.init_mm	= pervma_init_mm,

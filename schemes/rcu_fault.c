@@ -90,6 +90,13 @@ static void rcu_fault_write_unlock(struct mm_struct *mm)
 	mmap_write_unlock(mm);
 }
 
+static bool rcu_fault_write_downgrade(struct mm_struct *mm)
+{
+	vma_seq_write_end_all(&((struct rcu_fault_mm *)mm->priv)->writer);
+	mmap_write_downgrade(mm);
+	return true;
+}
+
 static void rcu_fault_vma_write(struct vm_area_struct *vma)
 {
 	vma_seq_write_begin(&((struct rcu_fault_mm *)vma->vm_mm->priv)->writer, vma,
@@ -111,6 +118,7 @@ const struct scheme_ops rcu_fault_ops = {
 	.fault		= rcu_fault,
 	.write_lock	= mmap_write_lock,
 	.write_unlock	= rcu_fault_write_unlock,
+	.write_downgrade = rcu_fault_write_downgrade,
 	.vma_write	= rcu_fault_vma_write,
 	.vma_free	= vma_seq_free_rcu,
 	.destroy_mm	= rcu_fault_destroy_mm,

@@ -280,21 +280,30 @@ int gen_fault(struct gen *g, struct gen_task *t, uint64_t addr,
 /* ---- The address allocator ---- */
 
 /*
- * Top-down first fit below GEN_MMAP_BASE: the highest hole that fits, as
- * the kernel's unmapped_area_topdown() picks, so an munmap followed by an
- * mmap of the same size gets the same address back, as it does for real.
+ * Top-down first fit in the task's own window of the mmap area: the
+ * highest hole that fits, as the kernel's unmapped_area_topdown() picks,
+ * so an munmap followed by an mmap of the same size gets the same address
+ * back, as it does for real.  Each task allocates in a window of its own
+ * (the area below GEN_MMAP_BASE split evenly, in 2 MiB units), so that no
+ * replay order can make two threads' mappings collide: in the kernel the
+ * order is fixed by mmap_lock, in a replay it is the model's.
  */
-static uint64_t mm_alloc(struct gen_mm *mm, uint64_t len)
+static uint64_t mm_alloc(struct gen_mm *mm, uint64_t len, unsigned task, unsigned ntasks)
 {
-	uint64_t hi = GEN_MMAP_BASE, start;
+	uint64_t window = (GEN_MMAP_BASE - GEN_MMAP_FLOOR) / (ntasks ? ntasks : 1) & ~(GEN_PMD - 1);
+	uint64_t top = GEN_MMAP_BASE - (uint64_t)task * window, floor = top - window;
+	uint64_t hi = top, start;
 	size_t i = mm->n;
 
+	/* the ranges above this window belong to other tasks */
+	while (i && mm->r[i - 1].start >= top)
+		i--;
 	for (;;) {
-		uint64_t lo = i ? mm->r[i - 1].end : GEN_MMAP_FLOOR;
+		uint64_t lo = i && mm->r[i - 1].end > floor ? mm->r[i - 1].end : floor;
 
 		if (hi >= lo && hi - lo >= len)
 			break;
-		if (!i)
+		if (!i || mm->r[i - 1].end <= floor)
 			return 0;
 		hi = mm->r[--i].start;
 	}
@@ -355,9 +364,10 @@ uint64_t gen_mmap(struct gen *g, struct gen_task *t, uint64_t len,
 	uint64_t addr;
 
 	assert(len && !(len % GEN_PAGE));
-	addr = mm_alloc(&g->mms[t->mm], len);
+	addr = mm_alloc(&g->mms[t->mm], len, t->idx, g->nthreads);
 	if (!addr) {
-		gen_error(g, "%s: task %u: no room for a %llu-byte mapping below 0x%llx (expected smaller parameters)",
+		gen_error(g, "%s: task %u: no room for a %llu-byte mapping in its share of the "
+			  "mmap area below 0x%llx (expected smaller parameters or fewer threads)",
 			  g->wl->name, t->idx, (unsigned long long)len,
 			  (unsigned long long)GEN_MMAP_BASE);
 		return 0;

@@ -24,6 +24,7 @@
 #include "traces/mlt.h"
 
 #define GEN_PAGE		4096ULL
+#define GEN_PMD		(2ULL << 20)
 /* Top of the mmap area (mappings grow down from here, as on x86-64). */
 #define GEN_MMAP_BASE		0x7f0000000000ULL
 /* Bottom of it: well above a PIE's text and brk heap (0x55..-0x56..). */

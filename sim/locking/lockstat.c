@@ -109,6 +109,22 @@ bool lock_released(const void *lock, const char *what)
 	return false;
 }
 
+void lock_downgraded(const void *lock, uint16_t read_stat)
+{
+	struct task *t = current;
+	int i;
+
+	for (i = t->nr_held - 1; i >= 0; i--) {
+		if (t->held[i].lock != lock)
+			continue;
+		stats[t->held[i].stat].hold_ns += sim_now() - t->held[i].since;
+		t->held[i].since = sim_now();
+		t->held[i].stat = read_stat;
+		stats[read_stat].acquisitions++;
+		return;
+	}
+}
+
 static void lockstat_task_exit(struct task *t)
 {
 	int i, n = t->nr_held;

@@ -48,6 +48,13 @@ void lock_waited(uint16_t stat, sim_time_t asked);
  * does not hold it, in which case the caller must not touch the lock. */
 bool lock_released(const void *lock, const char *what);
 
+/*
+ * The current task's write hold of `lock` becomes a read hold
+ * (downgrade_write(), lockdep's lock_downgrade()): the write class's hold
+ * time ends here and the read class's begins.
+ */
+void lock_downgraded(const void *lock, uint16_t read_stat);
+
 /* Install the leaked-lock check at task end. */
 void lockstat_setup(void);
 

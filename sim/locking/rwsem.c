@@ -679,7 +679,8 @@ void downgrade_write(struct rw_semaphore *sem)
 	struct wake_q wake_q = { 0 };
 	long tmp;
 
-	/* The held-lock entry stays: the task still holds the rwsem. */
+	/* The held-lock entry stays (the task still holds the rwsem), now a read hold. */
+	lock_downgraded(sem, sem->stat_read);
 	atomic_long_set(&sem->owner, (long)current | RWSEM_READER_OWNED);
 	tmp = atomic_long_fetch_add_release(-(long)RWSEM_WRITER_LOCKED + (long)RWSEM_READER_BIAS,
 					    &sem->count);

@@ -416,7 +416,8 @@ static void free_pgtables(struct mm_struct *mm, unsigned long start, unsigned lo
  * free.  Only the VMAs' own ranges are zapped: a hole of [start, end) may
  * hold another operation's new mapping by now.
  */
-static void do_munmap_locked(struct mm_struct *mm, unsigned long start, unsigned long end)
+static void __do_munmap_locked(struct mm_struct *mm, unsigned long start, unsigned long end,
+			       bool *downgraded)
 {
 	struct mmu_gather tlb = { 0 };
 	struct vm_area_struct *victims[64], **list = victims, *vma;
@@ -450,6 +451,9 @@ static void do_munmap_locked(struct mm_struct *mm, unsigned long start, unsigned
 		mt_erase(mm, list[i]);
 	mt_store_charge(mm, start);
 	mm_call_tree_unlock(mm);
+	/* The VMAs are unreachable: munmap zaps under the read lock (4.20 on). */
+	if (downgraded)
+		*downgraded = mm_call_write_downgrade(mm);
 	/*
 	 * unlink_anon_vmas(): the kernel does it in free_pgtables(), after the
 	 * zap and before the page tables go; here before both, so no walker
@@ -470,6 +474,11 @@ static void do_munmap_locked(struct mm_struct *mm, unsigned long start, unsigned
 	counter_add(counter_id("vma_unmapped"), (uint64_t)n);
 	if (list != victims)
 		free(list);
+}
+
+static void do_munmap_locked(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	__do_munmap_locked(mm, start, end, NULL);
 }
 
 static unsigned long prot_to_vm_flags(unsigned long prot)
@@ -573,13 +582,17 @@ int mm_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len)
 {
 	unsigned long end = addr + page_align(len);
 	struct mm_range range = { addr, end, false };
+	bool downgraded = false;
 
 	if (addr & (PAGE_SIZE - 1) || end > TASK_SIZE || end <= addr)
 		return -1;
 	syscall_enter();
 	mm_call_range_lock(mm, &range, 1);
-	do_munmap_locked(mm, addr, end);
-	mm_call_range_unlock(mm);
+	__do_munmap_locked(mm, addr, end, &downgraded);
+	if (downgraded)
+		mm_call_downgraded_unlock(mm);
+	else
+		mm_call_range_unlock(mm);
 	syscall_exit();
 	return 0;
 }

@@ -103,12 +103,14 @@ void page_alloc_setup(const struct machine *m, int ncpus, bool enabled)
 		pa.zones[i].nr_free = node_pages;
 	}
 	/*
-	 * The lists start empty, as after boot on an idle machine once the
-	 * vmstat worker drained them: the first fault of each CPU refills.
+	 * Each list starts with one batch, as a running system's lists hold
+	 * somewhere between none and high: the first refill of a CPU comes
+	 * after batch allocations, not at its first fault.
 	 */
 	for (i = 0; i < ncpus; i++) {
 		pa.pcp[i].batch = zone_batchsize(node_pages);
 		pa.pcp[i].high = zone_highsize(total_pages, node_pages, pa.pcp[i].batch, per_node);
+		pa.pcp[i].count = pa.pcp[i].batch;
 	}
 }
 

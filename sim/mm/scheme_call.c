@@ -38,6 +38,22 @@ void mm_call_write_unlock(struct mm_struct *mm)
 	writer_done(mm);
 }
 
+bool mm_call_write_downgrade(struct mm_struct *mm)
+{
+	if (mm_has_range_locks(mm) || !mm->ops->write_downgrade)
+		return false;
+	return mm->ops->write_downgrade(mm);
+}
+
+void mm_call_downgraded_unlock(struct mm_struct *mm)
+{
+	if (mm->ops->read_unlock)
+		mm->ops->read_unlock(mm);
+	else
+		mmap_read_unlock(mm);
+	writer_done(mm);
+}
+
 void mm_call_range_lock(struct mm_struct *mm, const struct mm_range *ranges, int nr)
 {
 	if (!mm_has_range_locks(mm)) {

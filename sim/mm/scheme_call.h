@@ -18,6 +18,10 @@ void mm_call_write_unlock(struct mm_struct *mm);
  * write_lock.  madvise takes read_lock, or range_lock on its range. */
 bool mm_has_range_locks(const struct mm_struct *mm);
 void mm_call_range_lock(struct mm_struct *mm, const struct mm_range *ranges, int nr);
+/* munmap after the detach: downgrade if the scheme does (false if not);
+ * a downgraded operation ends with mm_call_downgraded_unlock(). */
+bool mm_call_write_downgrade(struct mm_struct *mm);
+void mm_call_downgraded_unlock(struct mm_struct *mm);
 void mm_call_range_unlock(struct mm_struct *mm);
 bool mm_call_vma_locked(struct vm_area_struct *vma);
 void mm_call_tree_lock(struct mm_struct *mm);

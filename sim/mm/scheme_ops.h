@@ -134,6 +134,17 @@ struct scheme_ops {
 
 	/* ---- api_version 3 and later ---- */
 
+	/*
+	 * OPTIONAL (schemes without range locks): munmap calls it once the
+	 * VMAs are out of the tree, before it zaps their pages, as
+	 * __do_munmap() has called mmap_write_downgrade() since Linux 4.20;
+	 * the operation then ends with read_unlock (default
+	 * mmap_read_unlock()) instead of write_unlock.  It returns false if
+	 * it kept the write lock (a variant modeling a kernel before 4.20);
+	 * absent, munmap zaps under the write lock.
+	 */
+	bool (*write_downgrade)(struct mm_struct *mm);
+
 	/* REQUIRED: SCHEME_ABI, checked at registration. */
 	struct scheme_abi abi;
 };
