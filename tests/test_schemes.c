@@ -111,7 +111,8 @@ static int test_safety_suite(void)
 static int test_safety_variants(void)
 {
 	static const struct { const char *scheme, *param; } v[] = {
-		{ "spf-srcu", "rcu=rcu" }, { "pervma-refcount", "variant=rwsem" },
+		{ "spf-srcu", "variant=dufour-v11" }, { "spf-srcu", "variant=lespinasse" },
+		{ "spf-srcu", "vma_atomic=1" }, { "pervma-refcount", "variant=rwsem" },
 		{ "ww-vma", "class=wait-die" }, { "ww-vma", "order=address" },
 	};
 	struct check_opts opts = { .seeds = 10, .exhaustive = 1, .preemptions = 1, .log = NULL };

@@ -50,6 +50,23 @@ void lock_stats_reset(void)
 	}
 }
 
+/* "NAME/read", kept for the run's lifetime (a class keeps its name's pointer). */
+uint16_t lock_stat_get_read(const char *name)
+{
+	static char *names[MAX_LOCK_STATS];
+	static int nr;
+	char buf[96];
+	int i;
+
+	snprintf(buf, sizeof(buf), "%s/read", name);
+	for (i = 0; i < nr; i++)
+		if (!strcmp(names[i], buf))
+			return lock_stat_get(names[i]);
+	if (nr == MAX_LOCK_STATS || !(names[nr] = strdup(buf)))
+		return lock_stat_get("rwsem/read");
+	return lock_stat_get(names[nr++]);
+}
+
 void lock_contended(uint16_t stat)
 {
 	stats[stat].contended++;

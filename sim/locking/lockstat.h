@@ -24,6 +24,8 @@ struct lock_stat {
 #define MAX_LOCK_STATS 64
 
 uint16_t lock_stat_get(const char *name);
+/* The class of the read side of a reader-writer lock class: "NAME/read". */
+uint16_t lock_stat_get_read(const char *name);
 int lock_stat_count(void);
 /* The lock word of this class lives on lines of another class. */
 void lock_stat_set_line_class(uint16_t stat, const char *line_class);

@@ -57,22 +57,6 @@ struct wake_q {
 	struct task *tasks[MAX_READERS_WAKEUP + 1];
 };
 
-static const char *read_stat_name(const char *name)
-{
-	static char *names[MAX_LOCK_STATS];
-	static int nr;
-	char buf[96];
-	int i;
-
-	snprintf(buf, sizeof(buf), "%s/read", name);
-	for (i = 0; i < nr; i++)
-		if (!strcmp(names[i], buf))
-			return names[i];
-	if (nr == MAX_LOCK_STATS || !(names[nr] = strdup(buf)))
-		return "rwsem/read";
-	return names[nr++];
-}
-
 void init_rwsem(struct rw_semaphore *sem, const char *name)
 {
 	line_init(&sem->line, name);
@@ -82,7 +66,7 @@ void init_rwsem(struct rw_semaphore *sem, const char *name)
 	spin_lock_init(&sem->wait_lock, "rwsem_wait_lock", &sem->line);
 	sem->wait_head = sem->wait_tail = NULL;
 	sem->stat_write = lock_stat_get(name);
-	sem->stat_read = lock_stat_get(read_stat_name(name));
+	sem->stat_read = lock_stat_get_read(name);
 	lock_stat_set_line_class(sem->stat_read, name);
 }
 

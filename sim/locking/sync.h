@@ -16,6 +16,7 @@
 #include "sim/locking/semaphore.h"
 #include "sim/locking/seqcount.h"
 #include "sim/locking/spinlock.h"
+#include "sim/locking/rwlock.h"
 #include "sim/locking/waitqueue.h"
 #include "sim/locking/ww_mutex.h"
 

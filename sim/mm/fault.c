@@ -84,6 +84,36 @@ static void anon_vma_prepare(struct vm_fault *vmf)
 		put_anon_vma(av);	/* another fault linked one first */
 }
 
+/* A speculative fault gives up: the scheme redoes it under mmap_lock. */
+static vm_fault_t spec_abort(struct vm_fault *vmf, const char *why)
+{
+	count_fault_kind(why);
+	vmf->aborted = true;
+	return VM_FAULT_RETRY;
+}
+
+/*
+ * pte_map_lock() of the SPF series: the PTE lock with spin_trylock(), since
+ * a speculating fault must not wait on a PTE lock whose holder may be
+ * waiting for this CPU (an unmapper flushing TLBs with IPIs, which this
+ * CPU may have masked): Lespinasse's aborts when it is busy, Dufour's v11
+ * tries again as long as the VMA is unchanged.  -1: give up.
+ */
+static int pte_map_lock(struct vm_fault *vmf, struct pt_page *pt)
+{
+	if (!(vmf->spec & (SPEC_PTL_TRYLOCK | SPEC_PTL_TRYLOCK_LOOP))) {
+		spin_lock(pt_ptl(pt));
+		return 0;
+	}
+	while (!spin_trylock(pt_ptl(pt))) {
+		if (!(vmf->spec & SPEC_PTL_TRYLOCK_LOOP) ||
+		    (vmf->validate && !vmf->validate(vmf)))
+			return -1;
+		line_spin_wait(pt_ptl(pt)->line);	/* until the lock word changes */
+	}
+	return 0;
+}
+
 vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 {
 	const struct machine_costs *c = &sim_machine->cost;
@@ -107,6 +137,8 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 	pt = pt_lookup(mm, addr);
 	if (pt)
 		line_read(pt_pte_line(pt, addr));
+	else if (vmf->spec & SPEC_NO_PT_ALLOC)
+		return spec_abort(vmf, "spf_pmd_none");
 
 	if (pt && pte_present(pt, addr)) {
 		if (!write || pte_write(pt, addr)) {
@@ -141,6 +173,8 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 		task_delay(c->pagecache_lookup);
 		if (!(vmf->flags & FAULT_FLAG_TRIED) && mm_params.file_miss > 0 &&
 		    gsl_rng_uniform(current->rng) < mm_params.file_miss) {
+			if (vmf->spec & SPEC_NO_IO)
+				return spec_abort(vmf, "spf_no_io");
 			count_fault_kind("fault_major");
 			if (vmf->flags & FAULT_FLAG_ALLOW_RETRY) {
 				vmf->unlock(vmf);
@@ -170,9 +204,18 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 	 */
 	for (;;) {
 		pt = pt_lookup(mm, addr);
+		if (!pt && (vmf->spec & SPEC_NO_PT_ALLOC)) {
+			if (new_page)
+				drop_fault_page();
+			return spec_abort(vmf, "spf_pmd_changed");
+		}
 		if (!pt)
 			pt = pt_alloc(mm, addr);
-		spin_lock(pt_ptl(pt));
+		if (pte_map_lock(vmf, pt) < 0) {
+			if (new_page)
+				drop_fault_page();
+			return spec_abort(vmf, "spf_ptl_busy");
+		}
 		if (!pt_dead(pt))
 			break;
 		spin_unlock(pt_ptl(pt));

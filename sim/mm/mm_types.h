@@ -226,7 +226,18 @@ struct vm_fault {
 	void (*unlock)(struct vm_fault *vmf);
 	uint64_t seq;			/* for the scheme: e.g. a sequence snapshot */
 	void *scheme_data;
+	unsigned int spec;		/* SPEC_*: how a speculative fault may proceed */
 };
+
+/*
+ * What the speculative fault of an SPF series was allowed to do, for
+ * handle_mm_fault() (vmf->spec).  A refusal aborts the fault (vmf->aborted,
+ * VM_FAULT_RETRY) and the scheme redoes it under mmap_lock.
+ */
+#define SPEC_NO_PT_ALLOC	0x1	/* a missing page table aborts (no allocation) */
+#define SPEC_NO_IO		0x2	/* a page-cache miss aborts (no I/O) */
+#define SPEC_PTL_TRYLOCK	0x4	/* pte_map_lock(): spin_trylock, busy aborts */
+#define SPEC_PTL_TRYLOCK_LOOP	0x8	/* pte_map_lock(): spin_trylock again while valid */
 
 /* Run-wide knobs of the kernel model (set from run parameters). */
 enum rmap_lock_kind {
