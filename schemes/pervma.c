@@ -148,8 +148,8 @@ static void pervma_vma_start_write(struct vm_area_struct *vma)
 	}
 }
 
-/* vma_mark_detached(), then free after a grace period. */
-static void pervma_vma_free(struct vm_area_struct *vma)
+/* vma_mark_detached(): as the VMA leaves the tree, before any downgrade. */
+static void pervma_vma_detach(struct vm_area_struct *vma)
 {
 	struct pervma_vma *v = pv(vma);
 
@@ -161,6 +161,11 @@ static void pervma_vma_free(struct vm_area_struct *vma)
 		if (vma_enter_locked(vma, true))
 			atomic_long_add(-VMA_LOCK_OFFSET, &v->vm_refcnt.refs);
 	}
+}
+
+/* Freed after a grace period: a lockless lookup may still hold it. */
+static void pervma_vma_free(struct vm_area_struct *vma)
+{
 	vm_area_free_rcu(vma);
 }
 
@@ -330,6 +335,7 @@ const struct scheme_ops pervma_ops = {
 	.write_lock	= pervma_mmap_write_lock,
 	.write_unlock	= pervma_mmap_write_unlock,
 	.write_downgrade = pervma_mmap_write_downgrade,
+	.vma_detach	= pervma_vma_detach,
 	.vma_write	= pervma_vma_start_write,
 	.vma_free	= pervma_vma_free,
 	.init_mm	= pervma_init_mm,

@@ -125,6 +125,12 @@ void mm_call_vma_free(struct vm_area_struct *vma)
 		vm_area_free(vma);
 }
 
+void mm_call_vma_detach(struct vm_area_struct *vma)
+{
+	if (vma->vm_mm->ops->vma_detach)
+		vma->vm_mm->ops->vma_detach(vma);
+}
+
 void mm_call_init_mm(struct mm_struct *mm)
 {
 	if (mm->ops->init_mm)

@@ -30,6 +30,7 @@ void mm_call_read_lock(struct mm_struct *mm, const struct mm_range *range);
 void mm_call_read_unlock(struct mm_struct *mm);
 void mm_call_vma_write(struct vm_area_struct *vma);
 void mm_call_vma_free(struct vm_area_struct *vma);
+void mm_call_vma_detach(struct vm_area_struct *vma);
 void mm_call_init_mm(struct mm_struct *mm);
 void mm_call_destroy_mm(struct mm_struct *mm);
 void mm_call_init_vma(struct vm_area_struct *vma);

@@ -145,6 +145,14 @@ struct scheme_ops {
 	 */
 	bool (*write_downgrade)(struct mm_struct *mm);
 
+	/*
+	 * OPTIONAL: the VMA has just left the tree (vma_mark_detached()),
+	 * under the operation's lock and before anything else sees it gone:
+	 * a lock that readers must find refused from now on is set here, not
+	 * in vma_free, which may come after munmap's downgrade.
+	 */
+	void (*vma_detach)(struct vm_area_struct *vma);
+
 	/* REQUIRED: SCHEME_ABI, checked at registration. */
 	struct scheme_abi abi;
 };

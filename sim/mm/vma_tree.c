@@ -318,6 +318,7 @@ void mt_erase(struct mm_struct *mm, struct vm_area_struct *vma)
 	mt->nr--;
 	vma->state = VMA_DETACHED;
 	mt_replace_path(mt, pos);
+	mm_call_vma_detach(vma);
 }
 
 /* Position-preserving change (vm_end moved within the gap): one path. */
