@@ -1,4 +1,4 @@
--- mmlocksim results database (DESIGN.md section 8).
+-- mmlocksim results database (DESIGN.md, "Results database").
 --
 -- Loaded by analysis/store.c when it creates a database: the text of this
 -- file is compiled into the binary (build.ninja, rule embed), so the file is

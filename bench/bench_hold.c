@@ -5,7 +5,7 @@
  * The queue size stays Q, so each event is one pop and one push at a
  * steady depth, which is the engine's inner loop with nothing else in it.
  *
- * The same source is linked twice by build.ninja: with sim/engine.c as
+ * The same source is linked twice by build.ninja: with sim/core/engine.c as
  * built for the simulator (4-ary heap) and with -DHEAP_ARITY=2 (binary
  * heap), so that bench/run shows both layouts side by side.  The binary
  * cannot see which engine it was linked with; the label comes from argv.

@@ -1,6 +1,6 @@
 /*
- * Import and read throughput of the trace layer (DESIGN.md section 11:
- * perf text import >= 3 M lines/s, .mlt read >= 100 M records/s).
+ * Import and read throughput of the trace layer (DESIGN.md, "Performance
+ * targets": perf text import >= 3 M lines/s, .mlt read >= 100 M records/s).
  * The bundled traces are decompressed to a temporary file first so that
  * xz decoding does not hide the parser's speed.  Run from the repo root.
  */

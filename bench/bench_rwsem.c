@@ -1,7 +1,7 @@
 /*
- * Model (b) of DESIGN.md section 11: one task per CPU on the Xeon preset,
- * all hammering down_read()/up_read() on one rw_semaphore.  Every lock
- * operation moves the rwsem's cacheline, so this is the cacheline-heavy
+ * Model (b) of DESIGN.md, "Performance targets": one task per CPU on the
+ * Xeon preset, all hammering down_read()/up_read() on one rw_semaphore.
+ * Every lock operation moves the rwsem's cacheline, so this is the cacheline-heavy
  * model the engine's events/s target is about, and the model that
  * bench/simpy_rwsem.py implements in SimPy for the side-by-side figure.
  *

@@ -1,6 +1,6 @@
 /*
- * The results database's speed (DESIGN.md section 11: >= 1 M rows/s
- * insert): store_run_finish() of runs of about 1000 rows each, one
+ * The results database's speed (DESIGN.md, "Performance targets":
+ * >= 1 M rows/s insert): store_run_finish() of runs of about 1000 rows each, one
  * transaction per run as `compare` does, into a database file on disk;
  * then the merge of 10 shards of 100k rows each into one.
  *

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Sweep throughput (DESIGN.md section 11: sweeps use every core): one
-# experiment of 200 short runs (pft, size=8M: about 10 ms each), swept
+# Sweep throughput (DESIGN.md, "Performance targets": sweeps use every
+# core): one experiment of 200 short runs (pft, size=8M: about 10 ms each), swept
 # with --jobs 1 and then with --jobs 2 into fresh databases; prints the
 # wall time of each and the speedup (expect close to 2 on 2 free cores).
 # The two databases must hold the same results, which is checked too.

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Model (b) of DESIGN.md section 11 in SimPy, the peer of bench/bench_rwsem.
+"""Model (b) of DESIGN.md, "Performance targets", in SimPy, the peer of
+bench/bench_rwsem.
 
 One task per CPU of the xeon-8176-2s preset, each looping down_read() +
 up_read() on one rw_semaphore.  The point is a fair speed comparison, so
@@ -7,15 +8,15 @@ this is the same model as the C one, access by access, not a cheaper one:
 
   down_read: call cost (2 ns), locked RMW on the count, then
              rwsem_set_reader_owned(): a load of the owner word and a store
-             to it (sim/rwsem.c reads owner to keep its NONSPINNABLE bit)
+             to it (sim/locking/rwsem.c reads owner to keep its NONSPINNABLE bit)
   up_read:   call cost (2 ns), locked RMW on the count
 
-and each access goes through the cacheline model of sim/cacheline.c: owner
+and each access goes through the cacheline model of sim/core/cacheline.c: owner
 CPU or sharer set, transfer latency by distance, one transfer at a time
 (busy_until queueing, occupancy - line_hold per queued transfer), and the
 line_hold window in which the receiver's own accesses hit.  Hits are not
 events: their cost accumulates as lag, paid at the next miss or once it
-exceeds TASK_LAG_MAX, as sim/task.c does, so both models schedule the same
+exceeds TASK_LAG_MAX, as sim/core/task.c does, so both models schedule the same
 events and the event counts are comparable.
 
 Debian's python3-simpy is SimPy 2.3 (the classic Process/hold API).
@@ -34,7 +35,7 @@ import time
 
 from SimPy.Simulation import Process, Simulation, hold
 
-# xeon-8176-2s (sim/machine.c): 2 sockets x 28 cores x 2 threads, one LLC
+# xeon-8176-2s (sim/core/machine.c): 2 sockets x 28 cores x 2 threads, one LLC
 # per socket.
 SOCKETS, CORES_PER_SOCKET, THREADS_PER_CORE, CORES_PER_LLC = 2, 28, 2, 28
 DIST_SMT, DIST_LLC, DIST_SOCKET, DIST_REMOTE, DIST_MEMORY, NR_DIST = range(6)

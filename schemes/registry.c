@@ -217,7 +217,7 @@ void scheme_list(FILE *out)
 	}
 	/* The rmap locks are the kernel model's, so every scheme runs with either. */
 	fprintf(out, "  %-16s %s\n", "(every scheme)",
-		"the rmap locks, knobs of the kernel model (sim/rmap.c, sim/i_mmap.c)");
+		"the rmap locks, knobs of the kernel model (sim/mm/rmap.c, sim/mm/i_mmap.c)");
 	fprintf(out, "    -p anon_vma_lock=rwsem   rwsem: anon_vma rw_semaphore, walkers pin it "
 		"with refcount inc_not_zero under RCU (2008-2011); spinlock: the old "
 		"anon_vma->lock (rwsem|spinlock)\n");

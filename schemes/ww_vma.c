@@ -2,7 +2,7 @@
  * ww-vma: no mmap_lock anywhere.  An operation that changes the address
  * space -- mmap, munmap, mprotect, mremap, brk, fork, exit -- locks the
  * VMAs it changes and nothing else, each VMA with a wound/wait mutex
- * (sim/ww_mutex.c, kernel/locking/ww_mutex.h), so operations on different
+ * (sim/locking/ww_mutex.c, kernel/locking/ww_mutex.h), so operations on different
  * VMAs run in parallel and a multi-VMA operation (mprotect across VMAs,
  * mremap from one VMA onto another) takes its locks in the order it meets
  * them, which is not an address order: two of them can want each other's
@@ -28,7 +28,7 @@
  *   and eventually wins.  After locking, the walk is repeated: a VMA
  *   detached before we got its lock is dropped, one that appeared meanwhile
  *   is locked too, until a walk finds nothing new (WW_VMA_REWALK).
- * - The body (sim/mm.c) changes only VMAs this operation holds, and those
+ * - The body (sim/mm/mm.c) changes only VMAs this operation holds, and those
  *   it creates: init_vma locks a new VMA under the running operation
  *   before anyone can see it, so a split's tail or mremap's copy is born
  *   locked.  A VMA mapped into a hole of the range after the walk belongs
@@ -105,7 +105,8 @@ struct ww_vma_vma {
 
 const struct scheme_ops ww_vma_plain_ops;
 
-/* Schemes include only scheme.h (DESIGN.md): the host's allocation here. */
+/* Schemes include only scheme.h (DESIGN.md, "Layers"): the host's
+ * allocation here. */
 static void *grow(void *p, size_t bytes)
 {
 	p = realloc(p, bytes);

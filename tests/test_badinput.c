@@ -1,8 +1,8 @@
 /*
- * Bad input, end to end (issue 8).  Every input path gets malformed,
+ * Bad input, end to end.  Every input path gets malformed,
  * truncated, empty, huge, binary and hostile input, and must answer the
- * way DESIGN.md section 1 says: exit status 2, exactly one line on stderr
- * naming the file, a position in it (line, byte offset or record) and what
+ * way DESIGN.md, "Rules of the house", says: exit status 2, exactly one
+ * line on stderr naming the file, a position in it (line, byte offset or record) and what
  * was expected; no crash; no output file left behind, and an output that
  * already existed untouched.
  *

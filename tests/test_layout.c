@@ -46,7 +46,8 @@ static int test_include_graph(void)
 	return 0;
 }
 
-/* Every NAME.md that a source file, a script or a document cites exists. */
+/* Every Markdown document that a source file, a script or a document cites
+ * exists. */
 static int test_cited_docs_exist(void)
 {
 	CHECKF(sh("missing=0; for d in $(grep -rhoE '[A-Za-z0-9_/.-]+\\.md\\b' "

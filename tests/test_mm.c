@@ -206,7 +206,7 @@ static int test_generators_replay(void)
 }
 
 /*
- * Issue 9: the anon_vma lock as a spinlock (before the mmu-notifier work)
+ * The anon_vma lock as a spinlock (before the mmu-notifier work)
  * against the rw_semaphore (today), under the anonvma workload with eight
  * kswapd-like rmap walkers (500 walks/ms each) on a 1 MiB shared region.
  * Writers that find walkers holding the lock sleep with the rwsem (and
@@ -265,7 +265,7 @@ static int test_anon_vma_lock(void)
 }
 
 /*
- * Issue 9: i_mmap locking, spinlock against rw_semaphore, under a
+ * i_mmap locking, spinlock against rw_semaphore, under a
  * fork-heavy anonvma (20 children forked 20 us apart, each linking the
  * parent's 8 library mappings into the files' i_mmap at fork, living on
  * for 20 ms, and unlinking them at exit) with four kswapd-like walkers

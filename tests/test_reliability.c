@@ -1,5 +1,5 @@
 /*
- * Reliability (issue 8): what a sweep or compare leaves behind when it is
+ * Reliability: what a sweep or compare leaves behind when it is
  * killed or interrupted, results that do not depend on --jobs, a broken
  * plugin named as the culprit, and memory that stays bounded on hostile
  * input.  End to end, through test_bindir/mmlocksim.

@@ -1,7 +1,7 @@
 /*
  * Schemes: registration rules, the safety suite on every scheme (the
  * broken one must be caught), plugins, and the expected behaviour of the
- * schemes on pft and an ebizzy-like mix (issue 5), printed as measured.
+ * schemes on pft and an ebizzy-like mix, printed as measured.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,7 +232,7 @@ static int test_plugin(void)
 
 /*
  * pft with every thread faulting its slice of one shared VMA, on the
- * 2-socket Xeon preset.  Expected (issue 5): pervma-refcount within 15% of
+ * 2-socket Xeon preset.  Expected: pervma-refcount within 15% of
  * global-rwsem at 1-4 threads; at many threads the VMA's refcount line,
  * not mmap_lock, is the hottest line; rcu-fault scales furthest.
  */
@@ -355,7 +355,7 @@ static int test_pervma_rwsem_variant(void)
 
 
 /*
- * mt-lock (issue 9): writers on the maple tree spinlock instead of
+ * mt-lock: writers on the maple tree spinlock instead of
  * mmap_lock.  Where it wins: a fault that cannot finish speculatively
  * spins on the tree lock behind the writer instead of sleeping on
  * mmap_lock, and writers never wait for sleeping readers -- page_fault1 at

@@ -1,5 +1,5 @@
 /*
- * Validation against published figures (DESIGN.md section 10).  Each test
+ * Validation against published figures (DESIGN.md, "Validation").  Each test
  * prints the measured value next to the reference and its tolerance.  The
  * workloads (tests/workloads.c) only run the primitives; the figures come
  * from the machine's cost table and the line-transfer queueing.
@@ -20,7 +20,7 @@ static int within(double measured, double ref, double tol)
  * perfbook ("Is Parallel Programming Hard...", section 9.5 / the rwlock
  * scalability figure on a Xeon Platinum 8176): read-acquire+release of a
  * contended rwlock costs ~18 ns alone and grows with the CPUs sharing the
- * line.  Tolerance +-35% (the issue's), the figure is read off a plot.
+ * line.  Tolerance +-35%: the figure is read off a plot.
  */
 static int test_rwsem_read_cost_xeon(void)
 {
@@ -72,7 +72,7 @@ static int test_srcu_read_cost_flat(void)
  * MCS lock stays flat.  Each core: lock, write one shared line and work
  * 200 ns, unlock, 4 us outside.
  *
- * Checked, as the issue words it: the ticket lock at 48 cores is below
+ * Checked: the ticket lock at 48 cores is below
  * half its peak, the queued lock at 48 cores within 20% of its own peak,
  * and at least twice the ticket lock.  The queued lock stays flat because
  * its handoff is one transfer on the critical path: the new head read its

@@ -1,5 +1,5 @@
 /*
- * Wound/wait mutexes (issue 9): transactions that take several locks in
+ * Wound/wait mutexes: transactions that take several locks in
  * any order, as a multi-VMA operation would take its VMAs' locks.
  *
  * - Under random schedules (16 tasks, 3 of 8 locks per transaction, in

@@ -1,5 +1,5 @@
 /*
- * anonvma: a workload for the reverse-map locks (issue 9), anon_vma's and
+ * anonvma: a workload for the reverse-map locks, anon_vma's and
  * i_mmap's.  Its writers are brk (the heap's vma_adjust() on growth, split
  * and unlink on shrink), fork (anon_vma_fork() links the child's VMAs into
  * the parent's rmap, dup_mmap() its file VMAs into each file's i_mmap) and

@@ -40,7 +40,8 @@
 #define GEN_MAP_STACK		0x20000
 
 /*
- * Estimated cost (ns) of each op, from the table in DESIGN.md section 3.
+ * Estimated cost (ns) of each op, from the table in DESIGN.md,
+ * "The machine and the cacheline model".
  * The time between two ops of a task is cost + think, and replay derives
  * think time as gap minus its own modeled cost, so these err on the high
  * side: an estimate below the model's cost only shortens think time.

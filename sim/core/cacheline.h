@@ -18,7 +18,7 @@
  *   completes one transfer per occupancy[distance]: this queue is what
  *   collapses a contended line as CPUs grow.
  *
- * Value semantics (the callers in sync.c follow this): a store or RMW is
+ * Value semantics (the callers in sim/locking/ follow this): a store or RMW is
  * applied to the C variable when requested, which is its place in the
  * line's order, and the requester then waits for its completion; a load
  * waits first and reads the value on completion.  Both points lie inside

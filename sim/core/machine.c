@@ -1,7 +1,8 @@
 /*
  * Machine presets and INI machine files.
  *
- * Where the numbers come from (all public measurements; DESIGN.md 3):
+ * Where the numbers come from (all public measurements; DESIGN.md,
+ * "The machine and the cacheline model"):
  * - Same-socket idle transfer 60-100 ns and cross-socket 200-450 ns are the
  *   usual core-to-core "ping-pong" figures for Skylake-SP and Zen 3.
  * - Occupancy under contention, ~36 ns per transfer on Skylake-SP, is what

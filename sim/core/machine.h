@@ -7,9 +7,9 @@
  * then the SMT siblings in the same order.  "--cpus 32" on the Xeon preset
  * is therefore 28 cores of socket 0 and 4 of socket 1.
  *
- * Every line transfer is described by two figures per distance (DESIGN.md
- * section 3): the latency a requester sees on an idle line, and the
- * occupancy, how long the line is busy per transfer.  Throughput under
+ * Every line transfer is described by two figures per distance (DESIGN.md,
+ * "The machine and the cacheline model"): the latency a requester sees on
+ * an idle line, and the occupancy, how long the line is busy per transfer.  Throughput under
  * contention is set by occupancy, idle cost by latency.  Occupancy is the
  * whole cycle of one contended transfer: the data hop, the receiver's own
  * operation and line_hold, the ns it keeps the line afterwards so that the

@@ -6,7 +6,7 @@
  * Names follow the kernel so that a scheme reads like the code it models.
  * Every body charges the machine's costs and touches the lines a real
  * kernel touches; it calls the locking scheme through the wrappers in
- * mm_ops.c at the points where the kernel takes its locks.  The kernel
+ * scheme_call.c at the points where the kernel takes its locks.  The kernel
  * model never names a scheme.
  *
  * What is modeled:

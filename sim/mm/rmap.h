@@ -2,7 +2,7 @@
  * anon_vma locking and the reverse map (mm/rmap.c), as far as their
  * locking and cost go: anon_vma allocation, linking and unlinking VMAs
  * under the anon_vma lock taken for write, and rmap walks that pin an
- * anon_vma under RCU and take its lock for read (sim/rmap.c).
+ * anon_vma under RCU and take its lock for read (rmap.c).
  */
 #ifndef MMLOCKSIM_RMAP_H
 #define MMLOCKSIM_RMAP_H

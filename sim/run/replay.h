@@ -1,5 +1,5 @@
 /*
- * Replay: drive simulated tasks from a trace (DESIGN.md section 7).
+ * Replay: drive simulated tasks from a trace (DESIGN.md, "Replay").
  *
  * Each recorded thread becomes a task, started at the time of its first
  * record (or of its FORK).  Between two ops of a thread, the task runs in
