@@ -2,10 +2,32 @@
 # The Slurm path of `mmlocksim sweep`, for real: a one-node Slurm cluster
 # (munged, slurmctld, slurmd) started in a temporary directory, the job
 # array of tools/slurm-sweep.sh submitted to it, then the shards merged.
-# Run by tests/test_sweep.c (sweep_slurm).  How the cluster is set up is
-# ../shared/SLURM-LOCAL.md: no cgroups, every path in the temporary
-# directory, munged on a socket of its own, each daemon stopped by the pid
-# this script started (never by name).
+# Run by tests/test_sweep.c (sweep_slurm).
+#
+# How the cluster is set up (Debian's slurm-wlm and munge; no init system is
+# assumed, so this script starts and stops every daemon it needs):
+# - munge: the package makes /etc/munge/munge.key and the munge user;
+#   munged runs as that user (runuser -u munge), on a socket of its own in
+#   the temporary directory; `munge -n | unmunge` must say Success.
+# - No cgroups (a container or sandbox seldom delegates them):
+#   ProctrackType=proctrack/linuxproc, TaskPlugin=task/none,
+#   JobAcctGatherType=jobacct_gather/none,
+#   AccountingStorageType=accounting_storage/none.  With these,
+#   SlurmUser=root and SlurmdUser=root work.
+# - Every path in the temporary directory: StateSaveLocation, SlurmdSpoolDir,
+#   both pid files and both logs; every client and daemon finds the config
+#   through SLURM_CONF.
+# - One node, named by `hostname -s`, with CPUs= the output of nproc;
+#   SelectType=select/cons_tres, SelectTypeParameters=CR_Core,
+#   ReturnToService=2.
+# - slurmctld -D and slurmd -D run in the foreground, so the pids this
+#   script holds are the daemons'; they are up in a few seconds (sinfo shows
+#   the node idle), and sbatch --array runs the tasks with
+#   SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT set.
+# - Each daemon is stopped by the pid this script started (never by name:
+#   other daemons may run on a shared machine), and the directory removed.
+# - Where a step cannot work (no package, not root, a port taken), the test
+#   is skipped (exit 77) saying which step and why, rather than failed.
 #
 # usage: tests/slurm-local.sh MMLOCKSIM EXPERIMENT.ini NSHARDS OUTDIR
 # exit: 0 done (OUTDIR/merged.db), 77 skipped (the reason on stdout), else failed.
