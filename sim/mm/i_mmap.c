@@ -21,7 +21,7 @@
  *   kernel; here mappings live to the end of the run.
  */
 #include "sim/mm/i_mmap.h"
-#include "sim/core/xalloc.h"
+#include "lib/xalloc.h"
 
 #include <stdlib.h>
 

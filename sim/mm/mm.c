@@ -5,7 +5,7 @@
  * handle_mm_fault() in fault.c.
  */
 #include "sim/mm/mm.h"
-#include "sim/core/xalloc.h"
+#include "lib/xalloc.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * open-addressed hash by addr >> PMD_SHIFT.
  */
 #include "sim/mm/pgtable.h"
-#include "sim/core/xalloc.h"
+#include "lib/xalloc.h"
 
 #include <stddef.h>
 #include <stdio.h>

@@ -29,7 +29,7 @@
  *   spinlock-era kernel held rcu_read_lock() across the walk instead).
  */
 #include "sim/mm/rmap.h"
-#include "sim/core/xalloc.h"
+#include "lib/xalloc.h"
 
 #include <stdlib.h>
 

@@ -5,7 +5,7 @@
  * as the RCU-safe maple tree allocates new nodes on every store.
  */
 #include "sim/mm/vma_tree.h"
-#include "sim/core/xalloc.h"
+#include "lib/xalloc.h"
 
 #include <stddef.h>
 #include <stdio.h>

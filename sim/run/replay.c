@@ -1,5 +1,5 @@
 #include "sim/run/replay.h"
-#include "sim/core/xalloc.h"
+#include "lib/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,0 +1,68 @@
+#include "lib/xalloc.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mmlocksim: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void *nonnull(void *p)
+{
+	if (!p)
+		fatal("out of memory");
+	return p;
+}
+
+/* n * size, or fatal() if it does not fit in a size_t. */
+static size_t array_size(size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		fatal("out of memory");
+	return n * size;
+}
+
+void *xmalloc(size_t size)
+{
+	return nonnull(malloc(size ? size : 1));
+}
+
+void *xzalloc(size_t size)
+{
+	return nonnull(calloc(1, size ? size : 1));
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	if (!n)
+		n = 1;
+	if (!size)
+		size = 1;
+	return xzalloc(array_size(n, size));
+}
+
+void *xrealloc(void *p, size_t size)
+{
+	return nonnull(realloc(p, size ? size : 1));
+}
+
+void *xreallocarray(void *p, size_t n, size_t size)
+{
+	return xrealloc(p, array_size(n, size));
+}
+
+char *xstrdup(const char *s)
+{
+	return nonnull(strdup(s));
+}
