@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "lib/wallclock.h"
 #include "sim/core/engine.h"
 
 /* 16 KiB: stays in L1 next to the heap's top levels at every Q. */
@@ -34,14 +35,6 @@
 static uint32_t ring[RING_SIZE];
 static uint32_t ring_pos;
 static uint64_t remaining;
-
-static double wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void hold_event(void *obj, uint64_t arg)
 {
@@ -59,9 +52,9 @@ static double run_holds(uint64_t n)
 	double t0;
 
 	remaining = n;
-	t0 = wall_now();
+	t0 = wall_seconds();
 	engine_run(UINT64_MAX);
-	t0 = wall_now() - t0;
+	t0 = wall_seconds() - t0;
 	if (sim_engine.events_run - before != n) {
 		fprintf(stderr, "bench_hold: ran %llu events, expected %llu\n",
 			(unsigned long long)(sim_engine.events_run - before),
@@ -97,13 +90,13 @@ static double draw_ns(gsl_rng *rng)
 {
 	const int n = 4000000;
 	volatile double sink = 0;
-	double t0 = wall_now();
+	double t0 = wall_seconds();
 	int i;
 
 	for (i = 0; i < n; i++)
 		sink += gsl_ran_exponential(rng, MEAN_NS);
 	(void)sink;
-	return (wall_now() - t0) / n * 1e9;
+	return (wall_seconds() - t0) / n * 1e9;
 }
 
 int main(int argc, char **argv)

@@ -11,17 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/wallclock.h"
 #include "traces/import.h"
 #include "traces/mlt.h"
 #include "traces/textin.h"
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Decompress SRC into DST, REPEAT times over (a bigger input, steadier). */
 static int decompress(const char *src, FILE *dst)
@@ -69,12 +62,12 @@ int main(int argc, char **argv)
 			return 1;
 		fclose(out);
 		for (i = 0; i < rounds; i++) {
-			t0 = now();
+			t0 = wall_seconds();
 			if (trace_import(txt, mlt, &s, err, sizeof(err)) < 0) {
 				fprintf(stderr, "%s\n", err);
 				return 1;
 			}
-			t0 = now() - t0;
+			t0 = wall_seconds() - t0;
 			if (s.lines / t0 > best_imp)
 				best_imp = s.lines / t0;
 		}
@@ -90,10 +83,10 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < rounds * 20; i++) {
 		mlt_rewind(f);
-		t0 = now();
+		t0 = wall_seconds();
 		while (mlt_next(f, &r) > 0)
 			sum += r.addr ^ r.time_ns;
-		t0 = now() - t0;
+		t0 = wall_seconds() - t0;
 		nrec = f->nrecords;
 		if (nrec / t0 > best_rd)
 			best_rd = nrec / t0;

@@ -15,17 +15,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/wallclock.h"
 #include "sim/core/cacheline.h"
 #include "sim/core/machine.h"
 #include "tests/workloads.h"
-
-static double wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* The rwsem's line class, named after the lock by rwsem_read_cost(). */
 static const struct line_class *rwsem_class(void)
@@ -53,9 +46,9 @@ int main(int argc, char **argv)
 			m ? m->ncpus : MAX_CPUS);
 		return 2;
 	}
-	wall = wall_now();
+	wall = wall_seconds();
 	ns = rwsem_read_cost(m, ncpus, iters, seed, &events);
-	wall = wall_now() - wall;
+	wall = wall_seconds() - wall;
 	ops = (double)ncpus * iters;
 	k = rwsem_class();
 

@@ -13,17 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/wallclock.h"
 #include "analysis/store.h"
 
 #define ROWS_PER_RUN 1000
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* A run of exactly ROWS_PER_RUN child rows, shaped like a real one. */
 static void make(struct run_result *r)
@@ -99,7 +92,7 @@ static double fill(const char *path, int nruns, uint64_t seed0, struct run_resul
 		fprintf(stderr, "%s\n", err);
 		exit(1);
 	}
-	t0 = now();
+	t0 = wall_seconds();
 	for (i = 0; i < nruns; i++) {
 		int64_t id;
 
@@ -111,7 +104,7 @@ static double fill(const char *path, int nruns, uint64_t seed0, struct run_resul
 		}
 	}
 	store_close(s);
-	return (double)nruns * (ROWS_PER_RUN + 1) / (now() - t0);
+	return (double)nruns * (ROWS_PER_RUN + 1) / (wall_seconds() - t0);
 }
 
 int main(int argc, char **argv)
@@ -149,7 +142,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	t0 = now();
+	t0 = wall_seconds();
 	for (i = 0; i < 10; i++) {
 		int64_t n;
 
@@ -162,7 +155,7 @@ int main(int argc, char **argv)
 		rows += n;
 	}
 	store_close(s);
-	rate = (double)rows / (now() - t0);
+	rate = (double)rows / (wall_seconds() - t0);
 	printf("store merge: %.2f M rows/s (10 shards x %lld rows into one)\n", rate / 1e6,
 	       (long long)rows / 10);
 	for (i = 0; i < 10; i++) {

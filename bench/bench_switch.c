@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "lib/wallclock.h"
 #include "sim/core/engine.h"
 #include "sim/core/machine.h"
 #include "sim/run/sim.h"
@@ -27,14 +28,6 @@ static void idle_worker(void *arg)
 	(void)arg;
 	for (i = 0; i < iters; i++)
 		task_delay(100);
-}
-
-static double wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int main(int argc, char **argv)
@@ -55,9 +48,9 @@ int main(int argc, char **argv)
 	sim_begin(&cfg);
 	for (i = 0; i < ntasks; i++)
 		task_create("idle", idle_worker, NULL, i, (sim_time_t)i);
-	wall = wall_now();
+	wall = wall_seconds();
 	sim_run(UINT64_MAX);
-	wall = wall_now() - wall;
+	wall = wall_seconds() - wall;
 	events = sim_engine.events_run;
 	sim_end();
 	printf("ntasks %d\n", ntasks);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/wallclock.h"
 #include "tests/test.h"
 
 extern const struct test_case engine_tests[], task_tests[], sync_tests[], ww_tests[],
@@ -34,16 +35,8 @@ struct slot {
 	pid_t pid;
 	const struct test_case *tc;
 	char out[64];
-	struct timespec start;
+	double start;
 };
-
-static double elapsed(const struct timespec *a)
-{
-	struct timespec b;
-
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
-}
 
 static int selected(const char *name, int argc, char **argv, int first)
 {
@@ -69,7 +62,7 @@ static void start(struct slot *s, const struct test_case *tc)
 	}
 	fflush(stdout);
 	s->tc = tc;
-	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	s->start = wall_seconds();
 	s->pid = fork();
 	if (s->pid < 0) {
 		perror("fork");
@@ -91,7 +84,7 @@ static int finish(struct slot *s, int status)
 	char buf[4096];
 	size_t n;
 
-	printf("%s %s (%.1fs)\n", ok ? "PASS" : "FAIL", s->tc->name, elapsed(&s->start));
+	printf("%s %s (%.1fs)\n", ok ? "PASS" : "FAIL", s->tc->name, wall_seconds() - s->start);
 	if (f) {
 		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
 			fwrite(buf, 1, n, stdout);

@@ -29,6 +29,7 @@
 
 #include <sqlite3.h>
 
+#include "lib/wallclock.h"
 #include "tests/test.h"
 #include "tests/scratch.h"
 
@@ -45,14 +46,6 @@ static const char *slurp(const char *p)
 	if (f)
 		fclose(f);
 	return buf;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void sleep_s(double s)
@@ -252,12 +245,12 @@ static double ref_wall;
 /* The reference: the experiment run without interruption. */
 static int reference(void)
 {
-	double t0 = now_s();
+	double t0 = wall_seconds();
 
 	CHECK(write_file(scratch_path("exp.ini"), experiment) == 0);
 	CHECK(reap(spawn(scratch_path("ref.out"), scratch_path("ref.err"), "sweep", scratch_path("exp.ini"), "--db",
 			 scratch_path("ref.db"), "--jobs", "2", NULL)) == 0);
-	ref_wall = now_s() - t0;
+	ref_wall = wall_seconds() - t0;
 	CHECK(qi(scratch_path("ref.db"), "SELECT count(*) FROM run WHERE status = 'COMPLETE'") == RUNS);
 	return consistent(scratch_path("ref.db"));
 }
@@ -265,7 +258,7 @@ static int reference(void)
 /* Our descendants orphaned by a killed sweep come to us: they must all end. */
 static int no_orphans_left(double timeout)
 {
-	double t0 = now_s();
+	double t0 = wall_seconds();
 	int st;
 	pid_t p;
 
@@ -273,7 +266,7 @@ static int no_orphans_left(double timeout)
 		p = waitpid(-1, &st, WNOHANG);
 		if (p < 0 && errno == ECHILD)
 			return 0;
-		if (p == 0 && now_s() - t0 > timeout)
+		if (p == 0 && wall_seconds() - t0 > timeout)
 			return -1;
 		if (p == 0)
 			sleep_s(0.01);
@@ -283,7 +276,7 @@ static int no_orphans_left(double timeout)
 static int test_sigkill_loop(void)
 {
 	unsigned seed = 20240611;
-	double t0 = now_s();
+	double t0 = wall_seconds();
 	int i, killed = 0, finished = 0, rc;
 	long long done;
 
@@ -331,7 +324,7 @@ static int test_sigkill_loop(void)
 		 "WHERE status = 'COMPLETE'") == RUNS);
 	CHECK(same_complete(scratch_path("k.db"), scratch_path("ref.db")) == 0);
 	printf("%d kills (%d sweeps had finished first; the sweep alone takes %.2f s), %.1f s\n",
-	       killed, finished, ref_wall, now_s() - t0);
+	       killed, finished, ref_wall, wall_seconds() - t0);
 	return 0;
 }
 
@@ -354,7 +347,7 @@ static int interrupt_sweep(int sig)
 	 * while a run is in flight (RUNNING), not in the gap between one run
 	 * ending and the next starting, where there is nothing to mark.
 	 */
-	for (t0 = now_s(); now_s() - t0 < 30; sleep_s(0.005))
+	for (t0 = wall_seconds(); wall_seconds() - t0 < 30; sleep_s(0.005))
 		if (access(scratch_path(db), F_OK) == 0 &&
 		    qi(scratch_path(db), "SELECT count(*) FROM run WHERE status = 'COMPLETE'") > 0 &&
 		    qi(scratch_path(db), "SELECT count(*) FROM run WHERE status = 'RUNNING'") > 0)

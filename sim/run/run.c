@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/wallclock.h"
 #include "analysis/hist.h"
 #include "sim/oracle/oracle.h"
 #include "sim/core/version.h"
@@ -28,14 +29,6 @@
 #include "traces/import.h"
 
 #define MAX_VIOLATIONS_KEPT 100
-
-static double wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void *xcalloc(size_t n, size_t size)
 {
@@ -306,7 +299,7 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 	struct mlt_file *f;
 	struct replay *rp;
 	struct sim_config cfg;
-	double t0 = wall_now();
+	double t0 = wall_seconds();
 	const char *why;
 
 	memset(res, 0, sizeof(*res));
@@ -493,7 +486,7 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 		why = NULL;
 	}
 	collect(res, rp);
-	res->wall_s = wall_now() - t0;
+	res->wall_s = wall_seconds() - t0;
 	if (spec->timeline && timeline_close(err, errlen) && !why)
 		why = err;
 	replay_free(rp);
@@ -508,6 +501,6 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 fail:
 	snprintf(res->status, sizeof(res->status), RUN_ERROR);
 	snprintf(res->error, sizeof(res->error), "%s", err);
-	res->wall_s = wall_now() - t0;
+	res->wall_s = wall_seconds() - t0;
 	return -1;
 }

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/wallclock.h"
 #include "sim/run/runpool.h"
 
 /* ---- the run_result over a pipe --------------------------------------
@@ -144,17 +145,9 @@ static void on_signal(int sig)
 	interrupted = sig;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void progress(const struct pool *p, int total, double t0)
 {
-	double el = now_s() - t0, eta = p->ty->done ? el / p->ty->done * (total - p->ty->done) : 0;
+	double el = wall_seconds() - t0, eta = p->ty->done ? el / p->ty->done * (total - p->ty->done) : 0;
 	int bad = p->ty->failed + p->ty->errors;
 
 	fprintf(stderr, "\r\033[K%s: %d/%d runs%s%.0d%s, elapsed %d:%02d", p->o->what,
@@ -338,7 +331,7 @@ static int run_all(struct pool *p, const struct runpool_job *tasks, int ntasks)
 	struct slot slots[RUNPOOL_MAX_JOBS];
 	struct pollfd pfd[RUNPOOL_MAX_JOBS];
 	int jobs = p->o->jobs, next = 0, running = 0, i, n, tty = isatty(2), stop = 0;
-	double t0 = now_s(), last = 0;
+	double t0 = wall_seconds(), last = 0;
 
 	/* A default of "every online CPU" may be 0 (unknown) or more than we take. */
 	if (jobs < 1)
@@ -368,9 +361,9 @@ static int run_all(struct pool *p, const struct runpool_job *tasks, int ntasks)
 			pfd[n].revents = 0;
 			n++;
 		}
-		if (tty && now_s() - last > 0.2) {
+		if (tty && wall_seconds() - last > 0.2) {
 			progress(p, ntasks, t0);
-			last = now_s();
+			last = wall_seconds();
 		}
 		if (poll(pfd, (nfds_t)n, 1000) < 0)
 			continue;	/* EINTR: the loop condition sees a signal */
