@@ -13,7 +13,8 @@
  * sim/mm/scheme_call.c, never directly.  The struct itself is the mm
  * model's (sim/mm/scheme_ops.h); this header adds the helpers.
  *
- * Copy schemes/template.c to start a new scheme.
+ * Copy schemes/template.c to start a new scheme.  A scheme's own state is
+ * allocated with lib/xalloc.h (included below), which cannot fail.
  */
 #ifndef MMLOCKSIM_SCHEME_H
 #define MMLOCKSIM_SCHEME_H
@@ -21,7 +22,9 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "lib/xalloc.h"
 #include "sim/mm/mm.h"
+
 #include "sim/mm/mmap_lock.h"
 #include "sim/mm/scheme_ops.h"
 #include "sim/locking/sync.h"

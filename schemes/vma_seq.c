@@ -10,12 +10,9 @@ void vma_seq_write_begin(struct vma_seq_writer *w, struct vm_area_struct *vma, s
 		return;		/* already open in this session */
 	if (w->n == w->cap) {
 		w->cap = w->cap ? w->cap * 2 : 16;
-		w->open = realloc(w->open, (size_t)w->cap * sizeof(*w->open));
-		w->seqs = realloc(w->seqs, (size_t)w->cap * sizeof(*w->seqs));
-		if (!w->open || !w->seqs) {
-			fprintf(stderr, "mmlocksim: out of memory\n");
-			exit(1);
-		}
+		w->open = xreallocarray(w->open, (size_t)w->cap, sizeof(*w->open));
+		w->seqs = xreallocarray(w->seqs, (size_t)w->cap, sizeof(*w->seqs));
+
 	}
 	w->open[w->n] = vma;
 	w->seqs[w->n++] = seq;

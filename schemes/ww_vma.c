@@ -105,17 +105,6 @@ struct ww_vma_vma {
 
 const struct scheme_ops ww_vma_plain_ops;
 
-/* Schemes include only scheme.h (DESIGN.md, "Layers"): the host's
- * allocation here. */
-static void *grow(void *p, size_t bytes)
-{
-	p = realloc(p, bytes);
-	if (!p) {
-		fprintf(stderr, "mmlocksim: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
 
 static struct ww_vma_mm *mm_priv(const struct mm_struct *mm)
 {
@@ -152,8 +141,8 @@ static struct ww_vma_op *op_begin(struct mm_struct *mm)
 		if (!priv->ops[i]->task)
 			op = priv->ops[i];
 	if (!op) {
-		priv->ops = grow(priv->ops, sizeof(*priv->ops) * (size_t)(priv->nr_ops + 1));
-		op = priv->ops[priv->nr_ops++] = memset(grow(NULL, sizeof(*op)), 0, sizeof(*op));
+		priv->ops = xreallocarray(priv->ops, (size_t)(priv->nr_ops + 1), sizeof(*priv->ops));
+		op = priv->ops[priv->nr_ops++] = xzalloc(sizeof(*op));
 	}
 	op->task = current;
 	op->nr_held = 0;
@@ -164,7 +153,7 @@ static void op_hold(struct ww_vma_op *op, struct vm_area_struct *vma)
 {
 	if (op->nr_held == op->cap_held) {
 		op->cap_held = op->cap_held ? op->cap_held * 2 : 16;
-		op->held = grow(op->held, sizeof(*op->held) * (size_t)op->cap_held);
+		op->held = xreallocarray(op->held, (size_t)op->cap_held, sizeof(*op->held));
 	}
 	op->held[op->nr_held++] = vma;
 	wv(vma)->locked_by = op;
@@ -208,7 +197,8 @@ static void list_add(struct vma_list *l, struct vm_area_struct *vma)
 			return;		/* ranges that touch share a neighbour */
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 16;
-		l->v = grow(l->v, sizeof(*l->v) * (size_t)l->cap);
+		l->v = xreallocarray(l->v, (size_t)l->cap, sizeof(*l->v));
+
 	}
 	l->v[l->n++] = vma;
 }

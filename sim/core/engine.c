@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/xalloc.h"
+
 #ifndef HEAP_ARITY
 #define HEAP_ARITY 4
 #endif
@@ -55,12 +57,8 @@ void engine_free(void)
 static void heap_grow(void)
 {
 	uint32_t cap = sim_engine.cap ? sim_engine.cap * 2 : 1024;
-	struct event *heap = realloc(sim_engine.heap, cap * sizeof(*heap));
+	struct event *heap = xreallocarray(sim_engine.heap, cap, sizeof(*heap));
 
-	if (!heap) {
-		fprintf(stderr, "mmlocksim: out of memory for the event queue\n");
-		exit(1);
-	}
 	sim_engine.heap = heap;
 	sim_engine.cap = cap;
 }
@@ -69,13 +67,10 @@ static void heap_grow(void)
 static void fifo_grow(void)
 {
 	uint32_t cap = sim_engine.fifo_cap ? sim_engine.fifo_cap * 2 : 1024, i;
-	struct event *fifo = malloc(cap * sizeof(*fifo));
+	struct event *fifo = xreallocarray(NULL, cap, sizeof(*fifo));
 
-	if (!fifo) {
-		fprintf(stderr, "mmlocksim: out of memory for the event queue\n");
-		exit(1);
-	}
-	for (i = 0; i < sim_engine.fifo_nr; i++)
+	for
+ (i = 0; i < sim_engine.fifo_nr; i++)
 		fifo[i] = sim_engine.fifo[(sim_engine.fifo_head + i) & (sim_engine.fifo_cap - 1)];
 	free(sim_engine.fifo);
 	sim_engine.fifo = fifo;

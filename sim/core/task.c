@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "lib/xalloc.h"
 #include "sim/core/misuse.h"
 #include "sim/core/timeline.h"
 
@@ -436,11 +437,7 @@ void sched_init(const struct sched_params *params)
 	sched_teardown();
 	sched.p = *params;
 	sched.page = (size_t)sysconf(_SC_PAGESIZE);
-	sched.cpus = calloc((size_t)params->ncpus, sizeof(*sched.cpus));
-	if (!sched.cpus) {
-		fprintf(stderr, "mmlocksim: out of memory\n");
-		exit(1);
-	}
+	sched.cpus = xcalloc((size_t)params->ncpus, sizeof(*sched.cpus));
 	install_overflow_handler();
 }
 
@@ -512,21 +509,14 @@ static unsigned long task_seed(uint64_t run_seed, int id)
 struct task *task_create(const char *name, void (*fn)(void *), void *arg,
 			 int cpu, sim_time_t start)
 {
-	struct task *t = calloc(1, sizeof(*t));
+	struct task *t = xzalloc(sizeof(*t));
 
-	if (!t) {
-		fprintf(stderr, "mmlocksim: out of memory\n");
-		exit(1);
-	}
 	if (sched.nr_tasks == sched.cap_tasks) {
 		int cap = sched.cap_tasks ? sched.cap_tasks * 2 : 64;
-		struct task **tasks = realloc(sched.tasks, (size_t)cap * sizeof(*tasks));
+		struct task **tasks = xreallocarray(sched.tasks, (size_t)cap, sizeof(*tasks));
 
-		if (!tasks) {
-			fprintf(stderr, "mmlocksim: out of memory\n");
-			exit(1);
-		}
-		sched.tasks = tasks;
+		sched.tasks
+ = tasks;
 		sched.cap_tasks = cap;
 	}
 	t->id = sched.nr_tasks;

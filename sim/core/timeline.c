@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/xalloc.h"
+
 bool timeline_on;
 
 static struct {
@@ -22,12 +24,9 @@ int timeline_open(const char *path, char *err, size_t errlen)
 	size_t len = strlen(path) + 16;
 
 	memset(&tl, 0, sizeof(tl));
-	tl.path = strdup(path);
-	tl.tmp = malloc(len);
-	if (!tl.path || !tl.tmp) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
+	tl.path = xstrdup(path);
+	tl.tmp = xmalloc(len);
+
 	snprintf(tl.tmp, len, "%s.tmp%d", path, (int)getpid());
 	tl.f = fopen(tl.tmp, "w");
 	if (!tl.f) {

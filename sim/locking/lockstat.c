@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/xalloc.h"
 #include "sim/core/cacheline.h"
 #include "sim/core/misuse.h"
 #include "sim/core/task.h"
@@ -62,8 +63,9 @@ uint16_t lock_stat_get_read(const char *name)
 	for (i = 0; i < nr; i++)
 		if (!strcmp(names[i], buf))
 			return lock_stat_get(names[i]);
-	if (nr == MAX_LOCK_STATS || !(names[nr] = strdup(buf)))
+	if (nr == MAX_LOCK_STATS)
 		return lock_stat_get("rwsem/read");
+	names[nr] = xstrdup(buf);
 	return lock_stat_get(names[nr++]);
 }
 

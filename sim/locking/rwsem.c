@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/xalloc.h"
 #include "sim/core/counters.h"
 #include "sim/locking/lockstat.h"
 #include "sim/core/misuse.h"

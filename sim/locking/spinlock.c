@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "lib/xalloc.h"
 #include "sim/core/counters.h"
 #include "sim/locking/lockstat.h"
 #include "sim/core/misuse.h"
@@ -29,12 +30,9 @@ void spinlock_setup(int ncpus)
 	int i;
 
 	spinlock_teardown();
-	mcs_nodes = calloc((size_t)ncpus * MCS_NESTING, sizeof(*mcs_nodes));
-	mcs_nest = calloc((size_t)ncpus, sizeof(*mcs_nest));
-	if (!mcs_nodes || !mcs_nest) {
-		fprintf(stderr, "mmlocksim: out of memory\n");
-		exit(1);
-	}
+	mcs_nodes = xcalloc((size_t)ncpus * MCS_NESTING, sizeof(*mcs_nodes));
+	mcs_nest = xcalloc((size_t)ncpus, sizeof(*mcs_nest));
+
 	for (i = 0; i < ncpus * MCS_NESTING; i++)
 		line_init(&mcs_nodes[i].line, "qspinlock_node");
 }

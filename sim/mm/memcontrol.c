@@ -2,7 +2,7 @@
 
 #include "sim/core/atomic.h"
 #include "sim/core/task.h"
-#include "sim/core/xalloc.h"
+#include "lib/xalloc.h"
 #include "sim/locking/lockstat.h"
 
 struct page_counter {
@@ -23,7 +23,7 @@ void memcg_setup(int ncpus, bool enabled)
 
 	memcg_teardown();
 	memcg.enabled = enabled;
-	memcg.stock = xzalloc((size_t)ncpus * sizeof(*memcg.stock));
+	memcg.stock = xcalloc((size_t)ncpus, sizeof(*memcg.stock));
 	for (i = 0; i < MEMCG_DEPTH; i++) {
 		line_init(&memcg.counters[i].line, "memcg->memory");
 		atomic_long_init(&memcg.counters[i].usage, &memcg.counters[i].line, 0);

@@ -1,6 +1,6 @@
 #include "sim/mm/page_alloc.h"
 
-#include "sim/core/xalloc.h"
+#include "lib/xalloc.h"
 #include "sim/core/task.h"
 #include "sim/locking/spinlock.h"
 
@@ -96,8 +96,8 @@ void page_alloc_setup(const struct machine *m, int ncpus, bool enabled)
 	page_alloc_teardown();
 	pa.enabled = enabled;
 	pa.nr_zones = m->sockets;
-	pa.zones = xzalloc((size_t)m->sockets * sizeof(*pa.zones));
-	pa.pcp = xzalloc((size_t)ncpus * sizeof(*pa.pcp));
+	pa.zones = xcalloc((size_t)m->sockets, sizeof(*pa.zones));
+	pa.pcp = xcalloc((size_t)ncpus, sizeof(*pa.pcp));
 	for (i = 0; i < m->sockets; i++) {
 		spin_lock_init(&pa.zones[i].lock, "zone->lock", NULL);
 		pa.zones[i].nr_free = node_pages;

@@ -1,7 +1,7 @@
 #include "sim/mm/swap.h"
 
 #include "sim/core/task.h"
-#include "sim/core/xalloc.h"
+#include "lib/xalloc.h"
 #include "sim/locking/spinlock.h"
 
 struct lruvec {
@@ -21,8 +21,8 @@ void lru_setup(const struct machine *m, int ncpus, bool enabled)
 
 	lru_teardown();
 	lru.enabled = enabled;
-	lru.lruvecs = xzalloc((size_t)m->sockets * sizeof(*lru.lruvecs));
-	lru.lru_add = xzalloc((size_t)ncpus * sizeof(*lru.lru_add));
+	lru.lruvecs = xcalloc((size_t)m->sockets, sizeof(*lru.lruvecs));
+	lru.lru_add = xcalloc((size_t)ncpus, sizeof(*lru.lru_add));
 	for (i = 0; i < m->sockets; i++) {
 		spin_lock_init(&lru.lruvecs[i].lru_lock, "lru_lock", NULL);
 		line_init(&lru.lruvecs[i].head, "lruvec_head");

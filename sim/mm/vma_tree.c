@@ -181,12 +181,8 @@ static void mt_relayout(struct maple_tree *mt)
 		if (want < 1)
 			want = 1;
 		if (want > mt->nr_nodes[l]) {
-			struct cacheline *n = realloc(mt->nodes[l], (size_t)want * sizeof(*n));
+			struct cacheline *n = xreallocarray(mt->nodes[l], (size_t)want, sizeof(*n));
 
-			if (!n) {
-				fprintf(stderr, "mmlocksim: out of memory\n");
-				exit(1);
-			}
 			for (i = mt->nr_nodes[l]; i < want; i++)
 				line_init(&n[i], "maple_node");
 			mt->nodes[l] = n;
@@ -288,13 +284,10 @@ void mt_insert(struct mm_struct *mm, struct vm_area_struct *vma)
 
 	if (mt->nr == mt->cap) {
 		int cap = mt->cap ? mt->cap * 2 : 64;
-		struct vm_area_struct **s = realloc(mt->slots, (size_t)cap * sizeof(*s));
+		struct vm_area_struct **s = xreallocarray(mt->slots, (size_t)cap, sizeof(*s));
 
-		if (!s) {
-			fprintf(stderr, "mmlocksim: out of memory\n");
-			exit(1);
-		}
-		mt->slots = s;
+		mt->slots
+ = s;
 		mt->cap = cap;
 	}
 	memmove(&mt->slots[pos + 1], &mt->slots[pos], (size_t)(mt->nr - pos) * sizeof(*mt->slots));

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/xalloc.h"
 #include "sim/core/atomic.h"
 #include "sim/core/counters.h"
 #include "sim/core/misuse.h"
@@ -104,12 +105,8 @@ void rcu_setup(int ncpus)
 {
 	rcu_teardown();
 	rcu.ncpus = ncpus;
-	rcu.switches = calloc((size_t)ncpus, sizeof(*rcu.switches));
-	rcu.reported = calloc((size_t)ncpus, 1);
-	if (!rcu.switches || !rcu.reported) {
-		fprintf(stderr, "mmlocksim: out of memory\n");
-		exit(1);
-	}
+	rcu.switches = xcalloc((size_t)ncpus, sizeof(*rcu.switches));
+	rcu.reported = xcalloc((size_t)ncpus, 1);
 }
 
 void rcu_teardown(void)
@@ -230,11 +227,8 @@ void init_srcu_struct(struct srcu_struct *ssp, const char *name)
 	memset(ssp, 0, sizeof(*ssp));
 	line_init(&ssp->idx_line, name);
 	ssp->ncpus = sched_nr_cpus();
-	ssp->sda = calloc((size_t)ssp->ncpus, sizeof(*ssp->sda));
-	if (!ssp->sda) {
-		fprintf(stderr, "mmlocksim: out of memory\n");
-		exit(1);
-	}
+	ssp->sda = xcalloc((size_t)ssp->ncpus, sizeof(*ssp->sda));
+
 	for (cpu = 0; cpu < ssp->ncpus; cpu++)
 		line_init(&ssp->sda[cpu].line, "srcu_data");
 }

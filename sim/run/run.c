@@ -15,6 +15,7 @@
 
 #include "lib/wallclock.h"
 #include "analysis/hist.h"
+#include "lib/xalloc.h"
 #include "sim/oracle/oracle.h"
 #include "sim/core/version.h"
 #include "sim/locking/lockstat.h"
@@ -29,17 +30,6 @@
 #include "traces/import.h"
 
 #define MAX_VIOLATIONS_KEPT 100
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p) {
-		fprintf(stderr, "mmlocksim: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
 
 static double think_scale = 1.0;
 
@@ -190,10 +180,7 @@ static void collect(struct run_result *res, struct replay *rp)
 		o->p99_ns = hist_percentile(h, 0.99);
 		o->p999_ns = hist_percentile(h, 0.999);
 		o->max_ns = h->max;
-		if (hist_to_buckets(h, &o->buckets, &o->nbuckets)) {
-			fprintf(stderr, "mmlocksim: out of memory\n");
-			exit(1);
-		}
+		hist_to_buckets(h, &o->buckets, &o->nbuckets);
 	}
 
 	n = lock_stat_count();

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lib/wallclock.h"
+#include "lib/xalloc.h"
 #include "sim/run/runpool.h"
 
 /* ---- the run_result over a pipe --------------------------------------
@@ -68,11 +69,7 @@ static void *take(struct reader *rd, int n, size_t size, int *ok)
 		*ok = 0;
 		return NULL;
 	}
-	p = malloc(bytes ? bytes : 1);
-	if (!p) {
-		*ok = 0;
-		return NULL;
-	}
+	p = xmalloc(bytes);
 	memcpy(p, rd->buf + rd->pos, bytes);
 	rd->pos += bytes;
 	return p;
@@ -309,13 +306,7 @@ static int drain(struct slot *s)
 	ssize_t n;
 
 	if (s->cap - s->len < 65536) {
-		char *b = realloc(s->buf, s->cap = s->cap * 2 + 65536);
-
-		if (!b) {
-			s->len = 0;	/* cannot keep it: the run becomes an ERROR */
-			return 1;
-		}
-		s->buf = b;
+		s->buf = xrealloc(s->buf, s->cap = s->cap * 2 + 65536);
 	}
 	n = read(s->fd, s->buf + s->len, s->cap - s->len);
 	if (n < 0)
@@ -411,11 +402,8 @@ int runpool_run(struct store *db, const struct runpool_job *jobs, int njobs,
 	int ret;
 
 	memset(ty, 0, sizeof(*ty));
-	p.error_ids = calloc((size_t)njobs + 1, sizeof(*p.error_ids));
-	if (!p.error_ids) {
-		fprintf(stderr, "mmlocksim %s: out of memory\n", opts->what);
-		return -1;
-	}
+	p.error_ids = xcalloc((size_t)njobs + 1, sizeof(*p.error_ids));
+
 	interrupted = 0;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;	/* no SA_RESTART: poll() must return */
