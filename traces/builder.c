@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/xalloc.h"
+
 /* Beyond this many queued records the oldest pending slot is given up, so
  * memory stays bounded even if a sys_exit never comes. */
 #define QUEUE_MAX	(1u << 20)
@@ -132,20 +134,15 @@ static uint32_t hash32(uint32_t k)
 	return k ^ (k >> 16);
 }
 
-static int map_grow(struct u32map *m)
+static void map_grow(struct u32map *m)
 {
 	struct u32map nm;
 	uint32_t i;
 
 	nm.cap = m->cap ? m->cap * 2 : 64;
 	nm.n = 0;
-	nm.keys = calloc(nm.cap, sizeof(*nm.keys));
-	nm.vals = calloc(nm.cap, sizeof(*nm.vals));
-	if (!nm.keys || !nm.vals) {
-		free(nm.keys);
-		free(nm.vals);
-		return -1;
-	}
+	nm.keys = xcalloc(nm.cap, sizeof(*nm.keys));
+	nm.vals = xcalloc(nm.cap, sizeof(*nm.vals));
 	for (i = 0; i < m->cap; i++) {
 		uint32_t j;
 
@@ -161,7 +158,6 @@ static int map_grow(struct u32map *m)
 	free(m->keys);
 	free(m->vals);
 	*m = nm;
-	return 0;
 }
 
 static uint32_t map_get(const struct u32map *m, uint32_t key)
@@ -179,12 +175,12 @@ static uint32_t map_get(const struct u32map *m, uint32_t key)
 	return TB_NONE;
 }
 
-static int map_put(struct u32map *m, uint32_t key, uint32_t val)
+static void map_put(struct u32map *m, uint32_t key, uint32_t val)
 {
 	uint32_t j;
 
-	if ((m->n + 1) * 2 > m->cap && map_grow(m) < 0)
-		return -1;
+	if ((m->n + 1) * 2 > m->cap)
+		map_grow(m);
 	j = hash32(key) & (m->cap - 1);
 	while (m->keys[j] && m->keys[j] != key + 1)
 		j = (j + 1) & (m->cap - 1);
@@ -192,7 +188,6 @@ static int map_put(struct u32map *m, uint32_t key, uint32_t val)
 		m->n++;
 	m->keys[j] = key + 1;
 	m->vals[j] = val;
-	return 0;
 }
 
 static void map_del(struct u32map *m, uint32_t key)
@@ -271,12 +266,8 @@ struct tbuild {
 struct tbuild *tb_new(const char *out_path, struct import_summary *sum,
 		      char *err, size_t errlen)
 {
-	struct tbuild *tb = calloc(1, sizeof(*tb));
+	struct tbuild *tb = xzalloc(sizeof(*tb));
 
-	if (!tb) {
-		snprintf(err, errlen, "%s: out of memory", out_path);
-		return NULL;
-	}
 	tb->sum = sum;
 	tb->w = mlt_writer_open(out_path, err, errlen);
 	if (!tb->w) {
@@ -305,12 +296,6 @@ void tb_abort(struct tbuild *tb)
 	tb_free(tb);
 }
 
-static void oom(struct tbuild *tb)
-{
-	if (!tb->failed)
-		snprintf(tb->err, sizeof(tb->err), "out of memory");
-	tb->failed = 1;
-}
 
 const char *tb_error(struct tbuild *tb)
 {
@@ -351,13 +336,7 @@ uint32_t tb_new_mm(struct tbuild *tb, uint64_t id)
 	}
 	if (tb->nmms == tb->mms_cap) {
 		uint32_t cap = tb->mms_cap ? tb->mms_cap * 2 : 16;
-		struct mm *n = realloc(tb->mms, cap * sizeof(*n));
-
-		if (!n) {
-			oom(tb);
-			return TB_NONE;
-		}
-		tb->mms = n;
+		tb->mms = xreallocarray(tb->mms, cap, sizeof(*tb->mms));
 		tb->mms_cap = cap;
 	}
 	tb->mms[tb->nmms].id = id;
@@ -372,13 +351,7 @@ uint32_t tb_add_task(struct tbuild *tb, uint32_t tid, uint32_t mm,
 
 	if (tb->ntasks == tb->tasks_cap) {
 		uint32_t cap = tb->tasks_cap ? tb->tasks_cap * 2 : 16;
-		struct task *n = realloc(tb->tasks, cap * sizeof(*n));
-
-		if (!n) {
-			oom(tb);
-			return TB_NONE;
-		}
-		tb->tasks = n;
+		tb->tasks = xreallocarray(tb->tasks, cap, sizeof(*tb->tasks));
 		tb->tasks_cap = cap;
 	}
 	t = &tb->tasks[tb->ntasks];
@@ -388,10 +361,7 @@ uint32_t tb_add_task(struct tbuild *tb, uint32_t tid, uint32_t mm,
 	if (commlen > MLT_COMM_LEN)
 		commlen = MLT_COMM_LEN;
 	memcpy(t->th.comm, comm, commlen);
-	if (map_put(&tb->tid_task, tid, tb->ntasks) < 0) {
-		oom(tb);
-		return TB_NONE;
-	}
+	map_put(&tb->tid_task, tid, tb->ntasks);
 	return tb->ntasks++;
 }
 
@@ -418,10 +388,8 @@ void tb_see_tid(struct tbuild *tb, uint32_t tid)
 	tb->last_seen = tid + 1;
 	if (map_get(&tb->seen, tid) != TB_NONE)
 		return;
-	if (map_put(&tb->seen, tid, 1) < 0)
-		oom(tb);
-	else
-		tb->sum->tids_seen++;
+	map_put(&tb->seen, tid, 1);
+	tb->sum->tids_seen++;
 }
 
 uint64_t *tb_mm_brk(struct tbuild *tb, uint32_t mm)
@@ -485,12 +453,8 @@ static struct qent *qpush(struct tbuild *tb, uint64_t *seq)
 {
 	if (tb->tail - tb->head == tb->qcap) {
 		uint64_t ncap = tb->qcap ? tb->qcap * 2 : 1024, s;
-		struct qent *n = malloc(ncap * sizeof(*n));
+		struct qent *n = xreallocarray(NULL, ncap, sizeof(*n));
 
-		if (!n) {
-			oom(tb);
-			return NULL;
-		}
 		for (s = tb->head; s < tb->tail; s++)
 			n[s & (ncap - 1)] = *qat(tb, s);
 		free(tb->q);
@@ -521,8 +485,6 @@ int tb_emit(struct tbuild *tb, struct mlt_record *r)
 	if (tb->head == tb->tail)	/* the common case: nothing waits */
 		return write_rec(tb, r);
 	e = qpush(tb, &seq);
-	if (!e)
-		return -1;
 	e->r = *r;
 	e->state = Q_READY;
 	return drain(tb);
@@ -534,8 +496,6 @@ uint64_t tb_reserve(struct tbuild *tb, uint64_t t, uint32_t task)
 	uint64_t seq = 0;
 
 	e = qpush(tb, &seq);
-	if (!e)
-		return seq;
 	memset(&e->r, 0, sizeof(e->r));
 	e->r.time_ns = t;
 	e->r.task = task;
@@ -598,9 +558,8 @@ static void resolve_fork_default(struct tbuild *tb, uint32_t task)
 
 	if (mm == TB_NONE)
 		mm = 0;
-	if (map_get(&tb->pid_mm, tid) == TB_NONE &&
-	    map_put(&tb->pid_mm, tid, mm) < 0)
-		oom(tb);
+	if (map_get(&tb->pid_mm, tid) == TB_NONE)
+		map_put(&tb->pid_mm, tid, mm);
 	resolve_fork(tb, task, mm);
 }
 
@@ -615,10 +574,9 @@ uint32_t tb_task_pid(struct tbuild *tb, uint32_t pid, uint32_t tid,
 	mm = map_get(&tb->pid_mm, pid);
 	if (mm == TB_NONE) {
 		mm = tb_new_mm(tb, pid);
-		if (mm == TB_NONE || map_put(&tb->pid_mm, pid, mm) < 0) {
-			oom(tb);
-			return TB_NONE;
-		}
+		if (mm == TB_NONE)
+			return TB_NONE;		/* tb_new_mm() said why */
+		map_put(&tb->pid_mm, pid, mm);
 	}
 	if (task != TB_NONE) {
 		resolve_fork(tb, task, mm);
@@ -682,15 +640,9 @@ int tb_finish(struct tbuild *tb, const char *source, char *err, size_t errlen)
 		tb_abort(tb);
 		return -1;
 	}
-	th = malloc((tb->ntasks ? tb->ntasks : 1) * sizeof(*th));
-	ids = malloc((tb->nmms ? tb->nmms : 1) * sizeof(*ids));
-	if (!th || !ids) {
-		free(th);
-		free(ids);
-		snprintf(err, errlen, "out of memory");
-		tb_abort(tb);
-		return -1;
-	}
+	th = xreallocarray(NULL, tb->ntasks ? tb->ntasks : 1, sizeof(*th));
+	ids = xreallocarray(NULL, tb->nmms ? tb->nmms : 1, sizeof(*ids));
+
 	for (i = 0; i < tb->ntasks; i++)
 		th[i] = tb->tasks[i].th;
 	for (i = 0; i < tb->nmms; i++)

@@ -28,6 +28,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "lib/xalloc.h"
 #include "traces/gen_anonvma.h"
 
 /* Where the heap starts: above a PIE's text, below the mmap area. */
@@ -76,14 +77,11 @@ static const struct gen_param anonvma_params[] = {
 
 static int anonvma_init(struct gen *g)
 {
-	struct anonvma *a = calloc(1, sizeof(*a));
+	struct anonvma *a = xzalloc(sizeof(*a));
 	unsigned i;
 
-	if (!a) {
-		gen_error(g, "out of memory");
-		return -1;
-	}
-	g->priv = a;
+	g->priv
+ = a;
 	a->region = gen_param_u64(g, "region");
 	a->region_pages = a->region / GEN_PAGE;
 	a->brk_step = gen_param_u64(g, "brk_step");

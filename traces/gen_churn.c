@@ -24,6 +24,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "lib/xalloc.h"
 #include "traces/gen_churn.h"
 
 /* A uniform integer in [0, n), n > 0, for ranges wider than 32 bits. */
@@ -60,12 +61,8 @@ static const struct gen_param ebizzy_params[] = {
 
 static int ebizzy_init(struct gen *g)
 {
-	struct ebizzy *e = malloc(sizeof(*e));
+	struct ebizzy *e = xmalloc(sizeof(*e));
 
-	if (!e) {
-		gen_error(g, "out of memory");
-		return -1;
-	}
 	e->chunks = gen_param_u64(g, "chunks");
 	e->chunk_size = gen_param_u64(g, "chunk_size");
 	e->chunk_pages = e->chunk_size / GEN_PAGE;
@@ -191,12 +188,8 @@ static void jvm_fini(struct gen *g)
 
 static int jvm_init(struct gen *g)
 {
-	struct jvm *j = calloc(1, sizeof(*j));
+	struct jvm *j = xzalloc(sizeof(*j));
 
-	if (!j) {
-		gen_error(g, "out of memory");
-		return -1;
-	}
 	g->priv = j;
 	j->heap = gen_param_u64(g, "heap");
 	j->heap_pages = j->heap / GEN_PAGE;
@@ -232,12 +225,9 @@ static int jvm_init(struct gen *g)
 		return -1;
 	}
 	j->nregions = j->heap / j->region;
-	j->pg = calloc(j->heap_pages, 1);
-	j->stacks = calloc(j->max_stacks ? j->max_stacks : 1, sizeof(*j->stacks));
-	if (!j->pg || !j->stacks) {
-		gen_error(g, "out of memory");
-		return -1;
-	}
+	j->pg = xcalloc(j->heap_pages, 1);
+	j->stacks = xcalloc(j->max_stacks, sizeof(*j->stacks));
+
 	/* Names as a HotSpot process shows them (comm is 15 bytes). */
 	gen_set_comm(&g->tasks[0], "VM Thread");
 	gen_set_comm(&g->tasks[1], "C2 CompilerThread0");

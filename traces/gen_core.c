@@ -9,6 +9,7 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "lib/xalloc.h"
 #include "traces/gen_core.h"
 
 #define GEN_MAX_THREADS	4096
@@ -310,11 +311,8 @@ static uint64_t mm_alloc(struct gen_mm *mm, uint64_t len, unsigned task, unsigne
 	start = hi - len;
 	if (mm->n == mm->cap) {
 		size_t cap = mm->cap ? 2 * mm->cap : 16;
-		struct gen_range *r = realloc(mm->r, cap * sizeof(*r));
+		mm->r = xreallocarray(mm->r, cap, sizeof(*mm->r));
 
-		if (!r)
-			return 0;
-		mm->r = r;
 		mm->cap = cap;
 	}
 	memmove(&mm->r[i + 1], &mm->r[i], (mm->n - i) * sizeof(*mm->r));
@@ -506,17 +504,13 @@ static void release(struct gen *g, struct ready *q, struct gen_task **waiting,
 
 static int run_loop(struct gen *g)
 {
-	struct ready q = { calloc(g->nthreads, sizeof(*q.h)), 0 };
-	struct gen_task **waiting = calloc(g->nthreads, sizeof(*waiting));
+	struct ready q = { xcalloc(g->nthreads, sizeof(*q.h)), 0 };
+	struct gen_task **waiting = xcalloc(g->nthreads, sizeof(*waiting));
 	size_t nwaiting = 0, ndone = 0;
 	uint64_t idle = 0;
 	unsigned i;
 	int ret = -1;
 
-	if (!q.h || !waiting) {
-		gen_error(g, "out of memory");
-		goto out;
-	}
 	for (i = 0; i < g->nthreads; i++)
 		ready_push(&q, &g->tasks[i]);
 	while (q.n && (!g->limit || g->emitted < g->limit)) {
@@ -591,15 +585,11 @@ int gen_run(const struct gen_workload *wl, unsigned threads, uint64_t ops,
 		ops = wl->default_ops;
 	g.nthreads = threads;
 	g.limit = ops;
-	g.pval = calloc(nparams_of(wl), sizeof(*g.pval));
-	g.tasks = calloc(threads, sizeof(*g.tasks));
-	g.mms = calloc(threads, sizeof(*g.mms));
-	tab = calloc(threads, sizeof(*tab));
-	mm_ids = calloc(threads, sizeof(*mm_ids));
-	if (!g.pval || !g.tasks || !g.mms || !tab || !mm_ids) {
-		gen_error(&g, "out of memory");
-		goto out;
-	}
+	g.pval = xcalloc(nparams_of(wl), sizeof(*g.pval));
+	g.tasks = xcalloc(threads, sizeof(*g.tasks));
+	g.mms = xcalloc(threads, sizeof(*g.mms));
+	tab = xcalloc(threads, sizeof(*tab));
+	mm_ids = xcalloc(threads, sizeof(*mm_ids));
 	if (parse_params(&g, nparams, params) < 0)
 		goto out;
 	for (i = 0; i < threads; i++) {
@@ -607,10 +597,8 @@ int gen_run(const struct gen_workload *wl, unsigned threads, uint64_t ops,
 
 		t->idx = i;
 		t->rng = gsl_rng_alloc(gsl_rng_taus2);
-		if (!t->rng) {
-			gen_error(&g, "out of memory");
-			goto out;
-		}
+		if (!t->rng)
+			fatal("out of memory");
 		gsl_rng_set(t->rng, task_seed(seed, i));
 		gen_set_comm(t, wl->comm);
 	}

@@ -74,6 +74,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "lib/xalloc.h"
 #include "traces/gen_vmaops.h"
 
 #define VMAOPS_MAX_VMAS		4096
@@ -256,14 +257,10 @@ static void vmaops_fini(struct gen *g)
 
 static int vmaops_init(struct gen *g)
 {
-	struct vmaops *v = calloc(1, sizeof(*v));
+	struct vmaops *v = xzalloc(sizeof(*v));
 	uint64_t vmas, span;
 	unsigned i, narenas = g->nthreads + 1;
 
-	if (!v) {
-		gen_error(g, "out of memory");
-		return -1;
-	}
 	g->priv = v;
 	vmas = gen_param_u64(g, "vmas");
 	span = gen_param_u64(g, "span");
@@ -304,13 +301,10 @@ static int vmaops_init(struct gen *g)
 	v->nmobile = count_mobile(v->vmas);
 	v->vma_pages = v->vma_size / GEN_PAGE;
 	v->arena_len = v->vma_size * v->vmas;
-	v->arena = calloc(narenas, sizeof(*v->arena));
-	v->vma_mem = calloc((size_t)narenas * v->vmas, sizeof(*v->vma_mem));
-	v->thr = calloc(g->nthreads, sizeof(*v->thr));
-	if (!v->arena || !v->vma_mem || !v->thr) {
-		gen_error(g, "out of memory");
-		return -1;
-	}
+	v->arena = xcalloc(narenas, sizeof(*v->arena));
+	v->vma_mem = xcalloc((size_t)narenas * v->vmas, sizeof(*v->vma_mem));
+	v->thr = xcalloc(g->nthreads, sizeof(*v->thr));
+
 	for (i = 0; i < narenas; i++)
 		v->arena[i].vma = &v->vma_mem[(size_t)i * v->vmas];
 	for (i = 0; i < g->nthreads; i++) {

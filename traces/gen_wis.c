@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 
+#include "lib/xalloc.h"
 #include "traces/gen_wis.h"
 
 struct loop {
@@ -28,15 +29,12 @@ enum { MAP, TOUCH, UNMAP };
 static int loop_init(struct gen *g, const struct loop *proto, int with_procs,
 		     const char *comm_thr, const char *comm_proc)
 {
-	struct loop *l = malloc(sizeof(*l));
+	struct loop *l = xmalloc(sizeof(*l));
 	unsigned i;
 	int procs = with_procs && gen_param_u64(g, "procs");
 
-	if (!l) {
-		gen_error(g, "out of memory");
-		return -1;
-	}
-	*l = *proto;
+	*l
+ = *proto;
 	l->size = gen_param_u64(g, "size");
 	l->pages = l->size / GEN_PAGE;
 	g->priv = l;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/xalloc.h"
 #include "traces/import_perf.h"
 #include "traces/import_strace.h"
 #include "traces/textin.h"
@@ -204,18 +205,16 @@ static void rename_in_messages(struct mlt_file *f, const char *tmp,
 	char *copy;
 
 	if (f) {
-		copy = strdup(path);
-		if (copy) {
-			free(f->path);
-			f->path = copy;
-		}
-	} else if (!strncmp(err, tmp, n)) {
-		copy = strdup(err + n);
-		if (copy) {
-			snprintf(err, errlen, "%s%s", path, copy);
-			free(copy);
-		}
+		copy = xstrdup(path);
+		free(f->path);
+		f->path = copy;
+	} else
+ if (!strncmp(err, tmp, n)) {
+		copy = xstrdup(err + n);
+		snprintf(err, errlen, "%s%s", path, copy);
+		free(copy);
 	}
+
 }
 
 struct mlt_file *trace_open_any(const char *path, const struct import_opts *opts,

@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/xalloc.h"
+
 #define R_FAILED	"call failed (= -1 errno)"
 #define R_UNKNOWN_RET	"call without a result (= ?)"
 #define R_BRK_QUERY	"brk query (break unchanged)"
@@ -260,11 +262,7 @@ static uint32_t task_for(struct st *s, uint32_t tid, const char *call,
 	task = tb_add_task(s->tb, tid, mm, comm, strlen(comm));
 	if (task != TB_NONE && task >= s->npend) {
 		uint32_t n = task * 2 + 16;
-		char (*np)[PEND_TEXT] = realloc(s->pend, n * sizeof(*np));
-
-		if (!np)
-			return TB_NONE;
-		s->pend = np;
+		s->pend = xreallocarray(s->pend, n, sizeof(*s->pend));
 		s->npend = n;
 	}
 	return task;
@@ -509,13 +507,9 @@ static int do_line(struct st *s, char *line)
 	name[n] = '\0';
 	p = name + n + 1;
 	task = task_for(s, (uint32_t)pid, name, p);
-	if (task == TB_NONE) {
-		/* The builder's message (too many mms) replaces this one. */
-		snprintf(s->err, s->errlen, "%s:%llu: out of memory",
-			 textin_path(s->in),
-			 (unsigned long long)textin_lineno(s->in));
-		return -1;
-	}
+	if (task == TB_NONE)
+		return -1;	/* the builder says why (too many mms) */
+
 	e = strstr(p, " <unfinished ...>");
 	if (e) {
 		*e = '\0';

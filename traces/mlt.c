@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/xalloc.h"
+
 #define HDR_FIXED	24
 #define WBUF_RECORDS	8192	/* 384 KiB of records per write() */
 
@@ -80,11 +82,9 @@ static int make_temp(const char *path, const char *tag, char **tmp_out)
 	size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
 	const char *base = path + dirlen;
 	size_t n = strlen(path) + strlen(tag) + 16;
-	char *tmp = malloc(n);
+	char *tmp = xmalloc(n);
 	int fd;
 
-	if (!tmp)
-		return -1;
 	snprintf(tmp, n, "%.*s.%s.%sXXXXXX", (int)dirlen, path, base, tag);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
@@ -97,14 +97,10 @@ static int make_temp(const char *path, const char *tag, char **tmp_out)
 
 struct mlt_writer *mlt_writer_open(const char *path, char *err, size_t errlen)
 {
-	struct mlt_writer *w = calloc(1, sizeof(*w));
+	struct mlt_writer *w = xzalloc(sizeof(*w));
 	char *tmp = NULL;
 
-	if (!w || !(w->path = strdup(path))) {
-		free(w);
-		seterr(err, errlen, "%s: out of memory", path);
-		return NULL;
-	}
+	w->path = xstrdup(path);
 	w->recfd = make_temp(path, "rec", &tmp);
 	if (w->recfd < 0) {
 		seterr(err, errlen, "%s: cannot create a temporary file: %s",
@@ -267,11 +263,7 @@ int mlt_writer_close(struct mlt_writer *w,
 	hdrlen = HDR_FIXED + (size_t)nthreads * MLT_THREAD_SIZE +
 		 (size_t)nmms * 8 + 4 + srclen;
 	hdrlen = (hdrlen + 7) & ~(size_t)7;
-	hdr = calloc(1, hdrlen);
-	if (!hdr) {
-		seterr(err, errlen, "%s: out of memory", w->path);
-		goto out;
-	}
+	hdr = xzalloc(hdrlen);
 	memcpy(hdr, MLT_MAGIC, 4);
 	mlt_put32(hdr + 4, MLT_VERSION);
 	mlt_put64(hdr + 8, w->count);
@@ -340,18 +332,14 @@ void mlt_close(struct mlt_file *f)
 
 struct mlt_file *mlt_open(const char *path, char *err, size_t errlen)
 {
-	struct mlt_file *f = calloc(1, sizeof(*f));
+	struct mlt_file *f = xzalloc(sizeof(*f));
 	const unsigned char *p;
 	struct stat st;
 	uint64_t need, off, srclen;
 	uint32_t i;
 	int fd;
 
-	if (!f || !(f->path = strdup(path))) {
-		free(f);
-		seterr(err, errlen, "%s: out of memory", path);
-		return NULL;
-	}
+	f->path = xstrdup(path);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		seterr(err, errlen, "%s: %s", path, strerror(errno));
@@ -427,14 +415,11 @@ struct mlt_file *mlt_open(const char *path, char *err, size_t errlen)
 		       (unsigned long long)(have < f->nrecords ? have : f->nrecords));
 		goto fail;
 	}
-	f->threads = calloc(f->nthreads ? f->nthreads : 1, sizeof(*f->threads));
-	f->mm_ids = calloc(f->nmms ? f->nmms : 1, sizeof(*f->mm_ids));
-	f->source = malloc(srclen + 1);
-	if (!f->threads || !f->mm_ids || !f->source) {
-		seterr(err, errlen, "%s: out of memory", path);
-		goto fail;
-	}
-	off = HDR_FIXED;
+	f->threads = xcalloc(f->nthreads, sizeof(*f->threads));
+	f->mm_ids = xcalloc(f->nmms, sizeof(*f->mm_ids));
+	f->source = xmalloc(srclen + 1);
+	off
+ = HDR_FIXED;
 	for (i = 0; i < f->nthreads; i++, off += MLT_THREAD_SIZE) {
 		f->threads[i].tid = mlt_le32(p + off);
 		f->threads[i].mm = mlt_le32(p + off + 4);

@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "lib/xalloc.h"
+
 #define WIN_SIZE	(1024 * 1024)	/* decompressed window; > max line */
 #define IN_SIZE		(256 * 1024)	/* compressed input chunk */
 
@@ -212,16 +214,13 @@ static long produce(struct textin *t, size_t cap)
 struct textin *textin_open(const char *path, char *err, size_t errlen)
 {
 	static const unsigned char xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
-	struct textin *t = calloc(1, sizeof(*t));
+	struct textin *t = xzalloc(sizeof(*t));
 
-	if (t)
-		t->fd = -1;
-	if (!t || !(t->path = strdup(path)) ||
-	    !(t->in = malloc(IN_SIZE)) || !(t->win = malloc(WIN_SIZE + 1))) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto fail;
-	}
-	t->fd = open(path, O_RDONLY | O_CLOEXEC);
+	t->path = xstrdup(path);
+	t->in = xmalloc(IN_SIZE);
+	t->win = xmalloc(WIN_SIZE + 1);
+	t->fd = open
+(path, O_RDONLY | O_CLOEXEC);
 	if (t->fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;

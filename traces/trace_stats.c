@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/xalloc.h"
 #include "traces/import.h"
 #include "traces/mlt.h"
 
@@ -69,13 +70,12 @@ static void rs_remove(struct mmstat *m, uint64_t lo, uint64_t hi)
 	}
 }
 
-static int rs_reserve(struct mmstat *m)
+static void rs_reserve(struct mmstat *m)
 {
 	if (m->n + 2 <= m->cap)
-		return 0;
+		return;
 	m->cap = m->cap ? m->cap * 2 : 64;
-	m->r = realloc(m->r, m->cap * sizeof(*m->r));
-	return m->r ? 0 : -1;
+	m->r = xreallocarray(m->r, m->cap, sizeof(*m->r));
 }
 
 static void rs_add(struct mmstat *m, uint64_t lo, uint64_t hi)
@@ -108,6 +108,7 @@ struct pset {
 	size_t cap, n;
 };
 
+/* 1 if KEY is new, 0 if it was there. */
 static int pset_add(struct pset *s, uint64_t key)
 {
 	size_t i;
@@ -115,9 +116,7 @@ static int pset_add(struct pset *s, uint64_t key)
 	if ((s->n + 1) * 2 > s->cap) {
 		struct pset ns = { .cap = s->cap ? s->cap * 2 : 1024 };
 
-		ns.k = calloc(ns.cap, sizeof(*ns.k));
-		if (!ns.k)
-			return -1;
+		ns.k = xcalloc(ns.cap, sizeof(*ns.k));
 		for (i = 0; i < s->cap; i++)
 			if (s->k[i])
 				pset_add(&ns, s->k[i] - 1);
@@ -162,12 +161,8 @@ int trace_stats(const char *path, FILE *out)
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	mms = calloc(f->nmms + 1, sizeof(*mms));
-	th = calloc(f->nthreads + 1, sizeof(*th));
-	if (!mms || !th) {
-		fprintf(stderr, "%s: out of memory\n", path);
-		goto out;
-	}
+	mms = xcalloc(f->nmms + 1, sizeof(*mms));
+	th = xcalloc(f->nthreads + 1, sizeof(*th));
 	while ((rc = mlt_next(f, &r)) > 0) {
 		struct mmstat *m = &mms[r.mm];
 		uint64_t before = m->bytes;
@@ -175,18 +170,10 @@ int trace_stats(const char *path, FILE *out)
 		ops[r.op]++;
 		th[r.task][r.op]++;
 		m->ops[r.op]++;
-		if (rs_reserve(m) < 0) {
-			fprintf(stderr, "%s: out of memory\n", path);
-			goto out;
-		}
+		rs_reserve(m);
 		switch (r.op) {
 		case MLT_FAULT:
-			rc = pset_add(&pages, (uint64_t)r.mm << 52 ^ r.addr / PAGE);
-			if (rc < 0) {
-				fprintf(stderr, "%s: out of memory\n", path);
-				goto out;
-			}
-			m->pages += (uint64_t)rc;
+			m->pages += (uint64_t)pset_add(&pages, (uint64_t)r.mm << 52 ^ r.addr / PAGE);
 			break;
 		case MLT_MMAP:
 			if (r.len)
@@ -197,9 +184,9 @@ int trace_stats(const char *path, FILE *out)
 			break;
 		case MLT_MREMAP:
 			rs_remove(m, r.addr & ~(PAGE - 1), pg_up(r.addr + r.len));
-			if (rs_reserve(m) < 0)
-				goto out;
-			rs_add(m, r.arg1 & ~(PAGE - 1), pg_up(r.arg1 + r.arg0));
+			rs_reserve(m);
+			rs_add
+(m, r.arg1 & ~(PAGE - 1), pg_up(r.arg1 + r.arg0));
 			break;
 		case MLT_BRK:
 			if (r.arg0 && r.addr > r.arg0)
