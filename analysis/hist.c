@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "analysis/hist.h"
+#include "lib/xalloc.h"
 
 /* lo[k] = ceil(2^(k/8)); lo[0] = 0 so that bucket 0 also holds 0; lo[512] = max. */
 static uint64_t lo[HIST_BUCKETS + 1];
@@ -166,7 +167,7 @@ uint64_t hist_percentile_buckets(const struct lat_bucket *b, int n, double q)
 	return v >= b[i].hi_ns && b[i].hi_ns > b[i].lo_ns ? b[i].hi_ns - 1 : v;
 }
 
-int hist_to_buckets(const struct lat_hist *h, struct lat_bucket **out, int *n)
+void hist_to_buckets(const struct lat_hist *h, struct lat_bucket **out, int *n)
 {
 	int k, m = 0;
 
@@ -175,10 +176,8 @@ int hist_to_buckets(const struct lat_hist *h, struct lat_bucket **out, int *n)
 	for (k = 0; k < HIST_BUCKETS; k++)
 		m += h->count[k] != 0;
 	if (!m)
-		return 0;
-	*out = malloc((size_t)m * sizeof(**out));
-	if (!*out)
-		return -1;
+		return;
+	*out = xreallocarray(NULL, (size_t)m, sizeof(**out));
 	for (k = 0; k < HIST_BUCKETS; k++) {
 		if (!h->count[k])
 			continue;
@@ -187,5 +186,5 @@ int hist_to_buckets(const struct lat_hist *h, struct lat_bucket **out, int *n)
 		(*out)[*n].count = h->count[k];
 		(*n)++;
 	}
-	return 0;
 }
+

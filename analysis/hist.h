@@ -39,9 +39,10 @@ double hist_mean(const struct lat_hist *h);
 uint64_t hist_percentile(const struct lat_hist *h, double q);
 /*
  * The non-empty buckets, ascending, in a malloc'ed array (*out, *n; NULL
- * and 0 if empty).  Returns 0, or -1 if out of memory.
+ * and 0 if empty).
  */
-int hist_to_buckets(const struct lat_hist *h, struct lat_bucket **out, int *n);
+void hist_to_buckets(
+const struct lat_hist *h, struct lat_bucket **out, int *n);
 /* The same quantile from stored buckets (ascending, as from lat_hist). */
 uint64_t hist_percentile_buckets(const struct lat_bucket *b, int n, double q);
 /* Bucket bounds: [hist_bucket_lo(k), hist_bucket_lo(k + 1)). */

@@ -16,6 +16,7 @@
 #include "analysis/report.h"
 #include "analysis/sample_stats.h"
 #include "analysis/usl.h"
+#include "lib/xalloc.h"
 
 #define MAX_SCHEMES 32
 #define MAX_CPUS 64
@@ -44,7 +45,7 @@ static char *dup_col(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 
-	return strdup(t ? (const char *)t : "");
+	return xstrdup(t ? (const char *)t : "");
 }
 
 /*
@@ -92,11 +93,8 @@ static int load_cell(sqlite3 *db, const struct group *g, const char *scheme, int
 	sqlite3_bind_int(st, 6, cpus);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (c->n == cap) {
-			double *t = realloc(c->tput, (cap = cap ? 2 * cap : 8) * sizeof(*t));
-
-			if (!t)
-				break;
-			c->tput = t;
+			cap = cap ? 2 * cap : 8;
+			c->tput = xreallocarray(c->tput, cap, sizeof(*c->tput));
 		}
 		c->tput[c->n++] = sqlite3_column_double(st, 0);
 	}
@@ -134,12 +132,8 @@ static int load_cell(sqlite3 *db, const struct group *g, const char *scheme, int
 	sqlite3_bind_int(st, 6, cpus);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (nb == capb) {
-			struct lat_bucket *t = realloc(b, (size_t)(capb = capb ? 2 * capb : 64) *
-						       sizeof(*t));
-
-			if (!t)
-				break;
-			b = t;
+			capb = capb ? 2 * capb : 64;
+			b = xreallocarray(b, (size_t)capb, sizeof(*b));
 		}
 		b[nb].lo_ns = (uint64_t)sqlite3_column_int64(st, 0);
 		b[nb].hi_ns = (uint64_t)sqlite3_column_int64(st, 1);
@@ -298,8 +292,7 @@ static int print_pivot(FILE *out, sqlite3 *db, const struct group *g, const char
 		if (!name)
 			break;
 		if (!row) {
-			if (!(row = strdup(name)))
-				break;
+			row = xstrdup(name);
 			memset(have, 0, sizeof(have));
 		}
 		for (s = 0; s < g->nschemes; s++) {
@@ -499,11 +492,7 @@ static int report_group(FILE *out, sqlite3 *db, struct group *g, const char *bas
 	if (strcmp(g->schemes[0], baseline))
 		fprintf(out, "(no runs of baseline %s here: comparing against %s)\n\n", baseline,
 			g->schemes[0]);
-	cells = calloc((size_t)(g->nschemes * g->ncpus), sizeof(*cells));
-	if (!cells) {
-		snprintf(err, errlen, "report: out of memory");
-		return -1;
-	}
+	cells = xcalloc((size_t)(g->nschemes * g->ncpus), sizeof(*cells));
 	for (k = 0; k < g->ncpus; k++)
 		for (s = 0; s < g->nschemes; s++)
 			if (load_cell(db, g, g->schemes[s], g->cpus[k],
@@ -596,12 +585,8 @@ int report_print(sqlite3 *db, const char *baseline, FILE *out, char *err, size_t
 		g.args = dup_col(st, 3);
 		if (n++)
 			fprintf(out, "\n\n");
-		if (!g.source || !g.machine || !g.args) {
-			snprintf(err, errlen, "report: out of memory");
-			ret = -1;
-		} else {
-			ret = report_group(out, db, &g, base, err, errlen);
-		}
+		ret = report_group(out, db, &g, base, err, errlen);
+
 		free_group(&g);
 	}
 	sqlite3_finalize(st);

@@ -16,6 +16,7 @@
 #include <gsl/gsl_multifit_nlinear.h>
 
 #include "analysis/usl.h"
+#include "lib/xalloc.h"
 
 struct points {
 	const double *n, *y;	/* y: throughput / scale */
@@ -107,9 +108,7 @@ int usl_fit(const double *cpus, const double *x, int n, struct usl_fit *fit)
 	}
 	if (distinct < 3)
 		return -1;
-	y = malloc((size_t)n * sizeof(*y));
-	if (!y)
-		return -1;
+	y = xreallocarray(NULL, (size_t)n, sizeof(*y));
 	for (i = 0; i < n; i++)
 		y[i] = x[i] / scale;
 	d = (struct points){ cpus, y, (size_t)n };
@@ -183,7 +182,7 @@ static char *col(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 
-	return strdup(t ? (const char *)t : "");
+	return xstrdup(t ? (const char *)t : "");
 }
 
 static int same_curve(const struct curve *c, sqlite3_stmt *st)
@@ -328,15 +327,11 @@ int usl_update(sqlite3 *db, FILE *out, char *err, size_t errlen)
 		}
 		if (c.n == c.cap) {
 			c.cap = c.cap * 2 + 8;
-			c.cpus = realloc(c.cpus, (size_t)c.cap * sizeof(*c.cpus));
-			c.x = realloc(c.x, (size_t)c.cap * sizeof(*c.x));
+			c.cpus = xreallocarray(c.cpus, (size_t)c.cap, sizeof(*c.cpus));
+			c.x = xreallocarray(c.x, (size_t)c.cap, sizeof(*c.x));
 		}
-		if (!c.cpus || !c.x || !c.scheme || !c.source || !c.machine || !c.args) {
-			snprintf(err, errlen, "report: out of memory");
-			ret = -1;
-			break;
-		}
-		c.cpus[c.n] = sqlite3_column_double(st, 5);
+		c.cpus
+[c.n] = sqlite3_column_double(st, 5);
 		c.x[c.n++] = sqlite3_column_double(st, 6);
 	}
 	if (ret == 0 && rc != SQLITE_DONE) {

@@ -67,8 +67,7 @@ static void make_result(struct run_result *r, const char *scheme, int cpus, uint
 	r->ops[0].p99_ns = hist_percentile(&h, 0.99);
 	r->ops[0].p999_ns = hist_percentile(&h, 0.999);
 	r->ops[0].max_ns = h.max;
-	if (hist_to_buckets(&h, &r->ops[0].buckets, &r->ops[0].nbuckets))
-		abort();
+	hist_to_buckets(&h, &r->ops[0].buckets, &r->ops[0].nbuckets);
 	snprintf(r->ops[1].op, sizeof(r->ops[1].op), "munmap");
 	r->ops[1].count = 3;
 	r->ops[1].throughput_per_s = 10;
@@ -562,7 +561,9 @@ static int test_hist(void)
 	CHECK(fabs(hist_mean(&h) - gsl_stats_mean(xs, 1, 20000)) < 1e-6 * hist_mean(&h));
 	CHECK(hist_percentile(&h, 1.0) == h.max && hist_percentile(&h, 0) == h.min);
 	/* Stored buckets give the same percentiles (up to the min/max clamp). */
-	CHECK(hist_to_buckets(&h, &b, &nb) == 0 && nb > 0);
+	hist_to_buckets(&h, &b, &nb);
+	CHECK(nb > 0);
+
 	for (i = 0; i < nb; i++)
 		CHECK(b[i].count && b[i].lo_ns < b[i].hi_ns && (!i || b[i - 1].hi_ns <= b[i].lo_ns));
 	CHECK(hist_percentile_buckets(b, nb, 0.99) == hist_percentile(&h, 0.99));
