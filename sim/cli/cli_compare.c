@@ -14,6 +14,7 @@
 #include "analysis/plot.h"
 #include "analysis/report.h"
 #include "analysis/store.h"
+#include "lib/xalloc.h"
 #include "sim/cli/cli.h"
 #include "sim/core/version.h"
 #include "sim/cli/climsg.h"
@@ -246,11 +247,8 @@ int cli_compare(int argc, char **argv)
 	/* CPU counts outermost, schemes innermost: partial results stay balanced. */
 	store_args(base.params, base.nparams, args, sizeof(args));
 	ntasks = ncpus * nseeds * nschemes;
-	tasks = calloc((size_t)ntasks, sizeof(*tasks));
-	if (!tasks) {
-		cli_error("compare", "out of memory");
-		goto out;
-	}
+	tasks = xcalloc((size_t)ntasks, sizeof(*tasks));
+
 	for (i = k = 0; i < ncpus; i++)
 		for (j = 0; j < nseeds; j++)
 			for (m = 0; m < nschemes; m++, k++) {

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "analysis/store.h"
+#include "lib/xalloc.h"
 #include "sim/cli/cli.h"
 #include "sim/core/version.h"
 #include "sim/cli/climsg.h"
@@ -150,11 +151,9 @@ static char *trim(char *s)
 /* "a, b ,c" appended to l; 1, or 0 after ini_error(). */
 static int add_values(struct ini_file *in, struct list *l, const char *key, const char *value)
 {
-	char *copy = strdup(value), *tok, *save = NULL, *v;
+	char *copy = xstrdup(value), *tok, *save = NULL, *v;
 	int i;
 
-	if (!copy)
-		return ini_error(in, "out of memory");
 	if (!l->line)
 		l->line = in->lineno;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -178,11 +177,7 @@ static int add_values(struct ini_file *in, struct list *l, const char *key, cons
 			free(copy);
 			return 0;
 		}
-		if (!(l->v[l->n] = strdup(v))) {
-			free(copy);
-			return ini_error(in, "out of memory");
-		}
-		l->n++;
+		l->v[l->n++] = xstrdup(v);
 	}
 	free(copy);
 	if (!l->n)
@@ -249,8 +244,8 @@ static int experiment_key(struct experiment *e, const char *name, const char *va
 	if (!strcmp(name, "name")) {
 		if (e->name)
 			return ini_error(in, "expected name once in [experiment]");
-		e->name = strdup(value);
-		return e->name ? 1 : ini_error(in, "out of memory");
+		e->name = xstrdup(value);
+		return 1;
 	}
 	if (!strcmp(name, "seeds")) {
 		if (e->seed_hi)
@@ -320,8 +315,7 @@ static int section_key(struct experiment *e, struct section *s, const char *name
 	if (s->nkeys == MAX_KEYS)
 		return ini_error(in, "expected at most %d keys in a section", MAX_KEYS);
 	k = &s->keys[s->nkeys];
-	if (!(k->key = strdup(name)))
-		return ini_error(in, "out of memory");
+	k->key = xstrdup(name);
 	s->nkeys++;
 	if (!add_values(in, &k->vals, name, value))
 		return 0;
@@ -353,11 +347,7 @@ static struct section *named_section(struct experiment *e, int kind, const char 
 		return NULL;
 	}
 	e->secs[e->nsecs].kind = kind;
-	e->secs[e->nsecs].name = strdup(name);
-	if (!e->secs[e->nsecs].name) {
-		ini_error(e->in, "out of memory");
-		return NULL;
-	}
+	e->secs[e->nsecs].name = xstrdup(name);
 	return &e->secs[e->nsecs++];
 }
 
@@ -409,10 +399,7 @@ static int experiment_finish(struct experiment *e, const char *path, char *err, 
 	for (i = 0; !e->schemes.line && i < e->nsecs; i++) {
 		if (e->secs[i].kind != SEC_SCHEME || e->schemes.n == MAX_VALUES)
 			continue;
-		e->schemes.v[e->schemes.n] = strdup(e->secs[i].name);
-		if (!e->schemes.v[e->schemes.n])
-			break;
-		e->schemes.n++;
+		e->schemes.v[e->schemes.n++] = xstrdup(e->secs[i].name);
 	}
 	if (!e->schemes.n) {
 		snprintf(err, errlen, "%s: expected schemes in [experiment], or [scheme NAME] "
@@ -434,9 +421,7 @@ static int experiment_finish(struct experiment *e, const char *path, char *err, 
 		}
 	}
 	if (!e->machines.n) {
-		e->machines.v[0] = strdup("xeon-8176-2s");
-		if (!e->machines.v[0])
-			return -1;
+		e->machines.v[0] = xstrdup("xeon-8176-2s");
 		e->machines.n = 1;
 		e->mcpus[0] = machine_lookup(NULL, e->mname[0], sizeof(e->mname[0]), err, errlen);
 	}
@@ -530,7 +515,7 @@ static int add_combo(const struct section *s, long c, char **kv, int n)
 		const struct keyed *k = &s->keys[i];
 
 		if (asprintf(&kv[n + i], "%s=%s", k->key, k->vals.v[c % k->vals.n]) < 0)
-			kv[n + i] = NULL;
+			fatal("out of memory");
 		c /= k->vals.n;
 	}
 	return n + s->nkeys;
@@ -559,16 +544,9 @@ struct plan {
 
 static char *keep(struct plan *p, char *s)
 {
-	if (!s)
-		return NULL;
 	if (p->nstrings == p->cap) {
-		char **n = realloc(p->strings, (size_t)(p->cap = p->cap * 2 + 256) * sizeof(*n));
-
-		if (!n) {
-			free(s);
-			return NULL;
-		}
-		p->strings = n;
+		p->cap = p->cap * 2 + 256;
+		p->strings = xreallocarray(p->strings, (size_t)p->cap, sizeof(*p->strings));
 	}
 	return p->strings[p->nstrings++] = s;
 }
@@ -603,15 +581,13 @@ static long count_runs(const struct experiment *e)
  * The runs of slice shard/nshards, in expansion order.  Every run of the
  * full expansion gets its index; only those of the slice are kept.
  */
-static int expand(const struct experiment *e, int shard, int nshards, struct plan *p)
+static void expand(const struct experiment *e, int shard, int nshards, struct plan *p)
 {
 	int src, mach, thr, cpu, sch, nthreads = e->threads.n ? e->threads.n : 1;
 	long idx = 0, total = count_runs(e), pc, uc, sc;
 	uint64_t seed;
 
-	p->jobs = calloc((size_t)(total / nshards + 1), sizeof(*p->jobs));
-	if (!p->jobs)
-		return -1;
+	p->jobs = xcalloc((size_t)(total / nshards + 1), sizeof(*p->jobs));
 	for (src = 0; src < e->sources.n; src++)
 	for (mach = 0; mach < e->machines.n; mach++)
 	for (thr = 0; thr < nthreads; thr++)
@@ -645,20 +621,16 @@ static int expand(const struct experiment *e, int shard, int nshards, struct pla
 				if (!strcmp(e->plugin_scheme[i], j->spec.scheme))
 					j->plugin = e->plugins.v[i];
 			for (i = 0; i < n; i++)
-				if (!(j->spec.params[i] = keep(p, kv[i])))
-					return -1;
+				j->spec.params[i] = keep(p, kv[i]);
 			store_args(j->spec.params, n, args, sizeof(args));
 			j->key = (struct store_key){
 				.scheme = scheme_find(j->spec.scheme, NULL)->name,
 				.source = j->spec.trace, .machine = e->mname[mach],
 				.cpus = j->spec.cpus, .threads = j->spec.threads, .seed = seed,
-				.args = keep(p, strdup(args)), .version = MMLOCKSIM_VERSION,
+				.args = keep(p, xstrdup(args)), .version = MMLOCKSIM_VERSION,
 			};
-			if (!j->key.args)
-				return -1;
 		}
 	}
-	return 0;
 }
 
 /* ---- the command ------------------------------------------------------- */
@@ -761,10 +733,8 @@ int cli_sweep(int argc, char **argv)
 		cli_error("sweep", "%s: expected at most %d runs", path, MAX_RUNS);
 		goto out;
 	}
-	if (expand(&e, shard, nshards, &p) < 0) {
-		cli_error("sweep", "out of memory");
-		goto out;
-	}
+	expand(&e, shard, nshards, &p);
+
 	if (dry) {
 		for (i = 0; i < p.njobs; i++)
 			print_job(&p.jobs[i]);
