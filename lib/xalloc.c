@@ -6,15 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * The line is put together first and written at once: stderr is
+ * unbuffered, and the run pool's children share it.
+ */
 void fatal(const char *fmt, ...)
 {
+	char line[1024];
 	va_list ap;
+	int n;
 
-	fputs("mmlocksim: ", stderr);
+	n = snprintf(line, sizeof(line), "mmlocksim: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	strcat(line, "\n");
+	fputs(line, stderr);
 	exit(1);
 }
 
