@@ -5,6 +5,8 @@
 #include "schemes/registry.h"
 
 #include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,28 +172,45 @@ const struct scheme_ops *scheme_at(int i)
 	return i >= 0 && i < nr_schemes ? table[i] : NULL;
 }
 
-const struct scheme_ops *scheme_find(const char *name, FILE *err)
+/* Appends to the message in err (errlen bytes, *n used so far), truncating. */
+__attribute__((format(printf, 4, 5)))
+static void msg_add(char *err, size_t errlen, size_t *n, const char *fmt, ...)
 {
+	va_list ap;
+	int k;
+
+	if (*n + 1 >= errlen)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(err + *n, errlen - *n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*n = *n + (size_t)k < errlen ? *n + (size_t)k : errlen - 1;
+}
+
+const struct scheme_ops *scheme_find(const char *name, char *err, size_t errlen)
+{
+	const unsigned char *c;
+	size_t n = 0;
 	int i;
 
 	schemes_init();
 	for (i = 0; i < nr_schemes; i++)
 		if (!strcmp(table[i]->name, name))
 			return table[i];
-	if (err) {
-		const unsigned char *c;
-
-		/* The name is what the user typed: no control character reaches the terminal. */
-		fprintf(err, "mmlocksim: unknown scheme '");
-		for (c = (const unsigned char *)name; *c; c++)
-			fprintf(err, *c < 0x20 || *c == 0x7f ? "\\x%02x" : "%c", *c);
-		fprintf(err, "'; valid schemes:");
-		for (i = 0; i < nr_schemes; i++)
-			fprintf(err, " %s", table[i]->name);
-		fprintf(err, "\n");
-	}
+	if (!err || !errlen)
+		return NULL;
+	/* The name is what the user typed: no control character reaches the terminal. */
+	err[0] = '\0';
+	msg_add(err, errlen, &n, "unknown scheme '");
+	for (c = (const unsigned char *)name; *c; c++)
+		msg_add(err, errlen, &n, *c < 0x20 || *c == 0x7f ? "\\x%02x" : "%c", *c);
+	msg_add(err, errlen, &n, "'; valid schemes:");
+	for (i = 0; i < nr_schemes; i++)
+		msg_add(err, errlen, &n, " %s", table[i]->name);
 	return NULL;
 }
+
 
 bool scheme_in_default_compare(const struct scheme_ops *ops)
 {

@@ -23,8 +23,12 @@ const struct scheme_ops *scheme_load_plugin(const char *path, char *err, size_t 
 
 int scheme_count(void);
 const struct scheme_ops *scheme_at(int i);
-/* NULL (and the list of valid names on err, if given) when unknown. */
-const struct scheme_ops *scheme_find(const char *name, FILE *err);
+/*
+ * NULL when unknown, and then, if err is given, "unknown scheme 'NAME';
+ * valid schemes: ..." in it (one line, no newline, truncated to errlen).
+ */
+const struct scheme_ops *scheme_find(const char *name, char *err, size_t errlen);
+
 bool scheme_in_default_compare(const struct scheme_ops *ops);
 void scheme_list(FILE *out);
 

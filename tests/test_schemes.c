@@ -35,8 +35,9 @@ static int test_registration_rules(void)
 				  .summary = "x", .fault = no_fault, .write_lock = no_lock,
 				  .write_unlock = no_lock };
 	struct scheme_ops ok = dup;
-	char err[256], list[512] = "";
-	FILE *f;
+	char err[256], list[512] = "", want[512], small[20];
+	size_t n;
+	int i;
 
 	schemes_init();
 	CHECK(scheme_register(&missing, err, sizeof(err)) == -1);
@@ -50,19 +51,30 @@ static int test_registration_rules(void)
 	CHECK(strstr(err, "already registered"));
 	ok.name = "t-ok";
 	CHECK(scheme_register(&ok, err, sizeof(err)) == 0);
-	CHECK(scheme_find("t-ok", NULL) == &ok);
-	f = fmemopen(list, sizeof(list), "w");
-	CHECK(scheme_find("no-such", f) == NULL);
-	fclose(f);
-	printf("  %s", list);
+	CHECK(scheme_find("t-ok", NULL, 0) == &ok);
+	CHECK(scheme_find("no-such", list, sizeof(list)) == NULL);
+	printf("  %s\n", list);
 	CHECK(strstr(list, "global-rwsem") && strstr(list, "pervma-refcount") &&
 	      strstr(list, "rcu-fault"));
+	/* The whole message, one line; what the user typed is escaped. */
+	CHECK(scheme_find("no\x01such\x7f", list, sizeof(list)) == NULL);
+	n = (size_t)snprintf(want, sizeof(want), "unknown scheme 'no\\x01such\\x7f'; valid schemes:");
+	for (i = 0; i < scheme_count(); i++)
+		n += (size_t)snprintf(want + n, sizeof(want) - n, " %s", scheme_at(i)->name);
+	CHECKF(!strcmp(list, want), "got '%s'", list);
+	CHECK(strstr(list, " t-ok") && !strchr(list, '\n'));
+	/* Too small a buffer: cut, still terminated; none at all is fine. */
+	memset(small, 'z', sizeof(small));
+	CHECK(scheme_find("no-such", small, sizeof(small)) == NULL);
+	CHECKF(!strcmp(small, "unknown scheme 'no-"), "got '%.20s'", small);
+	CHECK(scheme_find("no-such", NULL, 0) == NULL);
 	return 0;
+
 }
 
 static int test_param_validation(void)
 {
-	const struct scheme_ops *pv = scheme_find("pervma-refcount", NULL);
+	const struct scheme_ops *pv = scheme_find("pervma-refcount", NULL, 0);
 	const char *bad[] = { "variant=foo" }, *unknown[] = { "speed=11" }, *good[] = { "variant=rwsem" };
 	char err[256];
 
@@ -119,7 +131,7 @@ static int test_safety_variants(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		const struct scheme_ops *ops = scheme_find(v[i].scheme, NULL);
+		const struct scheme_ops *ops = scheme_find(v[i].scheme, NULL, 0);
 		struct check_outcome out;
 		char err[256];
 
@@ -176,7 +188,7 @@ static int test_plugin(void)
 	printf("  plugin %s: %s, %.0f faults/s\n", r.scheme, r.status, fault_tput(&r));
 	CHECK(!strcmp(r.scheme, "mmap-trylock") && !strcmp(r.status, RUN_COMPLETE));
 	run_result_free(&r);
-	ops = scheme_find("mmap-trylock", NULL);
+	ops = scheme_find("mmap-trylock", NULL, 0);
 	CHECK(ops);
 	check_scheme(ops, &opts, &out);
 	CHECK(out.violations == 0 && out.runs > 0);

@@ -27,7 +27,7 @@ static int test_crossing_exhaustive(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		const struct scheme_ops *ops = scheme_find(v[i].scheme, NULL);
+		const struct scheme_ops *ops = scheme_find(v[i].scheme, NULL, 0);
 		struct check_opts opts = { .seeds = 5, .exhaustive = 1,
 					   .preemptions = v[i].preemptions, .only = "cross",
 					   .log = NULL };
@@ -196,7 +196,7 @@ static int test_hole_race_exhaustive(void)
 {
 	struct check_opts opts = { .seeds = 5, .exhaustive = 1, .preemptions = 2,
 				   .only = "same-hole", .count = "range_hole_taken", .log = NULL };
-	const struct scheme_ops *ops = scheme_find("ww-vma", NULL);
+	const struct scheme_ops *ops = scheme_find("ww-vma", NULL, 0);
 	struct check_outcome out;
 
 	CHECK(ops);

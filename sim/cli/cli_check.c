@@ -87,13 +87,21 @@ int cli_check(int argc, char **argv)
 		if (!only_scheme)
 			only_scheme = ops->name;
 	}
-	if (only_scheme && !scheme_find(only_scheme, stderr))
-		return EXIT_BAD_INPUT;
+	if (only_scheme) {
+		char msg[4096];	/* the name as typed and the whole list */
+
+		if (!scheme_find(only_scheme, msg, sizeof(msg))) {
+			fprintf(stderr, "mmlocksim: %s\n", msg);
+			return EXIT_BAD_INPUT;
+		}
+	}
+
+
 	if (nparams && !only_scheme) {
 		cli_error("check", "-p needs -s SCHEME (parameters are per scheme)");
 		return EXIT_BAD_INPUT;
 	}
-	if (nparams && scheme_set_params(scheme_find(only_scheme, NULL), nparams, params,
+	if (nparams && scheme_set_params(scheme_find(only_scheme, NULL, 0), nparams, params,
 					 err, sizeof(err))) {
 		cli_error("check", "%s", err);
 		return EXIT_BAD_INPUT;

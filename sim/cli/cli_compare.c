@@ -197,8 +197,12 @@ int cli_compare(int argc, char **argv)
 				scheme_list[nschemes++] = (char *)scheme_at(i)->name;
 	}
 	for (i = 0; i < nschemes; i++) {
-		if (!scheme_find(scheme_list[i], stderr))
+		char msg[4096];	/* the name as typed and the whole list */
+
+		if (!scheme_find(scheme_list[i], msg, sizeof(msg))) {
+			fprintf(stderr, "mmlocksim: %s\n", msg);
 			goto out;
+		}
 		for (j = 0; j < i; j++) {
 			if (!strcmp(scheme_list[i], scheme_list[j])) {
 				cli_error("compare", "-s: %s given twice", scheme_list[i]);

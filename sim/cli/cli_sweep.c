@@ -281,7 +281,7 @@ static int experiment_key(struct experiment *e, const char *name, const char *va
 		if (l == &e->sources && !gen_is_workload(v) && access(v, R_OK) != 0)
 			return ini_error(in, "expected a readable trace or a workload name "
 					 "(mmlocksim list workloads), got '%s': %s", v, strerror(errno));
-		if (l == &e->schemes && !scheme_find(v, NULL))
+		if (l == &e->schemes && !scheme_find(v, NULL, 0))
 			return ini_error(in, "expected a scheme name (mmlocksim list schemes), "
 					 "got '%s'", v);
 		if (l == &e->machines) {
@@ -323,14 +323,14 @@ static int section_key(struct experiment *e, struct section *s, const char *name
 		return 1;
 	/* Scheme parameters are checked against the scheme now, not in every run. */
 	for (i = 0; i < k->vals.n; i++) {
-		const struct scheme_ops *ops = scheme_find(s->name, NULL);
+		const struct scheme_ops *ops = scheme_find(s->name, NULL, 0);
 		const char *p = kv;
 
 		snprintf(kv, sizeof(kv), "%s=%s", name, k->vals.v[i]);
 		if (scheme_set_params(ops, 1, &p, err, sizeof(err)) < 0)
 			return ini_error(in, "%s", err);
 	}
-	scheme_set_params(scheme_find(s->name, NULL), 0, NULL, err, sizeof(err));
+	scheme_set_params(scheme_find(s->name, NULL, 0), 0, NULL, err, sizeof(err));
 	return 1;
 }
 
@@ -365,7 +365,7 @@ static int sweep_ini_handler(void *user, const char *section, const char *name,
 		return section_key(e, &e->params, name, value);
 	snprintf(sname, sizeof(sname), "%s", section);
 	if (!strncmp(sname, "scheme ", 7)) {
-		ops = scheme_find(n = trim(sname + 7), NULL);
+		ops = scheme_find(n = trim(sname + 7), NULL, 0);
 		if (!ops)
 			return ini_error(e->in, "expected [scheme NAME] with a scheme name "
 					 "(mmlocksim list schemes), got [%s]", section);
@@ -411,7 +411,7 @@ static int experiment_finish(struct experiment *e, const char *path, char *err, 
 		const struct list *l = s->kind == SEC_SCHEME ? &e->schemes : &e->sources;
 
 		for (j = 0; j < l->n && strcmp(s->kind == SEC_SCHEME ?
-					       scheme_find(l->v[j], NULL)->name : l->v[j], s->name); j++)
+					       scheme_find(l->v[j], NULL, 0)->name : l->v[j], s->name); j++)
 			;
 		if (j == l->n) {
 			snprintf(err, errlen, "%s:%d: expected [%s %s] to name one of the %s (line %d)",
@@ -528,7 +528,7 @@ static const struct section *section_of(const struct experiment *e, int kind, co
 	int i;
 
 	if (kind == SEC_SCHEME)
-		name = scheme_find(name, NULL)->name;
+		name = scheme_find(name, NULL, 0)->name;
 	for (i = 0; i < e->nsecs; i++)
 		if (e->secs[i].kind == kind && !strcmp(e->secs[i].name, name))
 			return &e->secs[i];
@@ -624,7 +624,7 @@ static void expand(const struct experiment *e, int shard, int nshards, struct pl
 				j->spec.params[i] = keep(p, kv[i]);
 			store_args(j->spec.params, n, args, sizeof(args));
 			j->key = (struct store_key){
-				.scheme = scheme_find(j->spec.scheme, NULL)->name,
+				.scheme = scheme_find(j->spec.scheme, NULL, 0)->name,
 				.source = j->spec.trace, .machine = e->mname[mach],
 				.cpus = j->spec.cpus, .threads = j->spec.threads, .seed = seed,
 				.args = keep(p, xstrdup(args)), .version = MMLOCKSIM_VERSION,

@@ -307,20 +307,10 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 			goto fail;
 		}
 	} else {
-		FILE *msg = fmemopen(err, errlen, "w");
-
-		ops = scheme_find(spec->scheme ? spec->scheme : "", msg);
-		if (msg)
-			fclose(msg);
-		if (!ops) {
-			char *nl = strchr(err, '\n');
-
-			if (nl)
-				*nl = 0;
-			if (!strncmp(err, "mmlocksim: ", 11))
-				memmove(err, err + 11, strlen(err + 11) + 1);
+		ops = scheme_find(spec->scheme ? spec->scheme : "", err, errlen);
+		if (!ops)
 			goto fail;
-		}
+
 	}
 	snprintf(res->scheme, sizeof(res->scheme), "%s", ops->name);
 
