@@ -221,7 +221,8 @@ static void print_fit(struct output *o, const struct curve *c, const struct usl_
 	if (asprintf(&h, "source %s, machine %s%s%.0d%s%s%s", c->source, c->machine,
 		     c->threads ? ", " : "", c->threads, c->threads ? " threads" : "",
 		     c->args[0] ? ", " : "", c->args) < 0)
-		return;
+		fatal("out of memory");
+
 	if (!o->header || strcmp(o->header, h)) {
 		fprintf(o->out, "\n%s\n  %-20s %12s %9s %11s %10s %7s %6s\n", h, "scheme",
 			"lambda/s", "sigma", "kappa", "peak CPUs", "R^2", "points");

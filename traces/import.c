@@ -159,7 +159,8 @@ static char *scratch_path(void)
 	if (!dir || !*dir)
 		dir = "/tmp";
 	if (asprintf(&p, "%s/mmlocksim-XXXXXX", dir) < 0)
-		return NULL;
+		fatal("out of memory");
+
 	fd = mkstemp(p);
 	if (fd < 0) {
 		free(p);
