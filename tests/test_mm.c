@@ -8,6 +8,7 @@
 #include "sim/run/check_suite.h"
 #include "sim/mm/mm.h"
 #include "sim/run/run.h"
+#include "tests/scratch.h"
 #include "tests/test.h"
 #include "tests/workloads.h"
 
@@ -403,6 +404,46 @@ static int test_fork_vma_lock(void)
 	return 0;
 }
 
+/*
+ * A process's mm lives until its last thread exits, however the recorded
+ * threads overlap in time: a thread that appears after the others have
+ * ended was cloned while one of them lived.  Here thread 1 maps and ends,
+ * then thread 2 mprotects and unmaps what it mapped; the mm is torn down
+ * once, at the end.  (Replay used to tear it down when thread 1 ended and
+ * hand thread 2 an empty mm.)  pft with more threads than CPUs: the later
+ * tasks start only as the first ones end.
+ */
+static int test_replay_mm_outlives_threads(void)
+{
+	static const char *const schemes[] = { "global-rwsem", "pervma-refcount", "ww-vma" };
+	const char *trace = scratch_path("late.strace");
+	const char *pft[] = { "ops=300" };
+	struct run_result r;
+	size_t i;
+
+	CHECK(write_file(trace,
+		"1 1.000000 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, "
+		"-1, 0) = 0x7f0000000000\n"
+		"2 1.001000 mprotect(0x7f0000000000, 4096, PROT_READ) = 0\n"
+		"2 1.002000 munmap(0x7f0000000000, 8192) = 0\n") == 0);
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		CHECK(run(trace, schemes[i], 4, 0, &r, 0, NULL) == 0);
+		printf("  %-16s %s, %llu op errors, exit_mmap %llu\n", schemes[i], r.status,
+		       (unsigned long long)result_counter(&r, "op_errors"),
+		       (unsigned long long)result_counter(&r, "exit_mmap"));
+		CHECK(!strcmp(r.status, RUN_COMPLETE));
+		CHECK(result_counter(&r, "op_errors") == 0);
+		CHECK(result_counter(&r, "exit_mmap") == 1);
+		run_result_free(&r);
+	}
+	CHECK(run("pft", "global-rwsem", 4, 9, &r, 1, pft) == 0);
+	printf("  pft, 4 CPUs, 9 threads: %s, exit_mmap %llu\n", r.status,
+	       (unsigned long long)result_counter(&r, "exit_mmap"));
+	CHECK(!strcmp(r.status, RUN_COMPLETE) && result_counter(&r, "exit_mmap") == 1);
+	run_result_free(&r);
+	return 0;
+}
+
 const struct test_case mm_tests[] = {
 	{ "mm/fork_vma_lock", test_fork_vma_lock },
 	{ "mm/generators_replay", test_generators_replay },
@@ -414,6 +455,7 @@ const struct test_case mm_tests[] = {
 	{ "mm/real_traces_replay", test_real_traces_replay },
 	{ "mm/timeline_json", test_timeline_json },
 	{ "mm/timeline_unwritable", test_timeline_unwritable },
+	{ "mm/replay_mm_outlives_threads", test_replay_mm_outlives_threads },
 	{ NULL, NULL },
 };
 

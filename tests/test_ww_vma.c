@@ -6,10 +6,12 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "schemes/registry.h"
 #include "sim/run/check_suite.h"
 #include "sim/run/run.h"
+#include "tests/scratch.h"
 #include "tests/test.h"
 #include "tests/workloads.h"
 
@@ -208,10 +210,76 @@ static int test_hole_race_exhaustive(void)
 	return 0;
 }
 
+/* One run; 0 if it ran (COMPLETE or FAILED), r filled. */
+static int run_one(const char *trace, const char *scheme, int cpus, int threads,
+		   const char *param, struct run_result *r)
+{
+	struct run_spec spec = { .trace = trace, .scheme = scheme, .cpus = cpus,
+				 .threads = threads, .seed = 1, .nparams = param ? 1 : 0,
+				 .params = { param } };
+	char err[512];
+
+	if (run_simulation(&spec, r, err, sizeof(err))) {
+		fprintf(stderr, "  %s: %s\n", scheme, err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * More tasks than CPUs in one mm: one mmap per thread, cloned into
+ * groups (--threads beyond the recorded one), and pft's threads.  The
+ * first tasks to run ended before the others started; the mm must not be
+ * torn down under them (it was: exit_mmap() met the VMAs the later tasks
+ * mapped -- "changes VMA ... without holding its lock" -- and two
+ * teardowns freed the same VMAs, the second hanging the run).
+ */
+static int test_cloned_groups_one_mm(void)
+{
+	static const int threads[] = { 16, 9, 10, 12, 8 };
+	const char *trace = scratch_path("one.strace");
+	struct run_result r;
+	size_t i;
+	int s;
+
+	alarm(120);	/* a hang fails the test instead of stalling the suite */
+	CHECK(write_file(trace, "1 1.000000 mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 3, 0) = "
+			 "0x7f0000000000\n") == 0);
+	for (s = 0; s < 2; s++) {
+		const char *scheme = s ? "ww-vma-plain" : "ww-vma";
+
+		for (i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+			CHECK(run_one(trace, scheme, 8, threads[i], NULL, &r) == 0);
+			printf("  %-12s --threads %2d: %s, %llu violations, %llu ops of %llu, "
+			       "exit_mmap %llu\n", scheme, threads[i], r.status,
+			       (unsigned long long)r.violations_total,
+			       (unsigned long long)result_counter(&r, "ops_replayed"),
+			       (unsigned long long)result_counter(&r, "ops_in"),
+			       (unsigned long long)result_counter(&r, "exit_mmap"));
+			CHECKF(!strcmp(r.status, RUN_COMPLETE) && r.violations_total == 0,
+			       "%s", r.nviolations ? r.violations[0].detail : r.status);
+			CHECK(result_counter(&r, "ops_replayed") == (uint64_t)threads[i]);
+			CHECK(result_counter(&r, "exit_mmap") == 1);
+			run_result_free(&r);
+		}
+	}
+	CHECK(run_one("pft", "ww-vma", 4, 9, "ops=300", &r) == 0);
+	printf("  ww-vma pft, 4 CPUs, 9 threads: %s, %llu violations, exit_mmap %llu\n",
+	       r.status, (unsigned long long)r.violations_total,
+	       (unsigned long long)result_counter(&r, "exit_mmap"));
+	CHECKF(!strcmp(r.status, RUN_COMPLETE) && r.violations_total == 0, "%s",
+	       r.nviolations ? r.violations[0].detail : r.status);
+	CHECK(result_counter(&r, "exit_mmap") == 1);
+	run_result_free(&r);
+	alarm(0);
+	return 0;
+}
+
 const struct test_case ww_vma_tests[] = {
 	{ "ww_vma/hole_race_exhaustive", test_hole_race_exhaustive },
 	{ "ww_vma/crossing_exhaustive", test_crossing_exhaustive },
 	{ "ww_vma/disjoint_parallel", test_disjoint_parallel },
 	{ "ww_vma/cost_of_wounds", test_cost_of_wounds },
+	{ "ww_vma/cloned_groups_one_mm", test_cloned_groups_one_mm },
 	{ NULL, NULL },
 };

@@ -929,6 +929,16 @@ void mm_enter(struct mm_struct *mm)
 	}
 }
 
+/*
+ * clone(CLONE_VM) takes the new thread's reference in copy_mm(), while the
+ * parent is alive: mm_users never goes from 0 back to 1, so exit_mmap()
+ * below needs no lock against a thread entering the mm meanwhile.
+ */
+void mm_get(struct mm_struct *mm)
+{
+	mm->users++;
+}
+
 void mm_exit(struct mm_struct *mm)
 {
 	struct mmu_gather tlb = { 0 };
@@ -936,6 +946,7 @@ void mm_exit(struct mm_struct *mm)
 	if (--mm->users > 0)
 		return;
 	/* exit_mmap(): the last user tears everything down. */
+	count_event("exit_mmap");
 	current->in_kernel++;
 	mm_call_range_lock(mm, &whole_mm, 1);
 	while (mm->mm_mt.nr) {

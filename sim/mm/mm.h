@@ -47,5 +47,7 @@ int mm_adopt_region(struct mm_struct *mm, unsigned long addr, unsigned int fault
 /* A task enters and leaves an mm (mm_cpumask; exit_mmap on the last). */
 void mm_enter(struct mm_struct *mm);
 void mm_exit(struct mm_struct *mm);
+/* mmget(): one more user, dropped by mm_exit(), for a thread not yet running. */
+void mm_get(struct mm_struct *mm);
 
 #endif

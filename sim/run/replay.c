@@ -48,6 +48,7 @@ struct replay {
 	int ntasks;
 	struct replay_task *tasks;	/* ntrace * nclones, by clone then thread */
 	struct mm_struct **mms;		/* by trace mm index */
+	uint32_t *mm_left;		/* by trace mm index: its tasks not yet ended */
 	uint64_t *first_time;		/* per recorded thread */
 	uint64_t *nrec;			/* records per recorded thread */
 	int64_t *fork_parent;		/* -1: no FORK starts it */
@@ -176,6 +177,21 @@ static unsigned long map_prot(const struct mlt_record *rec)
 	       (rec->flags & MLT_F_EXEC ? PROT_EXEC : 0);
 }
 
+/*
+ * A new mm for trace mm index mm_idx.  Every task of it (clones included)
+ * exists from the start, as threads cloned before the first of them could
+ * exit: until the last of them has ended the mm keeps a user for those not
+ * yet running (clone() takes the new thread's mm_users in the parent), so
+ * it is torn down once, after them all, never under a task still to come.
+ */
+static struct mm_struct *replay_mm_install(struct replay *r, uint32_t mm_idx,
+					   struct mm_struct *mm)
+{
+	mm_get(mm);
+	r->mms[mm_idx] = mm;
+	return mm;
+}
+
 /* A clone's brk: its heap lives at the shifted address, as plain anon memory. */
 static int clone_brk(struct replay_task *rt, unsigned long brk)
 {
@@ -269,13 +285,13 @@ static void replay_task_fn(void *arg)
 
 				sim_time_t f0 = sim_now();
 
-				r->mms[mm_idx] = pmm ? mm_dup(pmm) : mm_alloc(r->ops);
+				replay_mm_install(r, mm_idx, pmm ? mm_dup(pmm) : mm_alloc(r->ops));
 				/* The fork's latency: what the parent waits in fork(). */
 				if (pmm)
 					hist_add(&r->hist[MLT_FORK], sim_now() - f0);
 			}
 			if (!r->mms[mm_idx])
-				r->mms[mm_idx] = mm_alloc(r->ops);
+				replay_mm_install(r, mm_idx, mm_alloc(r->ops));
 			rt->mm = r->mms[mm_idx];
 		}
 		if (!started) {
@@ -283,7 +299,7 @@ static void replay_task_fn(void *arg)
 				uint32_t mm_idx = r->f->threads[rt->trace_task].mm;
 
 				if (!r->mms[mm_idx])
-					r->mms[mm_idx] = mm_alloc(r->ops);
+					replay_mm_install(r, mm_idx, mm_alloc(r->ops));
 				rt->mm = r->mms[mm_idx];
 			}
 			mm_enter(rt->mm);
@@ -320,10 +336,12 @@ static void replay_task_fn(void *arg)
 	while (rt->exited && replay_next(rt, &rec))
 		r->ops_done++, r->op_count[rec.op]++;
 	if (started) {
-		/* exit(): the last task out of the mm tears it down (exit_mmap),
+		/* exit(): the last task of the mm tears it down (exit_mmap),
 		 * and that is the EXIT op's latency; an earlier one only leaves. */
 		sim_time_t t0 = sim_now();
 		mm_exit(rt->mm);
+		if (!--r->mm_left[r->f->threads[rt->trace_task].mm])
+			mm_exit(rt->mm);	/* the reference of the tasks to come */
 		task_delay(0);
 		if (rt->exited)
 			hist_add(&r->hist[MLT_EXIT], sim_now() - t0);
@@ -375,6 +393,7 @@ struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, in
 	}
 	r->tasks = xzalloc((size_t)r->ntasks * sizeof(*r->tasks));
 	r->mms = xzalloc(f->nmms * sizeof(*r->mms));
+	r->mm_left = xzalloc(f->nmms * sizeof(*r->mm_left));
 	r->first_time = xzalloc(r->ntrace * sizeof(*r->first_time));
 	r->fork_parent = xzalloc(r->ntrace * sizeof(*r->fork_parent));
 	r->nrec = xzalloc(r->ntrace * sizeof(*r->nrec));
@@ -437,6 +456,7 @@ struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, in
 				continue;	/* a thread with no records */
 			rt->task = task_create(f->threads[t].comm, replay_task_fn, rt, -1,
 					       (sim_time_t)((double)r->first_time[t] * think_scale));
+			r->mm_left[f->threads[t].mm]++;
 		}
 	}
 	return r;
@@ -493,6 +513,7 @@ void replay_free(struct replay *r)
 
 	free(r->tasks);
 	free(r->mms);
+	free(r->mm_left);
 	free(r->first_time);
 	free(r->fork_parent);
 	free(r->nrec);
