@@ -640,6 +640,65 @@ static int test_cmpxchg_can_fail(void)
 	return 0;
 }
 
+/*
+ * What a task asleep for good waits for: a writer and a reader crossing
+ * two rw_semaphores (A-B against B-A), and a down() of a semaphore nobody
+ * will up().  The engine runs dry; each names the lock and its holder.
+ */
+struct crossing {
+	struct rw_semaphore a, b;
+	struct semaphore none;
+};
+
+static struct crossing cross;
+
+static void cross_ab(void *arg)
+{
+	(void)arg;
+	down_write(&cross.a);
+	task_delay(1000);
+	down_write(&cross.b);
+}
+
+static void cross_ba(void *arg)
+{
+	(void)arg;
+	down_write(&cross.b);
+	task_delay(1000);
+	down_read(&cross.a);
+}
+
+static void down_none(void *arg)
+{
+	(void)arg;
+	down(&cross.none);
+}
+
+static int test_blocked_on_named(void)
+{
+	struct sim_config cfg = { .machine = xeon(), .ncpus = 4, .seed = 1 };
+	char what[3][160];
+	int i;
+
+	sim_begin(&cfg);
+	init_rwsem(&cross.a, "cross_a");
+	init_rwsem(&cross.b, "cross_b");
+	sema_init(&cross.none, 0, "no_up");
+	task_create("ab", cross_ab, NULL, 0, 0);
+	task_create("ba", cross_ba, NULL, 1, 0);
+	task_create("down", down_none, NULL, 2, 0);
+	sim_run(UINT64_MAX);
+	for (i = 0; i < 3; i++) {
+		lock_describe_wait(sched_task(i), what[i], sizeof(what[i]));
+		printf("  task %d: %s\n", i, what[i]);
+	}
+	CHECK(!strcmp(what[0], "asleep on cross_b held by task 1"));
+	CHECK(!strcmp(what[1], "asleep on cross_a/read held by task 0"));
+	CHECK(!strcmp(what[2], "asleep on no_up held by no tracked task"));
+	sim_end();
+	return 0;
+}
+
 const struct test_case sync_tests[] = {
 	{ "sync/spinlock_mutual_exclusion", test_spinlock_mutual_exclusion },
 	{ "sync/rwsem_exclusion", test_rwsem_exclusion },
@@ -650,5 +709,6 @@ const struct test_case sync_tests[] = {
 	{ "sync/misuse_reported", test_misuse_reported },
 	{ "sync/determinism", test_determinism },
 	{ "sync/cmpxchg_can_fail", test_cmpxchg_can_fail },
+	{ "sync/blocked_on_named", test_blocked_on_named },
 	{ NULL, NULL },
 };

@@ -275,11 +275,88 @@ static int test_cloned_groups_one_mm(void)
 	return 0;
 }
 
+/*
+ * The crossing mremaps of the check suite, as a trace: thread 1 maps A
+ * and B, then threads 2 and 3 move A onto B and B onto A at the same
+ * instant.  ww-vma backs one off and both complete; ww-vma-plain's
+ * threads each hold their source and sleep on the other's, and the run,
+ * whose engine runs dry, must end FAILED naming both tasks and the VMA
+ * locks they wait for (it ended COMPLETE: an op counted as replayed once
+ * started, so tasks stuck in their last op went unnoticed).  Cloned into
+ * ten groups, the same: ww-vma completes, ww-vma-plain's stuck pairs are
+ * named.
+ */
+static int test_plain_deadlock_replay(void)
+{
+	const char *trace = scratch_path("cross.strace");
+	struct run_result r;
+	int s, g, i, named;
+
+	alarm(120);
+	CHECK(write_file(trace,
+		"1 1.000000 mmap(0x7f0000000000, 8192, PROT_READ|PROT_WRITE, "
+		"MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x7f0000000000\n"
+		"1 1.000001 mmap(0x7f0000100000, 8192, PROT_READ|PROT_WRITE, "
+		"MAP_SHARED|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x7f0000100000\n"
+		"2 1.000100 mremap(0x7f0000000000, 8192, 8192, MREMAP_MAYMOVE|MREMAP_FIXED, "
+		"0x7f0000100000) = 0x7f0000100000\n"
+		"3 1.000100 mremap(0x7f0000100000, 8192, 8192, MREMAP_MAYMOVE|MREMAP_FIXED, "
+		"0x7f0000000000) = 0x7f0000000000\n") == 0);
+	for (g = 0; g < 2; g++) {
+		int threads = g ? 30 : 0;
+
+		for (s = 0; s < 2; s++) {
+			const char *scheme = s ? "ww-vma-plain" : "ww-vma";
+
+			CHECK(run_one(trace, scheme, 4, threads, NULL, &r) == 0);
+			printf("  %-12s --threads %2d: %s, %llu of %llu ops, %llu op errors, "
+			       "%llu violations%s%s\n", scheme, r.threads, r.status,
+			       (unsigned long long)result_counter(&r, "ops_replayed"),
+			       (unsigned long long)result_counter(&r, "ops_in"),
+			       (unsigned long long)result_counter(&r, "op_errors"),
+			       (unsigned long long)r.violations_total,
+			       r.nviolations ? ", first: " : "",
+			       r.nviolations ? r.violations[0].detail : "");
+			for (i = 1; i < r.nviolations && i < 4; i++)
+				printf("    %s\n", r.violations[i].detail);
+			if (!s) {
+				CHECK(!strcmp(r.status, RUN_COMPLETE) && r.violations_total == 0);
+				CHECK(result_counter(&r, "ops_replayed") ==
+				      result_counter(&r, "ops_in"));
+				CHECK(result_counter(&r, "op_errors") == 0);
+				run_result_free(&r);
+				continue;
+			}
+			CHECK(!strcmp(r.status, RUN_FAILED));
+			CHECK(result_counter(&r, "ops_replayed") < result_counter(&r, "ops_in"));
+			for (i = named = 0; i < r.nviolations; i++) {
+				CHECK(!strcmp(r.violations[i].kind, "deadlock"));
+				named += strstr(r.violations[i].detail, "never ended: asleep on "
+						"vma_ww_mutex held by task ") != NULL;
+			}
+			/* The first group's two mremaps, named with their lock. */
+			if (!g) {
+				CHECK(named == 2);
+				CHECK(!strcmp(r.violations[1].detail, "task 1 (2) never ended: "
+					      "asleep on vma_ww_mutex held by task 2"));
+				CHECK(!strcmp(r.violations[2].detail, "task 2 (3) never ended: "
+					      "asleep on vma_ww_mutex held by task 1"));
+			} else {
+				CHECK(named >= 2 && named % 2 == 0);
+			}
+			run_result_free(&r);
+		}
+	}
+	alarm(0);
+	return 0;
+}
+
 const struct test_case ww_vma_tests[] = {
 	{ "ww_vma/hole_race_exhaustive", test_hole_race_exhaustive },
 	{ "ww_vma/crossing_exhaustive", test_crossing_exhaustive },
 	{ "ww_vma/disjoint_parallel", test_disjoint_parallel },
 	{ "ww_vma/cost_of_wounds", test_cost_of_wounds },
 	{ "ww_vma/cloned_groups_one_mm", test_cloned_groups_one_mm },
+	{ "ww_vma/plain_deadlock_replay", test_plain_deadlock_replay },
 	{ NULL, NULL },
 };

@@ -73,6 +73,8 @@ struct task {
 	int nr_held;			/* in held[] */
 	int nr_untracked;		/* held beyond TASK_MAX_HELD */
 	struct held_lock held[TASK_MAX_HELD];
+	const void *blocked_on;		/* the sleeping lock it waits for, or NULL */
+	uint16_t blocked_stat;		/* ... and its class */
 
 	/* Accounting, in ns of simulated time. */
 	sim_time_t state_since;

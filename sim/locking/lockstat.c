@@ -144,6 +144,52 @@ void lock_downgraded(const void *lock, uint16_t read_stat)
 	}
 }
 
+void lock_blocked_on(const void *lock, uint16_t stat)
+{
+	current->blocked_on = lock;
+	current->blocked_stat = stat;
+}
+
+void lock_unblocked(void)
+{
+	current->blocked_on = NULL;
+}
+
+void lock_describe_wait(const struct task *t, char *buf, size_t len)
+{
+	static const char *const states[] = {
+		[TASK_NEW] = "not started", [TASK_RUNNING] = "running",
+		[TASK_SPINNING] = "spinning", [TASK_RUNNABLE] = "runnable",
+		[TASK_SLEEPING] = "asleep", [TASK_DEAD] = "ended",
+	};
+	size_t n;
+	int i, k;
+
+	n = (size_t)snprintf(buf, len, "%s", states[t->state]);
+	if (!t->blocked_on) {
+		if (t->state == TASK_SLEEPING && n < len)
+			snprintf(buf + n, len - n, " on no lock");
+		return;
+	}
+	n += (size_t)snprintf(buf + n, n < len ? len - n : 0, " on %s",
+			      stats[t->blocked_stat].name);
+	/* Its holders, from their held-lock tables (rwsem readers: several). */
+	for (i = 0, k = 0; i < sched_nr_tasks() && n < len; i++) {
+		const struct task *h = sched_task(i);
+		int j;
+
+		for (j = 0; j < h->nr_held; j++)
+			if (h->held[j].lock == t->blocked_on)
+				break;
+		if (j == h->nr_held)
+			continue;
+		n += (size_t)snprintf(buf + n, len - n, "%s%d", k++ ? "," : " held by task ",
+				      h->id);
+	}
+	if (!k && n < len)
+		snprintf(buf + n, len - n, " held by no tracked task");
+}
+
 static void lockstat_task_exit(struct task *t)
 {
 	int i, n = t->nr_held;

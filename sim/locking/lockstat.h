@@ -8,6 +8,7 @@
 #define MMLOCKSIM_LOCKSTAT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sim/core/engine.h"
@@ -56,6 +57,18 @@ bool lock_released(const void *lock, const char *what);
  * time ends here and the read class's begins.
  */
 void lock_downgraded(const void *lock, uint16_t read_stat);
+
+/*
+ * The current task's slow path may sleep until it gets `lock`, and is left
+ * (the lock taken, or a ww back-off): the kernel's __set_task_blocked_on()
+ * and __clear_task_blocked_on() around a mutex's wait loop.  What a run
+ * that ends with tasks asleep names for each of them.
+ */
+void lock_blocked_on(const void *lock, uint16_t stat);
+void lock_unblocked(void);
+struct task;
+/* "asleep on vma_ww_mutex held by task 5" (or "asleep on no lock", "running"...). */
+void lock_describe_wait(const struct task *t, char *buf, size_t len);
 
 /* Install the leaked-lock check at task end. */
 void lockstat_setup(void);

@@ -371,7 +371,9 @@ void down_read(struct rw_semaphore *sem)
 	task_charge(sim_machine->cost.call);
 	if (!rwsem_read_trylock(sem, &count)) {
 		lock_contended(sem->stat_read);
+		lock_blocked_on(sem, sem->stat_read);
 		rwsem_down_read_slowpath(sem, count);
+		lock_unblocked();
 	}
 	lock_acquired(sem, sem->stat_read, asked);
 }
@@ -633,7 +635,9 @@ void down_write(struct rw_semaphore *sem)
 	task_charge(sim_machine->cost.call);
 	if (!rwsem_write_trylock(sem)) {
 		lock_contended(sem->stat_write);
+		lock_blocked_on(sem, sem->stat_write);
 		rwsem_down_write_slowpath(sem);
+		lock_unblocked();
 	}
 	lock_acquired(sem, sem->stat_write, asked);
 }

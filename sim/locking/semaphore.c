@@ -66,7 +66,9 @@ void down(struct semaphore *sem)
 		line_write(&sem->line);
 	} else {
 		lock_contended(sem->stat);
+		lock_blocked_on(sem, sem->stat);
 		__down(sem);
+		lock_unblocked();
 	}
 	spin_unlock(&sem->lock);
 	lock_waited(sem->stat, asked);

@@ -259,6 +259,7 @@ static int __ww_mutex_lock(struct ww_mutex *lock, struct ww_acquire_ctx *ww_ctx)
 	if (ret)
 		goto err_early;
 
+	lock_blocked_on(lock, lock->stat);
 	task_prepare_sleep();
 	for (;;) {
 		if (__mutex_trylock(lock))
@@ -278,6 +279,7 @@ static int __ww_mutex_lock(struct ww_mutex *lock, struct ww_acquire_ctx *ww_ctx)
 	if (ww_ctx && !ww_ctx->is_wait_die && lock->wait_head != &waiter)
 		__ww_mutex_check_waiters(lock, ww_ctx);
 	remove_waiter(lock, &waiter);
+	lock_unblocked();
 acquired:
 	ww_mutex_lock_acquired(lock, ww_ctx);
 	spin_unlock(&lock->wait_lock);
@@ -285,6 +287,7 @@ acquired:
 	return 0;
 err:
 	remove_waiter(lock, &waiter);
+	lock_unblocked();
 	line_write(&lock->line);
 err_early:
 	spin_unlock(&lock->wait_lock);

@@ -313,13 +313,13 @@ static void replay_task_fn(void *arg)
 			task_user_work(think);	/* back in user mode, even if for 0 ns */
 		}
 		prev_time = rec.time_ns;
-		r->ops_done++;
 		r->op_count[rec.op]++;
 		if (rec.op == MLT_EXIT) {
 			rt->exited = true;
 			break;
 		}
 		if (rec.op == MLT_FORK) {
+			r->ops_done++;
 			prev_cost = 0;
 			continue;
 		}
@@ -327,6 +327,9 @@ static void replay_task_fn(void *arg)
 		if (do_op(rt, &rec))
 			r->op_errors++;
 		task_delay(0);
+		/* Replayed once it has returned: a task stuck in its last op
+		 * leaves ops_replayed short, and the run FAILED as a deadlock. */
+		r->ops_done++;
 		prev_cost = sim_now() - t0;
 		hist_add(&r->hist[rec.op], prev_cost);
 		if (timeline_on)
@@ -346,6 +349,8 @@ static void replay_task_fn(void *arg)
 		if (rt->exited)
 			hist_add(&r->hist[MLT_EXIT], sim_now() - t0);
 	}
+	if (rt->exited)
+		r->ops_done++;		/* the EXIT, exit_mmap() done */
 	task_delay(0);
 	if (sim_now() > r->last_end)
 		r->last_end = sim_now();

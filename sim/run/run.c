@@ -241,6 +241,34 @@ static void collect(struct run_result *res, struct replay *rp)
 	}
 }
 
+/* Tasks that have not ended once the engine ran dry: nothing will wake them. */
+static int nr_stuck_tasks(void)
+{
+	int i, n = 0;
+
+	for (i = 0; i < sched_nr_tasks(); i++)
+		n += sched_task(i)->state != TASK_DEAD;
+	return n;
+}
+
+/* Each stuck task, with what it waits for and who holds it, as the
+ * kernel's hung-task report names them. */
+static void report_stuck_tasks(void)
+{
+	char what[160];
+	int i;
+
+	for (i = 0; i < sched_nr_tasks(); i++) {
+		const struct task *t = sched_task(i);
+
+		if (t->state == TASK_DEAD)
+			continue;
+		lock_describe_wait(t, what, sizeof(what));
+		report_violation("deadlock", 0, "task %d (%s) never ended: %s", t->id, t->name,
+				what);
+	}
+}
+
 /* The rmap walker runs while the replay has ops left (and no error). */
 static uint64_t replay_pending(void *arg)
 {
@@ -453,13 +481,15 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 	why = replay_error(rp);
 	if (why) {
 		snprintf(err, errlen, "%s", why);
-	} else if (replay_ops_done(rp) != replay_ops_in(rp)) {
+	} else if (replay_ops_done(rp) != replay_ops_in(rp) || nr_stuck_tasks()) {
 		snprintf(err, errlen, "%s: replayed %llu of %llu ops (a task got stuck: "
 			 "scheme '%s' deadlocked?)", spec->trace,
 			 (unsigned long long)replay_ops_done(rp),
 			 (unsigned long long)replay_ops_in(rp), ops->name);
-		report_violation("deadlock", 0, "%llu ops never completed",
-				(unsigned long long)(replay_ops_in(rp) - replay_ops_done(rp)));
+		report_violation("deadlock", 0, "%llu ops never completed, %d tasks never ended",
+				(unsigned long long)(replay_ops_in(rp) - replay_ops_done(rp)),
+				nr_stuck_tasks());
+		report_stuck_tasks();
 		why = NULL;
 	}
 	collect(res, rp);
