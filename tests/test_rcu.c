@@ -5,6 +5,8 @@
 #include <gsl/gsl_rng.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "sim/run/sim.h"
 #include "sim/locking/sync.h"
@@ -211,9 +213,66 @@ static int test_call_rcu_batches(void)
 	return 0;
 }
 
+/*
+ * An object freed twice queues its rcu_head twice.  That closed the
+ * callback list into a cycle and the grace period's end walked it
+ * forever (the run never ended); it is a misuse, reported, and the
+ * callback runs once.  Once it has run, the head may be queued again.
+ */
+static struct {
+	struct rcu_head head;
+	int ran;
+	const char *kind;
+} twice;
+
+static void twice_cb(struct rcu_head *head)
+{
+	(void)head;
+	twice.ran++;
+}
+
+static void twice_queue(void *arg)
+{
+	(void)arg;
+	call_rcu(&twice.head, twice_cb);
+	call_rcu(&twice.head, twice_cb);
+}
+
+/* Long after: the callback has run, the head is free to go again. */
+static void queue_again(void *arg)
+{
+	(void)arg;
+	call_rcu(&twice.head, twice_cb);
+}
+
+static void twice_misuse(const struct misuse *m)
+{
+	twice.kind = m->kind;
+}
+
+static int test_call_rcu_twice(void)
+{
+	struct sim_config cfg = { .machine = machine_find("laptop-8", NULL), .ncpus = 2, .seed = 1 };
+
+	alarm(60);	/* the cycle was a hang */
+	sim_begin(&cfg);
+	misuse_hook = twice_misuse;
+	task_create("twice", twice_queue, NULL, 0, 0);
+	task_create("again", queue_again, NULL, 1, 100000000);
+	sim_run(UINT64_MAX);
+	misuse_hook = NULL;
+	sim_end();
+	alarm(0);
+	printf("  callback ran %d times, misuse: %s\n", twice.ran, twice.kind ? twice.kind : "none");
+	CHECK(twice.kind && !strcmp(twice.kind, "rcu-double-queue"));
+	CHECK(twice.ran == 2);
+	return 0;
+}
+
 const struct test_case rcu_tests[] = {
 	{ "rcu/gp_waits_for_readers", test_rcu_gp_waits_for_readers },
 	{ "rcu/srcu_gp_waits_for_readers", test_srcu_gp_waits_for_readers },
 	{ "rcu/call_rcu_batches", test_call_rcu_batches },
+	{ "rcu/call_rcu_twice", test_call_rcu_twice },
 	{ NULL, NULL },
 };

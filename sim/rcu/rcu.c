@@ -25,6 +25,16 @@ static uint64_t gp_needed(const struct gp_state *gp)
 static void gp_enqueue(struct gp_state *gp, struct rcu_head *head,
 		       void (*func)(struct rcu_head *))
 {
+	/*
+	 * debug_rcu_head_queue() (CONFIG_DEBUG_OBJECTS_RCU_HEAD): a head still
+	 * queued -- an object freed twice -- would close the list into a cycle
+	 * that gp_end() walks forever; reported and left queued once.
+	 */
+	if (head->func) {
+		report_misuse("rcu-double-queue", head, "call_rcu of a callback already "
+			      "queued (an object freed twice)");
+		return;
+	}
 	head->func = func;
 	head->gp_needed = gp_needed(gp);
 	head->next = NULL;
@@ -57,11 +67,13 @@ static int gp_end(struct gp_state *gp, int srcu)
 		gp->gp_ns_max = len;
 	while (gp->cbs_head && gp->cbs_head->gp_needed <= gp->completed) {
 		struct rcu_head *head = gp->cbs_head;
+		void (*func)(struct rcu_head *head) = head->func;
 
 		gp->cbs_head = head->next;
 		if (!gp->cbs_head)
 			gp->cbs_tail = NULL;
-		head->func(head);
+		head->func = NULL;	/* debug_rcu_head_unqueue(): may be queued again */
+		func(head);
 	}
 	return gp->cbs_head != NULL;
 }

@@ -35,7 +35,7 @@
 
 struct rcu_head {
 	struct rcu_head *next;
-	void (*func)(struct rcu_head *head);
+	void (*func)(struct rcu_head *head);	/* non-NULL while queued */
 	uint64_t gp_needed;
 };
 
