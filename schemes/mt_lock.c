@@ -223,7 +223,7 @@ static void mt_destroy_mm(struct mm_struct *mm)
 
 static const struct scheme_param mt_params[] = {
 	{ "spec_tries", "3", "speculative attempts whose validation failed before the fault "
-	  "takes the tree lock (1-64)", NULL },
+	  "takes the tree lock", "1..64" },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,8 @@ static struct {
 	char key[MAX_RUN_PARAMS][48];
 	char value[MAX_RUN_PARAMS][128];
 } run_params;
+
+static bool choice_ok(const char *choices, const char *value);
 
 int scheme_register(const struct scheme_ops *ops, char *err, size_t errlen)
 {
@@ -94,6 +97,11 @@ int scheme_register(const struct scheme_ops *ops, char *err, size_t errlen)
 		if (!p->def || !p->help) {
 			snprintf(err, errlen, "scheme '%s': parameter '%s' needs a default and help",
 				 name, p->name);
+			return -1;
+		}
+		if (p->choices && !choice_ok(p->choices, p->def)) {
+			snprintf(err, errlen, "scheme '%s': parameter '%s': default '%s' is not "
+				 "one of its choices %s", name, p->name, p->def, p->choices);
 			return -1;
 		}
 		for (q = ops->params; q < p; q++)
@@ -254,11 +262,30 @@ bool scheme_has_param(const struct scheme_ops *ops, const char *key)
 	return false;
 }
 
-/* Is value one of the '|'-separated choices? */
+/* "LO..HI": the bounds of a whole-number parameter; false for a list of choices. */
+static bool choice_range(const char *choices, unsigned long long *lo, unsigned long long *hi)
+{
+	int n = 0;
+
+	return sscanf(choices, "%llu..%llu%n", lo, hi, &n) == 2 && !choices[n];
+}
+
+/* Is value one of the '|'-separated choices, or a whole number within "LO..HI"? */
 static bool choice_ok(const char *choices, const char *value)
 {
+	unsigned long long lo, hi, v;
 	size_t n = strlen(value);
 	const char *c = choices;
+	char *end;
+
+	if (choice_range(choices, &lo, &hi)) {
+		/* Digits only: strtoull takes "-1" as 2^64 - 1, and strtol() "0x10". */
+		if (*value < '0' || *value > '9')
+			return false;
+		errno = 0;
+		v = strtoull(value, &end, 10);
+		return !errno && !*end && v >= lo && v <= hi;
+	}
 
 	while (*c) {
 		const char *bar = strchr(c, '|');
@@ -309,7 +336,14 @@ int scheme_set_params(const struct scheme_ops *ops, int n, const char *const *kv
 			if (strcmp(p->name, run_params.key[run_params.n]) || !p->choices)
 				continue;
 			if (!choice_ok(p->choices, eq + 1)) {
-				snprintf(err, errlen, "-p %s: expected one of %s", kv[i], p->choices);
+				unsigned long long lo, hi;
+
+				if (choice_range(p->choices, &lo, &hi))
+					snprintf(err, errlen, "-p %s: expected a whole number from "
+						 "%llu to %llu", kv[i], lo, hi);
+				else
+					snprintf(err, errlen, "-p %s: expected one of %s", kv[i],
+						 p->choices);
 				return -1;
 			}
 		}

@@ -495,7 +495,7 @@ static const struct scheme_param ww_vma_params[] = {
 	{ "order", "operation", "lock VMAs in the order the operation meets them (source "
 	  "before destination) or sorted by address", "operation|address" },
 	{ "spec_tries", "3", "speculative attempts whose validation failed before the fault "
-	  "sleeps on the VMA's lock (1-64)", NULL },
+	  "sleeps on the VMA's lock", "1..64" },
 	{ NULL, NULL, NULL, NULL },
 };
 

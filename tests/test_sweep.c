@@ -241,6 +241,8 @@ static int test_shards(void)
 }
 
 /* Each bad file: exit 2, one line naming file:line and what was expected. */
+#define E_HEAD "[experiment]\nsources = pft\nschemes = global-rwsem\ncpus = 1\n"
+
 static int test_bad_ini(void)
 {
 	static const struct {
@@ -276,17 +278,65 @@ static int test_bad_ini(void)
 		{ "[experiment]\nsources = pft\nschemes = global-rwsem\n", "exp-bad.ini: expected cpus" },
 		{ "[experiment]\nsources = pft\nschemes = global-rwsem\ncpus = 1, 2, 1\n",
 		  "exp-bad.ini:4: expected each value once for cpus, got '1' again" },
+		/* Values every run would refuse: refused before any runs, at their line. */
+		{ E_HEAD "[params]\nthink_scale = nan\n", "exp-bad.ini:6: -p think_scale=nan: expected" },
+		{ E_HEAD "[params]\nthink_scale = 1, inf\n", "exp-bad.ini:6: -p think_scale=inf: expected" },
+		{ E_HEAD "[params]\nthink_scale = -1\n", "exp-bad.ini:6: -p think_scale=-1: expected" },
+		{ E_HEAD "[params]\nfile_miss = 0\nfile_miss2 = 1\n",
+		  "exp-bad.ini:7: unknown parameter 'file_miss2' for workload pft" },
+		{ E_HEAD "[params]\nfile_miss = 2\n", "exp-bad.ini:6: -p file_miss=2: expected" },
+		{ E_HEAD "[params]\nrmap_walkers = 0\n", "exp-bad.ini:6: -p rmap_walkers=0: expected" },
+		{ E_HEAD "[params]\nrmap_walkers = 1, 9\n", "exp-bad.ini:6: -p rmap_walkers=9: expected" },
+		{ "[experiment]\nsources = pft, ebizzy\nschemes = global-rwsem\ncpus = 1\n"
+		  "[params]\nsize = 1M\n", "exp-bad.ini:6: unknown parameter 'size' for workload ebizzy" },
+		{ E_HEAD "[source pft]\nbogus = 1\n", "exp-bad.ini:6: unknown parameter 'bogus'" },
+		{ E_HEAD "[source pft]\nsize = 1M, -1M\n", "exp-bad.ini:6: parameter size: expected" },
+		{ E_HEAD "[scheme mt-lock]\nspec_tries = 3, -1\n",
+		  "exp-bad.ini:6: -p spec_tries=-1: expected a whole number from 1 to 64" },
+		{ "[experiment]\nsources = garbage.txt\nschemes = global-rwsem\ncpus = 1\n",
+		  "exp-bad.ini:2: garbage.txt:1: unknown trace format" },
+		{ "[experiment]\nsources = pft,\n  /dev/null\nschemes = global-rwsem\ncpus = 1\n",
+		  "exp-bad.ini:2: expected a comma-separated list of values for sources, without empty" },
+		{ "[experiment]\nsources = pft\nsources = /dev/null\nschemes = global-rwsem\ncpus = 1\n",
+		  "exp-bad.ini:3: /dev/null: byte 0: unknown trace format" },
+		{ "[experiment]\nsources = .\nschemes = global-rwsem\ncpus = 1\n",
+		  "exp-bad.ini:2: .: read: Is a directory" },
+		{ E_HEAD "threads = 100000\n", "exp-bad.ini:5: expected whole numbers 0 to 16384 for threads" },
+		{ E_HEAD "threads = 8, 5000\n", "exp-bad.ini:5: pft: expected 1 to 4096 threads, got 5000" },
+		{ "[experiment]\nsources = pft\nschemes = global-rwsem\ncpus = 1,,2\n",
+		  "exp-bad.ini:4: expected a comma-separated list of values for cpus, without empty" },
+		{ "[experiment]\nsources = pft\nschemes = global-rwsem\ncpus = 1, 2,\n",
+		  "exp-bad.ini:4: expected a comma-separated list of values for cpus, without empty" },
+		{ "[experiment]\nsources = pft\nschemes = global-rwsem\ncpus =\n",
+		  "exp-bad.ini:4: expected a comma-separated list of values for cpus, without empty" },
+		/* Each value fine, the combination not: named at its [source] section. */
+		{ "[experiment]\nsources = vmaops\nschemes = global-rwsem\ncpus = 1\n"
+		  "[source vmaops]\nmprotect_frac = 0.1, 0.6\nmremap_frac = 0.05, 0.5\n",
+		  "exp-bad.ini:6: the runs of vmaops, global-rwsem, mprotect_frac=0.6 mremap_frac=0.5: "
+		  "vmaops: mprotect_frac=0.6 plus mremap_frac=0.5: expected a sum of at most 1" },
 	};
 	size_t i;
 
+	char bin[4096];
+
+	/* Relative sources are found from the scratch directory. */
+	CHECK(realpath(test_bindir, bin) != NULL);
+	CHECK(write_file(scratch_path("garbage.txt"), "garbage\n") == 0);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		CHECK(write_file(scratch_path("exp-bad.ini"), cases[i].text) == 0);
-		CHECK(shf("%s/mmlocksim sweep '%s' --db '%s' > /dev/null 2> '%s'", test_bindir,
-			  scratch_path("exp-bad.ini"), scratch_path("bad.db"), scratch_path("bad.err")) == 2);
+		CHECK(shf("cd '%s' && %s/mmlocksim sweep '%s' --db '%s' > /dev/null 2> '%s'",
+			  scratch_dir(), bin, scratch_path("exp-bad.ini"), scratch_path("bad.db"),
+			  scratch_path("bad.err")) == 2);
 		printf("%s\n", first_line(scratch_path("bad.err")));
 		CHECKF(strstr(first_line(scratch_path("bad.err")), cases[i].want), "case %zu: want '%s'",
 		       i, cases[i].want);
 		CHECK(shf("test $(wc -l < '%s') -eq 1", scratch_path("bad.err")) == 0);
+		/* --dry-run lists only runs that can start. */
+		CHECKF(shf("cd '%s' && %s/mmlocksim sweep '%s' --dry-run > /dev/null 2> '%s'",
+			   scratch_dir(), bin, scratch_path("exp-bad.ini"),
+			   scratch_path("bad.err")) == 2,
+		       "case %zu: --dry-run took it", i);
+		CHECK(strstr(first_line(scratch_path("bad.err")), cases[i].want));
 	}
 	CHECK(access(scratch_path("bad.db"), F_OK) != 0);	/* nothing written on bad input */
 	CHECK(shf("%s/mmlocksim sweep '%s' --shard 3/3 --db x.db 2> /dev/null", test_bindir,

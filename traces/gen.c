@@ -31,6 +31,12 @@ int gen_is_workload(const char *name)
 	return find(name) != NULL;
 }
 
+int trace_gen_check(const char *workload, int threads, int nparams, char **params,
+		    char *err, size_t errlen)
+{
+	return trace_gen(workload, threads, 0, 1, nparams, params, NULL, err, errlen);
+}
+
 int trace_gen(const char *workload, int threads, uint64_t ops, uint64_t seed,
 	      int nparams, char **params, const char *out_path,
 	      char *err, size_t errlen)

@@ -22,6 +22,17 @@ int trace_gen(const char *workload, int threads, uint64_t ops, uint64_t seed,
 	      int nparams, char **params, const char *out_path,
 	      char *err, size_t errlen);
 
+/* The most tasks a workload runs (each has its own minimum). */
+#define GEN_MAX_THREADS 4096
+
+/*
+ * What trace_gen() would refuse of these arguments, without generating:
+ * the workload, its thread count, every parameter and the checks of the
+ * workload's setup.  0, or -1 with the same one-line message in ERR.
+ */
+int trace_gen_check(const char *workload, int threads, int nparams, char **params,
+		    char *err, size_t errlen);
+
 /* Every workload: summary, parameters with defaults and meaning. */
 void gen_list(FILE *out);
 

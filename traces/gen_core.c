@@ -10,6 +10,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "lib/xalloc.h"
+#include "traces/gen.h"
 #include "traces/gen_core.h"
 
 #define GEN_MAX_THREADS	4096
@@ -605,6 +606,11 @@ int gen_run(const struct gen_workload *wl, unsigned threads, uint64_t ops,
 	if (wl->init && wl->init(&g) < 0)
 		goto out;
 	inited = 1;
+	if (!out_path) {
+		/* A check only (trace_gen_check()): everything up to writing. */
+		ret = 0;
+		goto out;
+	}
 	g.w = mlt_writer_open(out_path, err, errlen);
 	if (!g.w)
 		goto out;

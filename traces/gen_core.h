@@ -192,7 +192,8 @@ extern const struct gen_param gen_common_params[];
 
 /*
  * Run workload WL; see trace_gen() in gen.h for the arguments.  The
- * parameter strings are parsed here.
+ * parameter strings are parsed here.  A NULL OUT_PATH stops after the
+ * checks and the workload's init (trace_gen_check()).
  */
 int gen_run(const struct gen_workload *wl, unsigned threads, uint64_t ops,
 	    uint64_t seed, int nparams, char **params, const char *out_path,

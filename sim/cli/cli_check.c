@@ -11,6 +11,8 @@
 #include "sim/run/check_suite.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/climsg.h"
+#include "sim/cli/cliargs.h"
+#include "sim/run/run.h"
 #include "schemes/registry.h"
 
 static void usage(FILE *out)
@@ -25,58 +27,31 @@ static void usage(FILE *out)
 		"  deliberately broken one is caught.\n");
 }
 
-static int parse_int(const char *opt, const char *v, int lo, int hi, int *out)
-{
-	char *end;
-	long n = strtol(v, &end, 10);
-
-	if (*end || !*v || n < lo || n > hi) {
-		cli_error("check", "%s %s: expected a whole number from %d to %d",
-			opt, v, lo, hi);
-		return -1;
-	}
-	*out = (int)n;
-	return 0;
-}
-
 int cli_check(int argc, char **argv)
 {
 	struct check_opts opts = { .seeds = 40, .exhaustive = 0, .preemptions = 2, .log = stdout };
 	const char *only_scheme = NULL, *plugin = NULL, *params[32];
-	int i, bad = 0, checked = 0, nparams = 0;
+	int i, bad = 0, checked = 0, nparams = 0, npos;
 	char err[512];
+	struct cli_opt o[] = {
+		CLI_OPT_FLAG("--exhaustive", &opts.exhaustive),
+		CLI_OPT_STRING("-s", &only_scheme),
+		CLI_OPT_STRING("--plugin", &plugin),
+		CLI_OPT_LIST("-p", params, 32, &nparams),
+		CLI_OPT_STRING("--scenario", &opts.only),
+		/* No seeds would check nothing and call it a verdict. */
+		CLI_OPT_INT("--seeds", &opts.seeds, 1, RUN_MAX_SEEDS, "seeds"),
+		CLI_OPT_INT("--preemptions", &opts.preemptions, 1, 3, "preemptions"),
+		CLI_OPT_END,
+	};
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(a, "--exhaustive")) {
-			opts.exhaustive = 1;
-		} else if (i + 1 < argc && !strcmp(a, "-s")) {
-			only_scheme = argv[++i];
-		} else if (i + 1 < argc && !strcmp(a, "--plugin")) {
-			plugin = argv[++i];
-		} else if (i + 1 < argc && !strcmp(a, "-p")) {
-			if (nparams == 32) {
-				cli_error("check", "at most 32 -p");
-				return EXIT_BAD_INPUT;
-			}
-			params[nparams++] = argv[++i];
-		} else if (i + 1 < argc && !strcmp(a, "--scenario")) {
-			opts.only = argv[++i];
-		} else if (i + 1 < argc && !strcmp(a, "--seeds")) {
-			if (parse_int(a, argv[++i], 0, 100000, &opts.seeds))
-				return EXIT_BAD_INPUT;
-		} else if (i + 1 < argc && !strcmp(a, "--preemptions")) {
-			if (parse_int(a, argv[++i], 1, 3, &opts.preemptions))
-				return EXIT_BAD_INPUT;
-		} else {
-			cli_error("check", "unexpected argument '%s' (mmlocksim check --help)", a);
-			return EXIT_BAD_INPUT;
-		}
+	i = cli_parse("check", argc, argv, o, NULL, 0, &npos, NULL);
+	if (i > 0) {
+		usage(stdout);
+		return 0;
 	}
+	if (i < 0)
+		return EXIT_BAD_INPUT;
 	if (plugin) {
 		const struct scheme_ops *ops = scheme_load_plugin(plugin, err, sizeof(err));
 

@@ -21,6 +21,8 @@
 #include "sim/core/machine.h"
 #include "sim/run/run.h"
 #include "sim/run/runpool.h"
+#include "sim/cli/cliargs.h"
+#include "sim/run/replay.h"
 #include "schemes/registry.h"
 #include "traces/gen.h"
 
@@ -45,42 +47,6 @@ static void usage(FILE *out)
 		"run FAILED or ERROR, 2 bad input, 130 interrupted (runs marked INTERRUPTED).\n");
 }
 
-/* "a,b,c" into list (pointers into s, which is modified); count or -1. */
-static int split(char *s, char **list, int max)
-{
-	int n = 0;
-	char *tok, *save = NULL;
-
-	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (n == max)
-			return -1;
-		list[n++] = tok;
-	}
-	return n;
-}
-
-static int takes_value(const char *a)
-{
-	static const char *const opts[] = {
-		"-s", "--cpus", "--seeds", "--jobs", "--threads", "--db", "--plot", "--machine",
-		"--plugin", "-p", NULL,
-	};
-	int i;
-
-	for (i = 0; opts[i] && strcmp(opts[i], a); i++)
-		;
-	return opts[i] != NULL;
-}
-
-static int parse_long(const char *s, long min, long max, long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtol(s, &end, 10);
-	return !*s || *end || errno || *v < min || *v > max ? -1 : 0;
-}
-
 static int cmp_int(const void *a, const void *b)
 {
 	return *(const int *)a - *(const int *)b;
@@ -91,10 +57,10 @@ static int cmp_int(const void *a, const void *b)
 int cli_compare(int argc, char **argv)
 {
 	struct run_spec base = { 0 };
-	const char *dbpath = NULL, *plotdir = NULL, *cpus_arg = NULL;
+	const char *dbpath = NULL, *plotdir = NULL, *cpus_arg = NULL, *sopt = NULL, *pos[1];
 	char *scheme_list[MAX_LIST], *cpu_strs[MAX_LIST], *sarg = NULL, *carg = NULL;
 	int cpus[MAX_LIST], nschemes = 0, ncpus = 0, nseeds = 5, jobs, i, j, k, m, ntasks;
-	int ret = EXIT_BAD_INPUT, mcpus;
+	int ret = EXIT_BAD_INPUT, mcpus, npos;
 	char tmpdb[320] = "", err[1024], args[1024];
 	struct runpool_job *tasks = NULL;
 	struct runpool_opts po = { .what = "compare", .resolve_from_siblings = 1 };
@@ -102,67 +68,33 @@ int cli_compare(int argc, char **argv)
 	struct runpool_tally ty = { 0 };
 	const struct scheme_ops *plugin_ops = NULL;
 	const char *plugin_path = NULL, *tmp;
-	long v;
+	uint64_t v;
+	struct cli_opt opts[] = {
+		CLI_OPT_STRING("-s", &sopt),
+		CLI_OPT_STRING("--cpus", &cpus_arg),
+		CLI_OPT_INT("--seeds", &nseeds, 1, RUN_MAX_SEEDS, "seeds"),
+		CLI_OPT_INT("--jobs", &jobs, 1, MAX_JOBS, "jobs"),
+		CLI_OPT_INT("--threads", &base.threads, 1, REPLAY_MAX_TASKS, "threads"),
+		CLI_OPT_STRING("--db", &dbpath),
+		CLI_OPT_STRING("--plot", &plotdir),
+		CLI_OPT_STRING("--machine", &base.machine),
+		CLI_OPT_STRING("--plugin", &base.plugin),
+		CLI_OPT_LIST("-p", base.params, RUN_MAX_PARAMS, &base.nparams),
+		CLI_OPT_END,
+	};
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		}
-	}
 	jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (a[0] != '-' || !a[1]) {
-			if (base.trace) {
-				cli_error("compare", "expected one trace, got '%s' too", a);
-				goto out;
-			}
-			base.trace = a;
-			continue;
-		}
-		/* An unknown option is called that, even as the last argument. */
-		if (i + 1 >= argc && takes_value(a)) {
-			cli_error("compare", "%s needs a value (mmlocksim compare --help)", a);
-			goto out;
-		}
-		if (!strcmp(a, "-s")) {
-			free(sarg);
-			sarg = strdup(argv[++i]);
-		} else if (!strcmp(a, "--cpus")) {
-			cpus_arg = argv[++i];
-		} else if (!strcmp(a, "--seeds") || !strcmp(a, "--jobs") || !strcmp(a, "--threads")) {
-			if (parse_long(argv[++i], 1, !strcmp(a, "--jobs") ? MAX_JOBS : 1 << 20, &v) < 0) {
-				cli_error("compare", "%s: expected a positive number%s, got '%s'",
-					a, !strcmp(a, "--jobs") ? " up to 256" : "", argv[i]);
-				goto out;
-			}
-			if (a[2] == 's')
-				nseeds = (int)v;
-			else if (a[2] == 'j')
-				jobs = (int)v;
-			else
-				base.threads = (int)v;
-		} else if (!strcmp(a, "--db")) {
-			dbpath = argv[++i];
-		} else if (!strcmp(a, "--plot")) {
-			plotdir = argv[++i];
-		} else if (!strcmp(a, "--machine")) {
-			base.machine = argv[++i];
-		} else if (!strcmp(a, "--plugin")) {
-			base.plugin = argv[++i];
-		} else if (!strcmp(a, "-p")) {
-			if (base.nparams == RUN_MAX_PARAMS) {
-				cli_error("compare", "at most %d -p", RUN_MAX_PARAMS);
-				goto out;
-			}
-			base.params[base.nparams++] = argv[++i];
-		} else {
-			cli_error("compare", "unknown option '%s'; expected -s, --cpus, "
-				"--seeds, --jobs, --db, --plot, --machine, --threads, -p, --plugin", a);
-			goto out;
-		}
+	i = cli_parse("compare", argc, argv, opts, pos, 1, &npos, "trace");
+	if (i > 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (i < 0)
+		goto out;
+	base.trace = npos ? pos[0] : NULL;
+	if (sopt && !(sarg = strdup(sopt))) {
+		cli_error("compare", "out of memory");
+		goto out;
 	}
 	if (!base.trace) {
 		cli_error("compare", "expected a trace or a workload (mmlocksim compare --help)");
@@ -186,11 +118,9 @@ int cli_compare(int argc, char **argv)
 		base.plugin = NULL;
 	}
 	if (sarg) {
-		nschemes = split(sarg, scheme_list, MAX_LIST);
-		if (nschemes <= 0) {
-			cli_error("compare", "-s: expected scheme names, comma separated");
+		nschemes = cli_split("compare", "-s", sarg, scheme_list, MAX_LIST);
+		if (nschemes < 0)
 			goto out;
-		}
 	} else {
 		for (i = 0; i < scheme_count() && nschemes < MAX_LIST; i++)
 			if (scheme_in_default_compare(scheme_at(i)))
@@ -222,26 +152,25 @@ int cli_compare(int argc, char **argv)
 		goto out;
 	}
 	carg = strdup(cpus_arg ? cpus_arg : "1,4,16,64");
-	k = carg ? split(carg, cpu_strs, MAX_LIST) : -1;
-	if (k <= 0) {
-		cli_error("compare", "--cpus: expected CPU counts, comma separated");
+	if (!carg) {
+		cli_error("compare", "out of memory");
 		goto out;
 	}
+	k = cli_split("compare", "--cpus", carg, cpu_strs, MAX_LIST);
+	if (k < 0)
+		goto out;
 	for (i = 0; i < k; i++) {
-		if (parse_long(cpu_strs[i], 1, 1 << 20, &v) < 0) {
-			cli_error("compare", "--cpus: expected positive numbers, got '%s'",
-				cpu_strs[i]);
+		if (cli_number_arg("compare", "--cpus", cpu_strs[i], 1, MAX_CPUS, "CPUs", &v))
 			goto out;
-		}
-		if (v > mcpus) {
+		if ((int)v > mcpus) {
 			if (cpus_arg) {
-				cli_error("compare", "--cpus %ld: the machine has %d CPUs",
-					v, mcpus);
+				cli_error("compare", "--cpus %d: the machine has %d CPUs",
+					(int)v, mcpus);
 				goto out;
 			}
-			v = mcpus;
+			v = (uint64_t)mcpus;
 		}
-		for (j = 0; j < ncpus && cpus[j] != v; j++)
+		for (j = 0; j < ncpus && cpus[j] != (int)v; j++)
 			;
 		if (j == ncpus)
 			cpus[ncpus++] = (int)v;

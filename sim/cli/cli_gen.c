@@ -8,6 +8,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/climsg.h"
+#include "sim/cli/cliargs.h"
 #include "traces/gen.h"
 #include "traces/mlt.h"
 
@@ -23,83 +24,40 @@ static void usage(FILE *out)
 	gen_list(out);
 }
 
-/* A non-negative decimal integer no larger than MAX: 0 ok, -1 bad. */
-static int parse_u64(const char *s, uint64_t max, uint64_t *v)
-{
-	char *end;
-	unsigned long long u;
-
-	if (!*s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	u = strtoull(s, &end, 10);
-	if (errno || *end || u > max)
-		return -1;
-	*v = u;
-	return 0;
-}
-
 int cli_gen(int argc, char **argv)
 {
 	const char *workload = NULL, *out = NULL;
-	uint64_t threads = 0, ops = 0, seed = 1;
-	char **params = NULL;
-	int nparams = 0, i, ret = EXIT_BAD_INPUT;
+	uint64_t ops = 0, seed = 1;
+	const char **params = NULL;
+	int nparams = 0, threads = 0, npos, nwork, ret = EXIT_BAD_INPUT;
 	struct mlt_file *f;
 	char err[1024];
+	struct cli_opt opts[] = {
+		/* The workload bounds its thread count (gen_run()); this is the most any takes. */
+		CLI_OPT_INT("-t", &threads, 1, GEN_MAX_THREADS, "threads"),
+		CLI_OPT_U64("-n", &ops, 1, UINT64_MAX, "records"),
+		CLI_OPT_U64("--seed", &seed, 0, UINT64_MAX, NULL),
+		CLI_OPT_LIST("-p", NULL, 0, &nparams),
+		CLI_OPT_STRING("-o", &out),
+		CLI_OPT_END,
+	};
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			free(params);
-			return 0;
-		}
-	}
 	params = calloc((size_t)argc, sizeof(*params));
 	if (!params) {
 		cli_error("gen", "out of memory");
 		return EXIT_BAD_INPUT;
 	}
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int has_val = i + 1 < argc;
-
-		if (a[0] != '-' || !a[1]) {
-			if (workload) {
-				cli_error("gen", "expected one workload, got '%s' too", a);
-				goto out;
-			}
-			workload = a;
-		} else if (!has_val && (!strcmp(a, "-t") || !strcmp(a, "-n") ||
-					!strcmp(a, "--seed") || !strcmp(a, "-p") ||
-					!strcmp(a, "-o"))) {
-			cli_error("gen", "%s: expected a value after it", a);
-			goto out;
-		} else if (!strcmp(a, "-t")) {
-			if (parse_u64(argv[++i], 1 << 20, &threads) < 0 || !threads) {
-				cli_error("gen", "-t: expected a positive thread count, got '%s'", argv[i]);
-				goto out;
-			}
-		} else if (!strcmp(a, "-n")) {
-			if (parse_u64(argv[++i], UINT64_MAX, &ops) < 0 || !ops) {
-				cli_error("gen", "-n: expected a positive op count, got '%s'", argv[i]);
-				goto out;
-			}
-		} else if (!strcmp(a, "--seed")) {
-			if (parse_u64(argv[++i], UINT64_MAX, &seed) < 0) {
-				cli_error("gen", "--seed: expected a non-negative integer, got '%s'", argv[i]);
-				goto out;
-			}
-		} else if (!strcmp(a, "-p")) {
-			params[nparams++] = argv[++i];
-		} else if (!strcmp(a, "-o")) {
-			out = argv[++i];
-		} else {
-			cli_error("gen", "unknown option '%s'; expected -t, -n, --seed, -p, -o (mmlocksim gen --help)", a);
-			goto out;
-		}
+	opts[3].dest = params;
+	opts[3].max = (uint64_t)argc;
+	npos = cli_parse("gen", argc, argv, opts, &workload, 1, &nwork, "workload");
+	if (npos > 0) {
+		usage(stdout);
+		free(params);
+		return 0;
 	}
-	if (!workload) {
+	if (npos < 0)
+		goto out;
+	if (!nwork) {
 		cli_error("gen", "expected a workload (mmlocksim list workloads)");
 		goto out;
 	}
@@ -107,7 +65,7 @@ int cli_gen(int argc, char **argv)
 		cli_error("gen", "expected -o OUT.mlt");
 		goto out;
 	}
-	if (trace_gen(workload, (int)threads, ops, seed, nparams, params, out,
+	if (trace_gen(workload, threads, ops, seed, nparams, (char **)params, out,
 		      err, sizeof(err)) < 0) {
 		cli_error("gen", "%s", err);
 		goto out;

@@ -4,6 +4,7 @@
 #include "sim/cli/cli.h"
 #include "sim/cli/climsg.h"
 #include "sim/core/machine.h"
+#include "sim/cli/cliargs.h"
 #include "schemes/registry.h"
 #include "traces/gen.h"
 
@@ -19,13 +20,20 @@ static void list_machines(void)
 int cli_list(int argc, char **argv)
 {
 	static const char *const what[] = { "schemes", "machines", "workloads" };
+	struct cli_opt opts[] = { CLI_OPT_END };
+	const char *pos[1];
 	size_t i;
+	int rc, npos;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+	rc = cli_parse("list", argc, argv, opts, pos, 1, &npos, "list (schemes, machines or "
+		       "workloads)");
+	if (rc > 0) {
 		printf("usage: mmlocksim list [schemes|machines|workloads]\n");
 		return 0;
 	}
-	if (argc < 2) {
+	if (rc < 0)
+		return EXIT_BAD_INPUT;
+	if (!npos) {
 		printf("schemes (-s NAME; parameters with -p KEY=VALUE):\n");
 		scheme_list(stdout);
 		printf("\n");
@@ -34,20 +42,20 @@ int cli_list(int argc, char **argv)
 		gen_list(stdout);
 		return 0;
 	}
-	if (!strcmp(argv[1], "schemes")) {
+	if (!strcmp(pos[0], "schemes")) {
 		scheme_list(stdout);
 		return 0;
 	}
-	if (!strcmp(argv[1], "workloads")) {
+	if (!strcmp(pos[0], "workloads")) {
 		gen_list(stdout);
 		return 0;
 	}
-	if (!strcmp(argv[1], "machines")) {
+	if (!strcmp(pos[0], "machines")) {
 		list_machines();
 		return 0;
 	}
 	fprintf(stderr, "mmlocksim list: unknown list '");
-	cli_put_escaped(stderr, argv[1]);
+	cli_put_escaped(stderr, pos[0]);
 	fprintf(stderr, "'; valid:");
 	for (i = 0; i < sizeof(what) / sizeof(what[0]); i++)
 		fprintf(stderr, " %s", what[i]);

@@ -13,42 +13,36 @@
 #include "analysis/store.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/climsg.h"
+#include "sim/cli/cliargs.h"
 
 int cli_report(int argc, char **argv)
 {
 	const char *path = NULL, *baseline = NULL, *plotdir = NULL;
 	struct store *db;
 	char err[1024];
-	int i, rc;
+	int i, rc, npos, write_fits = 0;
+	struct cli_opt opts[] = {
+		CLI_OPT_STRING("--baseline", &baseline),
+		CLI_OPT_STRING("--plot", &plotdir),
+		CLI_OPT_FLAG("--write", &write_fits),
+		CLI_OPT_END,
+	};
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: mmlocksim report DB [--baseline SCHEME] [--plot DIR]\n"
-			       "  the comparison table of every run in DB (mmtests compare-kernels style):\n"
-			       "  harmonic-mean fault throughput per scheme and CPU count, change against\n"
-			       "  the baseline (default: the baseline table's, global-rwsem), *marked* when\n"
-			       "  Welch's t-test gives p < 0.05; CV; p99; counters; lock wait; violations.\n"
-			       "  --plot DIR  also write scaling.png, latency_cdf.png, lock_wait.png\n");
-			return 0;
-		}
+	rc = cli_parse("report", argc, argv, opts, &path, 1, &npos, "database");
+	if (rc > 0) {
+		printf("usage: mmlocksim report DB [--baseline SCHEME] [--plot DIR] [--write]\n"
+		       "  the comparison table of every run in DB (mmtests compare-kernels style):\n"
+		       "  harmonic-mean fault throughput per scheme and CPU count, change against\n"
+		       "  the baseline (default: the baseline table's, global-rwsem), *marked* when\n"
+		       "  Welch's t-test gives p < 0.05; CV; p99; counters; lock wait; violations;\n"
+		       "  the Universal Scalability Law fits.  DB is only read.\n"
+		       "  --plot DIR  also write scaling.png, latency_cdf.png, lock_wait.png\n"
+		       "  --write     also store the fits in DB (table usl_fit)\n");
+		return 0;
 	}
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--baseline") && i + 1 < argc) {
-			baseline = argv[++i];
-		} else if (!strcmp(argv[i], "--plot") && i + 1 < argc) {
-			plotdir = argv[++i];
-		} else if (argv[i][0] == '-') {
-			cli_error("report", "unknown option or missing value '%s'; "
-				"expected --baseline SCHEME, --plot DIR", argv[i]);
-			return EXIT_BAD_INPUT;
-		} else if (path) {
-			cli_error("report", "expected one database, got '%s' too", argv[i]);
-			return EXIT_BAD_INPUT;
-		} else {
-			path = argv[i];
-		}
-	}
-	if (!path) {
+	if (rc < 0)
+		return EXIT_BAD_INPUT;
+	if (!npos) {
 		cli_error("report", "expected a database (mmlocksim report --help)");
 		return EXIT_BAD_INPUT;
 	}
@@ -79,18 +73,29 @@ int cli_report(int argc, char **argv)
 
 int cli_merge(int argc, char **argv)
 {
+	struct cli_opt opts[] = { CLI_OPT_END };
 	struct store *out;
 	char err[1024];
+	const char **pos;
 	int64_t rows;
-	int i, existed;
+	int i, existed, rc, npos;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+	pos = calloc((size_t)argc, sizeof(*pos));
+	if (!pos) {
+		cli_error("merge", "out of memory");
+		return EXIT_BAD_INPUT;
+	}
+	rc = cli_parse("merge", argc, argv, opts, pos, argc, &npos, "databases");
+	free(pos);
+	if (rc > 0) {
 		printf("usage: mmlocksim merge OUT.db IN.db...\n"
 		       "  append the runs of every IN.db (shards of a sweep) to OUT.db, created if\n"
 		       "  missing; run ids are renumbered, each shard is one transaction, and a\n"
-		       "  shard of another schema version is refused\n");
+		       "  shard of another schema version is refused.  The IN.db are only read.\n");
 		return 0;
 	}
+	if (rc < 0)
+		return EXIT_BAD_INPUT;
 	if (argc < 3) {
 		cli_error("merge", "expected OUT.db and at least one IN.db");
 		return EXIT_BAD_INPUT;

@@ -19,6 +19,9 @@
 #include "sim/core/version.h"
 #include "sim/cli/climsg.h"
 #include "sim/run/run.h"
+#include "sim/cli/cliargs.h"
+#include "sim/core/machine.h"
+#include "sim/run/replay.h"
 
 static void usage(FILE *out)
 {
@@ -38,28 +41,6 @@ static void usage(FILE *out)
 		"  --db OUT.db store the outcome (created if missing; see README, Querying results)\n"
 		"  --timeline OUT.json  Chrome trace-event timeline of the run\n"
 		"exit status: 0 COMPLETE, 1 FAILED (safety violations), 2 bad input\n");
-}
-
-static int takes_value(const char *a)
-{
-	static const char *const opts[] = {
-		"-s", "--machine", "--cpus", "--threads", "--seed", "-p", "--plugin", "--db",
-		"--timeline", NULL,
-	};
-	int i;
-
-	for (i = 0; opts[i] && strcmp(opts[i], a); i++)
-		;
-	return opts[i] != NULL;
-}
-
-static int parse_int(const char *s, long max, long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtol(s, &end, 10);
-	return !*s || *end || errno || *v < 0 || *v > max ? -1 : 0;
 }
 
 static void print_summary(const struct run_result *r, FILE *out)
@@ -125,73 +106,30 @@ static int run_and_report(struct run_spec *specp, const char *dbpath);
 
 int cli_run(int argc, char **argv)
 {
-	struct run_spec spec = { 0 };
-	const char *dbpath = NULL;
-	int i;
-	long v;
+	struct run_spec spec = { .seed = 1 };
+	const char *dbpath = NULL, *pos[1];
+	int npos, rc;
+	struct cli_opt opts[] = {
+		CLI_OPT_STRING("-s", &spec.scheme),
+		CLI_OPT_STRING("--machine", &spec.machine),
+		CLI_OPT_INT("--cpus", &spec.cpus, 1, MAX_CPUS, "CPUs"),
+		CLI_OPT_INT("--threads", &spec.threads, 1, REPLAY_MAX_TASKS, "threads"),
+		CLI_OPT_U64("--seed", &spec.seed, 0, UINT64_MAX, NULL),
+		CLI_OPT_LIST("-p", spec.params, RUN_MAX_PARAMS, &spec.nparams),
+		CLI_OPT_STRING("--plugin", &spec.plugin),
+		CLI_OPT_STRING("--db", &dbpath),
+		CLI_OPT_STRING("--timeline", &spec.timeline),
+		CLI_OPT_END,
+	};
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		}
+	rc = cli_parse("run", argc, argv, opts, pos, 1, &npos, "trace");
+	if (rc > 0) {
+		usage(stdout);
+		return 0;
 	}
-	spec.seed = 1;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (a[0] != '-' || !a[1]) {
-			if (spec.trace) {
-				cli_error("run", "expected one trace, got '%s' too", a);
-				return EXIT_BAD_INPUT;
-			}
-			spec.trace = a;
-			continue;
-		}
-		/* An unknown option is called that, even as the last argument. */
-		if (i + 1 >= argc && takes_value(a)) {
-			cli_error("run", "%s needs a value (mmlocksim run --help)", a);
-			return EXIT_BAD_INPUT;
-		}
-		if (!strcmp(a, "-s")) {
-			spec.scheme = argv[++i];
-		} else if (!strcmp(a, "--machine")) {
-			spec.machine = argv[++i];
-		} else if (!strcmp(a, "--cpus") || !strcmp(a, "--threads")) {
-			if (parse_int(argv[++i], 1 << 20, &v) < 0 || !v) {
-				cli_error("run", "%s: expected a positive number, got '%s'",
-					a, argv[i]);
-				return EXIT_BAD_INPUT;
-			}
-			*(a[2] == 'c' ? &spec.cpus : &spec.threads) = (int)v;
-		} else if (!strcmp(a, "--seed")) {
-			char *end;
-
-			errno = 0;
-			spec.seed = strtoull(argv[++i], &end, 10);
-			if (!*argv[i] || *end || errno || argv[i][0] == '-') {
-				cli_error("run", "--seed: expected a non-negative integer, "
-					"got '%s'", argv[i]);
-				return EXIT_BAD_INPUT;
-			}
-		} else if (!strcmp(a, "-p")) {
-			if (spec.nparams == RUN_MAX_PARAMS) {
-				cli_error("run", "at most %d -p", RUN_MAX_PARAMS);
-				return EXIT_BAD_INPUT;
-			}
-			spec.params[spec.nparams++] = argv[++i];
-		} else if (!strcmp(a, "--plugin")) {
-			spec.plugin = argv[++i];
-		} else if (!strcmp(a, "--db")) {
-			dbpath = argv[++i];
-		} else if (!strcmp(a, "--timeline")) {
-			spec.timeline = argv[++i];
-		} else {
-			cli_error("run", "unknown option '%s'; expected -s, --machine, "
-				"--cpus, --threads, --seed, -p, --plugin, --db, --timeline", a);
-			return EXIT_BAD_INPUT;
-		}
-	}
+	if (rc < 0)
+		return EXIT_BAD_INPUT;
+	spec.trace = npos ? pos[0] : NULL;
 	if (!spec.trace) {
 		cli_error("run", "expected a trace or a workload (mmlocksim run --help)");
 		return EXIT_BAD_INPUT;

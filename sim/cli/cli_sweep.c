@@ -39,6 +39,8 @@
 #include "sim/core/machine.h"
 #include "sim/run/run.h"
 #include "sim/run/runpool.h"
+#include "sim/cli/cliargs.h"
+#include "sim/run/replay.h"
 #include "schemes/registry.h"
 #include "traces/gen.h"
 
@@ -66,6 +68,7 @@ static void usage(FILE *out)
 struct list {
 	int n, line;
 	char *v[MAX_VALUES];
+	int at[MAX_VALUES];	/* the line of each value */
 };
 
 struct keyed {
@@ -151,15 +154,22 @@ static char *trim(char *s)
 /* "a, b ,c" appended to l; 1, or 0 after ini_error(). */
 static int add_values(struct ini_file *in, struct list *l, const char *key, const char *value)
 {
-	char *copy = xstrdup(value), *tok, *save = NULL, *v;
+	char *copy = xstrdup(value), *tok, *next, *v;
 	int i;
 
 	if (!l->line)
 		l->line = in->lineno;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	/* Not strtok_r(): it would step over the empty value of "1,,2" or "1,". */
+	for (tok = copy; tok; tok = next) {
+		next = strchr(tok, ',');
+		if (next)
+			*next++ = 0;
 		v = trim(tok);
-		if (!*v)
-			continue;
+		if (!*v) {
+			free(copy);
+			return ini_error(in, "expected a comma-separated list of values for %s, "
+					 "without empty ones", key);
+		}
 		if (l->n == MAX_VALUES) {
 			free(copy);
 			return ini_error(in, "expected at most %d values for %s", MAX_VALUES, key);
@@ -177,21 +187,22 @@ static int add_values(struct ini_file *in, struct list *l, const char *key, cons
 			free(copy);
 			return 0;
 		}
-		l->v[l->n++] = xstrdup(v);
+		l->v[l->n] = xstrdup(v);
+		l->at[l->n++] = in->lineno;
 	}
 	free(copy);
-	if (!l->n)
-		return ini_error(in, "expected a comma-separated list of values for %s", key);
 	return 1;
 }
 
+/* The commands' number parser (cliargs.c): digits only, within [min, max >= 0]. */
 static int parse_long(const char *s, long min, long max, long *v)
 {
-	char *end;
+	uint64_t u;
 
-	errno = 0;
-	*v = strtol(s, &end, 10);
-	return !*s || *end || errno || *v < min || *v > max ? -1 : 0;
+	if (cli_number(s, (uint64_t)min, (uint64_t)max, &u))
+		return -1;
+	*v = (long)u;
+	return 0;
 }
 
 /* Each value of l a whole number in [min, max]; 1, or 0 after ini_error(). */
@@ -294,7 +305,7 @@ static int experiment_key(struct experiment *e, const char *name, const char *va
 	if (l == &e->cpus)
 		return check_numbers(in, l, name, 1, MAX_CPUS);
 	if (l == &e->threads)
-		return check_numbers(in, l, name, 0, 1 << 20);
+		return check_numbers(in, l, name, 0, REPLAY_MAX_TASKS);
 	return 1;
 }
 
@@ -383,7 +394,7 @@ static int sweep_ini_handler(void *user, const char *section, const char *name,
 static int experiment_finish(struct experiment *e, const char *path, char *err, size_t errlen)
 {
 	char msg[512];
-	long v;
+	long v = 0;
 	int i, j, line = 0, zero = 0;
 
 	msg[0] = 0;
@@ -441,7 +452,7 @@ static int experiment_finish(struct experiment *e, const char *path, char *err, 
 	 * mixed with explicit counts, the runs could not be told apart.
 	 */
 	for (i = 0; i < e->threads.n; i++) {
-		parse_long(e->threads.v[i], 0, 1 << 20, &v);
+		parse_long(e->threads.v[i], 0, REPLAY_MAX_TASKS, &v);
 		zero |= v == 0;
 		line = e->threads.line;
 	}
@@ -633,6 +644,129 @@ static void expand(const struct experiment *e, int shard, int nshards, struct pl
 	}
 }
 
+/* ---- the plan, checked before anything runs ------------------------------ */
+
+/*
+ * run_check() of one run, with the default machine (the machines and
+ * CPU counts are checked already) and the KEY=VAL strings kv.
+ */
+static int check_run(const char *source, int threads, const char *scheme, char *const *kv,
+		     int n, char *err, size_t errlen)
+{
+	struct run_spec spec = { .trace = source, .scheme = scheme, .threads = threads,
+				 .seed = 1, .nparams = n };
+	int i;
+
+	for (i = 0; i < n; i++)
+		spec.params[i] = kv[i];
+	return run_check(&spec, err, errlen);
+}
+
+static int threads_at(const struct experiment *e, int i)
+{
+	return e->threads.n ? atoi(e->threads.v[i]) : 0;
+}
+
+/* A [params] or [source] key, each value alone, for every source and scheme it is given to. */
+static int check_key(const struct experiment *e, const struct section *s, const struct keyed *k,
+		     const char *path, char *err, size_t errlen)
+{
+	char kv[512], *p = kv, msg[512];
+	int v, src, sch;
+
+	for (v = 0; v < k->vals.n; v++) {
+		snprintf(kv, sizeof(kv), "%s=%s", k->key, k->vals.v[v]);
+		for (src = 0; src < e->sources.n; src++) {
+			if (s->kind == SEC_SOURCE && strcmp(s->name, e->sources.v[src]))
+				continue;
+			for (sch = 0; sch < e->schemes.n; sch++) {
+				if (!check_run(e->sources.v[src], 0, e->schemes.v[sch], &p, 1,
+					       msg, sizeof(msg)))
+					continue;
+				snprintf(err, errlen, "%s:%d: %s", path, k->vals.at[v], msg);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * Every run the sweep would make must be able to start: a run that could
+ * only end as ERROR is refused here, at the line that makes it, rather
+ * than after the whole sweep has run.  First each value where it is
+ * written (sources, threads, each [params] and [source] value alone),
+ * then every combination the expansion makes of them (not the machines,
+ * CPU counts and seeds, checked already, which change nothing here).
+ * 0, or -1 with "PATH:LINE: ..." in err.
+ */
+static int check_plan(const struct experiment *e, const char *path, char *err, size_t errlen)
+{
+	int threads[MAX_VALUES], src, thr, sch, i, n, nthreads = e->threads.n ? e->threads.n : 1;
+	char msg[512];
+	long pc, uc, sc;
+
+	for (i = 0; i < e->threads.n; i++)
+		threads[i] = threads_at(e, i);
+	for (src = 0; src < e->sources.n; src++) {
+		if (run_check_trace(e->sources.v[src], threads, e->threads.n, msg, sizeof(msg))) {
+			snprintf(err, errlen, "%s:%d: %s", path, e->sources.at[src], msg);
+			return -1;
+		}
+	}
+	for (thr = 0; thr < e->threads.n; thr++)
+		for (src = 0; src < e->sources.n; src++)
+			for (sch = 0; sch < e->schemes.n; sch++)
+				if (check_run(e->sources.v[src], threads[thr], e->schemes.v[sch],
+					      NULL, 0, msg, sizeof(msg))) {
+					snprintf(err, errlen, "%s:%d: %s", path, e->threads.at[thr], msg);
+					return -1;
+				}
+	for (i = 0; i < e->params.nkeys; i++)
+		if (check_key(e, &e->params, &e->params.keys[i], path, err, errlen))
+			return -1;
+	for (n = 0; n < e->nsecs; n++)
+		for (i = 0; e->secs[n].kind == SEC_SOURCE && i < e->secs[n].nkeys; i++)
+			if (check_key(e, &e->secs[n], &e->secs[n].keys[i], path, err, errlen))
+				return -1;
+
+	for (src = 0; src < e->sources.n; src++)
+	for (thr = 0; thr < nthreads; thr++)
+	for (sch = 0; sch < e->schemes.n; sch++) {
+		const struct section *ss = section_of(e, SEC_SCHEME, e->schemes.v[sch]);
+		const struct section *us = section_of(e, SEC_SOURCE, e->sources.v[src]);
+
+		for (pc = 0; pc < combos(&e->params); pc++)
+		for (uc = 0; uc < combos(us); uc++)
+		for (sc = 0; sc < combos(ss); sc++) {
+			char *kv[RUN_MAX_PARAMS] = { 0 }, args[256];
+			int rc;
+
+			n = add_combo(&e->params, pc, kv, 0);
+			n = add_combo(us, uc, kv, n);
+			n = add_combo(ss, sc, kv, n);
+			for (i = 0; i < n && kv[i]; i++)
+				;
+			rc = i < n ? -1 : check_run(e->sources.v[src], threads_at(e, thr),
+						    e->schemes.v[sch], kv, n, msg, sizeof(msg));
+			if (rc && i < n)
+				snprintf(msg, sizeof(msg), "out of memory");
+			store_args((const char *const *)kv, n, args, sizeof(args));
+			for (i = 0; i < n; i++)
+				free(kv[i]);
+			if (!rc)
+				continue;
+			/* The combination is at fault, not one line: name it, at its source. */
+			snprintf(err, errlen, "%s:%d: the runs of %s, %s%s%.0d%s%s: %s", path,
+				 us->line ? us->line : e->sources.at[src], e->sources.v[src],
+				 e->schemes.v[sch], e->threads.n ? ", threads " : "",
+				 threads_at(e, thr), args[0] ? ", " : "", args, msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* ---- the command ------------------------------------------------------- */
 
 static int parse_shard(const char *s, int *shard, int *nshards)
@@ -661,59 +795,36 @@ static void print_job(const struct runpool_job *j)
 
 int cli_sweep(int argc, char **argv)
 {
-	const char *path = NULL, *dbpath = NULL;
+	const char *path = NULL, *dbpath = NULL, *shard_arg = NULL;
 	int jobs = (int)sysconf(_SC_NPROCESSORS_ONLN), shard = 0, nshards = 1, dry = 0, i;
-	int ret = EXIT_BAD_INPUT;
+	int ret = EXIT_BAD_INPUT, npos;
 	struct experiment e = { 0 };
 	struct plan p = { 0 };
 	struct runpool_opts po = { .what = "sweep" };
 	struct runpool_tally ty = { 0 };
 	struct store *db = NULL;
-	long total, todo, done = 0, v;
+	long total, todo, done = 0;
 	char err[1024];
+	struct cli_opt opts[] = {
+		CLI_OPT_STRING("--db", &dbpath),
+		CLI_OPT_INT("--jobs", &jobs, 1, RUNPOOL_MAX_JOBS, "jobs"),
+		CLI_OPT_STRING("--shard", &shard_arg),
+		CLI_OPT_FLAG("--dry-run", &dry),
+		CLI_OPT_END,
+	};
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		}
+	i = cli_parse("sweep", argc, argv, opts, &path, 1, &npos, "experiment file");
+	if (i > 0) {
+		usage(stdout);
+		return 0;
 	}
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (a[0] != '-' || !a[1]) {
-			if (path) {
-				cli_error("sweep", "expected one experiment file, got "
-					"'%s' too", a);
-				return EXIT_BAD_INPUT;
-			}
-			path = a;
-		} else if (!strcmp(a, "--dry-run")) {
-			dry = 1;
-		} else if (i + 1 >= argc && (!strcmp(a, "--db") || !strcmp(a, "--jobs") ||
-					     !strcmp(a, "--shard"))) {
-			cli_error("sweep", "%s needs a value (mmlocksim sweep --help)", a);
-			return EXIT_BAD_INPUT;
-		} else if (!strcmp(a, "--db")) {
-			dbpath = argv[++i];
-		} else if (!strcmp(a, "--jobs")) {
-			if (parse_long(argv[++i], 1, RUNPOOL_MAX_JOBS, &v) < 0) {
-				cli_error("sweep", "--jobs: expected 1 to %d, got '%s'",
-					RUNPOOL_MAX_JOBS, argv[i]);
-				return EXIT_BAD_INPUT;
-			}
-			jobs = (int)v;
-		} else if (!strcmp(a, "--shard")) {
-			if (parse_shard(argv[++i], &shard, &nshards) < 0) {
-				cli_error("sweep", "--shard: expected I/N with 0 <= I < N, "
-					"got '%s'", argv[i]);
-				return EXIT_BAD_INPUT;
-			}
-		} else {
-			cli_error("sweep", "unknown option '%s'; expected --db, --jobs, "
-				"--shard, --dry-run", a);
-			return EXIT_BAD_INPUT;
-		}
+	if (i < 0)
+		return EXIT_BAD_INPUT;
+	if (!npos)
+		path = NULL;
+	if (shard_arg && parse_shard(shard_arg, &shard, &nshards) < 0) {
+		cli_error("sweep", "--shard: expected I/N with 0 <= I < N, got '%s'", shard_arg);
+		return EXIT_BAD_INPUT;
 	}
 	if (!path) {
 		cli_error("sweep", "expected an experiment file (mmlocksim sweep --help)");
@@ -731,6 +842,10 @@ int cli_sweep(int argc, char **argv)
 	total = count_runs(&e);
 	if (total < 0) {
 		cli_error("sweep", "%s: expected at most %d runs", path, MAX_RUNS);
+		goto out;
+	}
+	if (check_plan(&e, path, err, sizeof(err)) < 0) {
+		cli_error("sweep", "%s", err);
 		goto out;
 	}
 	expand(&e, shard, nshards, &p);

@@ -4,18 +4,9 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/climsg.h"
+#include "sim/cli/cliargs.h"
 #include "traces/import.h"
 #include "traces/trace_stats.h"
-
-static int wants_help(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return 1;
-	return 0;
-}
 
 /* IN.perf.txt.xz -> IN.mlt next to it: strip compression and text suffixes. */
 static void default_output(const char *in, char *out, size_t len)
@@ -38,28 +29,24 @@ int cli_import(int argc, char **argv)
 	const char *in = NULL, *out = NULL;
 	struct import_summary sum;
 	char outbuf[4200], err[512];
-	int i;
+	int rc, npos;
+	struct cli_opt opts[] = {
+		CLI_OPT_STRING("-o", &out),
+		CLI_OPT_END,
+	};
 
-	if (wants_help(argc, argv)) {
+	rc = cli_parse("import", argc, argv, opts, &in, 1, &npos, "input");
+	if (rc > 0) {
 		printf("usage: mmlocksim import IN [-o OUT.mlt]\n"
 		       "  IN: perf script text (see traces/RECORDING.md) or strace -f -ttt text,\n"
 		       "  plain, .xz or .gz; the format is detected from the content.\n"
 		       "  Prints every event kind imported and every line skipped, with the reason.\n");
 		return 0;
 	}
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-o") && i + 1 < argc)
-			out = argv[++i];
-		else if (argv[i][0] == '-' && argv[i][1]) {
-			cli_error("import", "unknown option '%s'; expected -o OUT.mlt", argv[i]);
-			return EXIT_BAD_INPUT;
-		} else if (!in)
-			in = argv[i];
-		else {
-			cli_error("import", "expected one input, got '%s' too", argv[i]);
-			return EXIT_BAD_INPUT;
-		}
-	}
+	if (rc < 0)
+		return EXIT_BAD_INPUT;
+	if (!npos)
+		in = NULL;
 	if (!in) {
 		cli_error("import", "expected an input trace (mmlocksim import --help)");
 		return EXIT_BAD_INPUT;
@@ -79,16 +66,22 @@ int cli_import(int argc, char **argv)
 
 int cli_stats(int argc, char **argv)
 {
-	if (wants_help(argc, argv)) {
+	struct cli_opt opts[] = { CLI_OPT_END };
+	const char *trace;
+	int rc, npos;
+
+	rc = cli_parse("stats", argc, argv, opts, &trace, 1, &npos, "TRACE");
+	if (rc > 0) {
 		printf("usage: mmlocksim stats TRACE\n"
 		       "  TRACE: .mlt, perf or strace text, plain or compressed.\n"
 		       "  Prints ops by kind, per thread and per mm, duration and footprint.\n");
 		return 0;
 	}
-	if (argc != 2) {
-		cli_error("stats", "expected one TRACE, got %d arguments (mmlocksim stats --help)",
-			argc - 1);
+	if (rc < 0)
+		return EXIT_BAD_INPUT;
+	if (!npos) {
+		cli_error("stats", "expected one TRACE (mmlocksim stats --help)");
 		return EXIT_BAD_INPUT;
 	}
-	return trace_stats(argv[1], stdout) ? EXIT_BAD_INPUT : 0;
+	return trace_stats(trace, stdout) ? EXIT_BAD_INPUT : 0;
 }

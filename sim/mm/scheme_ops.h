@@ -46,7 +46,11 @@ struct scheme_param {
 	const char *name;
 	const char *def;	/* default value, as text */
 	const char *help;
-	const char *choices;	/* "a|b|c" to accept only those, or NULL */
+	/*
+	 * "a|b|c" to accept only those; "LO..HI" (whole numbers) to accept a
+	 * decimal whole number from LO to HI; NULL for any text.
+	 */
+	const char *choices;
 };
 
 struct scheme_ops {

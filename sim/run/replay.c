@@ -13,7 +13,7 @@
 
 #define CLONE_SHIFT	40
 #define MAX_CLONES	128
-#define MAX_TASKS	16384	/* 64 KiB stacks: 1 GiB of address space */
+#define MAX_TASKS	REPLAY_MAX_TASKS
 /* Setup passes give back the mapped trace in steps this large. */
 #define DROP_CHUNK	(4UL << 20)
 /* The replay's cache of trace chunks (see record_at()). */
@@ -356,6 +356,43 @@ static void replay_task_fn(void *arg)
 		r->last_end = sim_now();
 }
 
+/* Thread groups for --threads THREADS of a trace of NTRACE threads. */
+static int nr_clones(uint32_t ntrace, int threads)
+{
+	return threads > (int)ntrace ? (threads + (int)ntrace - 1) / (int)ntrace : 1;
+}
+
+int replay_check_threads(const struct mlt_file *f, int threads, char *err, size_t errlen)
+{
+	int nclones;
+
+	if (!f->nthreads || !f->nrecords) {
+		snprintf(err, errlen, "%s: expected records and threads, the trace is empty", f->path);
+		return -1;
+	}
+	if (f->nthreads > MAX_TASKS) {
+		snprintf(err, errlen, "%s: %u threads, expected at most %d", f->path, f->nthreads,
+			 MAX_TASKS);
+		return -1;
+	}
+	nclones = nr_clones(f->nthreads, threads);
+	if (nclones > MAX_CLONES) {
+		snprintf(err, errlen, "--threads %d: expected at most %d x the %u recorded threads",
+			 threads, MAX_CLONES, f->nthreads);
+		return -1;
+	}
+	/*
+	 * Each task has its own stack mapping: a hostile trace naming a
+	 * million thread ids would otherwise exhaust memory or the kernel's
+	 * map count and die half-way instead of being refused.
+	 */
+	if ((nclones == 1 ? (int)f->nthreads : threads) > MAX_TASKS) {
+		snprintf(err, errlen, "--threads %d: expected at most %d", threads, MAX_TASKS);
+		return -1;
+	}
+	return 0;
+}
+
 struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, int threads,
 			    double think_scale, char *err, size_t errlen)
 {
@@ -364,38 +401,15 @@ struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, in
 	uint32_t t;
 	int k, i, rc;
 
-	if (!f->nthreads || !f->nrecords) {
-		snprintf(err, errlen, "%s: expected records and threads, the trace is empty", f->path);
+	if (replay_check_threads(f, threads, err, errlen))
 		return NULL;
-	}
-	if (f->nthreads > MAX_TASKS) {
-		snprintf(err, errlen, "%s: %u threads, expected at most %d", f->path, f->nthreads,
-			 MAX_TASKS);
-		return NULL;
-	}
 	r = xzalloc(sizeof(*r));
 	r->f = f;
 	r->ops = ops;
 	r->think_scale = think_scale;
 	r->ntrace = f->nthreads;
-	r->nclones = threads > (int)f->nthreads ? (threads + (int)f->nthreads - 1) / (int)f->nthreads : 1;
-	if (r->nclones > MAX_CLONES) {
-		snprintf(err, errlen, "--threads %d: expected at most %d x the %u recorded threads",
-			 threads, MAX_CLONES, f->nthreads);
-		free(r);
-		return NULL;
-	}
+	r->nclones = nr_clones(f->nthreads, threads);
 	r->ntasks = r->nclones == 1 ? (int)r->ntrace : threads;
-	/*
-	 * Each task has its own stack mapping: a hostile trace naming a
-	 * million thread ids would otherwise exhaust memory or the kernel's
-	 * map count and die half-way instead of being refused.
-	 */
-	if (r->ntasks > MAX_TASKS) {
-		snprintf(err, errlen, "--threads %d: expected at most %d", threads, MAX_TASKS);
-		free(r);
-		return NULL;
-	}
 	r->tasks = xzalloc((size_t)r->ntasks * sizeof(*r->tasks));
 	r->mms = xzalloc(f->nmms * sizeof(*r->mms));
 	r->mm_left = xzalloc(f->nmms * sizeof(*r->mm_left));

@@ -34,6 +34,16 @@
 struct scheme_ops;
 struct replay;
 
+/* Tasks of one replay (64 KiB stacks: 1 GiB of address space). */
+#define REPLAY_MAX_TASKS	16384
+
+/*
+ * Whether f can be replayed with --threads THREADS (0: as recorded): the
+ * checks replay_setup() makes before building anything, for commands that
+ * check a whole plan first.  0, or -1 with one line in err.
+ */
+int replay_check_threads(const struct mlt_file *f, int threads, char *err, size_t errlen);
+
 /*
  * After sim_begin(): create the mms and tasks.  think_scale multiplies
  * every think time and thread start time (1: as recorded; 0: everything

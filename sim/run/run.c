@@ -301,16 +301,209 @@ static struct mlt_file *generate(const struct run_spec *spec, uint64_t ops, int 
 	return f;
 }
 
+/* The defaults of the model's knobs, before a run's -p. */
+static void reset_knobs(void)
+{
+	mm_params.file_miss = 0;
+	mm_params.max_fault_retries = 8;
+	mm_params.anon_vma_lock = RMAP_LOCK_RWSEM;
+	mm_params.i_mmap_lock = RMAP_LOCK_RWSEM;
+	mm_params.rmap_walks = 0;
+	mm_params.rmap_walkers = 1;
+	mm_params.fork_vma_lock = true;
+	mm_params.zone_lock = mm_params.lru_lock = mm_params.memcg = mm_params.mem_bw = true;
+	think_scale = 1.0;
+}
+
+/* The -p of a run, sorted by whom they are for. */
+struct sorted_params {
+	const char *scheme_kv[RUN_MAX_PARAMS];
+	char *gen_kv[RUN_MAX_PARAMS];
+	int nscheme, ngen;
+	uint64_t gen_ops;
+};
+
+/*
+ * Sort and check the -p of spec: scheme parameters (the scheme checks
+ * them in scheme_set_params()), then the kernel model's knobs (set here),
+ * then for a workload its own (trace_gen() checks them).  res, if not
+ * NULL, gets every KEY=VAL.  0, or -1 with one line in err.
+ */
+static int sort_params(const struct run_spec *spec, const struct scheme_ops *ops, int workload,
+		       struct run_result *res, struct sorted_params *sp, char *err, size_t errlen)
+{
+	int i;
+
+	memset(sp, 0, sizeof(*sp));
+	if (spec->nparams < 0 || spec->nparams > RUN_MAX_PARAMS) {
+		snprintf(err, errlen, "-p: expected at most %d parameters", RUN_MAX_PARAMS);
+		return -1;
+	}
+	for (i = 0; i < spec->nparams; i++) {
+		const char *kv = spec->params[i], *eq = strchr(kv, '=');
+		char key[64];
+		int rc;
+
+		if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key)) {
+			snprintf(err, errlen, "-p %s: expected KEY=VALUE", kv);
+			return -1;
+		}
+		memcpy(key, kv, (size_t)(eq - kv));
+		key[eq - kv] = 0;
+		if (res)
+			add_param(res, key, eq + 1);
+		if (scheme_has_param(ops, key)) {
+			sp->scheme_kv[sp->nscheme++] = kv;
+			continue;
+		}
+		rc = mm_knob(kv, err, errlen);
+		if (rc < 0)
+			return -1;
+		if (rc)
+			continue;
+		if (workload && !strcmp(key, "ops")) {
+			char *end;
+
+			errno = 0;
+			sp->gen_ops = strtoull(eq + 1, &end, 10);
+			/* strtoull takes "-1" as 2^64 - 1: a sign is not a count. */
+			if (errno || *end || !eq[1] || eq[1] == '-' || eq[1] == '+') {
+				snprintf(err, errlen, "-p %s: expected a whole number of ops", kv);
+				return -1;
+			}
+			continue;
+		}
+		if (workload) {
+			sp->gen_kv[sp->ngen++] = (char *)kv;
+			continue;
+		}
+		snprintf(err, errlen, "-p %s: not a parameter of scheme '%s' (see mmlocksim list "
+			 "schemes) nor of the model (file_miss, max_fault_retries, think_scale, "
+			 "anon_vma_lock, i_mmap_lock, rmap_walks, rmap_walkers, fork_vma_lock, "
+			 "zone_lock, lru_lock, memcg, mem_bw)", kv, ops->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* The scheme of spec: registered by name, or loaded from spec->plugin. */
+static const struct scheme_ops *resolve_scheme(const struct run_spec *spec, char *err,
+					       size_t errlen)
+{
+	const struct scheme_ops *ops;
+
+	schemes_init();
+	if (spec->plugin) {
+		ops = scheme_load_plugin(spec->plugin, err, errlen);
+		if (ops && spec->scheme && strcmp(spec->scheme, ops->name)) {
+			snprintf(err, errlen, "%s: provides scheme '%s', not '%s'", spec->plugin,
+				 ops->name, spec->scheme);
+			return NULL;
+		}
+		return ops;
+	}
+	return scheme_find(spec->scheme ? spec->scheme : "", err, errlen);
+}
+
+/* The machine of spec (a preset, or an .ini file read into custom), with its CPU count checked. */
+static const struct machine *resolve_machine(const struct run_spec *spec, struct machine *custom,
+					     char *err, size_t errlen)
+{
+	const struct machine *m;
+	int i;
+
+	if (spec->machine && strchr(spec->machine, '.')) {
+		if (machine_load_ini(spec->machine, custom, err, errlen))
+			return NULL;
+		m = custom;
+	} else {
+		m = machine_find(spec->machine ? spec->machine : "xeon-8176-2s", NULL);
+		if (!m) {
+			size_t off = (size_t)snprintf(err, errlen, "unknown machine '%s'; valid:",
+						      spec->machine);
+
+			for (i = 0; i < machine_nr_presets() && off < errlen; i++)
+				off += (size_t)snprintf(err + off, errlen - off, " %s",
+							machine_preset(i)->name);
+			return NULL;
+		}
+	}
+	if (spec->cpus < 0 || spec->cpus > m->ncpus) {
+		snprintf(err, errlen, "--cpus %d: expected 1 to %d (machine %s)", spec->cpus,
+			 m->ncpus, m->name);
+		return NULL;
+	}
+	return m;
+}
+
+/* A workload name, and no file of that name (a file wins). */
+static int names_workload(const char *trace)
+{
+	return trace && gen_is_workload(trace) && access(trace, F_OK);
+}
+
+int run_check(const struct run_spec *spec, char *err, size_t errlen)
+{
+	static struct machine custom;
+	const struct scheme_ops *ops;
+	struct sorted_params sp;
+	int rc;
+
+	ops = resolve_scheme(spec, err, errlen);
+	if (!ops || !resolve_machine(spec, &custom, err, errlen))
+		return -1;
+	if (!spec->trace) {
+		snprintf(err, errlen, "expected a trace or a workload name");
+		return -1;
+	}
+	if (spec->threads < 0 || spec->threads > REPLAY_MAX_TASKS) {
+		snprintf(err, errlen, "--threads %d: expected 0 (as recorded) to %d", spec->threads,
+			 REPLAY_MAX_TASKS);
+		return -1;
+	}
+	rc = sort_params(spec, ops, names_workload(spec->trace), NULL, &sp, err, errlen);
+	reset_knobs();
+	if (rc || scheme_set_params(ops, sp.nscheme, sp.scheme_kv, err, errlen))
+		return -1;
+	scheme_set_params(ops, 0, NULL, err, errlen);
+	if (names_workload(spec->trace))
+		return trace_gen_check(spec->trace, spec->threads, sp.ngen, sp.gen_kv, err, errlen);
+	return 0;
+}
+
+int run_check_trace(const char *trace, const int *threads, int n, char *err, size_t errlen)
+{
+	struct mlt_file *f;
+	int i;
+
+	if (names_workload(trace))
+		return 0;
+	if (access(trace, R_OK) != 0) {
+		snprintf(err, errlen, "%s: %s; expected a readable trace or a workload name "
+			 "(mmlocksim list workloads)", trace, strerror(errno));
+		return -1;
+	}
+	f = trace_open_any(trace, NULL, NULL, err, errlen);
+	if (!f)
+		return -1;
+	for (i = 0; i < (n ? n : 1); i++) {
+		if (replay_check_threads(f, n ? threads[i] : 0, err, errlen)) {
+			mlt_close(f);
+			return -1;
+		}
+	}
+	mlt_close(f);
+	return 0;
+}
+
 int run_simulation(const struct run_spec *spec, struct run_result *res,
 		   char *err, size_t errlen)
 {
 	const struct machine *m;
 	static struct machine custom;
 	const struct scheme_ops *ops;
-	const char *scheme_kv[RUN_MAX_PARAMS];
-	char *gen_kv[RUN_MAX_PARAMS];
-	int nscheme = 0, ngen = 0, i, workload;
-	uint64_t gen_ops = 0;
+	struct sorted_params sp;
+	int i, workload;
 	struct mlt_file *f;
 	struct replay *rp;
 	struct sim_config cfg;
@@ -324,104 +517,23 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 	snprintf(res->scheme, sizeof(res->scheme), "%s", spec->scheme ? spec->scheme : "");
 	snprintf(res->source, sizeof(res->source), "%s", spec->trace ? spec->trace : "");
 
-	schemes_init();
-	if (spec->plugin) {
-		ops = scheme_load_plugin(spec->plugin, err, errlen);
-		if (!ops)
-			goto fail;
-		if (spec->scheme && strcmp(spec->scheme, ops->name)) {
-			snprintf(err, errlen, "%s: provides scheme '%s', not '%s'", spec->plugin,
-				 ops->name, spec->scheme);
-			goto fail;
-		}
-	} else {
-		ops = scheme_find(spec->scheme ? spec->scheme : "", err, errlen);
-		if (!ops)
-			goto fail;
-
-	}
-	snprintf(res->scheme, sizeof(res->scheme), "%s", ops->name);
-
-	if (spec->machine && strchr(spec->machine, '.')) {
-		if (machine_load_ini(spec->machine, &custom, err, errlen))
-			goto fail;
-		m = &custom;
-	} else {
-		m = machine_find(spec->machine ? spec->machine : "xeon-8176-2s", NULL);
-		if (!m) {
-			size_t off = (size_t)snprintf(err, errlen, "unknown machine '%s'; valid:",
-						      spec->machine);
-
-			for (i = 0; i < machine_nr_presets() && off < errlen; i++)
-				off += (size_t)snprintf(err + off, errlen - off, " %s",
-							machine_preset(i)->name);
-			goto fail;
-		}
-	}
-	snprintf(res->machine, sizeof(res->machine), "%s", m->name);
-	if (spec->cpus < 0 || spec->cpus > m->ncpus) {
-		snprintf(err, errlen, "--cpus %d: expected 1 to %d (machine %s)", spec->cpus,
-			 m->ncpus, m->name);
+	ops = resolve_scheme(spec, err, errlen);
+	if (!ops)
 		goto fail;
-	}
+	snprintf(res->scheme, sizeof(res->scheme), "%s", ops->name);
+	m = resolve_machine(spec, &custom, err, errlen);
+	if (!m)
+		goto fail;
+	snprintf(res->machine, sizeof(res->machine), "%s", m->name);
 	res->cpus = spec->cpus ? spec->cpus : m->ncpus;
 
 	/* -p: scheme parameters, then the kernel model's knobs, then the workload's. */
-	mm_params.file_miss = 0;
-	mm_params.max_fault_retries = 8;
-	mm_params.anon_vma_lock = RMAP_LOCK_RWSEM;
-	mm_params.i_mmap_lock = RMAP_LOCK_RWSEM;
-	mm_params.rmap_walks = 0;
-	mm_params.rmap_walkers = 1;
-	mm_params.fork_vma_lock = true;
-	mm_params.zone_lock = mm_params.lru_lock = mm_params.memcg = mm_params.mem_bw = true;
-	think_scale = 1.0;
-	workload = spec->trace && gen_is_workload(spec->trace) && access(spec->trace, F_OK);
+	reset_knobs();
+	workload = names_workload(spec->trace);
 	res->params = xcalloc(RUN_MAX_PARAMS + 8, sizeof(*res->params));
-	for (i = 0; i < spec->nparams; i++) {
-		const char *kv = spec->params[i], *eq = strchr(kv, '=');
-		char key[64];
-		int rc;
-
-		if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key)) {
-			snprintf(err, errlen, "-p %s: expected KEY=VALUE", kv);
-			goto fail;
-		}
-		memcpy(key, kv, (size_t)(eq - kv));
-		key[eq - kv] = 0;
-		add_param(res, key, eq + 1);
-		if (scheme_has_param(ops, key)) {
-			scheme_kv[nscheme++] = kv;
-			continue;
-		}
-		rc = mm_knob(kv, err, errlen);
-		if (rc < 0)
-			goto fail;
-		if (rc)
-			continue;
-		if (workload && !strcmp(key, "ops")) {
-			char *end;
-
-			errno = 0;
-			gen_ops = strtoull(eq + 1, &end, 10);
-			/* strtoull takes "-1" as 2^64 - 1: a sign is not a count. */
-			if (errno || *end || !eq[1] || eq[1] == '-' || eq[1] == '+') {
-				snprintf(err, errlen, "-p %s: expected a whole number of ops", kv);
-				goto fail;
-			}
-			continue;
-		}
-		if (workload) {
-			gen_kv[ngen++] = (char *)kv;
-			continue;
-		}
-		snprintf(err, errlen, "-p %s: not a parameter of scheme '%s' (see mmlocksim list "
-			 "schemes) nor of the model (file_miss, max_fault_retries, think_scale, "
-			 "anon_vma_lock, i_mmap_lock, rmap_walks, rmap_walkers, fork_vma_lock, "
-			 "zone_lock, lru_lock, memcg, mem_bw)", kv, ops->name);
+	if (sort_params(spec, ops, workload, res, &sp, err, errlen))
 		goto fail;
-	}
-	if (scheme_set_params(ops, nscheme, scheme_kv, err, errlen))
+	if (scheme_set_params(ops, sp.nscheme, sp.scheme_kv, err, errlen))
 		goto fail;
 
 	if (!spec->trace) {
@@ -429,7 +541,7 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 		goto fail;
 	}
 	if (workload) {
-		f = generate(spec, gen_ops, ngen, gen_kv, err, errlen);
+		f = generate(spec, sp.gen_ops, sp.ngen, sp.gen_kv, err, errlen);
 		res->threads = spec->threads;
 	} else if (access(spec->trace, R_OK) != 0) {
 		snprintf(err, errlen, "%s: %s; expected a readable trace or a workload name "

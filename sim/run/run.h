@@ -13,6 +13,8 @@
 #include "analysis/result.h"
 
 #define RUN_MAX_PARAMS 32
+/* Seeds of one (scheme, CPU count) in compare, check and sweep. */
+#define RUN_MAX_SEEDS 100000
 
 struct run_spec {
 	const char *trace;	/* .mlt/perf/strace path, or a workload name (list workloads) */
@@ -33,5 +35,20 @@ struct run_spec {
  */
 int run_simulation(const struct run_spec *spec, struct run_result *res,
 		   char *err, size_t errlen);
+
+/*
+ * Everything run_simulation() would refuse of spec, without running it
+ * or reading a trace file: the scheme (or plugin), the machine and CPU
+ * count, the thread count, every -p, and for a workload its parameters
+ * and setup (trace_gen_check()).  For commands that check a whole plan
+ * before anything runs (sweep).  0, or -1 with one line in err.
+ */
+int run_check(const struct run_spec *spec, char *err, size_t errlen);
+/*
+ * TRACE is a workload name, or a trace file that opens (imported if text)
+ * and can be replayed with each of the N thread counts (none: as
+ * recorded).  0, or -1 with one line in err naming the file.
+ */
+int run_check_trace(const char *trace, const int *threads, int n, char *err, size_t errlen);
 
 #endif
