@@ -829,9 +829,36 @@ static int t_ini(void)
 		{ "cost empty", "[machine]\nbase = laptop-8\n[latency]\nllc =\n", ":4:" },
 		{ "first error wins", "[machine]\nbase = laptop-8\nsockets = x\n[cost]\nnope = 1\n", ":3:" },
 		{ "syntax error before a bad key", "[machine]\nbase = laptop-8\njunk\n[cost]\nnope = 1\n", ":3:" },
-		{ "too many CPUs", "[machine]\nbase = laptop-8\nsockets = 256\ncores_per_socket = 256\nthreads_per_core = 8\n", NULL },
-		{ "threads_per_core 9", "[machine]\nbase = laptop-8\nthreads_per_core = 9\n", NULL },
-		{ "llc not dividing", "[machine]\nbase = laptop-8\ncores_per_socket = 6\ncores_per_llc = 4\n", NULL },
+		{ "too many CPUs", "[machine]\nbase = laptop-8\nsockets = 256\ncores_per_socket = 256\nthreads_per_core = 8\n", ":5:" },
+		{ "threads_per_core 9", "[machine]\nbase = laptop-8\nthreads_per_core = 9\n", ":3:" },
+		{ "llc not dividing", "[machine]\nbase = laptop-8\ncores_per_socket = 6\ncores_per_llc = 4\n", ":4:" },
+		/* Checks across fields name the line that broke them. */
+		{ "sockets 0", "[machine]\nbase = laptop-8\nsockets = 0\n", ":3:" },
+		{ "cores_per_llc 0", "[machine]\nbase = laptop-8\ncores_per_llc = 0\n", ":3:" },
+		{ "cores_per_llc above the cores", "[machine]\nbase = laptop-8\ncores_per_llc = 16\n", ":3:" },
+		{ "cores below cores_per_llc", "[machine]\nbase = laptop-8\ncores_per_socket = 4\n", ":3:" },
+		{ "SMT 8: 448 CPUs", "[machine]\nbase = xeon-8176-2s\nthreads_per_core = 8\n", ":3:" },
+		{ "448 CPUs, sockets last", "[machine]\nbase = xeon-8176-2s\nthreads_per_core = 4\nsockets = 4\n", ":4:" },
+		/* Zero costs and costs that would stall a run, at their line. */
+		{ "latency 0 with a base", "[machine]\nbase = laptop-8\n[latency]\nllc = 0\n", ":4:" },
+		{ "occupancy 0 with a base", "[machine]\nbase = laptop-8\n[occupancy]\nremote = 0\n", ":4:" },
+		{ "atomic 0 with a base", "[machine]\nbase = laptop-8\n[cost]\natomic = 0\n", ":4:" },
+		{ "timeslice 0", "[machine]\nbase = laptop-8\n[cost]\ntimeslice = 0\n", ":4:" },
+		{ "tick 0", "[machine]\nbase = laptop-8\n[cost]\ntick = 0\n", ":4:" },
+		{ "latency of 1e12 ns", "[machine]\nbase = laptop-8\n[latency]\nllc = 1000000000000\n", ":4:" },
+		{ "occupancy of 1e12 ns", "[machine]\nbase = laptop-8\n[occupancy]\nllc = 1000000000000\n", ":4:" },
+		{ "cost of 1e12 ns", "[machine]\nbase = laptop-8\n[cost]\nwakeup = 1000000000000\n", ":4:" },
+		{ "io of 1000 s", "[machine]\nbase = laptop-8\n[cost]\nio = 1000000000000\n", ":4:" },
+		/* Duplicates are refused, as in experiment files. */
+		{ "key twice", "[machine]\nbase = laptop-8\nsockets = 1\nsockets = 1\n", ":4:" },
+		{ "cost twice", "[machine]\nbase = laptop-8\n[cost]\natomic = 8\natomic = 9\n", ":5:" },
+		{ "section twice", "[machine]\nbase = laptop-8\n[cost]\natomic = 8\n[cost]\nmb = 5\n", ":5:" },
+		{ "machine twice", "[machine]\nbase = laptop-8\n[cost]\natomic = 8\n[machine]\nname = x\n", ":5:" },
+		{ "value continued", "[machine]\nbase = laptop-8\n[cost]\natomic = 8\n  9\n", ":5:" },
+		{ "no base, a cost missing", "[machine]\nsockets = 1\ncores_per_socket = 2\nthreads_per_core = 1\ncores_per_llc = 2\n"
+		  "[latency]\nsmt = 5\nllc = 40\nsocket = 90\nremote = 250\nmemory = 100\n"
+		  "[occupancy]\nsmt = 4\nllc = 30\nsocket = 40\nremote = 60\nmemory = 10\n"
+		  "[cost]\natomic = 7\n", ": expected [cost] line_hold" },
 		{ "escape in a value", "[machine]\nbase = laptop-8\nsockets = \x1b[2J\x07\n", ":3:" },
 		{ "CRLF bad key", "[machine]\r\nbase = laptop-8\r\n[cost]\r\nnope = 1\r\n", ":4:" },
 	};
@@ -873,6 +900,34 @@ static int t_ini(void)
 		    !strstr(err, "missing.ini") || strchr(err, '\n')) {
 			fprintf(stderr, "missing INI: %s\n", err);
 			return 1;
+		}
+	}
+	/* The limits are stated once, the same at the key and across keys. */
+	{
+		static const struct { const char *text, *want, *not; } msgs[] = {
+			{ "[machine]\nbase = laptop-8\nthreads_per_core = 9\n", "1 to 8", "256" },
+			{ "[machine]\nbase = xeon-8176-2s\nthreads_per_core = 8\n", "at most 256 CPUs", NULL },
+			{ "[machine]\nbase = laptop-8\nsockets = 0\n", "1 to 256", NULL },
+			{ "[machine]\nbase = laptop-8\n[latency]\nllc = 0\n", "1 to 100000", "base = PRESET" },
+			{ "[machine]\nbase = laptop-8\n[cost]\natomic = 0\n", "atomic", "base = PRESET" },
+			{ "[machine]\nbase = laptop-8\nsockets = 1\nsockets = 1\n", "first at line 3", NULL },
+			{ "[machine]\nbase = laptop-8\n[cost]\natomic = 8\n[cost]\n", "first at line 3", NULL },
+		};
+		struct machine m;
+		char err[512];
+
+		for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+			new_case();
+			if (puts_file("m.ini", msgs[i].text) < 0)
+				return 1;
+			ntried++;
+			err[0] = 0;
+			if (machine_load_ini(cpath("m.ini"), &m, err, sizeof(err)) == 0 ||
+			    !strstr(err, msgs[i].want) || (msgs[i].not && strstr(err, msgs[i].not))) {
+				fprintf(stderr, "case %zu: want '%s', not '%s': %s\n", i, msgs[i].want,
+					msgs[i].not ? msgs[i].not : "", err);
+				return 1;
+			}
 		}
 	}
 	/* CRLF and comments are fine. */

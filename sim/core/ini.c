@@ -9,9 +9,120 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/core/ini.h"
+
+/* A section (name NULL) or a key of a section, and its first line. */
+struct ini_seen {
+	char *section, *name;
+	int line;
+};
+
+static void free_seen(struct ini_file *in)
+{
+	int i;
+
+	for (i = 0; i < in->nseen; i++) {
+		free(in->seen[i].section);
+		free(in->seen[i].name);
+	}
+	free(in->seen);
+	in->seen = NULL;
+	in->nseen = in->capseen = 0;
+}
+
+/* The line an earlier (section, name) was on, 0 if none; else it is recorded now. */
+static int seen_before(struct ini_file *in, const char *section, const char *name)
+{
+	struct ini_seen *e;
+	int i;
+
+	for (i = 0; i < in->nseen; i++) {
+		e = &in->seen[i];
+		if (!strcmp(e->section, section) && (name ? e->name && !strcmp(e->name, name) :
+						     !e->name))
+			return e->line;
+	}
+	if (in->nseen == in->capseen) {
+		int cap = in->capseen ? 2 * in->capseen : 32;
+
+		e = realloc(in->seen, (size_t)cap * sizeof(*e));
+		if (!e)
+			return -1;
+		in->seen = e;
+		in->capseen = cap;
+	}
+	e = &in->seen[in->nseen];
+	e->section = strdup(section);
+	e->name = name ? strdup(name) : NULL;
+	e->line = in->lineno;
+	if (!e->section || (name && !e->name)) {
+		free(e->section);
+		free(e->name);
+		return -1;
+	}
+	in->nseen++;
+	return 0;
+}
+
+/*
+ * A "[name]" line, as inih reads it (name up to the first ']', trimmed):
+ * refused if that section was seen before.  0 ok, -1 recorded an error.
+ */
+static int check_section_line(struct ini_file *in, const char *line)
+{
+	char name[256];
+	const char *p = line, *end;
+	size_t n;
+	int first;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p != '[' || !(end = strchr(p, ']')))
+		return 0;
+	p++;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	n = (size_t)(end - p) < sizeof(name) ? (size_t)(end - p) : sizeof(name) - 1;
+	memcpy(name, p, n);
+	name[n] = 0;
+	first = seen_before(in, name, NULL);
+	if (first < 0) {
+		ini_error(in, "out of memory");
+		return -1;
+	}
+	if (first) {
+		ini_error(in, "expected [%s] once (first at line %d)", name, first);
+		return -1;
+	}
+	return 0;
+}
+
+/* Between inih and the user's handler: duplicate keys, continuations. */
+static int dedup_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct ini_file *in = user;
+	int first, rc;
+
+	if (in->stop)
+		return 0;
+	in->continued = in->indented;
+	if (!in->continued) {
+		first = seen_before(in, section, name);
+		if (first < 0)
+			return ini_error(in, "out of memory");
+		if (first)
+			return ini_error(in, "expected %s once in [%s] (first at line %d)", name,
+					 section, first);
+	}
+	rc = in->handler(in->user, section, name, value);
+	in->continued = 0;
+	return rc;
+}
 
 int ini_error(struct ini_file *in, const char *fmt, ...)
 {
@@ -47,6 +158,9 @@ static char *read_line(char *str, int num, void *stream)
 		return NULL;
 	str[n] = '\0';
 	s->lineno++;
+	s->indented = str[0] == ' ' || str[0] == '\t';
+	if (check_section_line(s, str) < 0)
+		return NULL;
 	return str;
 }
 
@@ -62,7 +176,10 @@ int ini_load(const char *path, ini_handler handler, void *user, struct ini_file 
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
-	line = ini_parse_stream(read_line, in, handler, user);
+	in->handler = handler;
+	in->user = user;
+	line = ini_parse_stream(read_line, in, dedup_handler, in);
+	free_seen(in);
 	if (ferror(in->f)) {
 		/* E.g. a directory: fopen() takes it, reading fails. */
 		snprintf(err, errlen, "%s:%d: cannot read: %s", path, in->lineno + 1,
@@ -72,6 +189,10 @@ int ini_load(const char *path, ini_handler handler, void *user, struct ini_file 
 	}
 	fclose(in->f);
 	in->f = NULL;
+	if (in->stop == 1 && !line) {
+		/* The reader refused a line (a section twice): inih never saw it. */
+		line = in->errline;
+	}
 	if (in->stop == -1) {
 		/* The reader refused a line; inih never saw it. */
 		snprintf(err, errlen, "%s:%d: expected text, found a NUL byte", path, in->lineno);

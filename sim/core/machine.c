@@ -142,28 +142,75 @@ const struct machine *machine_find(const char *name, FILE *err)
 	return NULL;
 }
 
-int machine_finish(struct machine *m, char *err, size_t errlen)
-{
-	int cpu, cores, llcs_per_socket;
+/* The topology fields, in the order machine_check_topology() names them. */
+enum { TOPO_SOCKETS, TOPO_CORES, TOPO_SMT, TOPO_LLC, NR_TOPO };
 
-	if (m->sockets < 1 || m->cores_per_socket < 1 || m->threads_per_core < 1 ||
-	    m->threads_per_core > 8 || m->cores_per_llc < 1) {
-		snprintf(err, errlen, "machine '%s': expected sockets, cores_per_socket, "
-			 "threads_per_core (1-8) and cores_per_llc all >= 1", m->name);
-		return -1;
+static const struct {
+	const char *name;
+	size_t offset;
+	int max;
+} topo_fields[NR_TOPO] = {
+	[TOPO_SOCKETS] = { "sockets", offsetof(struct machine, sockets), MAX_CPUS },
+	[TOPO_CORES] = { "cores_per_socket", offsetof(struct machine, cores_per_socket), MAX_CPUS },
+	[TOPO_SMT] = { "threads_per_core", offsetof(struct machine, threads_per_core),
+		       MACHINE_MAX_SMT },
+	[TOPO_LLC] = { "cores_per_llc", offsetof(struct machine, cores_per_llc), MAX_CPUS },
+};
+
+static int topo(const struct machine *m, int f)
+{
+	return *(const int *)((const char *)m + topo_fields[f].offset);
+}
+
+/*
+ * The topology's own checks: -1 with the message and in *bad the field
+ * that breaks it (the one a file should change: of two that disagree,
+ * *bad is the first of those given in *order, the later one).
+ */
+static int check_topology(const struct machine *m, const int *order, int *bad, char *err,
+			  size_t errlen)
+{
+	long cpus;
+	int f, a, b;
+
+	for (f = 0; f < NR_TOPO; f++) {
+		if (topo(m, f) < 1 || topo(m, f) > topo_fields[f].max) {
+			snprintf(err, errlen, "machine '%s': expected %s from 1 to %d, got %d",
+				 m->name, topo_fields[f].name, topo_fields[f].max, topo(m, f));
+			*bad = f;
+			return -1;
+		}
 	}
 	if (m->cores_per_socket % m->cores_per_llc) {
+		a = TOPO_CORES;
+		b = TOPO_LLC;
 		snprintf(err, errlen, "machine '%s': expected cores_per_socket (%d) to be "
 			 "a multiple of cores_per_llc (%d)", m->name,
 			 m->cores_per_socket, m->cores_per_llc);
+		*bad = order && order[a] > order[b] ? a : b;
 		return -1;
 	}
+	cpus = (long)m->sockets * m->cores_per_socket * m->threads_per_core;
+	if (cpus > MAX_CPUS) {
+		snprintf(err, errlen, "machine '%s': %d sockets x %d cores x %d threads = %ld "
+			 "CPUs; expected at most %d CPUs", m->name, m->sockets,
+			 m->cores_per_socket, m->threads_per_core, cpus, MAX_CPUS);
+		*bad = TOPO_SMT;
+		for (f = 0; order && f < NR_TOPO - 1; f++)
+			if (order[f] > order[*bad])
+				*bad = f;
+		return -1;
+	}
+	return 0;
+}
+
+int machine_finish(struct machine *m, char *err, size_t errlen)
+{
+	int cpu, cores, llcs_per_socket, bad;
+
+	if (check_topology(m, NULL, &bad, err, errlen))
+		return -1;
 	cores = m->sockets * m->cores_per_socket;
-	if ((long)cores * m->threads_per_core > MAX_CPUS) {
-		snprintf(err, errlen, "machine '%s': %d CPUs; expected at most %d",
-			 m->name, cores * m->threads_per_core, MAX_CPUS);
-		return -1;
-	}
 	m->ncpus = cores * m->threads_per_core;
 	/* Not given: 4 GiB per CPU, about what servers are fitted with. */
 	if (!m->memory_gib)
@@ -189,14 +236,28 @@ void machine_use(const struct machine *m)
 
 /* ---- INI files -------------------------------------------------------- */
 
+/*
+ * The bounds of each cost.  A zero cost in a loop (a spinner's l1_hit, a
+ * timeslice, the tick) would let simulated time stand still while events
+ * run for ever; a huge one makes the simulated time so long that the
+ * periodic events (ticks, grace periods, rmap walks) never end: both
+ * hang a run, so neither is accepted.  The upper bounds are far past any
+ * real machine.
+ */
+#define NS_US	1000ULL
+#define NS_MS	1000000ULL
+#define NS_S	1000000000ULL
+
 struct ini_key {
 	const char *section;
 	const char *name;
 	size_t offset;		/* of a sim_time_t in struct machine */
+	unsigned long long min, max;
 };
 
-#define COST(sec, field) { sec, #field, offsetof(struct machine, cost.field) }
-#define DIST(sec, name, d, field) { sec, name, offsetof(struct machine, cost.field[d]) }
+#define COST(sec, field, lo, hi) { sec, #field, offsetof(struct machine, cost.field), lo, hi }
+#define DIST(sec, name, d, field) \
+	{ sec, name, offsetof(struct machine, cost.field[d]), 1, 100 * NS_US }
 
 static const struct ini_key ini_keys[] = {
 	DIST("latency", "smt", DIST_SMT, latency),
@@ -209,15 +270,22 @@ static const struct ini_key ini_keys[] = {
 	DIST("occupancy", "socket", DIST_SOCKET, occupancy),
 	DIST("occupancy", "remote", DIST_REMOTE, occupancy),
 	DIST("occupancy", "memory", DIST_MEMORY, occupancy),
-	COST("cost", line_hold), COST("cost", l1_hit), COST("cost", atomic), COST("cost", mb),
-	COST("cost", call), COST("cost", ctxsw), COST("cost", wakeup), COST("cost", ttwu),
-	COST("cost", timeslice), COST("cost", tick), COST("cost", ipi),
-	COST("cost", page_zero), COST("cost", page_alloc),
-	COST("cost", fault_entry), COST("cost", syscall_entry), COST("cost", io),
-	COST("cost", page_copy), COST("cost", pagecache_lookup), COST("cost", pt_alloc),
-	COST("cost", zap_pte), COST("cost", tlb_flush), COST("cost", vma_op),
-	COST("cost", mmap_body), COST("cost", mem_page),
+	COST("cost", line_hold, 0, 100 * NS_US), COST("cost", l1_hit, 1, 100 * NS_US),
+	COST("cost", atomic, 1, 100 * NS_US), COST("cost", mb, 1, 100 * NS_US),
+	COST("cost", call, 1, 100 * NS_US), COST("cost", ctxsw, 1, 10 * NS_MS),
+	COST("cost", wakeup, 1, 10 * NS_MS), COST("cost", ttwu, 0, 10 * NS_MS),
+	COST("cost", timeslice, 100 * NS_US, NS_S), COST("cost", tick, 100 * NS_US, NS_S),
+	COST("cost", ipi, 0, 10 * NS_MS),
+	COST("cost", page_zero, 0, 10 * NS_MS), COST("cost", page_alloc, 0, 10 * NS_MS),
+	COST("cost", fault_entry, 0, 10 * NS_MS), COST("cost", syscall_entry, 0, 10 * NS_MS),
+	COST("cost", io, 0, 100 * NS_MS),
+	COST("cost", page_copy, 0, 10 * NS_MS), COST("cost", pagecache_lookup, 0, 10 * NS_MS),
+	COST("cost", pt_alloc, 0, 10 * NS_MS), COST("cost", zap_pte, 0, 10 * NS_MS),
+	COST("cost", tlb_flush, 0, 10 * NS_MS), COST("cost", vma_op, 0, 10 * NS_MS),
+	COST("cost", mmap_body, 0, 10 * NS_MS), COST("cost", mem_page, 0, 100 * NS_US),
 };
+
+#define NR_INI_KEYS (sizeof(ini_keys) / sizeof(ini_keys[0]))
 
 struct ini_ctx {
 	struct machine *m;
@@ -225,6 +293,9 @@ struct ini_ctx {
 	size_t errlen;
 	int nkeys;
 	struct ini_file *src;
+	int base;			/* line of base = PRESET, 0 if none */
+	int topo_line[NR_TOPO];		/* line of each topology key, 0 if not given */
+	unsigned char set[NR_INI_KEYS];	/* the costs given */
 };
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
@@ -242,12 +313,6 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
 
 static int machine_ini_field(struct ini_ctx *c, const char *name, const char *value)
 {
-	static const struct { const char *name; size_t offset; } topo[] = {
-		{ "sockets", offsetof(struct machine, sockets) },
-		{ "cores_per_socket", offsetof(struct machine, cores_per_socket) },
-		{ "threads_per_core", offsetof(struct machine, threads_per_core) },
-		{ "cores_per_llc", offsetof(struct machine, cores_per_llc) },
-	};
 	unsigned long long v;
 	size_t i;
 
@@ -275,17 +340,19 @@ static int machine_ini_field(struct ini_ctx *c, const char *name, const char *va
 		*c->m = *base;
 		if (keep[0])
 			memcpy(c->m->name, keep, sizeof(keep));
+		c->base = c->src->lineno;
 		return 1;
 	}
-	for (i = 0; i < sizeof(topo) / sizeof(topo[0]); i++) {
-		if (strcmp(name, topo[i].name))
+	for (i = 0; i < NR_TOPO; i++) {
+		if (strcmp(name, topo_fields[i].name))
 			continue;
-		if (parse_uint(value, MAX_CPUS, &v)) {
-			snprintf(c->err, c->errlen, "expected an integer 1-%d for %s, got '%s'",
-				 MAX_CPUS, name, value);
+		if (parse_uint(value, (unsigned long long)topo_fields[i].max, &v) || !v) {
+			snprintf(c->err, c->errlen, "expected %s from 1 to %d, got '%s'",
+				 name, topo_fields[i].max, value);
 			return 0;
 		}
-		*(int *)((char *)c->m + topo[i].offset) = (int)v;
+		*(int *)((char *)c->m + topo_fields[i].offset) = (int)v;
+		c->topo_line[i] = c->src->lineno;
 		return 1;
 	}
 	if (!strcmp(name, "memory_gib")) {
@@ -309,18 +376,27 @@ static int machine_ini_key(struct ini_ctx *c, const char *section,
 	unsigned long long v;
 	size_t i;
 
+	if (c->src->continued) {
+		/* inih's multi-line value: the key again, with the next line. */
+		snprintf(c->err, c->errlen, "expected one value for %s, on its line "
+			 "(an indented line continues the one before)", name);
+		return 0;
+	}
 	c->nkeys++;
 	if (!strcmp(section, "machine"))
 		return machine_ini_field(c, name, value);
-	for (i = 0; i < sizeof(ini_keys) / sizeof(ini_keys[0]); i++) {
-		if (strcmp(section, ini_keys[i].section) || strcmp(name, ini_keys[i].name))
+	for (i = 0; i < NR_INI_KEYS; i++) {
+		const struct ini_key *k = &ini_keys[i];
+
+		if (strcmp(section, k->section) || strcmp(name, k->name))
 			continue;
-		if (parse_uint(value, 1000000000000ULL, &v)) {
-			snprintf(c->err, c->errlen, "expected a whole number of ns for %s.%s, got '%s'",
-				 section, name, value);
+		if (parse_uint(value, k->max, &v) || v < k->min) {
+			snprintf(c->err, c->errlen, "expected a whole number of ns from %llu to %llu "
+				 "for %s.%s, got '%s'", k->min, k->max, section, name, value);
 			return 0;
 		}
-		*(sim_time_t *)((char *)c->m + ini_keys[i].offset) = v;
+		*(sim_time_t *)((char *)c->m + k->offset) = v;
+		c->set[i] = 1;
 		return 1;
 	}
 	snprintf(c->err, c->errlen, "expected a known key in [machine], [latency], "
@@ -343,8 +419,10 @@ static int machine_ini_handler(void *user, const char *section, const char *name
 int machine_load_ini(const char *path, struct machine *m, char *err, size_t errlen)
 {
 	struct ini_file src;
-	struct ini_ctx c = { m, src.msg, sizeof(src.msg), 0, &src };
+	struct ini_ctx c = { .m = m, .err = src.msg, .errlen = sizeof(src.msg), .src = &src };
 	char msg[256];
+	size_t i;
+	int bad, line;
 
 	memset(m, 0, sizeof(*m));
 	if (ini_load(path, machine_ini_handler, &c, &src, err, errlen))
@@ -353,14 +431,25 @@ int machine_load_ini(const char *path, struct machine *m, char *err, size_t errl
 		snprintf(m->name, sizeof(m->name), "%s", path);
 	if (!m->summary[0])
 		snprintf(m->summary, sizeof(m->summary), "custom machine from %s", path);
-	if (machine_finish(m, msg, sizeof(msg))) {
-		snprintf(err, errlen, "%s: %s", path, msg);
+	if (check_topology(m, c.topo_line, &bad, msg, sizeof(msg))) {
+		/* At the key that broke it; a preset's own field, at base. */
+		line = c.topo_line[bad] ? c.topo_line[bad] : c.base;
+		if (line)
+			snprintf(err, errlen, "%s:%d: %s", path, line, msg);
+		else
+			snprintf(err, errlen, "%s: %s", path, msg);
 		return -1;
 	}
-	if (!m->cost.atomic || !m->cost.occupancy[DIST_LLC] || !m->cost.latency[DIST_LLC]) {
-		snprintf(err, errlen, "%s: expected costs: give 'base = PRESET' in [machine] "
-			 "or set [cost] atomic, [latency] and [occupancy]", path);
-		return -1;
+	if (machine_finish(m, msg, sizeof(msg)))
+		abort();	/* check_topology() took it */
+	/* Without a base every cost is the file's: none may be left at 0. */
+	for (i = 0; !c.base && i < NR_INI_KEYS; i++) {
+		if (!c.set[i]) {
+			snprintf(err, errlen, "%s: expected [%s] %s (every cost, or 'base = PRESET' "
+				 "first in [machine] to start from a preset's)", path,
+				 ini_keys[i].section, ini_keys[i].name);
+			return -1;
+		}
 	}
 	return 0;
 }

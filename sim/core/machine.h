@@ -24,6 +24,8 @@
 #include "sim/core/engine.h"
 
 #define MAX_CPUS 256
+/* SMT threads per core (POWER's SMT8 is the most there is). */
+#define MACHINE_MAX_SMT 8
 #define CPU_MASK_WORDS (MAX_CPUS / 64)
 
 /* Where a line comes from, as seen by the requesting CPU. */
