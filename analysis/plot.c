@@ -35,11 +35,45 @@ static int safe_path(const char *p)
 	return !strpbrk(p, "'\"\\$`\n");
 }
 
+/* The first line of what gnuplot said, trimmed, into buf ("" if none). */
+static void first_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+
+	buf[0] = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = line + strspn(line, " \t^\r\n");
+
+		p[strcspn(p, "\r\n")] = 0;
+		if (*p) {
+			snprintf(buf, len, "%s", p);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+int plot_check_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	/* Said here, in one line, rather than by gnuplot failing on each file. */
+	if (stat(dir, &st) == 0 && (!S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) < 0)) {
+		snprintf(err, errlen, "--plot %s: expected a directory to write the plots in: %s",
+			 dir, !S_ISDIR(st.st_mode) ? "not a directory" : strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int plot_all(const char *db, const char *dir, char *err, size_t errlen)
 {
-	char out[4096];
+	char out[4096], log[320], said[256], cmd[400];
+	const char *tmp = getenv("TMPDIR");
 	struct stat st;
-	int i;
+	int i, fd;
 
 	if (!have("gnuplot")) {
 		snprintf(err, errlen, "--plot: gnuplot not found (Debian package gnuplot-nox; "
@@ -57,28 +91,45 @@ int plot_all(const char *db, const char *dir, char *err, size_t errlen)
 		return -1;
 	}
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
+		snprintf(err, errlen, "--plot %s: cannot create: %s", dir, strerror(errno));
+		return PLOT_BAD_DIR;
+	}
+	if (plot_check_dir(dir, err, errlen))
+		return PLOT_BAD_DIR;
+	/* gnuplot's messages are many lines: the first says what went wrong. */
+	snprintf(log, sizeof(log), "%s/mmlocksim-gnuplot-XXXXXX",
+		 tmp && *tmp && strlen(tmp) < sizeof(log) - 30 ? tmp : "/tmp");
+	fd = mkstemp(log);
+	if (fd < 0) {
+		snprintf(err, errlen, "--plot: cannot create a temporary file: %s", strerror(errno));
 		return -1;
 	}
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "gnuplot 2>'%s'", log);
 	for (i = 0; plot_names[i]; i++) {
 		FILE *p;
 		int status;
 
 		snprintf(out, sizeof(out), "%s/%s", dir, plot_names[i]);
 		unlink(out);
-		/* gnuplot's own messages go to our stderr: they say what went wrong. */
-		p = popen("gnuplot", "w");
+		p = safe_path(log) ? popen(cmd, "w") : NULL;
 		if (!p) {
 			snprintf(err, errlen, "--plot: cannot run gnuplot: %s", strerror(errno));
+			unlink(log);
 			return -1;
 		}
 		fprintf(p, "db = '%s'\nout = '%s'\n%s", db, out, scripts[i]);
 		status = pclose(p);
 		if (status != 0 || stat(out, &st) < 0 || st.st_size == 0) {
-			snprintf(err, errlen, "%s: gnuplot failed (status %d)", out,
-				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			first_line(log, said, sizeof(said));
+			snprintf(err, errlen, "%s: gnuplot failed (status %d)%s%s", out,
+				 WIFEXITED(status) ? WEXITSTATUS(status) : -1, said[0] ? ": " : "",
+				 said);
+			unlink(out);
+			unlink(log);
 			return -1;
 		}
 	}
+	unlink(log);
 	return 0;
 }

@@ -14,9 +14,13 @@ extern const char *const plot_names[];
 /*
  * Draw every plot of the database db into dir (created if missing).
  * 0; -1 with one line in err; PLOT_NO_TOOLS if gnuplot or sqlite3 is not
- * installed (err says which package).
+ * installed (err says which package), PLOT_BAD_DIR if dir is not a
+ * directory that can be written (both bad input, not a failed plot).
  */
 #define PLOT_NO_TOOLS (-2)
+#define PLOT_BAD_DIR (-3)
 int plot_all(const char *db, const char *dir, char *err, size_t errlen);
+/* The check of dir that plot_all() makes first: 0, or -1 with one line in err. */
+int plot_check_dir(const char *dir, char *err, size_t errlen);
 
 #endif

@@ -41,6 +41,27 @@ struct cell {
 	int nfailed, nerror, nother;
 };
 
+/* The database's file, which every message names. */
+static const char *db_path(sqlite3 *db)
+{
+	const char *p = sqlite3_db_filename(db, "main");
+
+	return p && *p ? p : "the results database";
+}
+
+/*
+ * After the last sqlite3_step() of a loop over rows (rc): 0 if every row
+ * came, else -1 with why in err.  A corrupt page ends a loop early with
+ * an error, which must not read as "no more rows".
+ */
+static int rows_done(sqlite3 *db, int rc, char *err, size_t errlen)
+{
+	if (rc == SQLITE_DONE)
+		return 0;
+	snprintf(err, errlen, "%s: cannot read the results: %s", db_path(db), sqlite3_errmsg(db));
+	return -1;
+}
+
 static char *dup_col(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
@@ -58,7 +79,7 @@ static sqlite3_stmt *prep(sqlite3 *db, const char *sql, const struct group *g,
 	sqlite3_stmt *st;
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "report: %s", sqlite3_errmsg(db));
+		snprintf(err, errlen, "%s: %s", db_path(db), sqlite3_errmsg(db));
 		return NULL;
 	}
 	if (g) {
@@ -80,7 +101,7 @@ static int load_cell(sqlite3 *db, const struct group *g, const char *scheme, int
 {
 	struct lat_bucket *b = NULL;
 	size_t cap = 0;
-	int nb = 0, capb = 0;
+	int nb = 0, capb = 0, rc;
 	sqlite3_stmt *st;
 
 	memset(c, 0, sizeof(*c));
@@ -91,7 +112,7 @@ static int load_cell(sqlite3 *db, const struct group *g, const char *scheme, int
 		return -1;
 	sqlite3_bind_text(st, 5, scheme, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 6, cpus);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (c->n == cap) {
 			cap = cap ? 2 * cap : 8;
 			c->tput = xreallocarray(c->tput, cap, sizeof(*c->tput));
@@ -99,6 +120,8 @@ static int load_cell(sqlite3 *db, const struct group *g, const char *scheme, int
 		c->tput[c->n++] = sqlite3_column_double(st, 0);
 	}
 	sqlite3_finalize(st);
+	if (rows_done(db, rc, err, errlen))
+		return -1;
 	c->hmean = stats_hmean(c->tput, c->n);
 	c->cv = stats_cv(c->tput, c->n);
 
@@ -108,7 +131,7 @@ static int load_cell(sqlite3 *db, const struct group *g, const char *scheme, int
 		return -1;
 	sqlite3_bind_text(st, 5, scheme, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 6, cpus);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *s = (const char *)sqlite3_column_text(st, 0);
 		int k = sqlite3_column_int(st, 1);
 
@@ -120,6 +143,8 @@ static int load_cell(sqlite3 *db, const struct group *g, const char *scheme, int
 			c->nother += k;
 	}
 	sqlite3_finalize(st);
+	if (rows_done(db, rc, err, errlen))
+		return -1;
 
 	/* p99 of all the faults of all seeds: pool the histograms. */
 	st = prep(db, "SELECT h.lo_ns, h.hi_ns, sum(h.count) FROM lat_hist h JOIN run r "
@@ -130,7 +155,7 @@ static int load_cell(sqlite3 *db, const struct group *g, const char *scheme, int
 		return -1;
 	sqlite3_bind_text(st, 5, scheme, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 6, cpus);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (nb == capb) {
 			capb = capb ? 2 * capb : 64;
 			b = xreallocarray(b, (size_t)capb, sizeof(*b));
@@ -143,7 +168,7 @@ static int load_cell(sqlite3 *db, const struct group *g, const char *scheme, int
 	sqlite3_finalize(st);
 	c->p99 = hist_percentile_buckets(b, nb, 0.99);
 	free(b);
-	return 0;
+	return rows_done(db, rc, err, errlen);
 }
 
 /* A cell with no COMPLETE run: say why, in the cell. */
@@ -276,13 +301,15 @@ static int print_pivot(FILE *out, sqlite3 *db, const struct group *g, const char
 	sqlite3_stmt *st = prep(db, sql, g, err, errlen);
 	char *row = NULL;
 	double vals[MAX_SCHEMES];
-	int s, have[MAX_SCHEMES];
+	int s, have[MAX_SCHEMES], rc;
 
 	if (!st)
 		return -1;
 	for (;;) {
-		int rc = sqlite3_step(st);
-		const char *name = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+		const char *name;
+
+		rc = sqlite3_step(st);
+		name = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
 
 		if (row && (!name || strcmp(name, row))) {
 			print_pivot_row(out, g, row, vals, have, fmt);
@@ -304,22 +331,22 @@ static int print_pivot(FILE *out, sqlite3 *db, const struct group *g, const char
 	}
 	free(row);
 	sqlite3_finalize(st);
-	return 0;
+	return rows_done(db, rc, err, errlen);
 }
 
-/* How many rows sql (bound to the group) returns: to skip empty sections. */
-static int count_rows(sqlite3 *db, const struct group *g, const char *sql)
+/* How many rows sql (bound to the group) returns, to skip empty sections; -1 (err). */
+static int count_rows(sqlite3 *db, const struct group *g, const char *sql, char *err,
+		      size_t errlen)
 {
-	char err[8];
-	sqlite3_stmt *st = prep(db, sql, g, err, sizeof(err));
-	int n = 0;
+	sqlite3_stmt *st = prep(db, sql, g, err, errlen);
+	int n = 0, rc;
 
 	if (!st)
-		return 0;
-	while (sqlite3_step(st) == SQLITE_ROW)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		n++;
 	sqlite3_finalize(st);
-	return n;
+	return rows_done(db, rc, err, errlen) ? -1 : n;
 }
 
 static const char counters_sql[] =
@@ -345,7 +372,7 @@ static int print_violations(FILE *out, sqlite3 *db, const struct group *g, char 
 			    size_t errlen)
 {
 	sqlite3_stmt *st;
-	int n = 0;
+	int n = 0, rc;
 
 	/* Only finished runs were checked: an ERROR run is no evidence of safety. */
 	st = prep(db, "SELECT r.scheme, sum(r.status IN ('COMPLETE', 'FAILED')), "
@@ -360,7 +387,7 @@ static int print_violations(FILE *out, sqlite3 *db, const struct group *g, char 
 	if (!st)
 		return -1;
 	fprintf(out, "\nsafety\n");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *scheme = (const char *)sqlite3_column_text(st, 0);
 		const char *kinds = (const char *)sqlite3_column_text(st, 4);
 		int64_t nv = sqlite3_column_int64(st, 3);
@@ -377,7 +404,7 @@ static int print_violations(FILE *out, sqlite3 *db, const struct group *g, char 
 				sqlite3_column_int(st, 1), kinds ? kinds : "none");
 	}
 	sqlite3_finalize(st);
-	return n;
+	return rows_done(db, rc, err, errlen) ? -1 : n;
 }
 
 #define MAX_PROBLEMS 20
@@ -387,7 +414,7 @@ static int print_problems(FILE *out, sqlite3 *db, const struct group *g, char *e
 			  size_t errlen)
 {
 	sqlite3_stmt *st;
-	int n = 0;
+	int n = 0, rc;
 
 	st = prep(db, "SELECT r.run_id, r.scheme, r.cpus, r.seed, r.status, r.error, "
 		  "r.violations, v.kind, v.t_ns, v.task, v.addr, v.detail FROM run r "
@@ -396,7 +423,7 @@ static int print_problems(FILE *out, sqlite3 *db, const struct group *g, char *e
 		  "WHERE " GROUP_WHERE " AND r.status != 'COMPLETE' ORDER BY r.run_id", g, err, errlen);
 	if (!st)
 		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *status = (const char *)sqlite3_column_text(st, 4);
 		const char *error = (const char *)sqlite3_column_text(st, 5);
 
@@ -423,7 +450,7 @@ static int print_problems(FILE *out, sqlite3 *db, const struct group *g, char *e
 		fprintf(out, "  ... and %d more (SELECT * FROM run WHERE status != 'COMPLETE')\n",
 			n - MAX_PROBLEMS);
 	sqlite3_finalize(st);
-	return n;
+	return rows_done(db, rc, err, errlen) ? -1 : n;
 }
 
 static void free_group(struct group *g)
@@ -443,22 +470,32 @@ static int load_group(sqlite3 *db, struct group *g, const char *baseline, char *
 		      size_t errlen)
 {
 	sqlite3_stmt *st;
+	int rc;
 
 	st = prep(db, "SELECT r.scheme FROM run r WHERE " GROUP_WHERE
 		  " GROUP BY r.scheme ORDER BY r.scheme != ?5, min(r.run_id)", g, err, errlen);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 5, baseline, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW && g->nschemes < MAX_SCHEMES)
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && g->nschemes < MAX_SCHEMES)
 		g->schemes[g->nschemes++] = dup_col(st, 0);
 	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rows_done(db, rc, err, errlen))
+		return -1;
+	if (!g->nschemes) {
+		snprintf(err, errlen, "%s: cannot read the results: no schemes in a group of runs",
+			 db_path(db));
+		return -1;
+	}
 	st = prep(db, "SELECT DISTINCT r.cpus FROM run r WHERE " GROUP_WHERE " ORDER BY r.cpus",
 		  g, err, errlen);
 	if (!st)
 		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW && g->ncpus < MAX_CPUS)
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && g->ncpus < MAX_CPUS)
 		g->cpus[g->ncpus++] = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rows_done(db, rc, err, errlen))
+		return -1;
 	/* Labels: "CoeffVar fault/s-CPUS", counter and lock names. */
 	st = prep(db, "SELECT max(coalesce((SELECT max(length(c.name)) FROM counter c JOIN run r "
 		  "ON r.run_id = c.run_id WHERE " GROUP_WHERE "), 0), coalesce((SELECT "
@@ -467,10 +504,11 @@ static int load_group(sqlite3 *db, struct group *g, const char *baseline, char *
 	if (!st)
 		return -1;
 	g->w = NAME_W;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) + 1 > g->w)
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_int(st, 0) + 1 > g->w)
 		g->w = sqlite3_column_int(st, 0) + 1;
 	sqlite3_finalize(st);
-	return 0;
+	return rc == SQLITE_ROW ? 0 : rows_done(db, rc, err, errlen);
 }
 
 static int report_group(FILE *out, sqlite3 *db, struct group *g, const char *baseline,
@@ -499,13 +537,19 @@ static int report_group(FILE *out, sqlite3 *db, struct group *g, const char *bas
 				      &cells[k * g->nschemes + s], err, errlen) < 0)
 				goto out;
 	print_table(out, g, cells);
-	if (count_rows(db, g, counters_sql)) {
+	k = count_rows(db, g, counters_sql, err, errlen);
+	if (k < 0)
+		goto out;
+	if (k) {
 		fprintf(out, "\ncounters per 1000 faults (finished runs, all CPU counts)\n");
 		print_header(out, g);
 		if (print_pivot(out, db, g, counters_sql, "%.2f", err, errlen) < 0)
 			goto out;
 	}
-	if (count_rows(db, g, lockwait_sql)) {
+	k = count_rows(db, g, lockwait_sql, err, errlen);
+	if (k < 0)
+		goto out;
+	if (k) {
 		snprintf(title, sizeof(title), "lock wait ns per fault at %d CPUs (COMPLETE runs)",
 			 g->cpus[g->ncpus - 1]);
 		fprintf(out, "\n%s\n", title);
@@ -529,7 +573,7 @@ static int pick_baseline(sqlite3 *db, const char *want, char *buf, size_t len, c
 			 size_t errlen)
 {
 	sqlite3_stmt *st;
-	int found = 0;
+	int found = 0, rc;
 
 	if (sqlite3_prepare_v2(db, "SELECT ?1 IN (SELECT scheme FROM run), "
 			       "(SELECT scheme FROM baseline), "
@@ -537,22 +581,25 @@ static int pick_baseline(sqlite3 *db, const char *want, char *buf, size_t len, c
 			       "(SELECT group_concat(scheme, ' ') FROM (SELECT DISTINCT scheme FROM run)), "
 			       "(SELECT scheme FROM baseline) IN (SELECT scheme FROM run)",
 			       -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "report: %s", sqlite3_errmsg(db));
+		snprintf(err, errlen, "%s: %s", db_path(db), sqlite3_errmsg(db));
 		return -1;
 	}
 	sqlite3_bind_text(st, 1, want ? want : "", -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		rows_done(db, rc == SQLITE_DONE ? SQLITE_ERROR : rc, err, errlen);
+	if (rc == SQLITE_ROW) {
 		const char *table = (const char *)sqlite3_column_text(st, 1);
 		const char *first = (const char *)sqlite3_column_text(st, 2);
 		const char *all = (const char *)sqlite3_column_text(st, 3);
 
 		found = 1;
 		if (!first) {
-			snprintf(err, errlen, "report: no runs in the database");
+			snprintf(err, errlen, "%s: no runs in the database", db_path(db));
 			found = -1;
 		} else if (want && !sqlite3_column_int(st, 0)) {
-			snprintf(err, errlen, "report: --baseline %s: no runs of that scheme; "
-				 "schemes in the database: %s", want, all);
+			snprintf(err, errlen, "%s: --baseline %s: no runs of that scheme; "
+				 "schemes in the database: %s", db_path(db), want, all);
 			found = -1;
 		} else {
 			snprintf(buf, len, "%s", want ? want :
@@ -563,22 +610,23 @@ static int pick_baseline(sqlite3 *db, const char *want, char *buf, size_t len, c
 	return found > 0 ? 0 : -1;
 }
 
-int report_print(sqlite3 *db, const char *baseline, FILE *out, char *err, size_t errlen)
+int report_print(sqlite3 *db, const char *baseline, FILE *out, int store_fits, char *err,
+		 size_t errlen)
 {
 	struct group g = { 0 };
 	sqlite3_stmt *st;
 	char base[128];
-	int ret = 0, n = 0;
+	int ret = 0, n = 0, rc = SQLITE_DONE;
 
 	if (pick_baseline(db, baseline, base, sizeof(base), err, errlen) < 0)
 		return -1;
 	if (sqlite3_prepare_v2(db, "SELECT source, machine, threads, args FROM run "
 			       "GROUP BY source, machine, threads, args ORDER BY min(run_id)",
 			       -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "report: %s", sqlite3_errmsg(db));
+		snprintf(err, errlen, "%s: %s", db_path(db), sqlite3_errmsg(db));
 		return -1;
 	}
-	while (ret == 0 && sqlite3_step(st) == SQLITE_ROW) {
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		g.source = dup_col(st, 0);
 		g.machine = dup_col(st, 1);
 		g.threads = sqlite3_column_int(st, 2);
@@ -591,6 +639,8 @@ int report_print(sqlite3 *db, const char *baseline, FILE *out, char *err, size_t
 	}
 	sqlite3_finalize(st);
 	if (ret == 0)
-		ret = usl_update(db, out, err, errlen);
+		ret = rows_done(db, rc, err, errlen);
+	if (ret == 0)
+		ret = usl_update(db, out, store_fits, err, errlen);
 	return ret;
 }

@@ -18,9 +18,11 @@
 /*
  * Print the report of db to out.  baseline: a scheme in db, or NULL for the
  * baseline table's scheme (or, if that has no runs, the first scheme run).
- * 0, or -1 with one line in err (e.g. an unknown baseline, listing the
- * schemes there are).
+ * store_fits: also replace table usl_fit with the fits (see usl.h); else
+ * db is only read.  0, or -1 with one line in err naming the database
+ * (e.g. an unknown baseline, listing the schemes there are).
  */
-int report_print(sqlite3 *db, const char *baseline, FILE *out, char *err, size_t errlen);
+int report_print(sqlite3 *db, const char *baseline, FILE *out, int store_fits, char *err,
+		 size_t errlen);
 
 #endif

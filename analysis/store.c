@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analysis/store.h"
@@ -70,6 +71,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *st[NR_ST];
+	int waited_ms;		/* for the lock of another process (busy_wait()) */
 };
 
 int store_schema_version(void)
@@ -170,11 +172,137 @@ static int create_schema(sqlite3 *db, const char *path, char *err, size_t errlen
 	return 0;
 }
 
-struct store *store_open(const char *path, int create, char *err, size_t errlen)
+#define BUSY_WAIT_MS 30000
+
+/*
+ * Another process holds the lock: wait for it as sqlite3_busy_timeout()
+ * would, but say so once, so that a command does not sit silent for 30 s.
+ */
+static int busy_wait(void *arg, int count)
+{
+	struct store *s = arg;
+	int ms = count < 10 ? 1 + count * 5 : 100;
+
+	if (count == 0)
+		fprintf(stderr, "mmlocksim: %s is locked by another process; waiting up to %d s\n",
+			s->path, BUSY_WAIT_MS / 1000);
+	s->waited_ms += ms;
+	if (s->waited_ms > BUSY_WAIT_MS)
+		return 0;
+	sqlite3_sleep(ms);
+	return 1;
+}
+
+/*
+ * "file:PATH?QUERY" with PATH made absolute and escaped, for the URI
+ * forms of open and ATTACH (immutable=1, mode=ro).  NULL if out of memory.
+ */
+static char *file_uri(const char *path, const char *query)
+{
+	char cwd[4096], *full, *out, *o;
+	const unsigned char *p;
+
+	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		cwd[0] = 0;
+	if (asprintf(&full, "%s%s%s", cwd, cwd[0] ? "/" : "", path) < 0)
+		return NULL;
+	out = malloc(3 * strlen(full) + strlen(query) + 8);
+	if (!out) {
+		free(full);
+		return NULL;
+	}
+	o = out + sprintf(out, "file:");
+	for (p = (const unsigned char *)full; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/-_.~", *p))
+			*o++ = (char)*p;
+		else
+			o += sprintf(o, "%%%02X", *p);
+	}
+	sprintf(o, "?%s", query);
+	free(full);
+	return out;
+}
+
+/*
+ * A reader of a WAL database needs its -shm file: in a read-only
+ * directory it cannot be made (every read says "unable to open database
+ * file"), elsewhere it is made and, the last connection being read-only,
+ * left behind with an empty -wal.  Without a -wal file no connection is
+ * writing (a writer's -wal lives as long as its connection), the database
+ * is all in its main file, and it is read as immutable instead: no
+ * companion files, no locks.  With one, it is read as a WAL reader.
+ */
+static int can_read_immutable(const char *path)
+{
+	char wal[4200];
+	struct stat st;
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	return stat(wal, &st) != 0 || st.st_size == 0;
+}
+
+/*
+ * PRAGMA quick_check of schema ("main", "shard"): 0 if it says ok, else -1
+ * with the first problem it names.
+ */
+static int check_pages(sqlite3 *db, const char *schema, const char *path, char *err,
+		       size_t errlen)
+{
+	sqlite3_stmt *st;
+	char sql[64];
+	int rc;
+
+	snprintf(sql, sizeof(sql), "PRAGMA %s.quick_check(1)", schema);
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			const char *r = (const char *)sqlite3_column_text(st, 0);
+
+			if (r && !strcmp(r, "ok")) {
+				sqlite3_finalize(st);
+				return 0;
+			}
+			snprintf(err, errlen, "%s: corrupt database (PRAGMA quick_check: %s); "
+				 "expected an intact one: restore it from a copy", path,
+				 r ? r : "?");
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	snprintf(err, errlen, "%s: corrupt database (%s); expected an intact one: restore "
+		 "it from a copy", path, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+static int open_conn(struct store *s, const char *path, int mode, int immutable)
+{
+	char *uri = NULL;
+	int rc, flags = mode == STORE_READONLY ? SQLITE_OPEN_READONLY :
+			SQLITE_OPEN_READWRITE | (mode == STORE_CREATE ? SQLITE_OPEN_CREATE : 0);
+
+	/* URIs for ATTACH of a shard read-only (store_merge()); a path is a path. */
+	if (immutable)
+		uri = file_uri(path, "immutable=1");
+	else if (!strncmp(path, "file:", 5) && asprintf(&uri, "./%s", path) < 0)
+		uri = NULL;
+	if ((immutable || !strncmp(path, "file:", 5)) && !uri)
+		return SQLITE_NOMEM;
+	flags |= SQLITE_OPEN_URI;
+	rc = sqlite3_open_v2(uri ? uri : path, &s->db, flags, NULL);
+	free(uri);
+	if (rc == SQLITE_OK)
+		sqlite3_busy_handler(s->db, busy_wait, s);
+	return rc;
+}
+
+struct store *store_open(const char *path, int mode, char *err, size_t errlen)
 {
 	struct store *s;
 	int64_t ntables, app;
-	int rc, i;
+	int rc, i, create = mode == STORE_CREATE;
 
 	if (!create && access(path, F_OK) != 0) {
 		snprintf(err, errlen, "%s: no such database", path);
@@ -182,16 +310,25 @@ struct store *store_open(const char *path, int create, char *err, size_t errlen)
 	}
 	s = xzalloc(sizeof(*s));
 	s->path = xstrdup(path);
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
-			     (create ? SQLITE_OPEN_CREATE : 0), NULL);
+	rc = open_conn(s, path, mode, mode == STORE_READONLY && can_read_immutable(path));
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot open: %s", path,
 			 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
-	sqlite3_busy_timeout(s->db, 30000);
 	/* Look before changing anything: never touch someone else's file. */
 	ntables = query_int(s->db, "SELECT count(*) FROM sqlite_schema", &rc);
+	if (rc == SQLITE_BUSY) {
+		snprintf(err, errlen, "%s: locked by another process for %d s (%s); expected "
+			 "it free: retry when that process is done", path, BUSY_WAIT_MS / 1000,
+			 sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	if ((rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY) && mode != STORE_READONLY) {
+		snprintf(err, errlen, "%s: cannot open for writing (%s); expected a writable "
+			 "file and directory", path, sqlite3_errmsg(s->db));
+		goto fail;
+	}
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: not an SQLite database (%s)", path, sqlite3_errmsg(s->db));
 		goto fail;
@@ -206,13 +343,15 @@ struct store *store_open(const char *path, int create, char *err, size_t errlen)
 		    create_schema(s->db, path, err, errlen) < 0)
 			goto fail;
 	}
-	if (check_ids(s->db, "main", path, err, errlen) < 0)
+	if (check_ids(s->db, "main", path, err, errlen) < 0 ||
+	    check_pages(s->db, "main", path, err, errlen) < 0)
 		goto fail;
-	sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+	if (mode != STORE_READONLY)
+		sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
 	if (sqlite3_exec(s->db, "SELECT sqrt(4)", NULL, NULL, NULL) != SQLITE_OK)
 		sqlite3_create_function(s->db, "sqrt", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
 					NULL, sql_sqrt, NULL, NULL);
-	for (i = 0; i < NR_ST; i++) {
+	for (i = 0; i < NR_ST && mode != STORE_READONLY; i++) {
 		if (sqlite3_prepare_v3(s->db, st_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &s->st[i], NULL) != SQLITE_OK) {
 			snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
@@ -543,6 +682,23 @@ static int check_clash(struct store *s, const char *in_path, char *err, size_t e
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* ATTACH the database at path as "shard", opened as the URI query says. */
+static int attach_shard(struct store *s, const char *path, const char *query)
+{
+	sqlite3_stmt *st;
+	char *uri = file_uri(path, query);
+	int rc;
+
+	if (!uri || sqlite3_prepare_v2(s->db, "ATTACH ? AS shard", -1, &st, NULL) != SQLITE_OK) {
+		free(uri);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, uri, -1, free);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int64_t store_merge(struct store *s, const char *in_path, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL, *tables = NULL;
@@ -554,16 +710,13 @@ int64_t store_merge(struct store *s, const char *in_path, char *err, size_t errl
 		snprintf(err, errlen, "%s: no such database", in_path);
 		return -1;
 	}
-	if (sqlite3_prepare_v2(s->db, "ATTACH ? AS shard", -1, &st, NULL) != SQLITE_OK)
-		goto sqlfail;
-	sqlite3_bind_text(st, 1, in_path, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != SQLITE_DONE)
+	/* The shard is only read: a read-only copy, or one on a read-only mount, merges. */
+	if (attach_shard(s, in_path, can_read_immutable(in_path) ? "mode=ro&immutable=1" :
+			 "mode=ro") < 0)
 		goto sqlfail;
 	attached = 1;
-	if (check_ids(s->db, "shard", in_path, err, errlen) < 0)
+	if (check_ids(s->db, "shard", in_path, err, errlen) < 0 ||
+	    check_pages(s->db, "shard", in_path, err, errlen) < 0)
 		goto out;
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		goto sqlfail;

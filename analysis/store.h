@@ -35,12 +35,20 @@ struct store_key {
 
 /* The schema version of this binary (user_version in schema.sql). */
 int store_schema_version(void);
+/* store_open() modes. */
+#define STORE_EXISTING	0	/* read-write, the database must exist */
+#define STORE_CREATE	1	/* read-write, made (with its schema) if missing */
+#define STORE_READONLY	2	/* only read: report, the inputs of merge */
+
 /*
- * Open a database; with create, make it (and its schema) if missing.
- * Refuses a file that is not an mmlocksim database or has another schema
- * version.  NULL with one line in err ("PATH: ...") on any failure.
+ * Open a database in one of the modes above.  Refuses a file that is not
+ * an mmlocksim database, has another schema version, or fails PRAGMA
+ * quick_check (a corrupt page would otherwise make readers drop rows or
+ * stop half-way).  A database that another process has locked is waited
+ * for, saying so once on stderr, up to 30 s.  NULL with one line in err
+ * ("PATH: ...") on any failure.
  */
-struct store *store_open(const char *path, int create, char *err, size_t errlen);
+struct store *store_open(const char *path, int mode, char *err, size_t errlen);
 /* Close (checkpointing the WAL).  NULL is fine. */
 void store_close(struct store *s);
 

@@ -293,7 +293,15 @@ static void begin_store(struct output *o)
 		stop_storing(o);
 }
 
-int usl_update(sqlite3 *db, FILE *out, char *err, size_t errlen)
+/* The database's file, for messages. */
+static const char *db_path(sqlite3 *db)
+{
+	const char *p = sqlite3_db_filename(db, "main");
+
+	return p && *p ? p : "the results database";
+}
+
+int usl_update(sqlite3 *db, FILE *out, int store, char *err, size_t errlen)
 {
 	struct output o = { .out = out, .db = db };
 	struct curve c = { 0 };
@@ -307,14 +315,15 @@ int usl_update(sqlite3 *db, FILE *out, char *err, size_t errlen)
 			       "GROUP BY r.source, r.machine, r.threads, r.args, r.scheme, r.cpus "
 			       "ORDER BY r.source, r.machine, r.threads, r.args, r.scheme, r.cpus",
 			       -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "report: %s", sqlite3_errmsg(db));
+		snprintf(err, errlen, "%s: %s", db_path(db), sqlite3_errmsg(db));
 		return -1;
 	}
 	if (out)
 		fprintf(out, "\nUniversal Scalability Law, X(N) = lambda N / (1 + sigma (N-1) + "
 			"kappa N (N-1)),\nfitted to the mean fault throughput of the COMPLETE runs "
 			"(table usl_fit)\n");
-	begin_store(&o);
+	if (store)
+		begin_store(&o);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (!same_curve(&c, st)) {
 			if (c.scheme)
@@ -331,12 +340,12 @@ int usl_update(sqlite3 *db, FILE *out, char *err, size_t errlen)
 			c.cpus = xreallocarray(c.cpus, (size_t)c.cap, sizeof(*c.cpus));
 			c.x = xreallocarray(c.x, (size_t)c.cap, sizeof(*c.x));
 		}
-		c.cpus
-[c.n] = sqlite3_column_double(st, 5);
+		c.cpus[c.n] = sqlite3_column_double(st, 5);
 		c.x[c.n++] = sqlite3_column_double(st, 6);
 	}
 	if (ret == 0 && rc != SQLITE_DONE) {
-		snprintf(err, errlen, "report: %s", sqlite3_errmsg(db));
+		snprintf(err, errlen, "%s: cannot read the results: %s", db_path(db),
+			 sqlite3_errmsg(db));
 		ret = -1;
 	}
 	if (ret == 0 && c.scheme)
@@ -353,5 +362,8 @@ int usl_update(sqlite3 *db, FILE *out, char *err, size_t errlen)
 		fprintf(out, "  (no COMPLETE runs)\n");
 	if (out && o.note[0] && o.nfits)
 		fprintf(out, "  (fits not stored in the database: %s)\n", o.note);
+	else if (out && !store && o.nfits)
+		fprintf(out, "  (not stored: mmlocksim report %s --write stores them in table "
+			"usl_fit)\n", db_path(db));
 	return ret;
 }

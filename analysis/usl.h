@@ -35,11 +35,11 @@ int usl_fit(const double *cpus, const double *x, int n, struct usl_fit *fit);
 /*
  * Fit every (scheme, source, machine, threads, args) of db that has
  * COMPLETE runs at 3 or more CPU counts, over the mean fault throughput
- * per CPU count, replace the rows of table usl_fit with the fits, and
- * print them to out (if not NULL).  The table is derived data: a
- * read-only database is still printed, with a note.  0, or -1 with one
- * line in err.
+ * per CPU count, print them to out (if not NULL) and, with store, replace
+ * the rows of table usl_fit with them.  The table is derived data: when
+ * it cannot be written the fits are still printed, with a note.  0, or -1
+ * with one line in err.
  */
-int usl_update(sqlite3 *db, FILE *out, char *err, size_t errlen);
+int usl_update(sqlite3 *db, FILE *out, int store, char *err, size_t errlen);
 
 #endif

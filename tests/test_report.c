@@ -229,7 +229,7 @@ static int report_text(const char *db, const char *baseline, char **out, char *e
 	if (!s)
 		return -1;
 	f = open_memstream(out, &len);
-	rc = report_print(store_db(s), baseline, f, err, errlen);
+	rc = report_print(store_db(s), baseline, f, 1, err, errlen);
 	fclose(f);
 	store_close(s);
 	return rc;

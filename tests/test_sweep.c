@@ -436,7 +436,7 @@ static int test_usl_recovers(void)
 	return 0;
 }
 
-/* The fit through the database: report fills usl_fit and prints it. */
+/* The fit through the database: report prints it, report --write fills usl_fit. */
 static int test_usl_report(void)
 {
 	static const int cpus[] = { 1, 4, 16, 64 };
@@ -463,7 +463,13 @@ static int test_usl_report(void)
 		}
 	}
 	store_close(s);
+	/* report only reads: the fits are printed, and stored with --write. */
 	CHECK(shf("%s/mmlocksim report '%s' > '%s'", test_bindir, scratch_path("usl.db"),
+		  scratch_path("usl.out")) == 0);
+	CHECK(!strcmp(q(scratch_path("usl.db"), "SELECT count(*) FROM usl_fit"), "0"));
+	CHECK(shf("grep -q 'global-rwsem .* 0.1000 .* 5.000e-04 .* 42.4 ' '%s'",
+		  scratch_path("usl.out")) == 0);
+	CHECK(shf("%s/mmlocksim report '%s' --write > '%s'", test_bindir, scratch_path("usl.db"),
 		  scratch_path("usl.out")) == 0);
 	CHECK(shf("grep -A3 'Universal Scalability Law' '%s'", scratch_path("usl.out")) == 0);
 	CHECK(shf("grep -q 'global-rwsem .* 0.1000 .* 5.000e-04 .* 42.4 ' '%s'",

@@ -5,7 +5,7 @@
 #
 #   gnuplot -e "db='results.db'; out='latency_cdf.png'" analysis/plot/latency_cdf.gp
 
-sql(q) = sprintf("sqlite3 -separator '|' '%s' \"%s\"", db, q)
+sql(q) = sprintf("sqlite3 -readonly -separator '|' '%s' \"%s\"", db, q)
 grp = "r.status = 'COMPLETE' AND r.source = (SELECT source FROM run ORDER BY run_id LIMIT 1) AND r.machine = (SELECT machine FROM run ORDER BY run_id LIMIT 1)"
 schemes = system(sql("SELECT group_concat(scheme, ' ') FROM (SELECT scheme FROM run r WHERE " . grp . " GROUP BY scheme ORDER BY min(run_id))"))
 maxcpus = system(sql("SELECT coalesce(max(cpus), 0) FROM run r WHERE " . grp))

@@ -7,7 +7,7 @@
 # The database is read with the sqlite3 shell; scheme names must not
 # contain quotes (registered names are [a-z0-9-]).
 
-sql(q) = sprintf("sqlite3 -separator '|' '%s' \"%s\"", db, q)
+sql(q) = sprintf("sqlite3 -readonly -separator '|' '%s' \"%s\"", db, q)
 grp = "source = (SELECT source FROM run ORDER BY run_id LIMIT 1) AND machine = (SELECT machine FROM run ORDER BY run_id LIMIT 1)"
 schemes = system(sql("SELECT group_concat(scheme, ' ') FROM (SELECT scheme FROM run WHERE status = 'COMPLETE' AND " . grp . " GROUP BY scheme ORDER BY min(run_id))"))
 what = system(sql("SELECT source || ' on ' || machine FROM run ORDER BY run_id LIMIT 1"))

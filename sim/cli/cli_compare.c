@@ -105,6 +105,10 @@ int cli_compare(int argc, char **argv)
 			"workloads)", base.trace, strerror(errno));
 		goto out;
 	}
+	if (plotdir && plot_check_dir(plotdir, err, sizeof(err))) {
+		cli_error("compare", "%s", err);
+		goto out;
+	}
 	/* Schemes: checked here, once, rather than failing in every child. */
 	schemes_init();
 	if (base.plugin) {
@@ -253,7 +257,7 @@ int cli_compare(int argc, char **argv)
 		goto out;
 	}
 	printf("\n");
-	if (report_print(store_db(db), scheme_list[0], stdout, err, sizeof(err)) < 0) {
+	if (report_print(store_db(db), scheme_list[0], stdout, 1, err, sizeof(err)) < 0) {
 		cli_error("compare", "%s", err);
 		ret = 1;
 		goto out;
@@ -269,7 +273,7 @@ int cli_compare(int argc, char **argv)
 
 		if (rc < 0) {
 			cli_error("compare", "%s", err);
-			ret = rc == PLOT_NO_TOOLS ? EXIT_BAD_INPUT : 1;
+			ret = rc == PLOT_NO_TOOLS || rc == PLOT_BAD_DIR ? EXIT_BAD_INPUT : 1;
 		} else {
 			printf("\nplots:");
 			for (i = 0; plot_names[i]; i++)

@@ -46,12 +46,13 @@ int cli_report(int argc, char **argv)
 		cli_error("report", "expected a database (mmlocksim report --help)");
 		return EXIT_BAD_INPUT;
 	}
-	db = store_open(path, 0, err, sizeof(err));
+	/* The database is only read unless the fits are to be stored in it. */
+	db = store_open(path, write_fits ? STORE_EXISTING : STORE_READONLY, err, sizeof(err));
 	if (!db) {
 		cli_error("report", "%s", err);
 		return EXIT_BAD_INPUT;
 	}
-	rc = report_print(store_db(db), baseline, stdout, err, sizeof(err));
+	rc = report_print(store_db(db), baseline, stdout, write_fits, err, sizeof(err));
 	store_close(db);
 	if (rc < 0) {
 		cli_error("report", "%s", err);
@@ -61,7 +62,7 @@ int cli_report(int argc, char **argv)
 		rc = plot_all(path, plotdir, err, sizeof(err));
 		if (rc < 0) {
 			cli_error("report", "%s", err);
-			return rc == PLOT_NO_TOOLS ? EXIT_BAD_INPUT : 1;
+			return rc == PLOT_NO_TOOLS || rc == PLOT_BAD_DIR ? EXIT_BAD_INPUT : 1;
 		}
 		printf("\nplots:");
 		for (i = 0; plot_names[i]; i++)
@@ -112,7 +113,7 @@ int cli_merge(int argc, char **argv)
 	 * shards before it, as if that were the whole sweep.
 	 */
 	for (i = 2; i < argc; i++) {
-		out = store_open(argv[i], 0, err, sizeof(err));
+		out = store_open(argv[i], STORE_READONLY, err, sizeof(err));
 		if (!out) {
 			cli_error("merge", "%s", err);
 			return EXIT_BAD_INPUT;
@@ -120,7 +121,7 @@ int cli_merge(int argc, char **argv)
 		store_close(out);
 	}
 	existed = access(argv[1], F_OK) == 0;
-	out = store_open(argv[1], 1, err, sizeof(err));
+	out = store_open(argv[1], STORE_CREATE, err, sizeof(err));
 	if (!out) {
 		cli_error("merge", "%s", err);
 		if (!existed)
