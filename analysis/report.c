@@ -642,5 +642,13 @@ int report_print(sqlite3 *db, const char *baseline, FILE *out, int store_fits, c
 		ret = rows_done(db, rc, err, errlen);
 	if (ret == 0)
 		ret = usl_update(db, out, store_fits, err, errlen);
+	if (ret < 0) {
+		/* SQLite's messages may quote the file's text, newlines and all. */
+		char *p;
+
+		for (p = err; *p; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+	}
 	return ret;
 }

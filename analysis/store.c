@@ -94,6 +94,17 @@ static void sql_sqrt(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_double(ctx, sqrt(sqlite3_value_double(argv[0])));
 }
 
+/*
+ * SQLite's messages may quote a file's own text (a malformed schema),
+ * newlines and all: errors are one line.
+ */
+static void one_line(char *err)
+{
+	for (; *err; err++)
+		if (*err == '\n' || *err == '\r')
+			*err = ' ';
+}
+
 static int64_t query_int(sqlite3 *db, const char *sql, int *rc)
 {
 	sqlite3_stmt *st;
@@ -264,9 +275,17 @@ static int check_pages(sqlite3 *db, const char *schema, const char *path, char *
 				sqlite3_finalize(st);
 				return 0;
 			}
+			char what[256], *p;
+
+			/* "*** in database main ***\nPage 3: ...": one line, without the banner. */
+			if (r && !strncmp(r, "*** in database ", 16) && strchr(r, '\n'))
+				r = strchr(r, '\n') + 1;
+			snprintf(what, sizeof(what), "%s", r ? r : "?");
+			for (p = what; *p; p++)
+				if (*p == '\n' || *p == '\r')
+					*p = ' ';
 			snprintf(err, errlen, "%s: corrupt database (PRAGMA quick_check: %s); "
-				 "expected an intact one: restore it from a copy", path,
-				 r ? r : "?");
+				 "expected an intact one: restore it from a copy", path, what);
 			sqlite3_finalize(st);
 			return -1;
 		}
@@ -360,6 +379,7 @@ struct store *store_open(const char *path, int mode, char *err, size_t errlen)
 	}
 	return s;
 fail:
+	one_line(err);
 	store_close(s);
 	return NULL;
 }
@@ -758,6 +778,7 @@ sqlfail:
 	snprintf(err, errlen, "%s: cannot merge into %s: %s", in_path, s->path,
 		 sqlite3_errmsg(s->db));
 out:
+	one_line(err);
 	sqlite3_finalize(st);
 	sqlite3_finalize(tables);
 	if (in_txn)

@@ -29,6 +29,10 @@
 #include "tests/test.h"
 #include "sim/core/machine.h"
 #include "traces/mlt.h"
+#include "test.h"
+#include "../analysis/store.h"
+#include "sim/core/machine.h"
+#include "../traces/mlt.h"
 
 extern const struct test_case badinput_tests[];
 
@@ -1705,6 +1709,49 @@ static int t_cli_escapes(void)
 
 /* ---- What the fuzzers found ---- */
 
+/*
+ * An experiment file through `sweep FILE --dry-run`, a database through
+ * `report FILE`: no signal, a refusal is one line naming the file, and
+ * the file is left as it was, alone in its directory.
+ */
+static int survives_command(const char *what, const char *target, const void *data, size_t n)
+{
+	int exp = !strcmp(target, "experiment");
+	char in[400];
+	char *sweep[] = { "sweep", in, "--dry-run", NULL };
+	char *report[] = { "report", in, NULL };
+	char **argv = exp ? sweep : report;
+	unsigned long sum;
+	struct run r;
+
+	new_case();
+	if (put(exp ? "exp.ini" : "in.db", data, n) < 0)
+		return 1;
+	snprintf(in, sizeof(in), "%s", cpath(exp ? "exp.ini" : "in.db"));
+	sum = file_sum(in);
+	if (run(argv, &r) < 0)
+		return 1;
+	if (r.sig || (r.status != 0 && (r.status != 2 || !one_line(r.err) ||
+					strncmp(r.err, "mmlocksim ", 10) || !strstr(r.err, in))) ||
+	    file_sum(in) != sum || entries() != 1) {
+		show(what, argv, &r);
+		return 1;
+	}
+	if (!exp) {
+		/* The message itself is one line (cli_error() would escape a newline). */
+		char err[1024] = "";
+		struct store *s = store_open(in, STORE_READONLY, err, sizeof(err));
+
+		ntried++;
+		store_close(s);
+		if (!s && (strchr(err, '\n') || strncmp(err, in, strlen(in)))) {
+			fprintf(stderr, "%s: store_open: %s\n", what, err);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int replay_dir(const char *target)
 {
 	char dir[256], path[600];
@@ -1757,6 +1804,8 @@ static int replay_dir(const char *target)
 					rc = 1;
 				}
 			}
+		} else if (!strcmp(target, "experiment") || !strcmp(target, "db")) {
+			rc = survives_command(path, target, buf, (size_t)n);
 		} else {
 			rc = survives(path, !strcmp(target, "mlt") ? "in.mlt" : "in.txt",
 				      buf, (size_t)n);
@@ -1769,7 +1818,8 @@ static int replay_dir(const char *target)
 
 static int t_regress(void)
 {
-	static const char *const targets[] = { "perf", "strace", "mlt", "machine_ini" };
+	static const char *const targets[] = { "perf", "strace", "mlt", "machine_ini", "experiment",
+						"db" };
 	size_t i;
 
 	for (i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)

@@ -175,9 +175,11 @@ static int add_values(struct ini_file *in, struct list *l, const char *key, cons
 			return ini_error(in, "expected at most %d values for %s", MAX_VALUES, key);
 		}
 		if (strchr(v, '=') || strchr(v, ' ')) {
+			/* The message first: v points into copy. */
+			ini_error(in, "expected values without spaces or '=' for %s, got '%s'",
+				  key, v);
 			free(copy);
-			return ini_error(in, "expected values without spaces or '=' for %s, got '%s'",
-					 key, v);
+			return 0;
 		}
 		for (i = 0; i < l->n && strcmp(l->v[i], v); i++)
 			;
@@ -765,6 +767,29 @@ static int check_plan(const struct experiment *e, const char *path, char *err, s
 		}
 	}
 	return 0;
+}
+
+int sweep_check(const char *path, long *nruns, char *err, size_t errlen)
+{
+	struct experiment e;
+	long total = 0;
+	int rc;
+
+	schemes_init();
+	rc = load_experiment(path, &e, err, errlen);
+	if (!rc) {
+		total = count_runs(&e);
+		if (total < 0) {
+			snprintf(err, errlen, "%s: expected at most %d runs", path, MAX_RUNS);
+			rc = -1;
+		} else {
+			rc = check_plan(&e, path, err, errlen);
+		}
+	}
+	free_experiment(&e);
+	if (nruns)
+		*nruns = rc ? 0 : total;
+	return rc;
 }
 
 /* ---- the command ------------------------------------------------------- */
