@@ -51,6 +51,8 @@ int store_schema_version(void);
 struct store *store_open(const char *path, int mode, char *err, size_t errlen);
 /* Close (checkpointing the WAL).  NULL is fine. */
 void store_close(struct store *s);
+/* Name S as NAME in its messages (a database built under a temporary name). */
+int store_show_as(struct store *s, const char *name);
 
 /* Delete a database file and its WAL companions (-wal, -shm), so a
  * failed or replaced run never leaves a half-written database behind. */

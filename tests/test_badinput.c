@@ -1309,7 +1309,7 @@ static int t_cli_databases(void)
 		{ "v99.db", "schema version 99", 2 },
 		{ "empty.db", NULL, 3 },
 		{ "cut.db", NULL, 4 },
-		{ "dir.db", "cannot open", 5 },
+		{ "dir.db", "is a directory", 5 },
 		{ "not-a-dir/x.db", "x.db", 6 },
 	};
 	char good[400], cmd[1200], *argv[12];

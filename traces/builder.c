@@ -259,8 +259,9 @@ struct tbuild {
 	struct qent *q;
 	uint64_t qcap;
 	uint64_t head, tail;
-	char err[256];
+	char err[320];
 	int failed;
+	int out_failed;		/* err is the output's own message, not the input's */
 };
 
 struct tbuild *tb_new(const char *out_path, struct import_summary *sum,
@@ -300,6 +301,11 @@ void tb_abort(struct tbuild *tb)
 const char *tb_error(struct tbuild *tb)
 {
 	return tb->err;
+}
+
+int tb_output_failed(const struct tbuild *tb)
+{
+	return tb->out_failed;
 }
 
 uint64_t tb_time(struct tbuild *tb, uint64_t abs_ns)
@@ -407,9 +413,12 @@ static struct qent *qat(struct tbuild *tb, uint64_t seq)
 static int write_rec(struct tbuild *tb, const struct mlt_record *r)
 {
 	if (mlt_writer_add(tb->w, r) < 0) {
-		if (!tb->failed)
+		/* The output's fault (a full disk): its message names it. */
+		if (!tb->failed) {
 			snprintf(tb->err, sizeof(tb->err), "%s",
-				 "writing the .mlt failed");
+				 mlt_writer_error(tb->w));
+			tb->out_failed = 1;
+		}
 		tb->failed = 1;
 		return -1;
 	}
@@ -755,7 +764,9 @@ int tb_read_lines(struct tbuild *tb, struct textin *in, int (*do_line)(void *ctx
 			continue;
 		}
 		if (do_line(ctx, line) < 0) {
-			if (!err[0] || tb_error(tb)[0])
+			if (tb->out_failed)
+				snprintf(err, errlen, "%s", tb->err);
+			else if (!err[0] || tb_error(tb)[0])
 				snprintf(err, errlen, "%s:%llu: %s", textin_path(in),
 					 (unsigned long long)textin_lineno(in), tb_error(tb));
 			return -1;

@@ -138,7 +138,9 @@ int tb_parse_num(const char **p, uint64_t *v);
 /* "SECONDS.FRACTION" (up to 9 fraction digits) -> ns.  0 ok, -1 bad. */
 int tb_parse_time(const char **p, uint64_t *ns);
 
-/* Sticky write error message, if any. */
+/* Sticky error message, if any. */
 const char *tb_error(struct tbuild *tb);
+/* The error is the output's (tb_error() names it), not the input line's. */
+int tb_output_failed(const struct tbuild *tb);
 
 #endif

@@ -265,7 +265,7 @@ static int emit(struct gen *g, struct gen_task *t, unsigned op, uint64_t addr,
 
 	assert(!(addr % GEN_PAGE) || op == MLT_FAULT);
 	if (mlt_writer_add(g->w, &r) < 0) {
-		gen_error(g, "cannot write the trace (disk full?)");
+		gen_error(g, "%s", mlt_writer_error(g->w));
 		return -1;
 	}
 	g->emitted++;

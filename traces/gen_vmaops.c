@@ -233,7 +233,7 @@ static int emit_mremap(struct gen *g, struct gen_task *t, uint64_t from,
 
 	assert(!(from % GEN_PAGE) && !(to % GEN_PAGE));
 	if (mlt_writer_add(g->w, &r) < 0) {
-		gen_error(g, "cannot write the trace (disk full?)");
+		gen_error(g, "%s", mlt_writer_error(g->w));
 		return -1;
 	}
 	g->emitted++;

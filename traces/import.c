@@ -13,6 +13,10 @@
 #include "traces/import_perf.h"
 #include "traces/import_strace.h"
 #include "traces/textin.h"
+#include "import_perf.h"
+#include "import_strace.h"
+#include "lib/outfile.h"
+#include "textin.h"
 
 enum fmt { F_UNKNOWN, F_BINARY, F_MLT, F_PERF, F_STRACE };
 
@@ -115,13 +119,17 @@ int trace_import_opts(const char *in_path, const char *out_path,
 		      const struct import_opts *opts,
 		      struct import_summary *sum, char *err, size_t errlen)
 {
-	struct textin *t = textin_open(in_path, err, errlen);
+	struct textin *t;
 	unsigned long lineno;
 	char sample[128];
 	size_t scanned;
 	enum fmt f;
 	int rc;
 
+	/* Renaming the output into place would replace the input. */
+	if (outfile_not_input(out_path, in_path, err, errlen) < 0)
+		return -1;
+	t = textin_open(in_path, err, errlen);
 	if (!t)
 		return -1;
 	f = detect(t, sample, sizeof(sample), &lineno, &scanned);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/xalloc.h"
+#include "lib/outfile.h"
 
 #define HDR_FIXED	24
 #define WBUF_RECORDS	8192	/* 384 KiB of records per write() */
@@ -60,7 +61,8 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 /* ---- Writer ---- */
 
 struct mlt_writer {
-	char *path;		/* final destination */
+	char *path;		/* final destination, as given (for messages) */
+	struct outfile out;	/* where it is renamed to, or a stream */
 	int recfd;		/* unlinked scratch file holding the records */
 	uint64_t count;
 	uint64_t last_time;
@@ -95,16 +97,42 @@ static int make_temp(const char *path, const char *tag, char **tmp_out)
 	return fd;
 }
 
+/*
+ * The record scratch file of a stream output (/dev/null, a pipe) goes to
+ * $TMPDIR: the stream's directory (/dev) is no place for files.
+ */
+static int make_scratch(const struct mlt_writer *w, char **tmp)
+{
+	const char *dir = getenv("TMPDIR");
+	char *p;
+	int fd;
+
+	if (!w->out.stream)
+		return make_temp(w->out.dest, "rec", tmp);
+	if (asprintf(&p, "%s/mmlocksim", dir && *dir ? dir : "/tmp") < 0)
+		return -1;
+	fd = make_temp(p, "rec", tmp);
+	free(p);
+	return fd;
+}
+
 struct mlt_writer *mlt_writer_open(const char *path, char *err, size_t errlen)
 {
 	struct mlt_writer *w = xzalloc(sizeof(*w));
 	char *tmp = NULL;
 
 	w->path = xstrdup(path);
-	w->recfd = make_temp(path, "rec", &tmp);
+	w->recfd = -1;
+	if (outfile_check(path, &w->out, err, errlen) < 0) {
+		free(w->path);
+		free(w);
+		return NULL;
+	}
+	w->recfd = make_scratch(w, &tmp);
 	if (w->recfd < 0) {
 		seterr(err, errlen, "%s: cannot create a temporary file: %s",
 		       path, strerror(errno));
+		outfile_free(&w->out);
 		free(w->path);
 		free(w);
 		return NULL;
@@ -176,10 +204,16 @@ uint64_t mlt_writer_count(const struct mlt_writer *w)
 	return w->count;
 }
 
+const char *mlt_writer_error(const struct mlt_writer *w)
+{
+	return w->failmsg;
+}
+
 static void writer_free(struct mlt_writer *w)
 {
 	if (w->recfd >= 0)
 		close(w->recfd);
+	outfile_free(&w->out);
 	free(w->path);
 	free(w);
 }
@@ -281,15 +315,18 @@ int mlt_writer_close(struct mlt_writer *w,
 	if (srclen)
 		memcpy(hdr + off + 4, source, srclen);
 
-	fd = make_temp(w->path, "", &tmp);
+	if (w->out.stream)
+		fd = open(w->path, O_WRONLY | O_CLOEXEC);
+	else
+		fd = make_temp(w->out.dest, "", &tmp);
 	if (fd < 0) {
-		seterr(err, errlen, "%s: cannot create a temporary file: %s",
-		       w->path, strerror(errno));
+		seterr(err, errlen, w->out.stream ? "%s: cannot open: %s" :
+		       "%s: cannot create a temporary file: %s", w->path, strerror(errno));
 		goto out;
 	}
 	if (write_all(fd, hdr, hdrlen) < 0 ||
 	    copy_records(w->recfd, fd, w->count * MLT_RECORD_SIZE) < 0 ||
-	    fchmod(fd, 0644) < 0) {
+	    (!w->out.stream && fchmod(fd, 0644) < 0)) {
 		seterr(err, errlen, "%s: write: %s", w->path, strerror(errno));
 		goto out;
 	}
@@ -299,7 +336,8 @@ int mlt_writer_close(struct mlt_writer *w,
 		goto out;
 	}
 	fd = -1;
-	if (rename(tmp, w->path) < 0) {
+	/* A stream is written in place: there is nothing to rename. */
+	if (tmp && rename(tmp, w->out.dest) < 0) {
 		seterr(err, errlen, "%s: rename: %s", w->path, strerror(errno));
 		goto out;
 	}

@@ -170,7 +170,10 @@ void mlt_encode(unsigned char *p, const struct mlt_record *r);
  * header + tables + records to a temporary file in PATH's directory and
  * renames it over PATH only when everything succeeded, so a reader never
  * sees a half-written trace.  abort() (or a failed close) leaves nothing.
- * Errors are returned as -1/NULL with a one-line message in ERR.
+ * A character device or FIFO (/dev/null, a pipe) is written in place
+ * instead, and a directory or other special file is refused at open
+ * (sim/outfile.h).  Errors are returned as -1/NULL with a one-line message
+ * naming PATH in ERR.
  */
 struct mlt_writer;
 
@@ -178,6 +181,8 @@ struct mlt_writer *mlt_writer_open(const char *path, char *err, size_t errlen);
 /* Append a record (buffered).  Times must be nondecreasing. */
 int mlt_writer_add(struct mlt_writer *w, const struct mlt_record *r);
 uint64_t mlt_writer_count(const struct mlt_writer *w);
+/* Why mlt_writer_add() failed: "PATH: ..." (empty if it did not). */
+const char *mlt_writer_error(const struct mlt_writer *w);
 /* Finish: tables are given now because importers learn them as they go. */
 int mlt_writer_close(struct mlt_writer *w,
 		     const struct mlt_thread *threads, uint32_t nthreads,

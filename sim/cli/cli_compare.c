@@ -23,6 +23,7 @@
 #include "sim/run/runpool.h"
 #include "sim/cli/cliargs.h"
 #include "sim/run/replay.h"
+#include "lib/outfile.h"
 #include "schemes/registry.h"
 #include "traces/gen.h"
 
@@ -54,6 +55,37 @@ static int cmp_int(const void *a, const void *b)
 
 /* ---- the command ------------------------------------------------------- */
 
+/*
+ * Close DB, checkpointing its WAL into the file, and rename the temporary
+ * TMP into place as DEST (DBPATH as the user wrote it); TMP is emptied
+ * once renamed.  Without DBPATH the temporary stays (for the plots) and is
+ * removed at the end.  -1 with the message printed.
+ */
+static int publish(struct store **db, char *tmp, const char *dbpath, const char *dest)
+{
+	char side[4300];
+
+	store_close(*db);
+	*db = NULL;
+	if (!dbpath)
+		return 0;
+	/* A WAL left behind holds what the file lacks: the checkpoint failed. */
+	snprintf(side, sizeof(side), "%s-wal", tmp);
+	if (access(side, F_OK) == 0) {
+		cli_error("compare", "%s: not written: the database could not be "
+			"checkpointed (disk full?)", dbpath);
+		return -1;
+	}
+	if (rename(tmp, dest) < 0) {
+		cli_error("compare", "%s: cannot rename into place: %s", dbpath, strerror(errno));
+		return -1;
+	}
+	snprintf(side, sizeof(side), "%s-shm", tmp);
+	unlink(side);
+	tmp[0] = 0;
+	return 0;
+}
+
 int cli_compare(int argc, char **argv)
 {
 	struct run_spec base = { 0 };
@@ -61,7 +93,8 @@ int cli_compare(int argc, char **argv)
 	char *scheme_list[MAX_LIST], *cpu_strs[MAX_LIST], *sarg = NULL, *carg = NULL;
 	int cpus[MAX_LIST], nschemes = 0, ncpus = 0, nseeds = 5, jobs, i, j, k, m, ntasks;
 	int ret = EXIT_BAD_INPUT, mcpus, npos;
-	char tmpdb[320] = "", err[1024], args[1024];
+	char tmpdb[4200] = "", err[1024], args[1024];
+	struct outfile dest = { 0 };
 	struct runpool_job *tasks = NULL;
 	struct runpool_opts po = { .what = "compare", .resolve_from_siblings = 1 };
 	struct store *db = NULL;
@@ -82,6 +115,7 @@ int cli_compare(int argc, char **argv)
 		CLI_OPT_LIST("-p", base.params, RUN_MAX_PARAMS, &base.nparams),
 		CLI_OPT_END,
 	};
+	int rc;
 
 	jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	i = cli_parse("compare", argc, argv, opts, pos, 1, &npos, "trace");
@@ -214,23 +248,46 @@ int cli_compare(int argc, char **argv)
 				"(remove it, or combine databases with mmlocksim merge)", dbpath);
 			goto out;
 		}
-	} else {
+		if (outfile_check_regular(dbpath, err, sizeof(err)) < 0 ||
+		    outfile_check(dbpath, &dest, err, sizeof(err)) < 0) {
+			cli_error("compare", "%s", err);
+			goto out;
+		}
+	}
+	{
+		/*
+		 * Built under a temporary name, beside the destination so that
+		 * the rename is atomic, and renamed only once every outcome is
+		 * in: a database that fails half-way (a full disk) is removed,
+		 * never left where a complete one is expected.
+		 */
+		const char *slash = dbpath ? strrchr(dest.dest, '/') : NULL;
 		int fd;
 
 		tmp = getenv("TMPDIR");
-		snprintf(tmpdb, sizeof(tmpdb), "%s/mmlocksim-compare-XXXXXX",
-			 tmp && *tmp && strlen(tmp) < sizeof(tmpdb) - 30 ? tmp : "/tmp");
+		if (!dbpath)
+			snprintf(tmpdb, sizeof(tmpdb), "%s/mmlocksim-compare-XXXXXX",
+				 tmp && *tmp && strlen(tmp) < sizeof(tmpdb) - 30 ? tmp : "/tmp");
+		else
+			snprintf(tmpdb, sizeof(tmpdb), "%.*s.%s.XXXXXX",
+				 slash ? (int)(slash - dest.dest + 1) : 0, dest.dest,
+				 slash ? slash + 1 : dest.dest);
 		fd = mkstemp(tmpdb);
 		if (fd < 0) {
-			cli_error("compare", "cannot create a temporary database: %s",
-				strerror(errno));
+			cli_error("compare", "%s: cannot create a temporary database: %s",
+				dbpath ? dbpath : tmpdb, strerror(errno));
 			tmpdb[0] = 0;
 			goto out;
 		}
+		/* mkstemp() makes it private; the result is as readable as SQLite makes files. */
+		if (dbpath)
+			fchmod(fd, 0644);
 		close(fd);
 	}
-	db = store_open(dbpath ? dbpath : tmpdb, 1, err, sizeof(err));
-	if (!db) {
+	db = store_open(tmpdb, 1, err, sizeof(err));
+	if (!db || (dbpath && store_show_as(db, dbpath) < 0)) {
+		if (db)
+			snprintf(err, sizeof(err), "%s: out of memory", dbpath);
 		cli_error("compare", "%s", err);
 		goto out;
 	}
@@ -240,11 +297,17 @@ int cli_compare(int argc, char **argv)
 	fflush(stdout);
 
 	po.jobs = jobs;
-	if (runpool_run(db, tasks, ntasks, &po, &ty) < 0) {
+	if (runpool_run(db, tasks, ntasks, &po, &ty) < 0 || ty.store_errors) {
+		cli_error("compare", "%s: not written: the database could not take "
+			"every outcome (see above)", dbpath ? dbpath : "results");
 		ret = 1;
 		goto out;
 	}
 	if (ty.interrupted) {
+		if (publish(&db, tmpdb, dbpath, dest.dest) < 0) {
+			ret = 1;
+			goto out;
+		}
 		cli_error("compare", "interrupted: %d of %d runs done; the runs in "
 			"flight are marked INTERRUPTED%s%s", ty.done, ntasks,
 			dbpath ? " in " : "", dbpath ? dbpath : "");
@@ -252,12 +315,22 @@ int cli_compare(int argc, char **argv)
 		goto out;
 	}
 	if (ty.errors == ntasks) {
+		if (publish(&db, tmpdb, dbpath, dest.dest) < 0) {
+			ret = 1;
+			goto out;
+		}
 		cli_error("compare", "every run failed to start: %s", ty.first_error);
 		ret = EXIT_BAD_INPUT;
 		goto out;
 	}
 	printf("\n");
-	if (report_print(store_db(db), scheme_list[0], stdout, 1, err, sizeof(err)) < 0) {
+	rc = report_print(store_db(db), scheme_list[0], stdout, 1, err, sizeof(err));
+	/* Checkpointed and in place, so the plots see everything. */
+	if (publish(&db, tmpdb, dbpath, dest.dest) < 0) {
+		ret = 1;
+		goto out;
+	}
+	if (rc < 0) {
 		cli_error("compare", "%s", err);
 		ret = 1;
 		goto out;
@@ -266,11 +339,8 @@ int cli_compare(int argc, char **argv)
 	if (ty.errors)
 		cli_error("compare", "%d runs could not run; first: %s", ty.errors,
 			ty.first_error);
-	store_close(db);	/* checkpoint, so the plots see everything */
-	db = NULL;
 	if (plotdir) {
-		int rc = plot_all(dbpath ? dbpath : tmpdb, plotdir, err, sizeof(err));
-
+		rc = plot_all(dbpath ? dbpath : tmpdb, plotdir, err, sizeof(err));
 		if (rc < 0) {
 			cli_error("compare", "%s", err);
 			ret = rc == PLOT_NO_TOOLS || rc == PLOT_BAD_DIR ? EXIT_BAD_INPUT : 1;
@@ -287,6 +357,7 @@ out:
 	store_close(db);
 	if (tmpdb[0])
 		store_remove(tmpdb);
+	outfile_free(&dest);
 	free(tasks);
 	free(sarg);
 	free(carg);

@@ -22,6 +22,7 @@
 #include "sim/cli/cliargs.h"
 #include "sim/core/machine.h"
 #include "sim/run/replay.h"
+#include "lib/outfile.h"
 
 static void usage(FILE *out)
 {
@@ -137,6 +138,16 @@ int cli_run(int argc, char **argv)
 	if (!spec.scheme && !spec.plugin) {
 		cli_error("run", "expected -s SCHEME (mmlocksim list schemes)");
 		return EXIT_BAD_INPUT;
+	}
+	/* The timeline is renamed into place: over the trace or the database, it would destroy them. */
+	if (spec.timeline) {
+		char err[600];
+
+		if (outfile_not_input(spec.timeline, spec.trace, err, sizeof(err)) < 0 ||
+		    (dbpath && outfile_not_input(spec.timeline, dbpath, err, sizeof(err)) < 0)) {
+			cli_error("run", "--timeline %s", err);
+			return EXIT_BAD_INPUT;
+		}
 	}
 	if (spec.plugin) {
 		/*

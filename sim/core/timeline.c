@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include "lib/xalloc.h"
+#include "lib/outfile.h"
 
 bool timeline_on;
 
 static struct {
 	FILE *f;
-	char *path, *tmp;
+	char *path, *tmp;	/* tmp NULL: a stream, written in place */
+	char *dest;		/* what tmp is renamed to */
 	uint64_t n;
 	bool cut;
 } tl;
@@ -21,18 +23,25 @@ static const int track_pid[] = { [TL_CPU] = 0, [TL_TASK] = 1, [TL_RCU] = 2 };
 
 int timeline_open(const char *path, char *err, size_t errlen)
 {
-	size_t len = strlen(path) + 16;
+	struct outfile out;
+	size_t len;
 
 	memset(&tl, 0, sizeof(tl));
+	if (outfile_check(path, &out, err, errlen) < 0)
+		return -1;
+	len = strlen(out.dest) + 16;
 	tl.path = xstrdup(path);
-	tl.tmp = xmalloc(len);
-
-	snprintf(tl.tmp, len, "%s.tmp%d", path, (int)getpid());
-	tl.f = fopen(tl.tmp, "w");
+	tl.tmp = out.stream ? NULL : xmalloc(len);
+	/* Beside the file a link leads to, so the rename keeps the link. */
+	if (tl.tmp)
+		snprintf(tl.tmp, len, "%s.tmp%d", out.dest, (int)getpid());
+	tl.dest = out.dest;
+	tl.f = fopen(tl.tmp ? tl.tmp : path, "w");
 	if (!tl.f) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		free(tl.path);
 		free(tl.tmp);
+		free(tl.dest);
 		return -1;
 	}
 	fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n", tl.f);
@@ -92,6 +101,7 @@ static void timeline_free(void)
 {
 	free(tl.path);
 	free(tl.tmp);
+	free(tl.dest);
 	memset(&tl, 0, sizeof(tl));
 	timeline_on = false;
 }
@@ -106,9 +116,10 @@ int timeline_close(char *err, size_t errlen)
 		(unsigned long long)tl.n, tl.cut ? "true" : "false");
 	if (ferror(tl.f) | fclose(tl.f)) {
 		snprintf(err, errlen, "%s: write failed: %s", tl.path, strerror(errno));
-		unlink(tl.tmp);
+		if (tl.tmp)
+			unlink(tl.tmp);
 		rc = -1;
-	} else if (rename(tl.tmp, tl.path)) {
+	} else if (tl.tmp && rename(tl.tmp, tl.dest)) {
 		snprintf(err, errlen, "%s: cannot rename into place: %s", tl.path, strerror(errno));
 		unlink(tl.tmp);
 		rc = -1;
@@ -122,6 +133,7 @@ void timeline_abort(void)
 	if (!tl.f)
 		return;
 	fclose(tl.f);
-	unlink(tl.tmp);
+	if (tl.tmp)
+		unlink(tl.tmp);
 	timeline_free();
 }

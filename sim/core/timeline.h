@@ -4,7 +4,8 @@
  * ran there: faults and other ops, lock waits, spinning), one per task
  * (sleeping), and one for RCU/SRCU grace periods.  Times are simulated
  * microseconds.  Off unless opened; a span is one fprintf when on, one
- * branch when off.  Written to a temporary file renamed when complete;
+ * branch when off.  Written to a temporary file renamed when complete (a
+ * device or FIFO, /dev/null or a pipe, is written in place, sim/outfile.h);
  * at most TIMELINE_MAX_EVENTS spans are kept (the file says if it cut).
  */
 #ifndef MMLOCKSIM_TIMELINE_H

@@ -243,6 +243,7 @@ static void finish_slot(struct pool *p, struct slot *s)
 	if (store_run_finish(p->db, s->run_id, &r, err, sizeof(err)) < 0) {
 		fprintf(stderr, "\nmmlocksim %s: %s\n", p->o->what, err);
 		store_run_mark(p->db, s->run_id, RUN_ERROR, err);
+		ty->store_errors++;
 	}
 	ty->done++;
 	if (!p->machine[0] && r.machine[0] && r.threads) {

@@ -49,6 +49,7 @@ struct runpool_opts {
 
 struct runpool_tally {
 	int done, complete, failed, errors;
+	int store_errors;	/* outcomes the database did not take (a full disk) */
 	int interrupted;	/* the signal that stopped the pool, or 0 */
 	char first_error[300];
 };
