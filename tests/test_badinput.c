@@ -375,7 +375,17 @@ static int t_perf(void)
 		{ "MMAP2 garbled", PERF_FAULT PERF_HEAD "PERF_RECORD_MMAP2 1/1: [0x400000 @ 0]: r-xp /bin/a\n", ":2:" },
 		{ "MMAP2 short perms", PERF_FAULT PERF_HEAD "PERF_RECORD_MMAP2 1/1: [0x400000(0x1000) @ 0 fe:00 1 0]: r /bin/a\n", ":2:" },
 		{ "CRLF with a bad line", PERF_FAULT "\r\n" PERF_HEAD "exceptions:page_fault_user: ip=0x1\r\n", ":3:" },
+		{ "CR only with a bad line", PERF_HEAD "exceptions:page_fault_user: address=0x1000 ip=0x1 error_code=0x6\r" PERF_HEAD "exceptions:page_fault_user: address=0x2000 ip=0x1 error_code=0x6\r" PERF_HEAD "exceptions:page_fault_user: ip=0x1\r", ":3:" },
 		{ "strace line in perf", PERF_FAULT STRACE_BRK, ":2:" },
+		/* A number runs to the end of its word: no prefix of a corrupted one is taken. */
+		{ "letter in the address", PERF_FAULT PERF_HEAD "exceptions:page_fault_user: address=0x7fd6g67d7b70 ip=0x1 error_code=0x6\n", ":2:" },
+		{ "letter in ip", PERF_FAULT PERF_HEAD "exceptions:page_fault_user: address=0x1000 ip=0x1q error_code=0x6\n", ":2:" },
+		{ "letter in error_code", PERF_FAULT PERF_HEAD "exceptions:page_fault_user: address=0x1000 ip=0x1 error_code=0x6k\n", ":2:" },
+		{ "fraction in a length", PERF_FAULT PERF_HEAD "syscalls:sys_enter_munmap: addr: 0x1000, len: 4096.5\n", ":2:" },
+		{ "letter in a result", PERF_FAULT PERF_HEAD "syscalls:sys_enter_mmap: addr: 0x0, len: 0x1000, prot: 0x3, flags: 0x22, fd: 0xffffffff, off: 0x0\n" PERF_HEAD "syscalls:sys_exit_mmap: 0x7f00z0000000\n", ":3:" },
+		{ "letter in a child pid", PERF_FAULT PERF_HEAD "sched:sched_process_fork: comm=xz pid=1 child_comm=xz child_pid=12x\n", ":2:" },
+		/* A clock set back by an hour, or a corrupted time: not raised to the latest. */
+		{ "time an hour back", PERF_FAULT "   xz  1/1  [000]   3601.000000: exceptions:page_fault_user: address=0x2000 ip=0x1 error_code=0x6\n" PERF_FAULT, ":3:" },
 	};
 	size_t i;
 
@@ -404,7 +414,12 @@ static int t_strace(void)
 		{ "bad resumed", STRACE_BRK "7  1.000001 munmap(0x1000, 4096 <unfinished ...>\n7  1.000002 <... munmap resumed> = 0\n", ":3:" },
 		{ "resumed without name end", STRACE_BRK "7  1.000001 <... munmap\n", ":2:" },
 		{ "CRLF with a bad line", "7  1.000000 brk(NULL) = 0x1000000\r\n7  1.000001 munmap(0x1000) = 0\r\n", ":2:" },
+		{ "CR only with a bad line", "7  1.000000 brk(NULL) = 0x1000000\r7  1.000001 munmap(0x1000) = 0\r", ":2:" },
 		{ "perf line in strace", STRACE_BRK PERF_FAULT, ":2:" },
+		{ "letter in a result", STRACE_BRK "7  1.000001 mmap(NULL, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f00g000\n", ":2:" },
+		/* The time jumps to 4e9 s on line 3 and is back on line 4. */
+		{ "time jump", STRACE_BRK "7  1.000001 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000000000\n"
+		  "7  4000000000.000000 munmap(0x7f0000000000, 8192) = 0\n7  3.000000 brk(0x1021000) = 0x1021000\n", ":4:" },
 	};
 	char big[1200];
 	size_t i;
@@ -503,7 +518,8 @@ static int t_huge(void)
 	text = NULL;
 	/*
 	 * More processes than a .mlt can name (65535 mms): strace gives each
-	 * tid whose first call is brk(NULL) an address space of its own.
+	 * tid whose first call is brk(NULL) an address space of its own.  Each
+	 * is a thread too, so the replay's thread limit stops it first.
 	 */
 	n = 66000 * 40;
 	text = malloc(n);
@@ -512,7 +528,14 @@ static int t_huge(void)
 	for (i = 0, k = 0; i < 66000; i++)
 		k += (size_t)snprintf(text + k, n - k, "%zu 1.%06zu brk(NULL) = 0x1000\n",
 				      i + 1, i % 1000000);
-	if (bad_trace("66000 processes", "in.txt", text, k, ":65536:", T_IMPORT_ONLY))
+	if (bad_trace("66000 processes", "in.txt", text, k, ":16385:", T_IMPORT_ONLY))
+		goto out;
+	/* The replay's thread limit, at the line of the one thread too many. */
+	for (i = 0, k = 0; i < 16385; i++)
+		k += (size_t)snprintf(text + k, n - k, "   xz  1/%zu  [000]   1.%06zu: "
+				      "exceptions:page_fault_user: address=0x1000 ip=0x1 "
+				      "error_code=0x6\n", i + 1, i);
+	if (bad_trace("16385 threads", "in.txt", text, k, ":16385:", 0))
 		goto out;
 	fprintf(stderr, "%d inputs\n", ntried);
 	rc = 0;

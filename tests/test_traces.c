@@ -455,6 +455,85 @@ static int t_perf_semantics(void)
 	return 0;
 }
 
+/* The records of an imported text, and how many. */
+static int import_records(const char *name, const char *text, struct mlt_record *r, int max,
+			  struct import_summary *s)
+{
+	struct mlt_file *f;
+	char err[512];
+	int n = 0;
+
+	if (write_file(scratch_path(name), text) != 0 ||
+	    trace_import(scratch_path(name), scratch_path("le.mlt"), s, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", name, err);
+		return -1;
+	}
+	f = mlt_open(scratch_path("le.mlt"), err, sizeof(err));
+	if (!f)
+		return -1;
+	while (n < max && mlt_next(f, &r[n]) > 0)
+		n++;
+	mlt_close(f);
+	return n;
+}
+
+/* LF, CRLF and CR-only text import the same records, line for line. */
+static int t_line_ends(void)
+{
+	static const char *const ends[] = { "\n", "\r\n", "\r" };
+	static const char *const lines[] = {
+		"   a  10/10  [000]  5.000000: exceptions:page_fault_user: address=0x7000 ip=0x1 error_code=0x6",
+		"# a comment",
+		"   a  10/10  [000]  5.000001: exceptions:page_fault_user: address=0x8000 ip=0x1 error_code=0x6",
+		"",
+		"   a  10/11  [001]  5.000002: exceptions:page_fault_user: address=0x9000 ip=0x1 error_code=0x7",
+	};
+	struct mlt_record want[8], got[8];
+	struct import_summary s;
+	char text[1024];
+	size_t e, i, k;
+	int n = 0;
+
+	for (e = 0; e < 3; e++) {
+		for (i = k = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+			k += (size_t)snprintf(text + k, sizeof(text) - k, "%s%s", lines[i], ends[e]);
+		n = import_records("le.txt", text, e ? got : want, 8, &s);
+		CHECKF(n == 3, "line ends %zu: %d records", e, n);
+		CHECKF(s.lines == 5 && s.other_lines == 2, "line ends %zu: %llu lines, %llu other",
+		       e, (unsigned long long)s.lines, (unsigned long long)s.other_lines);
+		if (e)
+			CHECK(!memcmp(got, want, sizeof(want[0]) * 3));
+	}
+	CHECK(want[1].addr == 0x8000 && want[2].task != want[1].task);
+	scratch_cleanup();
+	return 0;
+}
+
+/*
+ * A step back of up to a second is the tracer's own jitter, raised; the
+ * longest gap is reported with its line (a refusal of a longer step back
+ * is in tests/test_badinput.c).
+ */
+static int t_time_steps(void)
+{
+	static const char text[] =
+		"7  1.000000 brk(NULL) = 0x1000000\n"
+		"8  1.500000 brk(NULL) = 0x2000000\n"
+		"7  1.200000 munmap(0x7f0000000000, 8192) = 0\n"
+		"8  900.000000 munmap(0x7f0000000000, 8192) = 0\n"
+		"7  901.000000 munmap(0x7f0000000000, 8192) = 0\n";
+	struct mlt_record r[8];
+	struct import_summary s;
+	int n = import_records("steps.strace", text, r, 8, &s);
+
+	CHECK(n == 3);
+	CHECK(s.clamped == 1);
+	CHECK(r[0].time_ns == 500000000ull);	/* 1.2 s raised to 1.5 s */
+	CHECK(s.max_gap_ns == 898500000000ull && s.max_gap_line == 4);
+	scratch_cleanup();
+	return 0;
+}
+
 static int t_open_any_and_stats(void)
 {
 	struct import_summary s;
@@ -497,6 +576,8 @@ const struct test_case trace_tests[] = {
 	{ "traces/bad_input", t_bad_input },
 	{ "traces/truncated_xz", t_truncated_xz },
 	{ "traces/perf_semantics", t_perf_semantics },
+	{ "traces/line_ends", t_line_ends },
+	{ "traces/time_steps", t_time_steps },
 	{ "traces/open_any_and_stats", t_open_any_and_stats },
 	{ NULL, NULL },
 };

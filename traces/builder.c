@@ -115,6 +115,10 @@ void import_summary_print(const struct import_summary *s, FILE *out)
 		fprintf(out, ", %llu out-of-order timestamps raised",
 			(unsigned long long)s->clamped);
 	fputc('\n', out);
+	/* A jump in the clock shows here, with the line to look at. */
+	if (s->max_gap_line)
+		fprintf(out, "longest gap between events %.6f s, before line %llu\n",
+			s->max_gap_ns / 1e9, (unsigned long long)s->max_gap_line);
 }
 
 /* ---- u32 -> u32 hash map (open addressing, backward-shift delete) ---- */
@@ -255,6 +259,8 @@ struct tbuild {
 	uint32_t last_seen;
 	int have_base;
 	uint64_t base, last;
+	struct textin *in;	/* for the line of the latest time */
+	uint64_t last_line;
 	/* Reorder queue: ring of absolute sequence numbers [head, tail). */
 	struct qent *q;
 	uint64_t qcap;
@@ -310,16 +316,33 @@ int tb_output_failed(const struct tbuild *tb)
 
 uint64_t tb_time(struct tbuild *tb, uint64_t abs_ns)
 {
-	uint64_t t;
+	uint64_t t, line = tb->in ? textin_lineno(tb->in) : 0;
 
 	if (!tb->have_base) {
 		tb->have_base = 1;
 		tb->base = abs_ns;
+		tb->last_line = line;
 	}
 	t = abs_ns >= tb->base ? abs_ns - tb->base : 0;
 	if (t < tb->last) {
+		if (tb->last - t > TB_MAX_STEP_BACK_NS && !tb->failed) {
+			snprintf(tb->err, sizeof(tb->err),
+				 "expected times in order (at most %.0f s back), found %.6f s, "
+				 "%.6f s before line %llu's %.6f s (a clock that was set, or a "
+				 "corrupted time on one of the two lines)",
+				 TB_MAX_STEP_BACK_NS / 1e9, abs_ns / 1e9, (tb->last - t) / 1e9,
+				 (unsigned long long)tb->last_line,
+				 (tb->base + tb->last) / 1e9);
+			tb->failed = 1;
+		}
 		tb->sum->clamped++;
 		t = tb->last;
+	} else if (t > tb->last) {
+		if (t - tb->last > tb->sum->max_gap_ns) {
+			tb->sum->max_gap_ns = t - tb->last;
+			tb->sum->max_gap_line = line;
+		}
+		tb->last_line = line;
 	}
 	tb->last = t;
 	return t;
@@ -354,6 +377,17 @@ uint32_t tb_add_task(struct tbuild *tb, uint32_t tid, uint32_t mm,
 		     const char *comm, size_t commlen)
 {
 	struct task *t;
+
+	/* The replay's limit, here where the line that passes it is known. */
+	if (tb->ntasks >= MLT_MAX_THREADS) {
+		if (!tb->failed)
+			snprintf(tb->err, sizeof(tb->err),
+				 "expected at most %d threads in a trace (the replay runs "
+				 "each as a task), found thread %u",
+				 MLT_MAX_THREADS, tid);
+		tb->failed = 1;
+		return TB_NONE;
+	}
 
 	if (tb->ntasks == tb->tasks_cap) {
 		uint32_t cap = tb->tasks_cap ? tb->tasks_cap * 2 : 16;
@@ -709,6 +743,13 @@ int tb_parse_num(const char **pp, uint64_t *v)
 			x = x * 10 + (uint64_t)d;
 		}
 	}
+	/*
+	 * Nor does a number stop in the middle of a word: 0x7fd6g67d7b70 is a
+	 * corrupted address, not 0x7fd6 followed by something else.
+	 */
+	if (hexval(*p) >= 0 || ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') ||
+	    *p == '_' || *p == '.')
+		return -1;
 	*v = neg ? (uint64_t)0 - x : x;
 	*pp = p;
 	return 0;
@@ -753,6 +794,7 @@ int tb_read_lines(struct tbuild *tb, struct textin *in, int (*do_line)(void *ctx
 	int rc;
 
 	err[0] = '\0';
+	tb->in = in;
 	while ((rc = textin_getline(in, &line, &len)) > 0) {
 		const char *p = line;
 
@@ -763,7 +805,8 @@ int tb_read_lines(struct tbuild *tb, struct textin *in, int (*do_line)(void *ctx
 			tb->sum->other_lines++;
 			continue;
 		}
-		if (do_line(ctx, line) < 0) {
+		/* A limit or a time passed on a line that emitted nothing fails here too. */
+		if (do_line(ctx, line) < 0 || tb->failed) {
 			if (tb->out_failed)
 				snprintf(err, errlen, "%s", tb->err);
 			else if (!err[0] || tb_error(tb)[0])

@@ -38,6 +38,8 @@ struct import_summary {
 	uint64_t tids_seen;	/* distinct tids on event lines (perf: incl. 0) */
 	uint64_t clamped;	/* timestamps that went backwards, raised */
 	uint64_t duration_ns;	/* time of the last record */
+	uint64_t max_gap_ns;	/* longest stretch without an event line ... */
+	uint64_t max_gap_line;	/* ... ending at this line */
 	uint64_t lock_acquire_read;	/* perf mmap_lock:*acquire_returned */
 	uint64_t lock_acquire_write;
 	uint64_t lock_contended;	/* ... success=false */
@@ -88,6 +90,13 @@ void tb_abort(struct tbuild *tb);
 int tb_read_lines(struct tbuild *tb, struct textin *in, int (*do_line)(void *ctx, char *line),
 		  void *ctx, char *err, size_t errlen);
 
+/*
+ * Tracers step back a little (perf flushes its buffers in rounds, strace
+ * stamps each stop as it gets to it): a line up to this much earlier than
+ * the latest one is raised to it and counted.  A step back of more is a
+ * clock that was set or a corrupted time: refused at its line.
+ */
+#define TB_MAX_STEP_BACK_NS	1000000000ull
 /* Absolute time in ns -> trace-relative, never going backwards. */
 uint64_t tb_time(struct tbuild *tb, uint64_t abs_ns);
 
@@ -132,7 +141,8 @@ int tb_fill(struct tbuild *tb, uint64_t slot, struct mlt_record *r);
 void tb_drop(struct tbuild *tb, uint64_t slot);
 /*
  * Number at *P: 0x-hex, decimal, or -decimal (two's complement).  Advances
- * *P; 0 ok, -1 if no digits.
+ * *P; 0 ok, -1 if no digits, more than 64 bits, or if a letter, digit, '_'
+ * or '.' follows (the number is part of a corrupted word).
  */
 int tb_parse_num(const char **p, uint64_t *v);
 /* "SECONDS.FRACTION" (up to 9 fraction digits) -> ns.  0 ok, -1 bad. */

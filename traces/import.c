@@ -54,14 +54,13 @@ static enum fmt detect(struct textin *t, char *sample, size_t samplelen,
 	while (i < n) {
 		size_t e = i, k;
 
-		while (e < n && p[e] != '\n')
+		/* Line ends as textin_getline() takes them: LF, CRLF, CR. */
+		while (e < n && p[e] != '\n' && p[e] != '\r')
 			e++;
 		k = e - i < sizeof(line) - 1 ? e - i : sizeof(line) - 1;
 		memcpy(line, p + i, k);
 		line[k] = '\0';
-		if (k && line[k - 1] == '\r')
-			line[--k] = '\0';
-		i = e + 1;
+		i = e + 1 + (e + 1 < n && p[e] == '\r' && p[e + 1] == '\n');
 		++*lineno;
 		if (!line[strspn(line, " \t")] || line[strspn(line, " \t")] == '#')
 			continue;

@@ -36,6 +36,13 @@
 #define MLT_COMM_LEN	16
 #define MLT_THREAD_SIZE	24
 #define MLT_MAX_MMS	65535	/* record.mm is a u16 */
+/*
+ * Threads a trace may have: the replay runs each as a task with a stack of
+ * its own (64 KiB: 1 GiB of address space for all).  Importers enforce it
+ * at the line that would add one more; it bounds the mms too, as every mm
+ * has a thread.
+ */
+#define MLT_MAX_THREADS	16384
 
 /*
  * Operations.  Field use per op (unused fields are 0):

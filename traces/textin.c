@@ -285,13 +285,29 @@ int textin_getline(struct textin *t, char **line, size_t *len)
 		char *s = t->win + t->start;
 		size_t have = t->end - t->start;
 		char *nl = memchr(s + scanned, '\n', have - scanned);
+		size_t lim = nl ? (size_t)(nl - s) : have;
+		/*
+		 * A line ends at LF, CRLF or a CR alone (classic Mac OS text,
+		 * or a file that went through a tool writing those): otherwise
+		 * a CR-only file would be one line, most of it unseen.
+		 */
+		char *cr = memchr(s + scanned, '\r', lim - scanned);
 		char *nul;
-		size_t n;
+		size_t n, skip;
 		long k;
 
-		if (nl || (t->eof_out && have)) {
-			n = nl ? (size_t)(nl - s) : have;
-			t->start += n + (nl ? 1 : 0);
+		/* A CR as the last byte so far may be half of a CRLF: read on. */
+		if (cr && !nl && cr + 1 == s + have && !t->eof_out)
+			cr = NULL;
+		if (nl || cr || (t->eof_out && have)) {
+			if (cr) {
+				n = (size_t)(cr - s);
+				skip = cr + 1 == nl ? 2 : 1;
+			} else {
+				n = nl ? (size_t)(nl - s) : have;
+				skip = nl ? 1 : 0;
+			}
+			t->start += n + skip;
 			t->lineno++;
 			if (n > TEXTIN_MAX_LINE) {
 				fail_line(t, t->lineno,
@@ -311,8 +327,6 @@ int textin_getline(struct textin *t, char **line, size_t *len)
 					  (size_t)(nul - s) + 1);
 				return -1;
 			}
-			if (n && s[n - 1] == '\r')
-				n--;
 			s[n] = '\0';
 			*line = s;
 			*len = n;
@@ -320,7 +334,8 @@ int textin_getline(struct textin *t, char **line, size_t *len)
 		}
 		if (t->eof_out)
 			return 0;
-		scanned = have;
+		/* Both searches resume where they stopped (before a trailing CR). */
+		scanned = have && s[have - 1] == '\r' ? have - 1 : have;
 		if (have > TEXTIN_MAX_LINE) {
 			fail_line(t, t->lineno + 1,
 				  "expected a line of at most %d bytes",

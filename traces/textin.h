@@ -19,9 +19,9 @@ struct textin *textin_open(const char *path, char *err, size_t errlen);
 void textin_close(struct textin *t);
 
 /*
- * Next line: 1 with *LINE (NUL-terminated, no newline or CR, writable until
- * the next call) and *LEN set, 0 at end of input, -1 on error
- * (textin_error(): "PATH:LINE: ..." or "PATH: ...").
+ * Next line: 1 with *LINE (NUL-terminated, without its end: LF, CRLF or a
+ * lone CR; writable until the next call) and *LEN set, 0 at end of input,
+ * -1 on error (textin_error(): "PATH:LINE: ..." or "PATH: ...").
  */
 int textin_getline(struct textin *t, char **line, size_t *len);
 

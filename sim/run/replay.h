@@ -35,7 +35,7 @@ struct scheme_ops;
 struct replay;
 
 /* Tasks of one replay (64 KiB stacks: 1 GiB of address space). */
-#define REPLAY_MAX_TASKS	16384
+#define REPLAY_MAX_TASKS	MLT_MAX_THREADS	/* the importers refuse more, at their line */
 
 /*
  * Whether f can be replayed with --threads THREADS (0: as recorded): the
