@@ -408,6 +408,44 @@ static int test_compare_jobs(void)
 	return same_complete(scratch_path("c1.db"), scratch_path("c3.db"));
 }
 
+/*
+ * Two threads that think GAP seconds between their calls, replayed on one
+ * CPU: they share it in time slices the whole while.  The events the run
+ * took, or -1.
+ */
+static long long idle_gap_events(const char *gap)
+{
+	char text[1024], db[300];
+	const char *in = scratch_path("gap.strace");
+
+	snprintf(text, sizeof(text),
+		 "7  1.000000 mmap(NULL, 8192, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000000000\n"
+		 "8  1.000001 mmap(NULL, 8192, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000100000\n"
+		 "7  %s.000000 munmap(0x7f0000000000, 8192) = 0\n"
+		 "8  %s.000001 munmap(0x7f0000100000, 8192) = 0\n", gap, gap);
+	snprintf(db, sizeof(db), "%s", scratch_path("gap.db"));
+	unlink(db);
+	if (write_file(in, text) < 0 ||
+	    reap(spawn(scratch_path("g.out"), scratch_path("g.err"), "run", in, "-s", "rcu-fault",
+		       "--cpus", "1", "--db", db, NULL)) != 0) {
+		fprintf(stderr, "gap %s: %s", gap, slurp(scratch_path("g.err")));
+		return -1;
+	}
+	return qi(db, "SELECT events FROM run WHERE status = 'COMPLETE'");
+}
+
+/* Hours, or a century, of think time replay in the events of seconds. */
+static int test_idle_gap(void)
+{
+	long long small = idle_gap_events("10"), hours = idle_gap_events("10000"),
+		  century = idle_gap_events("4000000000");
+
+	printf("events: gap 10 s %lld, 1e4 s %lld, 4e9 s %lld\n", small, hours, century);
+	CHECK(small > 0 && small < 1000);
+	CHECK(hours == small && century == small);
+	return 0;
+}
+
 /* The one line of a refusal (exit 2) holds want. */
 static int refused(int rc, const char *errfile, const char *want)
 {
@@ -612,6 +650,7 @@ const struct test_case reliability_tests[] = {
 	{ "reliability/sweep_sigint", test_sigint },
 	{ "reliability/sweep_sigterm", test_sigterm },
 	{ "reliability/compare_jobs_deterministic", test_compare_jobs },
+	{ "reliability/idle_gap", test_idle_gap },
 	{ "reliability/plugin_compare", test_plugin_compare },
 	{ "reliability/plugin_sweep", test_plugin_sweep },
 	{ "reliability/memory_bounded", test_memory_bounded },

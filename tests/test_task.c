@@ -134,6 +134,104 @@ static int test_runqueue_slices(void)
 	return 0;
 }
 
+/* One thread of a replayed trace: bursts of user work (think time), a syscall between. */
+struct thinker {
+	sim_time_t think[3];	/* user work, 0 ends the list */
+	sim_time_t sleep_first;	/* off CPU before it starts, as a blocked thread */
+	sim_time_t done;
+};
+
+static void thinker(void *arg)
+{
+	struct thinker *th = arg;
+	int i;
+
+	if (th->sleep_first)
+		task_sleep_ns(th->sleep_first);
+	for (i = 0; i < 3 && th->think[i]; i++) {
+		task_user_work(th->think[i]);
+		task_delay(700);	/* the op between two think times */
+	}
+	th->done = sim_now();
+}
+
+struct sched_outcome {
+	sim_time_t end, done[4], run[4], queued[4], sleep[4];
+	uint64_t switches[4], cpu_switches[2], events;
+};
+
+/*
+ * Threads thinking for seconds on fewer CPUs: three share CPU 0 (one joins
+ * late, woken from a sleep: a wakeup preemption), one is alone on CPU 1.
+ */
+static void think_run(bool skip, sim_time_t scale, struct sched_outcome *o)
+{
+	struct sim_config cfg = { .machine = xeon(), .ncpus = 2, .seed = 1 };
+	struct thinker th[4] = {
+		{ { 10 * scale + 1234, 3 * scale, 0 }, 0, 0 },
+		{ { 7 * scale, 2 * scale + 77, 0 }, 0, 0 },
+		{ { 5 * scale, 0 }, 2 * scale + 5, 0 },
+		{ { 20 * scale, 0 }, 0, 0 },
+	};
+	struct task *t[4];
+	int i;
+
+	sched_skip_rounds = skip;
+	sim_begin(&cfg);
+	for (i = 0; i < 4; i++)
+		t[i] = task_create("thinker", thinker, &th[i], i == 3, 0);
+	sim_run(UINT64_MAX);
+	o->end = sim_now();
+	o->events = sim_engine.events_run;
+	for (i = 0; i < 4; i++) {
+		o->done[i] = th[i].done;
+		o->run[i] = t[i]->run_ns;
+		o->queued[i] = t[i]->queued_ns;
+		o->sleep[i] = t[i]->sleep_ns;
+		o->switches[i] = t[i]->nr_switches;
+	}
+	o->cpu_switches[0] = sched_cpu_switches(0);
+	o->cpu_switches[1] = sched_cpu_switches(1);
+	sim_end();
+	sched_skip_rounds = true;
+}
+
+/*
+ * Round robin among user-mode tasks is taken whole rounds at a time: the
+ * same schedule to the nanosecond, every figure the same, a few events
+ * instead of two a slice, so that hours of think time cost no more than
+ * seconds.
+ */
+static int test_slice_rounds_skipped(void)
+{
+	struct sched_outcome a, b;
+	int i;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	think_run(false, 1000000000, &a);
+	think_run(true, 1000000000, &b);
+	printf("  slice by slice: %llu events, rounds skipped: %llu events; end %.6f s\n",
+	       (unsigned long long)a.events, (unsigned long long)b.events, a.end / 1e9);
+	CHECK(a.end == b.end);
+	for (i = 0; i < 4; i++) {
+		CHECKF(a.done[i] == b.done[i], "task %d done %llu vs %llu", i,
+		       (unsigned long long)a.done[i], (unsigned long long)b.done[i]);
+		CHECK(a.run[i] == b.run[i] && a.queued[i] == b.queued[i]);
+		CHECK(a.sleep[i] == b.sleep[i] && a.switches[i] == b.switches[i]);
+	}
+	CHECK(a.cpu_switches[0] == b.cpu_switches[0] && a.cpu_switches[1] == b.cpu_switches[1]);
+	/* 10 s of slices on CPU 0 is thousands of events; the rounds, a few dozen. */
+	CHECK(a.events > 10000);
+	CHECK(b.events < 200);
+	/* A thousand times the think time: the same few events. */
+	think_run(true, 1000000000000ull, &a);
+	printf("  x1000: %llu events, end %.0f s\n", (unsigned long long)a.events, a.end / 1e9);
+	CHECK(a.events == b.events);
+	CHECK(a.end >= 27000 * 1000000000ull);
+	return 0;
+}
+
 static int depth(int n)
 {
 	volatile char pad[512];
@@ -193,6 +291,7 @@ const struct test_case task_tests[] = {
 	{ "task/sleep_wake", test_sleep_wake },
 	{ "task/no_lost_wakeup", test_no_lost_wakeup },
 	{ "task/runqueue_slices", test_runqueue_slices },
+	{ "task/slice_rounds_skipped", test_slice_rounds_skipped },
 	{ "task/stack_overflow_detected", test_stack_overflow_detected },
 	{ NULL, NULL },
 };

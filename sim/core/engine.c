@@ -235,3 +235,16 @@ void engine_stop(void)
 {
 	sim_engine.stop = true;
 }
+
+sim_time_t engine_next_time(void)
+{
+	sim_time_t t = UINT64_MAX;
+
+	/* A vacant root is the running event's: fill it to see the next one. */
+	heap_fill_vacant_root();
+	if (sim_engine.fifo_nr)
+		t = fifo_first()->time;
+	if (sim_engine.nr && sim_engine.heap[0].time < t)
+		t = sim_engine.heap[0].time;
+	return t;
+}

@@ -87,6 +87,8 @@ static inline void event_after(sim_time_t delay, event_fn fn, void *obj,
 /* Run events until none are left, engine_stop() is called or `until` passes. */
 void engine_run(sim_time_t until);
 void engine_stop(void);
+/* The time of the earliest event queued, UINT64_MAX if there is none. */
+sim_time_t engine_next_time(void);
 /*
  * From inside an event: if the next event due is a call of fn (and within
  * the run's limit), take it off the queue as engine_run() would, set the

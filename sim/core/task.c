@@ -558,6 +558,87 @@ static void user_work_done_event(void *obj, uint64_t gen)
 		switch_to_task(t);
 }
 
+bool sched_skip_rounds = true;
+
+/*
+ * T's slice has just ended with *NS of its user work left, and others are
+ * queued on its CPU.  If every one of them is also in user work with more
+ * than a slice left, the CPU runs round robin (slice, context switch, the
+ * next) until one finishes or an event from the rest of the simulation (a
+ * wakeup, a timer, another CPU's line transfer) can change it.  The whole
+ * rounds before that are taken in one step: the clock, each task's
+ * run/queued time, switch counts and queue order, and the CPU's, end
+ * exactly as slice-by-slice scheduling leaves them, but without its two
+ * events per slice.  So replayed threads that think for hours on fewer
+ * CPUs than threads cost a round, not hours of slices (an idle CPU costs
+ * nothing already: nothing ticks on it).  Only the engine's event count
+ * differs.
+ */
+static void skip_rounds(struct task *t, struct sim_cpu *cpu, sim_time_t *ns)
+{
+	sim_time_t slice = sched.p.timeslice_ns, turn = slice + sched.p.ctxsw_ns;
+	sim_time_t now = sim_now(), least = *ns, period, limit, rounds, s;
+	int k = cpu->nr_queued + 1, j;
+	struct task *q;
+
+	if (!sched_skip_rounds || !slice || sim_engine.stop)
+		return;
+	period = (sim_time_t)k * turn;
+	/* Every skipped event must come before the next one queued, and run. */
+	limit = engine_next_time();
+	limit = limit ? limit - 1 : 0;
+	if (limit > sim_engine.until)
+		limit = sim_engine.until;
+	if (limit <= now || (limit - now) / period == 0)
+		return;
+	for (q = cpu->rq_head; q; q = q->rq_next) {
+		if (!q->user_left)
+			return;		/* woken or new: it runs kernel code */
+		if (q->user_left < least)
+			least = q->user_left;
+	}
+	/* Each round takes a slice from everyone; nobody may finish in one. */
+	rounds = (least - 1) / slice;
+	if (rounds > (limit - now) / period)
+		rounds = (limit - now) / period;
+	if (!rounds)
+		return;
+
+	/*
+	 * T at its slice's end goes to the back: then it is the k-th of k
+	 * RUNNABLE tasks, the j-th running [now + (j-1)*turn, now + j*turn)
+	 * in each round; after the last round the others are RUNNABLE again
+	 * and T has the CPU back, its slice about to end as it is now.
+	 */
+	account(t, TASK_RUNNABLE);
+	if (timeline_on)
+		timeline_span(TL_CPU, t->cpu, "run", "time-sliced rounds", now,
+			      now + rounds * period - turn);
+	for (q = cpu->rq_head, j = 1; j <= k; q = q ? q->rq_next : NULL, j++) {
+		struct task *x = j < k ? q : t;
+
+		s = x->state_since;
+		x->queued_ns += now + (sim_time_t)(j - 1) * turn - s +
+				(rounds - 1) * (period - turn);
+		x->run_ns += (j < k ? rounds : rounds - 1) * turn;
+		x->nr_switches += rounds;
+		x->user_gen += rounds;
+		x->state_since = j < k ? now + (rounds - 1) * period + (sim_time_t)j * turn :
+			now + rounds * period - turn;
+		if (timeline_on)
+			timeline_span(TL_TASK, x->id, "sched", "time-sliced", s, x->state_since);
+		if (j < k)
+			x->user_left -= rounds * slice;
+	}
+	t->state = TASK_RUNNING;
+	cpu->nr_switches += rounds * (uint64_t)k;
+	cpu->slice_start = now + rounds * period - slice;
+	cpu->need_resched = false;
+	*ns -= rounds * slice;
+	event_at(now + rounds * period, resume_event, t, 0);
+	switch_out(t, false);
+}
+
 /*
  * User-mode work: preemptible.  It runs in slices while others wait for
  * the CPU, and a task woken onto this CPU preempts it at once (the wakeup
@@ -574,9 +655,13 @@ void task_user_work(sim_time_t ns)
 			       sim_now() - cpu->slice_start >= sched.p.timeslice_ns)) {
 		/* Return to user mode with need_resched set: schedule() first. */
 		account(t, TASK_RUNNABLE);
+		t->user_left = ns;
 		rq_enqueue(cpu, t);
 		cpu_release(cpu);
 		switch_out(t, false);
+		/* Less if skip_rounds() ran slices of it meanwhile. */
+		ns = t->user_left;
+		t->user_left = 0;
 	}
 	while (ns) {
 		sim_time_t chunk = ns, start = sim_now();
@@ -589,11 +674,15 @@ void task_user_work(sim_time_t ns)
 		t->in_user = false;
 		ns -= sim_now() - start;
 		if (ns && cpu->nr_queued) {
+			skip_rounds(t, cpu, &ns);
 			/* Slice used up, or preempted: the next task runs, we queue. */
 			account(t, TASK_RUNNABLE);
+			t->user_left = ns;
 			rq_enqueue(cpu, t);
 			cpu_release(cpu);
 			switch_out(t, false);
+			ns = t->user_left;
+			t->user_left = 0;
 		}
 	}
 }

@@ -64,6 +64,7 @@ struct task {
 	uint64_t user_gen;		/* likewise for task_user_work() */
 	bool in_user;			/* in preemptible user-mode work */
 	bool timer_fired;
+	sim_time_t user_left;		/* queued with this much user work left, or 0 */
 
 	/* Lock-correctness state, read by the checker (see check_hook). */
 	int rcu_read_depth;
@@ -162,6 +163,13 @@ static inline bool task_on_cpu(const struct task *t)
 {
 	return t->state == TASK_RUNNING || t->state == TASK_SPINNING;
 }
+
+/*
+ * Whole rounds of time slicing between tasks that only run user-mode work
+ * are taken in one step (task.c, skip_rounds()).  True by default; tests
+ * turn it off to compare with the slice-by-slice schedule.
+ */
+extern bool sched_skip_rounds;
 
 /* Hooks: called at task end (to check leaked locks) and on misuse. */
 extern void (*task_exit_hook)(struct task *t);
