@@ -13,10 +13,10 @@
 #include "traces/import_perf.h"
 #include "traces/import_strace.h"
 #include "traces/textin.h"
-#include "import_perf.h"
-#include "import_strace.h"
+#include "traces/import_perf.h"
+#include "traces/import_strace.h"
 #include "lib/outfile.h"
-#include "textin.h"
+#include "traces/textin.h"
 
 enum fmt { F_UNKNOWN, F_BINARY, F_MLT, F_PERF, F_STRACE };
 
