@@ -269,10 +269,84 @@ static int test_call_rcu_twice(void)
 	return 0;
 }
 
+/*
+ * Grace-period work takes CPU time: a task that queued callbacks pays for
+ * them on its CPU (RCU_SOFTIRQ; SRCU's kworkers), as an interrupted task
+ * does.  The same busy loop takes longer when it queued 2000 callbacks
+ * than when it queued none, by about their cost.
+ */
+struct gp_cost {
+	struct srcu_struct srcu;
+	struct rcu_head heads[2000];
+	int nr, use_srcu;
+	sim_time_t done;
+};
+
+static void gp_cost_noop(struct rcu_head *head)
+{
+	(void)head;
+}
+
+static void gp_cost_worker(void *arg)
+{
+	struct gp_cost *g = arg;
+	int i;
+
+	for (i = 0; i < g->nr; i++) {
+		if (g->use_srcu)
+			call_srcu(&g->srcu, &g->heads[i], gp_cost_noop);
+		else
+			call_rcu(&g->heads[i], gp_cost_noop);
+	}
+	/* 60 ms of kernel work in 10 us steps, long enough for the GPs to end */
+	for (i = 0; i < 6000; i++)
+		task_delay(10000);
+	g->done = sim_now();
+}
+
+static sim_time_t run_gp_cost(int use_srcu, int nr, uint64_t *stolen)
+{
+	struct sim_config cfg = { .machine = machine_find("xeon-8176-2s", NULL), .ncpus = 2, .seed = 1 };
+	static struct gp_cost g;
+	sim_time_t done;
+
+	memset(&g, 0, sizeof(g));
+	sim_begin(&cfg);
+	init_srcu_struct(&g.srcu, "test_srcu");
+	g.nr = nr;
+	g.use_srcu = use_srcu;
+	task_create("gp-cost", gp_cost_worker, &g, 0, 0);
+	sim_run(UINT64_MAX);
+	*stolen = counter_value(counter_id(use_srcu ? "srcu_callback_ns" : "rcu_softirq_ns"));
+	done = g.done;
+	cleanup_srcu_struct(&g.srcu);
+	sim_end();
+	return done;
+}
+
+static int test_gp_costs_cpu_time(void)
+{
+	int use_srcu;
+
+	for (use_srcu = 0; use_srcu < 2; use_srcu++) {
+		uint64_t none_ns, cbs_ns;
+		sim_time_t none = run_gp_cost(use_srcu, 0, &none_ns);
+		sim_time_t cbs = run_gp_cost(use_srcu, 2000, &cbs_ns);
+
+		printf("  %s: the loop ends at %.3f ms, %.3f ms with 2000 callbacks "
+		       "(%llu ns of callback time)\n", use_srcu ? "SRCU" : "RCU", none / 1e6,
+		       cbs / 1e6, (unsigned long long)cbs_ns);
+		CHECK(none_ns == 0 && cbs_ns >= 2000 * 50);
+		CHECK(cbs >= none + cbs_ns && cbs <= none + cbs_ns + 200000);
+	}
+	return 0;
+}
+
 const struct test_case rcu_tests[] = {
 	{ "rcu/gp_waits_for_readers", test_rcu_gp_waits_for_readers },
 	{ "rcu/srcu_gp_waits_for_readers", test_srcu_gp_waits_for_readers },
 	{ "rcu/call_rcu_batches", test_call_rcu_batches },
+	{ "rcu/gp_costs_cpu_time", test_gp_costs_cpu_time },
 	{ "rcu/call_rcu_twice", test_call_rcu_twice },
 	{ NULL, NULL },
 };

@@ -47,6 +47,7 @@ struct sim_cpu {
 	bool need_resched;		/* a woken task waits: preempt at return to user */
 	struct task *rq_head, *rq_tail;
 	int nr_queued;
+	sim_time_t steal_ns;		/* softirq/kworker time its task still owes */
 };
 
 static struct {
@@ -538,12 +539,22 @@ struct task *task_create(const char *name, void (*fn)(void *), void *arg,
 	return t;
 }
 
+void cpu_steal_time(int cpu, sim_time_t ns)
+{
+	struct sim_cpu *c = &sched.cpus[cpu];
+
+	if (c->curr)
+		c->steal_ns += ns;	/* an idle CPU does the work in its idle time */
+}
+
 void task_delay(sim_time_t ns)
 {
 	struct task *t = current;
+	struct sim_cpu *c = &sched.cpus[t->cpu];
 
-	ns += t->lag_ns;
+	ns += t->lag_ns + c->steal_ns;
 	t->lag_ns = 0;
+	c->steal_ns = 0;
 	if (!ns)
 		return;
 	event_after(ns, resume_event, t, 0);

@@ -154,6 +154,15 @@ void task_schedule(void);
 /* Sleep off-CPU for ns (an I/O, a timer): woken by an event, not a task. */
 void task_sleep_ns(sim_time_t ns);
 
+/*
+ * Work that the kernel runs on a CPU outside any task of the run -- a
+ * softirq (RCU callbacks), a kworker (SRCU's grace-period work) -- takes
+ * `ns` of that CPU's time: the task running there pays it at its next
+ * delay, as an interrupted task does; an idle CPU absorbs it.  From event
+ * context.
+ */
+void cpu_steal_time(int cpu, sim_time_t ns);
+
 /* From anywhere (task or event context). */
 void task_spin_unpark(struct task *t);
 void task_wake(struct task *t);

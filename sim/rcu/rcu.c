@@ -37,6 +37,7 @@ static void gp_enqueue(struct gp_state *gp, struct rcu_head *head,
 	}
 	head->func = func;
 	head->gp_needed = gp_needed(gp);
+	head->cpu = current ? current->cpu : 0;
 	head->next = NULL;
 	if (gp->cbs_tail)
 		gp->cbs_tail->next = head;
@@ -52,10 +53,42 @@ static void gp_begin(struct gp_state *gp)
 	gp->started = sim_now();
 }
 
+/* A callback's own cost: its call, and a miss on its rcu_head's line. */
+static sim_time_t rcu_cb_cost(void)
+{
+	return sim_machine->cost.call + sim_machine->cost.latency[DIST_LLC];
+}
+
+/*
+ * The CPUs that invoke a GP's callbacks pay for them: `entry` once per CPU
+ * with callbacks (a softirq entry, or a kworker switched in and out), and
+ * rcu_cb_cost() per callback.
+ */
+static void charge_callbacks(const int *per_cpu, int ncpus, sim_time_t entry, int srcu)
+{
+	sim_time_t total = 0;
+	int cpu;
+
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		sim_time_t ns;
+
+		if (!per_cpu[cpu])
+			continue;
+		ns = entry + (sim_time_t)per_cpu[cpu] * rcu_cb_cost();
+		cpu_steal_time(cpu, ns);
+		total += ns;
+	}
+	if (srcu)
+		counter_add(counter_id("srcu_callback_ns"), total);
+	else
+		counter_add(counter_id("rcu_softirq_ns"), total);
+}
+
 /* End the GP and run every callback it covers; true if more are waiting. */
 static int gp_end(struct gp_state *gp, int srcu)
 {
-	sim_time_t len = sim_now() - gp->started;
+	sim_time_t len = sim_now() - gp->started, entry;
+	int per_cpu[MAX_CPUS] = { 0 }, ncpus = sched_nr_cpus();
 
 	timeline_span(TL_RCU, srcu, "gp", srcu ? "SRCU grace period" : "RCU grace period",
 		      gp->started, sim_now());
@@ -73,8 +106,13 @@ static int gp_end(struct gp_state *gp, int srcu)
 		if (!gp->cbs_head)
 			gp->cbs_tail = NULL;
 		head->func = NULL;	/* debug_rcu_head_unqueue(): may be queued again */
+		if (head->cpu >= 0 && head->cpu < ncpus)
+			per_cpu[head->cpu]++;
 		func(head);
 	}
+	/* RCU_SOFTIRQ, or srcu_invoke_callbacks() in a kworker */
+	entry = srcu ? 2 * sim_machine->cost.ctxsw : sim_machine->cost.syscall_entry;
+	charge_callbacks(per_cpu, ncpus, entry, srcu);
 	return gp->cbs_head != NULL;
 }
 
@@ -111,6 +149,7 @@ static struct {
 	uint64_t *switches;	/* per-CPU context switches at GP start */
 	unsigned char *reported;
 	int nr_pending;
+	int gp_cpu;		/* where the GP kthread runs */
 } rcu;
 
 void rcu_setup(int ncpus)
@@ -157,11 +196,21 @@ static sim_time_t next_tick(void)
 static void rcu_gp_tick(void *obj, uint64_t arg);
 static void rcu_gp_start(void *obj, uint64_t arg);
 
+/* rcu_gp_kthread() woken, run, switched away: on the CPU that asked. */
+static void rcu_gp_kthread_runs(void)
+{
+	sim_time_t ns = 2 * sim_machine->cost.ctxsw;
+
+	cpu_steal_time(rcu.gp_cpu, ns);
+	counter_add(counter_id("rcu_gp_kthread_ns"), ns);
+}
+
 static void rcu_gp_kick(void)
 {
 	if (rcu.gp.in_progress || rcu.gp.start_pending)
 		return;
 	rcu.gp.start_pending = 1;
+	rcu.gp_cpu = current ? current->cpu : 0;
 	event_after(sim_machine->cost.wakeup, rcu_gp_start, NULL, 0);
 }
 
@@ -170,6 +219,7 @@ static void rcu_gp_start(void *obj, uint64_t arg)
 	int cpu;
 
 	(void)obj; (void)arg;
+	rcu_gp_kthread_runs();
 	gp_begin(&rcu.gp);
 	for (cpu = 0; cpu < rcu.ncpus; cpu++) {
 		rcu.switches[cpu] = sched_cpu_switches(cpu);
@@ -204,6 +254,7 @@ static void rcu_gp_tick(void *obj, uint64_t arg)
 		return;
 	}
 	count_event("rcu_gp");
+	rcu_gp_kthread_runs();
 	if (gp_end(&rcu.gp, 0))
 		rcu_gp_kick();
 }
@@ -304,6 +355,25 @@ static int srcu_readers_drained(struct srcu_struct *ssp, int idx, sim_time_t *t)
 
 static void process_srcu(void *obj, uint64_t arg);
 
+/*
+ * A step of the GP is a work item: a kworker switched in on the GP's CPU
+ * and out again; its scans (already in *t) are that CPU's time too, paid
+ * when the step ends (srcu_step_done()).
+ */
+static void srcu_kworker_runs(struct srcu_struct *ssp, sim_time_t *t)
+{
+	*t += 2 * sim_machine->cost.ctxsw;
+	ssp->step_started = sim_now();
+}
+
+static void srcu_step_done(struct srcu_struct *ssp, sim_time_t t)
+{
+	sim_time_t ns = t > ssp->step_started ? t - ssp->step_started : 0;
+
+	cpu_steal_time(ssp->gp_cpu, ns);
+	counter_add(counter_id("srcu_kworker_ns"), ns);
+}
+
 static void srcu_gp_kick(struct srcu_struct *ssp)
 {
 	if (ssp->gp.in_progress || ssp->gp.start_pending)
@@ -321,6 +391,7 @@ static void process_srcu(void *obj, uint64_t arg)
 	int idx;
 
 	(void)arg;
+	srcu_kworker_runs(ssp, &t);
 	switch (ssp->state) {
 	case SRCU_STATE_IDLE:
 		gp_begin(&ssp->gp);
@@ -345,9 +416,11 @@ static void process_srcu(void *obj, uint64_t arg)
 			break;
 		/* The scans took time: the GP is over when they are. */
 		ssp->state = SRCU_STATE_END;
+		srcu_step_done(ssp, t);
 		event_at(t, process_srcu, ssp, 0);
 		return;
 	case SRCU_STATE_END:
+		srcu_step_done(ssp, t);
 		ssp->state = SRCU_STATE_IDLE;
 		count_event("srcu_gp");
 		if (gp_end(&ssp->gp, 1))
@@ -355,6 +428,7 @@ static void process_srcu(void *obj, uint64_t arg)
 		return;
 	}
 	/* Readers remain: try_check_zero()'s udelay, then srcu_reschedule(). */
+	srcu_step_done(ssp, t);
 	if (--ssp->tries_left > 0) {
 		event_at(t + SRCU_RETRY_CHECK_DELAY, process_srcu, ssp, 0);
 	} else {

@@ -11,8 +11,12 @@
  * ends at the tick when the last CPU reports.  Callbacks queued while a GP
  * runs wait for the next one, and all callbacks a GP covers are invoked
  * together at its end (the segmented callback list's batching).
- * Simplified: ticks are aligned across CPUs, there is no expedited GP and
- * callback execution costs no simulated time.
+ * Grace-period work takes CPU time (cpu_steal_time()): the GP kthread's
+ * wakeup and switch back, at each GP's start and end, on the CPU that
+ * asked for it; the callbacks in RCU_SOFTIRQ on the CPU that queued them,
+ * one softirq entry per batch and, per callback, its call and a cache miss
+ * on its rcu_head (milliseconds old by then: in the LLC at best).
+ * Simplified: ticks are aligned across CPUs, there is no expedited GP.
  *
  * SRCU (kernel/rcu/srcutree.c): srcu_read_lock() reads the current index,
  * increments this CPU's lock count for it and issues a full barrier;
@@ -23,7 +27,12 @@
  * and its cacheline traffic are modeled), flips the index, and scans the
  * old one; a scan that finds readers retries after 5 us
  * (SRCU_RETRY_CHECK_DELAY) for the try count of its phase (1, then 2) and
- * then re-queues itself one tick later (SRCU_INTERVAL).
+ * then re-queues itself one tick later (SRCU_INTERVAL).  Each step of the
+ * state machine is a workqueue item: a kworker switched in and out on the
+ * GP's CPU, running the scan; the callbacks are invoked by another work
+ * item on each CPU that queued some (srcu_invoke_callbacks()), a kworker
+ * switch there too.  That scheduling is what Laurent Dufour's SPF v11
+ * dropped SRCU for (a 20% cost, as Kemi Wang measured).
  * Simplified: one srcu_node (no funnel tree), no auto-expediting.
  */
 #ifndef MMLOCKSIM_RCU_H
@@ -37,6 +46,7 @@ struct rcu_head {
 	struct rcu_head *next;
 	void (*func)(struct rcu_head *head);	/* non-NULL while queued */
 	uint64_t gp_needed;
+	int cpu;				/* that queued it, which invokes it */
 };
 
 /* Grace-period bookkeeping shared by RCU and SRCU. */
@@ -69,6 +79,7 @@ struct srcu_struct {
 	int state;
 	int gp_cpu;
 	int tries_left;
+	sim_time_t step_started;	/* of the running work item */
 	struct gp_state gp;
 };
 
