@@ -49,7 +49,7 @@ struct violation_result {
 	int task;
 	char kind[32];
 	uint64_t addr;
-	char detail[200];
+	char detail[512];
 };
 
 struct param_result {

@@ -119,6 +119,57 @@ static int test_safety_suite(void)
 	return 0;
 }
 
+/*
+ * A scheme that livelocks: its lock is a word taken with cmpxchg and, when
+ * taken, retried after a back-off; write_unlock forgets to clear it, so
+ * the next operation retries for ever.  Events keep coming, so the run
+ * never drains as a deadlock does: only the watchdog can end it.
+ */
+struct ll_mm {
+	struct cacheline line;
+	atomic_long_t word;
+};
+
+static void ll_init_mm(struct mm_struct *mm)
+{
+	struct ll_mm *l = mm->priv;
+
+	line_init(&l->line, "ll_word");
+	atomic_long_init(&l->word, &l->line, 0);
+}
+
+static void ll_lock(struct mm_struct *mm)
+{
+	struct ll_mm *l = mm->priv;
+	long old = 0;
+
+	/* Gives up after 2 simulated s, so that a missed livelock fails, not hangs. */
+	while (!atomic_long_try_cmpxchg(&l->word, &old, 1) && sim_now() < 2000000000ULL) {
+		old = 0;
+		task_delay(2000);
+	}
+}
+
+static void ll_unlock(struct mm_struct *mm)
+{
+	(void)mm;	/* the bug: the word stays set */
+}
+
+static vm_fault_t ll_fault(struct mm_struct *mm, unsigned long address, unsigned int flags)
+{
+	(void)address;
+	(void)flags;
+	ll_lock(mm);
+	return VM_FAULT_SIGSEGV;
+}
+
+static const struct scheme_ops livelock_ops = {
+	.api_version = SCHEME_API_VERSION, .abi = SCHEME_ABI, .name = "t-livelock",
+	.summary = "never unlocks",
+	.mm_priv_size = sizeof(struct ll_mm), .init_mm = ll_init_mm,
+	.fault = ll_fault, .write_lock = ll_lock, .write_unlock = ll_unlock,
+};
+
 /* The parameterised variants through the same suite. */
 static int test_safety_variants(void)
 {
@@ -467,11 +518,46 @@ static int test_fault_trylock_first(void)
 	return 0;
 }
 
+/* The suite reports it as a livelock (not a deadlock), naming the tasks. */
+static int test_livelock_caught(void)
+{
+	struct check_opts opts = { .seeds = 2, .only = "fault-vs-mprotect", .log = NULL };
+	struct check_outcome out;
+
+	check_scheme(&livelock_ops, &opts, &out);
+	printf("  %llu runs, %llu violations, kinds %s\n  first: %s\n",
+	       (unsigned long long)out.runs, (unsigned long long)out.violations, out.kinds,
+	       out.first);
+	CHECK(out.runs == 2 && out.failed_runs == 2 && out.violations == 2);
+	CHECK(!strcmp(out.kinds, "livelock"));
+	CHECK(strstr(out.first, "no op completed since") && strstr(out.first, "tasks 0,1,2 run"));
+
+	/* A run of it is FAILED, with the livelock alone (no deadlock on top). */
+	{
+		const char *params[] = { "livelock_ms=5" };
+		struct run_result r;
+		char err[512];
+
+		schemes_init();
+		CHECK(scheme_register(&livelock_ops, err, sizeof(err)) == 0);
+		CHECK(run("pft", "t-livelock", NULL, 4, &r, err, sizeof(err), 1, params) == 0);
+		printf("  run: %s, %llu violations: %s %s\n", r.status,
+		       (unsigned long long)r.violations_total,
+		       r.nviolations ? r.violations[0].kind : "", r.nviolations ? r.violations[0].detail : "");
+		CHECK(!strcmp(r.status, RUN_FAILED) && r.violations_total == 1);
+		CHECK(!strcmp(r.violations[0].kind, "livelock"));
+		CHECK(r.violations[0].t_ns <= 12000000);
+		run_result_free(&r);
+	}
+	return 0;
+}
+
 const struct test_case scheme_tests[] = {
 	{ "schemes/registration_rules", test_registration_rules },
 	{ "schemes/param_validation", test_param_validation },
 	{ "schemes/safety_suite", test_safety_suite },
 	{ "schemes/safety_variants", test_safety_variants },
+	{ "schemes/livelock_caught", test_livelock_caught },
 	{ "schemes/plugin", test_plugin },
 	{ "schemes/pft_shared_vma", test_pft_shared_vma },
 	{ "schemes/ebizzy_mix", test_ebizzy_mix },

@@ -10,6 +10,8 @@
 #include "sim/run/sim.h"
 #include "sim/locking/sync.h"
 #include "sim/rcu/rcu.h"
+#include "sim/oracle/oracle.h"
+#include "sim/run/watchdog.h"
 #include "tests/test.h"
 
 static const struct machine *xeon(void)
@@ -533,6 +535,186 @@ static int test_misuse_reported(void)
 	return 0;
 }
 
+/* ---- the progress watchdog ---------------------------------------------- */
+
+/*
+ * Task 0 takes a spinlock and polls a flag nobody sets (its timeouts keep
+ * events coming, as an osq head re-reading the owner does); task 1 spins
+ * on the spinlock; task 2 thinks in user mode between short ops; task 3
+ * finishes a few ops early.  Each poller gives up after a simulated second,
+ * so that without a watchdog the test ends, failing.
+ */
+struct wd_ctx {
+	spinlock_t lock;
+	struct cacheline flag_line;
+	struct rw_semaphore sem;
+	int flag;
+};
+
+static void wd_poller(void *arg)
+{
+	struct wd_ctx *c = arg;
+
+	watchdog_op_begin();
+	spin_lock(&c->lock);
+	line_read(&c->flag_line);
+	while (!c->flag && sim_now() < 1000000000ULL)
+		line_spin_wait_until(&c->flag_line, sim_now() + 1000);
+	spin_unlock(&c->lock);
+	watchdog_op_end();
+}
+
+static void wd_spinner(void *arg)
+{
+	struct wd_ctx *c = arg;
+
+	watchdog_op_begin();
+	spin_lock(&c->lock);
+	spin_unlock(&c->lock);
+	watchdog_op_end();
+}
+
+static void wd_thinker(void *arg)
+{
+	int i;
+
+	(void)arg;
+	for (i = 0; i < 4; i++) {
+		watchdog_op_begin();
+		task_delay(500);
+		watchdog_op_end();
+		task_user_work(5000000);	/* 5 ms in user mode: no op, nothing wrong */
+	}
+}
+
+static void wd_early(void *arg)
+{
+	int i;
+
+	(void)arg;
+	for (i = 0; i < 3; i++) {
+		watchdog_op_begin();
+		task_delay(1000);
+		watchdog_op_end();
+	}
+}
+
+static int test_watchdog_livelock(void)
+{
+	struct sim_config cfg = { .machine = xeon(), .ncpus = 4, .seed = 1 };
+	struct wd_ctx *c = calloc(1, sizeof(*c));
+	const struct violation *v;
+
+	sim_begin(&cfg);
+	oracle_setup();
+	spin_lock_init(&c->lock, "wd_lock", NULL);
+	line_init(&c->flag_line, "wd_flag");
+	task_create("poller", wd_poller, c, 0, 0);
+	task_create("spinner", wd_spinner, c, 1, 100);
+	task_create("thinker", wd_thinker, c, 2, 0);
+	task_create("early", wd_early, c, 3, 0);
+	watchdog_start(2000000);
+	sim_run(UINT64_MAX);
+	printf("  stopped at %.3f ms: %s\n", (double)sim_now() / 1e6,
+	       violations_kept() ? violation_at(0)->detail : "no violation");
+	CHECK(watchdog_fired() && !strcmp(watchdog_fired(), "livelock"));
+	CHECK(violations_total() == 1);
+	v = violation_at(0);
+	CHECK(!strcmp(v->kind, "livelock"));
+	/* The last op completed at 3 us (task 3): 2 ms later, within a tick. */
+	CHECK(strstr(v->detail, "no op completed since 0.003 ms"));
+	CHECK(v->time >= 2000000 && v->time <= 2000000 + 2 * WATCHDOG_TICK_NS);
+	CHECK(strstr(v->detail, "task 0 spin on wd_flag holding wd_lock (in op since 0.000 ms)"));
+	CHECK(strstr(v->detail, "task 1 spin on wd_lock (in op since 0.000 ms)"));
+	/* The thinker is in user mode, not in an op: not named. */
+	CHECK(!strstr(v->detail, "task 2") && !strstr(v->detail, "tasks"));
+	sim_end();
+	free(c);
+	return 0;
+}
+
+static void wd_io(void *arg)
+{
+	(void)arg;
+	watchdog_op_begin();
+	task_sleep_ns(6000000);		/* an I/O longer than the window */
+	watchdog_op_end();
+}
+
+/* Long user-mode thinking and a long timer sleep inside an op: no verdict. */
+static int test_watchdog_quiet(void)
+{
+	struct sim_config cfg = { .machine = xeon(), .ncpus = 2, .seed = 1 };
+
+	sim_begin(&cfg);
+	oracle_setup();
+	task_create("thinker", wd_thinker, NULL, 0, 0);
+	task_create("io", wd_io, NULL, 1, 0);
+	watchdog_start(2000000);
+	sim_run(UINT64_MAX);
+	printf("  ended at %.3f ms, %llu violations\n", (double)sim_now() / 1e6,
+	       (unsigned long long)violations_total());
+	CHECK(!watchdog_fired() && violations_total() == 0);
+	CHECK(sched_task(0)->state == TASK_DEAD && sched_task(1)->state == TASK_DEAD);
+	sim_end();
+	return 0;
+}
+
+static void wd_holder(void *arg)
+{
+	struct wd_ctx *c = arg;
+
+	watchdog_op_begin();
+	down_write(&c->sem);
+	task_prepare_sleep();
+	task_schedule();		/* waits for a wakeup that never comes */
+}
+
+static void wd_waiter(void *arg)
+{
+	struct wd_ctx *c = arg;
+
+	watchdog_op_begin();
+	down_write(&c->sem);
+}
+
+static void wd_ticker(void *arg)
+{
+	int i;
+
+	(void)arg;
+	for (i = 0; i < 20000; i++)	/* 2 s: not in an op, keeps events coming */
+		task_sleep_ns(100000);
+}
+
+/* Every task in an op asleep, events kept alive by another: a deadlock. */
+static int test_watchdog_deadlock(void)
+{
+	struct sim_config cfg = { .machine = xeon(), .ncpus = 3, .seed = 1 };
+	struct wd_ctx *c = calloc(1, sizeof(*c));
+	const struct violation *v;
+
+	sim_begin(&cfg);
+	oracle_setup();
+	init_rwsem(&c->sem, "wd_rwsem");
+	task_create("holder", wd_holder, c, 0, 0);
+	task_create("waiter", wd_waiter, c, 1, 1000);
+	task_create("ticker", wd_ticker, c, 2, 0);
+	watchdog_start(2000000);
+	sim_run(UINT64_MAX);
+	printf("  stopped at %.3f ms: %s\n", (double)sim_now() / 1e6,
+	       violations_kept() ? violation_at(0)->detail : "no violation");
+	CHECK(watchdog_fired() && !strcmp(watchdog_fired(), "deadlock"));
+	CHECK(violations_total() == 1);
+	v = violation_at(0);
+	CHECK(!strcmp(v->kind, "deadlock") && v->time < 5000000);
+	CHECK(strstr(v->detail, "task 0 sleep holding wd_rwsem"));
+	CHECK(strstr(v->detail, "task 1 sleep (in op since 0.001 ms)"));
+	sim_end();
+	free(c);
+	return 0;
+}
+
 /* ---- determinism ------------------------------------------------------ */
 
 static void fingerprint_run(uint64_t seed, char *out, size_t len)
@@ -710,5 +892,8 @@ const struct test_case sync_tests[] = {
 	{ "sync/determinism", test_determinism },
 	{ "sync/cmpxchg_can_fail", test_cmpxchg_can_fail },
 	{ "sync/blocked_on_named", test_blocked_on_named },
+	{ "sync/watchdog_livelock", test_watchdog_livelock },
+	{ "sync/watchdog_quiet", test_watchdog_quiet },
+	{ "sync/watchdog_deadlock", test_watchdog_deadlock },
 	{ NULL, NULL },
 };

@@ -202,8 +202,10 @@ static __noinline void wake_spinners(struct cacheline *l)
 	uint32_t n = 0, i;
 	struct task *t;
 
-	for (t = l->spinners; t && n < MAX_CPUS; t = t->spin_next)
+	for (t = l->spinners; t && n < MAX_CPUS; t = t->spin_next) {
+		t->spin_line = NULL;
 		order[n++] = t;
+	}
 	l->spinners = NULL;
 	l->nr_spinners = 0;
 	/* Invalidated copies are re-fetched in no particular order. */
@@ -357,6 +359,7 @@ void line_write_posted(struct cacheline *l)
 
 static void spinner_add(struct cacheline *l, struct task *t)
 {
+	t->spin_line = l;
 	t->spin_next = l->spinners;
 	l->spinners = t;
 	l->nr_spinners++;
@@ -369,6 +372,7 @@ static void spinner_remove(struct cacheline *l, struct task *t)
 	for (pp = &l->spinners; *pp; pp = &(*pp)->spin_next) {
 		if (*pp == t) {
 			*pp = t->spin_next;
+			t->spin_line = NULL;
 			l->nr_spinners--;
 			return;
 		}

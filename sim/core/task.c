@@ -532,6 +532,7 @@ struct task *task_create(const char *name, void (*fn)(void *), void *arg,
 	t->arg = arg;
 	t->name = name;
 	t->state = TASK_NEW;
+	t->timer_fired = true;		/* no timer pending */
 	t->rng = gsl_rng_alloc(gsl_rng_taus2);
 	gsl_rng_set(t->rng, task_seed(sched.p.seed, t->id));
 	task_stack_init(t);

@@ -29,6 +29,8 @@
 
 #include "sim/core/engine.h"
 
+struct cacheline;
+
 enum task_state {
 	TASK_NEW,
 	TASK_RUNNING,		/* owns its CPU (executing or charging time) */
@@ -63,8 +65,13 @@ struct task {
 	uint64_t timer_gen;		/* likewise for task_sleep_ns() */
 	uint64_t user_gen;		/* likewise for task_user_work() */
 	bool in_user;			/* in preemptible user-mode work */
-	bool timer_fired;
+	bool timer_fired;		/* false while in task_sleep_ns() */
 	sim_time_t user_left;		/* queued with this much user work left, or 0 */
+	struct cacheline *spin_line;	/* the line it is parked on as a spinner, or NULL */
+
+	/* For the progress watchdog (watchdog.h): the op it is in, if any. */
+	bool in_op;
+	sim_time_t op_since;
 
 	/* Lock-correctness state, read by the checker (see check_hook). */
 	int rcu_read_depth;

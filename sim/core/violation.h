@@ -16,7 +16,7 @@ struct violation {
 	int task;		/* -1 outside task context */
 	const char *kind;	/* a string literal: "stale-pte", "deadlock", ... */
 	unsigned long addr;
-	char detail[200];
+	char detail[512];
 };
 
 #define VIOLATIONS_MAX_KEPT 1000

@@ -31,7 +31,7 @@ struct check_outcome {
 	uint64_t schedules;		/* exhaustive schedules explored */
 	uint64_t violations;		/* total over all runs */
 	uint64_t failed_runs;
-	char first[512];		/* the first violation, for the report */
+	char first[768];		/* the first violation, for the report */
 	char kinds[256];		/* distinct kinds seen */
 	const char *count;		/* opts->count, and its total over all runs */
 	uint64_t counted;

@@ -10,6 +10,7 @@
 #include "sim/mm/mm.h"
 #include "sim/core/task.h"
 #include "sim/core/timeline.h"
+#include "sim/run/watchdog.h"
 
 #define CLONE_SHIFT	40
 #define MAX_CLONES	128
@@ -285,7 +286,9 @@ static void replay_task_fn(void *arg)
 
 				sim_time_t f0 = sim_now();
 
+				watchdog_op_begin();
 				replay_mm_install(r, mm_idx, pmm ? mm_dup(pmm) : mm_alloc(r->ops));
+				watchdog_op_end();
 				/* The fork's latency: what the parent waits in fork(). */
 				if (pmm)
 					hist_add(&r->hist[MLT_FORK], sim_now() - f0);
@@ -324,12 +327,14 @@ static void replay_task_fn(void *arg)
 			continue;
 		}
 		t0 = sim_now();
+		watchdog_op_begin();
 		if (do_op(rt, &rec))
 			r->op_errors++;
 		task_delay(0);
 		/* Replayed once it has returned: a task stuck in its last op
 		 * leaves ops_replayed short, and the run FAILED as a deadlock. */
 		r->ops_done++;
+		watchdog_op_end();
 		prev_cost = sim_now() - t0;
 		hist_add(&r->hist[rec.op], prev_cost);
 		if (timeline_on)
@@ -342,10 +347,12 @@ static void replay_task_fn(void *arg)
 		/* exit(): the last task of the mm tears it down (exit_mmap),
 		 * and that is the EXIT op's latency; an earlier one only leaves. */
 		sim_time_t t0 = sim_now();
+		watchdog_op_begin();
 		mm_exit(rt->mm);
 		if (!--r->mm_left[r->f->threads[rt->trace_task].mm])
 			mm_exit(rt->mm);	/* the reference of the tasks to come */
 		task_delay(0);
+		watchdog_op_end();
 		if (rt->exited)
 			hist_add(&r->hist[MLT_EXIT], sim_now() - t0);
 	}

@@ -28,10 +28,12 @@
 #include "sim/core/timeline.h"
 #include "traces/gen.h"
 #include "traces/import.h"
+#include "sim/run/watchdog.h"
 
 #define MAX_VIOLATIONS_KEPT 100
 
 static double think_scale = 1.0;
+static sim_time_t livelock_window;	/* 0: WATCHDOG_WINDOW_NS */
 
 /* "rwsem" or "spinlock", for anon_vma_lock= and i_mmap_lock=. */
 static int rmap_lock_knob(const char *kv, const char *val, enum rmap_lock_kind *kind,
@@ -103,6 +105,15 @@ static int mm_knob(const char *kv, char *err, size_t errlen)
 			return -1;
 		}
 		think_scale = d;
+		return 1;
+	}
+	if (!strncmp(kv, "livelock_ms=", 12)) {
+		if (!knob_number(val, 1, 3600000, &d) || d != (int)d) {
+			snprintf(err, errlen, "-p %s: expected a whole number of simulated ms, "
+				 "1 to 3600000", kv);
+			return -1;
+		}
+		livelock_window = (sim_time_t)d * 1000000;
 		return 1;
 	}
 	if (!strncmp(kv, "fork_vma_lock=", 14)) {
@@ -313,6 +324,7 @@ static void reset_knobs(void)
 	mm_params.fork_vma_lock = true;
 	mm_params.zone_lock = mm_params.lru_lock = mm_params.memcg = mm_params.mem_bw = true;
 	think_scale = 1.0;
+	livelock_window = 0;
 }
 
 /* The -p of a run, sorted by whom they are for. */
@@ -380,7 +392,7 @@ static int sort_params(const struct run_spec *spec, const struct scheme_ops *ops
 		snprintf(err, errlen, "-p %s: not a parameter of scheme '%s' (see mmlocksim list "
 			 "schemes) nor of the model (file_miss, max_fault_retries, think_scale, "
 			 "anon_vma_lock, i_mmap_lock, rmap_walks, rmap_walkers, fork_vma_lock, "
-			 "zone_lock, lru_lock, memcg, mem_bw)", kv, ops->name);
+			 "zone_lock, lru_lock, memcg, mem_bw, livelock_ms)", kv, ops->name);
 		return -1;
 	}
 	return 0;
@@ -588,11 +600,18 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 			timeline_name(TL_TASK, i, name);
 		}
 	}
+	watchdog_start(livelock_window);
 	sim_run(UINT64_MAX);
 	oracle_run_end();
 	why = replay_error(rp);
 	if (why) {
 		snprintf(err, errlen, "%s", why);
+	} else if (watchdog_fired()) {
+		/* The watchdog's violation says which tasks and where. */
+		snprintf(err, errlen, "%s: stopped by the progress watchdog (%s) after %llu of "
+			 "%llu ops", spec->trace, watchdog_fired(),
+			 (unsigned long long)replay_ops_done(rp),
+			 (unsigned long long)replay_ops_in(rp));
 	} else if (replay_ops_done(rp) != replay_ops_in(rp) || nr_stuck_tasks()) {
 		snprintf(err, errlen, "%s: replayed %llu of %llu ops (a task got stuck: "
 			 "scheme '%s' deadlocked?)", spec->trace,
