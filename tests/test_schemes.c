@@ -424,12 +424,13 @@ static int test_pervma_rwsem_variant(void)
  * mmap_lock, and writers never wait for sleeping readers -- page_fault1 at
  * 64 threads (every thread's mmap merges into one VMA, so faults race the
  * writers) and the ebizzy mix at 16.  What it costs: with writers only
- * (mmap1, 64 threads) it gains nothing -- the queued spinlock's handoff is
- * one transfer, as quick as mmap_lock's optimistic spinning hands over,
- * and mt-lock comes out 1-2% slower, its waiting all spinning.
- * page_fault1 has one mmap per thread, 64 in a run, so its mmap latencies
- * are pooled over three seeds (mean over seeds 1-8: mt-lock 34.5 us,
- * rcu-fault 50.9, global-rwsem 113.6).
+ * (mmap1, 64 threads) it gains little -- the queued spinlock's handoff is
+ * one transfer; mmap_lock's optimistic spinning hands over as fast but its
+ * new owner then passes the osq on inside its critical section
+ * (osq_unlock()'s xchg of a node line its successor wrote), and mt-lock
+ * comes out 1-4% faster (seeds 1-3).  page_fault1 has one mmap per thread,
+ * 64 in a run, so its mmap latencies are pooled over three seeds (mean
+ * over seeds 1-8: mt-lock 34.5 us, rcu-fault 90.7, global-rwsem 70.4).
  */
 #define MT_SEEDS 3
 static int test_mt_lock(void)
@@ -480,14 +481,14 @@ static int test_mt_lock(void)
 	       (unsigned long long)success, (unsigned long long)locked);
 	/* page_fault1: mmap waits less than under either mmap_lock scheme, and
 	 * its worst case is bounded by the tree lock, not by sleeping faults. */
-	CHECK(mmap_ns[0][2] < 0.85 * mmap_ns[0][1] && mmap_ns[0][2] < 0.5 * mmap_ns[0][0]);
+	CHECK(mmap_ns[0][2] < 0.85 * mmap_ns[0][1] && mmap_ns[0][2] < 0.6 * mmap_ns[0][0]);
 	CHECK(mmap_max[0][2] < 0.5 * mmap_max[0][1] && mmap_max[0][2] < 0.5 * mmap_max[0][0]);
 	CHECK(fault[0][2] > 0.97 * fault[0][1] && fault[0][2] > 1.5 * fault[0][0]);
 	/* ebizzy: the locked tier beats sleeping on mmap_lock. */
 	CHECK(fault[1][2] > 1.05 * fault[1][1] && fault[1][2] > 1.5 * fault[1][0]);
 	CHECK(locked > 0 && success > 20 * locked);
-	/* mmap1, writers only: no gain over mmap_lock. */
-	CHECK(mmap_tput[2][2] < mmap_tput[2][0]);
+	/* mmap1, writers only: a few % over mmap_lock at most. */
+	CHECK(mmap_tput[2][2] < 1.05 * mmap_tput[2][0]);
 	return 0;
 }
 
@@ -552,12 +553,64 @@ static int test_livelock_caught(void)
 	return 0;
 }
 
+static uint64_t counter_of(const struct run_result *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->ncounters; i++)
+		if (!strcmp(r->counters[i].name, name))
+			return r->counters[i].value;
+	return 0;
+}
+
+/*
+ * Two runs of the README's example sweep that livelocked: an mmap_lock
+ * writer queued in the rwsem's osq kept its CPU from the handoff waiter
+ * woken onto it, while the osq head spun on the free lock the handoff bit
+ * reserved (see sync/rwsem_osq_resched).  pervma-refcount is the README's
+ * own run; spf-srcu size=64M seed 1 takes seconds, so a smaller instance of
+ * the same livelock stands for it.
+ */
+static int test_readme_sweep_livelock(void)
+{
+	static const struct { const char *scheme, *size; const char *param; uint64_t seed; } v[] = {
+		{ "pervma-refcount", "size=16M", "variant=rwsem", 1 },
+		{ "spf-srcu", "size=24M", NULL, 3 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct run_spec spec = { .trace = "pft", .scheme = v[i].scheme, .cpus = 16,
+					 .threads = 64, .seed = v[i].seed };
+		struct run_result r;
+		char err[512];
+
+		spec.params[spec.nparams++] = v[i].size;
+		spec.params[spec.nparams++] = "think_scale=0";
+		spec.params[spec.nparams++] = "livelock_ms=20";
+		if (v[i].param)
+			spec.params[spec.nparams++] = v[i].param;
+		CHECK(run_simulation(&spec, &r, err, sizeof(err)) == 0);
+		printf("  %s %s seed %llu: %s, %.3f ms, %llu of %llu ops, %llu osq unqueues%s%s\n",
+		       v[i].scheme, v[i].size, (unsigned long long)v[i].seed, r.status,
+		       (double)r.sim_ns / 1e6, (unsigned long long)counter_of(&r, "ops_replayed"),
+		       (unsigned long long)counter_of(&r, "ops_in"),
+		       (unsigned long long)counter_of(&r, "osq_unqueue"),
+		       r.nviolations ? ": " : "", r.nviolations ? r.violations[0].detail : "");
+		CHECK(!strcmp(r.status, RUN_COMPLETE) && r.violations_total == 0);
+		CHECK(counter_of(&r, "ops_replayed") == counter_of(&r, "ops_in"));
+		run_result_free(&r);
+	}
+	return 0;
+}
+
 const struct test_case scheme_tests[] = {
 	{ "schemes/registration_rules", test_registration_rules },
 	{ "schemes/param_validation", test_param_validation },
 	{ "schemes/safety_suite", test_safety_suite },
 	{ "schemes/safety_variants", test_safety_variants },
 	{ "schemes/livelock_caught", test_livelock_caught },
+	{ "schemes/readme_sweep_livelock", test_readme_sweep_livelock },
 	{ "schemes/plugin", test_plugin },
 	{ "schemes/pft_shared_vma", test_pft_shared_vma },
 	{ "schemes/ebizzy_mix", test_ebizzy_mix },

@@ -379,10 +379,18 @@ static void spinner_remove(struct cacheline *l, struct task *t)
 	}
 }
 
+/* Still on the list: woken by a resched IPI (task.c), not by a store. */
+static void spinner_leave(struct cacheline *l, struct task *t)
+{
+	if (t->spin_line)
+		spinner_remove(l, t);
+}
+
 void line_spin_wait(struct cacheline *l)
 {
 	spinner_add(l, current);
 	task_spin_park();
+	spinner_leave(l, current);
 	line_read(l);
 }
 
@@ -395,6 +403,7 @@ bool line_spin_wait_until(struct cacheline *l, sim_time_t deadline)
 		spinner_remove(l, t);
 		return false;
 	}
+	spinner_leave(l, t);
 	line_read(l);
 	return true;
 }

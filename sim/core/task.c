@@ -422,6 +422,12 @@ static void make_runnable(struct task *t, sim_time_t latency)
 	} else {
 		rq_enqueue(cpu, t);
 	}
+	/*
+	 * resched_curr()'s IPI: a spinner whose loop checks need_resched()
+	 * (an osq waiter) sees it now rather than when its line next changes.
+	 */
+	if (curr->state == TASK_SPINNING && curr->spin_resched)
+		task_spin_unpark(curr);
 }
 
 static void start_event(void *obj, uint64_t arg)

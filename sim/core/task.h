@@ -68,6 +68,7 @@ struct task {
 	bool timer_fired;		/* false while in task_sleep_ns() */
 	sim_time_t user_left;		/* queued with this much user work left, or 0 */
 	struct cacheline *spin_line;	/* the line it is parked on as a spinner, or NULL */
+	bool spin_resched;		/* its spin loop checks need_resched(): IPI it */
 
 	/* For the progress watchdog (watchdog.h): the op it is in, if any. */
 	bool in_op;

@@ -513,7 +513,11 @@ static bool rwsem_optimistic_spin(struct rw_semaphore *sem)
 	sim_time_t rspin_threshold = 0;
 	bool taken = false;
 
-	spin_lock(&sem->osq);	/* osq_lock(): one spinner polls the owner */
+	/* One spinner polls the owner; a queued one that must reschedule sleeps. */
+	if (!osq_lock(&sem->osq)) {
+		count_event("rwsem_opt_fail");
+		return false;
+	}
 	for (;;) {
 		enum owner_state owner_state = rwsem_spin_on_owner(sem);
 
@@ -543,7 +547,7 @@ static bool rwsem_optimistic_spin(struct rw_semaphore *sem)
 			line_spin_wait_until(&sem->line, sim_now() + OWNER_POLL_NS);
 		prev_owner_state = owner_state;
 	}
-	spin_unlock(&sem->osq);
+	osq_unlock(&sem->osq);
 	if (!taken)
 		count_event("rwsem_opt_fail");
 	return taken;

@@ -13,9 +13,10 @@
  * bit after RWSEM_WAIT_TIMEOUT.
  *
  * Simplified: no signals (all sleeps are TASK_UNINTERRUPTIBLE), no RT
- * tasks, osq spinners do not abandon the queue on need_resched, and the
- * owner's on_cpu is polled every OWNER_POLL_NS rather than re-read in a
- * tight loop (the owner's line is still re-read on every change).
+ * tasks, and the owner's on_cpu and need_resched() are polled every
+ * OWNER_POLL_NS rather than re-read in a tight loop (the owner's line is
+ * still re-read on every change).  The osq is osq_lock.c's (spinlock.h):
+ * a queued spinner that must reschedule leaves it and sleeps instead.
  */
 #ifndef MMLOCKSIM_RWSEM_H
 #define MMLOCKSIM_RWSEM_H
@@ -31,7 +32,7 @@ struct rw_semaphore {
 	struct cacheline line;		/* count, owner, osq, wait_lock, list */
 	atomic_long_t count;
 	atomic_long_t owner;
-	spinlock_t osq;
+	struct optimistic_spin_queue osq;
 	spinlock_t wait_lock;
 	struct rwsem_waiter *wait_head, *wait_tail;
 	uint16_t stat_write, stat_read;

@@ -25,6 +25,16 @@ struct mcs_node {
 static struct mcs_node *mcs_nodes;
 static int *mcs_nest;
 
+/* osq_lock.c's per-CPU struct optimistic_spin_node. */
+struct optimistic_spin_node {
+	struct cacheline line;
+	struct optimistic_spin_node *next, *prev;
+	int locked;
+	int cpu;			/* encode_cpu(): CPU + 1 */
+};
+
+static struct optimistic_spin_node *osq_nodes;
+
 void spinlock_setup(int ncpus)
 {
 	int i;
@@ -32,17 +42,21 @@ void spinlock_setup(int ncpus)
 	spinlock_teardown();
 	mcs_nodes = xcalloc((size_t)ncpus * MCS_NESTING, sizeof(*mcs_nodes));
 	mcs_nest = xcalloc((size_t)ncpus, sizeof(*mcs_nest));
-
+	osq_nodes = xcalloc((size_t)ncpus, sizeof(*osq_nodes));
 	for (i = 0; i < ncpus * MCS_NESTING; i++)
 		line_init(&mcs_nodes[i].line, "qspinlock_node");
+	for (i = 0; i < ncpus; i++)
+		line_init(&osq_nodes[i].line, "osq_node");
 }
 
 void spinlock_teardown(void)
 {
 	free(mcs_nodes);
 	free(mcs_nest);
+	free(osq_nodes);
 	mcs_nodes = NULL;
 	mcs_nest = NULL;
+	osq_nodes = NULL;
 }
 
 void spin_lock_init(spinlock_t *lock, const char *name, struct cacheline *line)
@@ -54,15 +68,8 @@ void spin_lock_init(spinlock_t *lock, const char *name, struct cacheline *line)
 	lock->line = line;
 	lock->locked = 0;
 	lock->pending = 0;
-	lock->no_pending = false;
 	lock->tail = NULL;
 	lock->stat = lock_stat_get(name);
-}
-
-void osq_lock_init(spinlock_t *lock, const char *name, struct cacheline *line)
-{
-	spin_lock_init(lock, name, line);
-	lock->no_pending = true;
 }
 
 bool spin_is_locked(const spinlock_t *lock)
@@ -103,17 +110,12 @@ static void mcs_queue_and_lock(spinlock_t *lock, struct mcs_node *node);
  * Simplified: the word is three C fields updated together (the kernel's
  * byte/halfword stores and u32 RMWs are one line access each); the
  * _Q_PENDING_LOOPS re-reads are one wait on the line bounded by as many L1
- * hits; no paravirt hooks.  An rwsem's osq (osq_lock_init()) skips the
- * pending step and queues at once, like osq_lock(), which has no pending
- * bit.
+ * hits; no paravirt hooks.
  */
 static void queued_spin_lock_slowpath(spinlock_t *lock, int locked, int pending,
 				      struct mcs_node *tail)
 {
 	int cpu = current->cpu;
-
-	if (lock->no_pending)
-		goto queue;
 
 	/* 0,1,0 -> 0,0,1: wait for an in-progress pending->locked handover. */
 	if (!locked && pending && !tail) {
@@ -293,6 +295,149 @@ void spin_unlock(spinlock_t *lock)
 	lock->locked = 0;
 	line_write_posted(lock->line);	/* smp_store_release(&lock->locked, 0) */
 	current->atomic_depth--;
+}
+
+/* ---- the optimistic spin queue (kernel/locking/osq_lock.c) ------------- */
+
+/*
+ * cpu_relax() in the unqueue steps, where what we wait for may change on
+ * another line than the one we watch: re-look after a PAUSE or two.
+ */
+#define OSQ_RELAX_NS	100
+
+static bool need_resched(void)
+{
+	return sched_cpu_has_waiters(current->cpu);
+}
+
+void osq_lock_init(struct optimistic_spin_queue *lock, const char *name,
+		   struct cacheline *line)
+{
+	lock->line = line;
+	lock->tail = 0;
+	lock->stat = lock_stat_get(name);
+}
+
+/*
+ * Get a stable node->next, for unlock or unqueue: NULL if we were the last
+ * queued and moved the tail back to prev (or emptied the queue).
+ */
+static struct optimistic_spin_node *osq_wait_next(struct optimistic_spin_queue *lock,
+						  struct optimistic_spin_node *node,
+						  struct optimistic_spin_node *prev)
+{
+	struct optimistic_spin_node *next;
+	int curr = node->cpu, old = prev ? prev->cpu : 0;
+
+	for (;;) {
+		line_read(lock->line);
+		if (lock->tail == curr) {
+			lock->tail = old;	/* atomic_cmpxchg_acquire(&lock->tail, curr, old) */
+			line_rmw(lock->line);
+			return NULL;
+		}
+		line_read(&node->line);
+		if (node->next) {
+			next = node->next;	/* xchg(&node->next, NULL) */
+			node->next = NULL;
+			line_rmw(&node->line);
+			return next;
+		}
+		line_spin_wait_until(&node->line, sim_now() + OSQ_RELAX_NS);
+	}
+}
+
+bool osq_lock(struct optimistic_spin_queue *lock)
+{
+	struct task *t = current;
+	struct optimistic_spin_node *node = &osq_nodes[t->cpu], *prev, *next;
+	sim_time_t asked = sim_now();
+	int old;
+
+	task_charge(sim_machine->cost.call);
+	node->locked = 0;
+	node->next = NULL;
+	node->cpu = t->cpu + 1;
+	line_write(&node->line);
+	old = lock->tail;		/* atomic_xchg(&lock->tail, curr) */
+	lock->tail = node->cpu;
+	line_rmw(lock->line);
+	if (!old)
+		goto locked;
+	lock_contended(lock->stat);
+	prev = &osq_nodes[old - 1];
+	node->prev = prev;
+	prev->next = node;		/* WRITE_ONCE(prev->next, node) */
+	line_write(&prev->line);
+
+	/* Wait for our turn, or for a reason to give up (see task.c's IPI). */
+	t->spin_resched = true;
+	line_read(&node->line);
+	while (!node->locked && !need_resched())
+		line_spin_wait(&node->line);
+	t->spin_resched = false;
+	if (node->locked)
+		goto locked;
+
+	count_event("osq_unqueue");
+	/* Step A: undo prev->next = node, unless an unlock got there first. */
+	for (;;) {
+		line_read(&prev->line);
+		if (prev->next == node) {
+			prev->next = NULL;	/* cmpxchg(&prev->next, node, NULL) */
+			line_rmw(&prev->line);
+			break;
+		}
+		line_read(&node->line);
+		if (node->locked)
+			goto locked;
+		/* A racing unqueue of prev writes us a new node->prev (its step C). */
+		line_spin_wait_until(&prev->line, sim_now() + OSQ_RELAX_NS);
+		line_read(&node->line);
+		prev = node->prev;
+	}
+	/* Step B: a stable next, or the tail moved back to prev. */
+	next = osq_wait_next(lock, node, prev);
+	if (next) {
+		/* Step C: unlink; prev waits for a new next, next in its step A. */
+		next->prev = prev;
+		line_write(&next->line);
+		prev->next = next;
+		line_write(&prev->line);
+	}
+	return false;
+
+locked:
+	t->atomic_depth++;	/* rwsem_optimistic_spin() runs with preemption off */
+	lock_acquired(lock, lock->stat, asked);
+	return true;
+}
+
+void osq_unlock(struct optimistic_spin_queue *lock)
+{
+	struct optimistic_spin_node *node, *next;
+	int curr = current->cpu + 1;
+
+	if (!lock_released(lock, "osq_unlock"))
+		return;
+	current->atomic_depth--;
+	/* The uncontended case: atomic_cmpxchg_release(&lock->tail, curr, 0). */
+	if (lock->tail == curr) {
+		lock->tail = 0;
+		line_rmw(lock->line);
+		return;
+	}
+	line_rmw(lock->line);
+	node = &osq_nodes[current->cpu];
+	next = node->next;		/* xchg(&node->next, NULL) */
+	node->next = NULL;
+	line_rmw(&node->line);
+	if (!next)
+		next = osq_wait_next(lock, node, NULL);
+	if (next) {
+		next->locked = 1;	/* WRITE_ONCE(next->locked, 1) */
+		line_write_posted(&next->line);
+	}
 }
 
 void ticket_spin_lock_init(ticket_spinlock_t *lock, const char *name)

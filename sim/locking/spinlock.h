@@ -11,9 +11,16 @@
  * one to the next waiter's node, so cost per handoff stays flat with CPUs.
  * Simplified: the lock word is three fields (locked, pending, tail) and
  * each kernel access to it is one line access; no paravirt; MCS nodes for
- * MCS_NESTING levels per CPU.  osq_lock_init() makes the same lock without
- * the pending step, for the rwsem's optimistic spin queue (osq_lock() is a
- * plain MCS queue).
+ * MCS_NESTING levels per CPU.
+ *
+ * struct optimistic_spin_queue is kernel/locking/osq_lock.c: the MCS queue,
+ * one node per CPU, that a would-be optimistic spinner on a sleeping lock
+ * (the rwsem's writers) joins so that only its head spins on the owner.
+ * As in the kernel, a queued spinner that must reschedule (need_resched():
+ * a task is waiting for its CPU) leaves the queue -- the three-step
+ * unqueue of osq_lock() -- and osq_lock() returns false, so its caller
+ * sleeps on the lock instead of keeping the CPU.  need_resched() comes
+ * with an IPI that wakes the spinner (task.c); no vcpu_is_preempted().
  *
  * ticket_spinlock_t is the pre-4.2 x86 ticket lock, kept for validation
  * against Boyd-Wickizer et al.: every waiter spins on the one lock line, so
@@ -35,9 +42,14 @@ typedef struct spinlock {
 	int locked;			/* the lock word: locked byte, */
 	int pending;			/* pending byte (_Q_PENDING_BITS == 8), */
 	struct mcs_node *tail;		/* and tail */
-	bool no_pending;		/* osq_lock_init(): queue at once */
 	uint16_t stat;
 } spinlock_t;
+
+struct optimistic_spin_queue {
+	struct cacheline *line;		/* where the tail word lives */
+	int tail;			/* CPU + 1 of the last node queued; 0: unlocked */
+	uint16_t stat;
+};
 
 typedef struct ticket_spinlock {
 	struct cacheline line;
@@ -52,8 +64,12 @@ void spinlock_teardown(void);
 
 /* line == NULL: the lock has a line of its own, of class `name`. */
 void spin_lock_init(spinlock_t *lock, const char *name, struct cacheline *line);
-/* The same queue without the pending step: the rwsem's osq. */
-void osq_lock_init(spinlock_t *lock, const char *name, struct cacheline *line);
+/* The tail word lives on `line` (an rwsem's own). */
+void osq_lock_init(struct optimistic_spin_queue *lock, const char *name,
+		   struct cacheline *line);
+/* True: the caller heads the queue; false: it must reschedule, and left it. */
+bool osq_lock(struct optimistic_spin_queue *lock);
+void osq_unlock(struct optimistic_spin_queue *lock);
 void spin_lock(spinlock_t *lock);
 bool spin_trylock(spinlock_t *lock);
 void spin_unlock(spinlock_t *lock);
