@@ -388,6 +388,59 @@ static int test_sigterm(void)
 	return interrupt_sweep(SIGTERM);
 }
 
+/*
+ * SIG in the middle of `run --db` (a run of seconds, signalled a moment
+ * after its RUNNING row appears): the run is marked INTERRUPTED, saying
+ * why, and the exit status is 128 + SIG.  With --plugin the run is a
+ * child; a signal sent to the parent alone reaches it too.
+ */
+static int interrupt_run(int sig, const char *plugin)
+{
+	char db[64], so[512];
+	double t0;
+	pid_t pid;
+	int rc;
+
+	snprintf(db, sizeof(db), "run%d%s.db", sig, plugin ? "p" : "");
+	snprintf(so, sizeof(so), "%s/schemes/examples/mmap_trylock.so", test_bindir);
+	if (plugin)
+		pid = spawn(scratch_path("r.out"), scratch_path("r.err"), "run", "pft", "--plugin", so,
+			    "--cpus", "16", "--threads", "64", "-p", "size=64M", "-p",
+			    "think_scale=0", "--db", scratch_path(db), NULL);
+	else
+		pid = spawn(scratch_path("r.out"), scratch_path("r.err"), "run", "pft", "-s",
+			    "global-rwsem", "--cpus", "16", "--threads", "64", "-p", "size=64M", "-p",
+			    "think_scale=0", "--db", scratch_path(db), NULL);
+	CHECK(pid > 0);
+	for (t0 = wall_seconds(); wall_seconds() - t0 < 30; sleep_s(0.005))
+		if (access(scratch_path(db), F_OK) == 0 &&
+		    qi(scratch_path(db), "SELECT count(*) FROM run WHERE status = 'RUNNING'") == 1)
+			break;
+	sleep_s(0.3);		/* into the simulation (the whole run takes seconds) */
+	CHECK(kill(pid, sig) == 0);
+	rc = reap(pid);
+	printf("  %s%s: exit %d; %s  %s\n", strsignal(sig), plugin ? " (plugin)" : "", rc,
+	       slurp(scratch_path("r.err")),
+	       qs(scratch_path(db), "SELECT status || ': ' || coalesce(error, '') FROM run"));
+	CHECK(qi(scratch_path(db), "SELECT count(*) FROM run") == 1);
+	CHECK(qi(scratch_path(db), "SELECT count(*) FROM run WHERE status = 'INTERRUPTED' AND "
+		 "error LIKE 'interrupted by signal%'") == 1);
+	CHECKF(rc == 128 + sig, "exit status %d, expected %d", rc, 128 + sig);
+	CHECK(strstr(slurp(scratch_path("r.err")), "interrupted by signal"));
+	CHECK(consistent(scratch_path(db)) == 0);
+	if (!plugin)
+		CHECK(strstr(slurp(scratch_path("r.out")), "status: INTERRUPTED"));
+	return 0;
+}
+
+static int test_run_signals(void)
+{
+	CHECK(interrupt_run(SIGINT, NULL) == 0);
+	CHECK(interrupt_run(SIGTERM, NULL) == 0);
+	CHECK(interrupt_run(SIGTERM, "plugin") == 0);
+	return 0;
+}
+
 /* compare: --jobs 1 and --jobs 3 give the same database but for host time. */
 static int test_compare_jobs(void)
 {
@@ -649,6 +702,7 @@ const struct test_case reliability_tests[] = {
 	{ "reliability/sweep_sigkill_resume", test_sigkill_loop },
 	{ "reliability/sweep_sigint", test_sigint },
 	{ "reliability/sweep_sigterm", test_sigterm },
+	{ "reliability/run_db_signals", test_run_signals },
 	{ "reliability/compare_jobs_deterministic", test_compare_jobs },
 	{ "reliability/idle_gap", test_idle_gap },
 	{ "reliability/plugin_compare", test_plugin_compare },

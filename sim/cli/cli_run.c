@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "sim/core/machine.h"
 #include "sim/run/replay.h"
 #include "lib/outfile.h"
+#include "sim/run/watchdog.h"
 
 static void usage(FILE *out)
 {
@@ -41,7 +43,9 @@ static void usage(FILE *out)
 		"  --plugin P  load the scheme from a shared object (see schemes/template.c)\n"
 		"  --db OUT.db store the outcome (created if missing; see README, Querying results)\n"
 		"  --timeline OUT.json  Chrome trace-event timeline of the run\n"
-		"exit status: 0 COMPLETE, 1 FAILED (safety violations), 2 bad input\n");
+		"exit status: 0 COMPLETE, 1 FAILED (safety violations or a livelock), 2 bad input,\n"
+		"  128 + the signal after SIGINT, SIGTERM or SIGHUP (with --db: the run is marked\n"
+		"  INTERRUPTED)\n");
 }
 
 static void print_summary(const struct run_result *r, FILE *out)
@@ -105,6 +109,26 @@ static void print_summary(const struct run_result *r, FILE *out)
 
 static int run_and_report(struct run_spec *specp, const char *dbpath);
 
+/* The run stops at its watchdog's next tick (a simulated ms) and is marked. */
+static void on_signal(int sig)
+{
+	watchdog_interrupt(sig);
+}
+
+static pid_t run_child;
+
+/*
+ * A plugin's run is a child: pass it a signal sent to us alone (kill(1):
+ * si_code <= 0).  A terminal's ^C (SI_KERNEL) reaches the whole process
+ * group, the child too, and must not reach it twice.
+ */
+static void forward_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (run_child > 0 && si->si_code <= 0)
+		kill(run_child, sig);
+}
+
 int cli_run(int argc, char **argv)
 {
 	struct run_spec spec = { .seed = 1 };
@@ -155,24 +179,50 @@ int cli_run(int argc, char **argv)
 		 * if it crashes the failure is reported as the plugin's, naming
 		 * it, rather than as ours.
 		 */
+		struct sigaction sa, old_int, old_term, old_hup;
 		pid_t pid;
 		int status;
 
 		fflush(stdout);
 		fflush(stderr);
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = forward_signal;
+		sa.sa_flags = SA_SIGINFO | SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGTERM, &sa, &old_term);
+		sigaction(SIGHUP, &sa, &old_hup);
 		pid = fork();
 		if (pid < 0) {
 			cli_error("run", "fork: %s", strerror(errno));
+			sigaction(SIGINT, &old_int, NULL);
+			sigaction(SIGTERM, &old_term, NULL);
+			sigaction(SIGHUP, &old_hup, NULL);
 			return 1;
 		}
 		if (pid == 0) {
+			sigaction(SIGINT, &old_int, NULL);
+			sigaction(SIGTERM, &old_term, NULL);
+			sigaction(SIGHUP, &old_hup, NULL);
 			status = run_and_report(&spec, dbpath);
 			fflush(stdout);
 			fflush(stderr);
 			_exit(status);
 		}
+		run_child = pid;
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
+		run_child = 0;
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+		sigaction(SIGHUP, &old_hup, NULL);
+		if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGINT ||
+					    WTERMSIG(status) == SIGTERM ||
+					    WTERMSIG(status) == SIGHUP)) {
+			cli_error("run", "interrupted by signal %d (%s)", WTERMSIG(status),
+				  strsignal(WTERMSIG(status)));
+			return 128 + WTERMSIG(status);
+		}
 		if (WIFSIGNALED(status)) {
 			cli_error("run", "plugin %s (scheme '%s') crashed: %s%s",
 				spec.plugin, spec.scheme ? spec.scheme : "as exported",
@@ -191,6 +241,7 @@ static int run_and_report(struct run_spec *specp, const char *dbpath)
 	struct run_spec spec = *specp;
 	struct run_result res;
 	struct store *db = NULL;
+	struct sigaction sa, old_int, old_term, old_hup;
 	int64_t run_id = 0;
 	char err[1024], args[1024];
 	int i, ret;
@@ -215,6 +266,19 @@ static int run_and_report(struct run_spec *specp, const char *dbpath)
 			store_close(db);
 			return EXIT_BAD_INPUT;
 		}
+		/*
+		 * From here a signal must not leave the run RUNNING: the handler
+		 * asks the simulation to stop, and the run is marked INTERRUPTED.
+		 * SA_RESETHAND: a second ^C kills at once, as without --db.
+		 */
+		watchdog_interrupt_clear();
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sa.sa_flags = SA_RESETHAND;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGTERM, &sa, &old_term);
+		sigaction(SIGHUP, &sa, &old_hup);
 	}
 	printf("mmlocksim %s run: %s, scheme %s, machine %s, cpus ", MMLOCKSIM_VERSION,
 	       spec.trace, spec.scheme ? spec.scheme : spec.plugin,
@@ -239,7 +303,11 @@ static int run_and_report(struct run_spec *specp, const char *dbpath)
 	} else {
 		cli_error("run", "%s", err);
 	}
-	if (db) {
+	if (db && !strcmp(res.status, RUN_INTERRUPTED)) {
+		if (store_run_mark(db, run_id, RUN_INTERRUPTED, err) == 0)
+			printf("marked run %" PRId64 " INTERRUPTED in %s\n", run_id, dbpath);
+		store_close(db);
+	} else if (db) {
 		if (store_run_finish(db, run_id, &res, err, sizeof(err)) < 0) {
 			cli_error("run", "%s", err);
 			store_run_mark(db, run_id, RUN_ERROR, err);
@@ -249,11 +317,19 @@ static int run_and_report(struct run_spec *specp, const char *dbpath)
 		}
 		store_close(db);
 	}
+	if (db) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+		sigaction(SIGHUP, &old_hup, NULL);
+	}
 	if (ret == 0)
 		printf("status: %s\n", res.status);
 	else
-		printf("status: %s\n", RUN_ERROR);
-	i = ret ? EXIT_BAD_INPUT : strcmp(res.status, RUN_COMPLETE) ? 1 : 0;
+		printf("status: %s\n", strcmp(res.status, RUN_INTERRUPTED) ? RUN_ERROR : RUN_INTERRUPTED);
+	if (!strcmp(res.status, RUN_INTERRUPTED))
+		i = 128 + watchdog_interrupted();
+	else
+		i = ret ? EXIT_BAD_INPUT : strcmp(res.status, RUN_COMPLETE) ? 1 : 0;
 	run_result_free(&res);
 	return i;
 }

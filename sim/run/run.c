@@ -564,6 +564,11 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 	}
 	if (!f)
 		goto fail;
+	if (watchdog_interrupted()) {
+		/* A signal while the trace was read or generated: do not start. */
+		mlt_close(f);
+		goto interrupted;
+	}
 
 	cfg.machine = m;
 	cfg.ncpus = res->cpus;
@@ -604,6 +609,17 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 	sim_run(UINT64_MAX);
 	oracle_run_end();
 	why = replay_error(rp);
+	if (!why && !watchdog_fired() && watchdog_interrupted() &&
+	    replay_ops_done(rp) != replay_ops_in(rp)) {
+		/* Stopped by a signal (SIGINT, SIGTERM): no outcome, nothing written. */
+		if (spec->timeline)
+			timeline_abort();
+		replay_free(rp);
+		mm_teardown_all();
+		sim_end();
+		mlt_close(f);
+		goto interrupted;
+	}
 	if (why) {
 		snprintf(err, errlen, "%s", why);
 	} else if (watchdog_fired()) {
@@ -638,6 +654,13 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 	return 0;
 fail:
 	snprintf(res->status, sizeof(res->status), RUN_ERROR);
+	snprintf(res->error, sizeof(res->error), "%s", err);
+	res->wall_s = wall_seconds() - t0;
+	return -1;
+interrupted:
+	snprintf(err, errlen, "interrupted by signal %d (%s)", watchdog_interrupted(),
+		 strsignal(watchdog_interrupted()));
+	snprintf(res->status, sizeof(res->status), RUN_INTERRUPTED);
 	snprintf(res->error, sizeof(res->error), "%s", err);
 	res->wall_s = wall_seconds() - t0;
 	return -1;

@@ -31,7 +31,9 @@ struct run_spec {
 
 /*
  * 0: res is filled (status COMPLETE or FAILED).  -1: bad input, with one
- * line in err ("FILE:LINE: expected ..."); res->status is ERROR.
+ * line in err ("FILE:LINE: expected ..."); res->status is ERROR.  -1 with
+ * res->status INTERRUPTED: a signal given to watchdog_interrupt() stopped
+ * the run before it finished (err says which); there is no outcome.
  */
 int run_simulation(const struct run_spec *spec, struct run_result *res,
 		   char *err, size_t errlen);
