@@ -245,13 +245,29 @@ sim_time_t line_read_by(struct cacheline *l, int cpu, sim_time_t asked)
 	return line_read_op(l, cpu, asked, sim_machine->cost.l1_hit);
 }
 
-/* What every access by a task does first: the checks' hooks. */
-static __always_inline void line_access_begin(struct cacheline *l)
+/*
+ * What every access by a task does first: the checks' hooks.  A use after
+ * free is judged where the access takes effect: a store or RMW applies its
+ * value when asked (see cacheline.h), so before the perturbation point's
+ * delay; a load reads when its data arrives, so after its wait
+ * (line_poison_check() at the end of line_read()).
+ */
+static __always_inline void line_poison_check(struct cacheline *l)
+{
+	if (l->poisoned && line_poison_hook)
+		line_poison_hook(l);
+}
+
+static __always_inline void line_perturb(void)
 {
 	if (sim_perturb.enabled)
 		task_delay(perturb_point());
-	if (l->poisoned && line_poison_hook)
-		line_poison_hook(l);
+}
+
+static __always_inline void line_access_begin(struct cacheline *l)
+{
+	line_poison_check(l);
+	line_perturb();
 }
 
 /* Charge the requester: the transfer it waited for, or a hit. */
@@ -270,14 +286,16 @@ void line_read(struct cacheline *l)
 {
 	struct task *t = current;
 
-	line_access_begin(l);
+	line_perturb();
 	if (task_keeps(l, false)) {
 		classes[l->klass].accesses++;
 		task_charge(sim_machine->cost.l1_hit);
+		line_poison_check(l);
 		return;
 	}
 	line_access_end(l, line_read_by(l, t->cpu, sim_now() + t->lag_ns),
 			sim_machine->cost.l1_hit, false);
+	line_poison_check(l);
 }
 
 static __always_inline sim_time_t line_write_op(struct cacheline *l, int cpu, sim_time_t asked, sim_time_t op)

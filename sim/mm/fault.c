@@ -109,7 +109,10 @@ static int pte_map_lock(struct vm_fault *vmf, struct pt_page *pt)
 		if (!(vmf->spec & SPEC_PTL_TRYLOCK_LOOP) ||
 		    (vmf->validate && !vmf->validate(vmf)))
 			return -1;
-		line_spin_wait(pt_ptl(pt)->line);	/* until the lock word changes */
+		/* cpu_relax() on a cached copy until the lock word changes */
+		line_read(pt_ptl(pt)->line);
+		while (spin_is_locked(pt_ptl(pt)))
+			line_spin_wait(pt_ptl(pt)->line);
 	}
 	return 0;
 }
