@@ -42,8 +42,8 @@
 enum pervma_variant { VARIANT_REFCNT, VARIANT_RWSEM };
 
 struct pervma_mm {
-	struct cacheline seq_line;
 	seqcount_t mm_lock_seq;
+	bool vm_lock_embedded;		/* variant=rwsem, -p vm_lock=embedded */
 	struct task *vma_writer_wait;	/* rcuwait: at most the one writer */
 	enum pervma_variant variant;
 };
@@ -301,9 +301,10 @@ static void pervma_init_mm(struct mm_struct *mm)
 	struct pervma_mm *p = pm(mm);
 	const char *variant = scheme_param(mm, "variant");
 
-	line_init(&p->seq_line, "mm_lock_seq");
-	seqcount_init(&p->mm_lock_seq, &p->seq_line);
+	/* mm_lock_seq follows mmap_lock and mmlist: on the line of the rwsem's owner */
+	seqcount_init(&p->mm_lock_seq, &mm->mmap_lock.owner_line);
 	p->variant = !strcmp(variant, "rwsem") ? VARIANT_RWSEM : VARIANT_REFCNT;
+	p->vm_lock_embedded = !strcmp(scheme_param(mm, "vm_lock"), "embedded");
 }
 
 static void pervma_init_vma(struct vm_area_struct *vma)
@@ -313,13 +314,20 @@ static void pervma_init_vma(struct vm_area_struct *vma)
 	refcount_init(&v->vm_refcnt, &vma->lock_line, 1);	/* attached */
 	v->vm_lock_seq = (unsigned int)-1;
 	v->detached = false;
-	if (pm(vma->vm_mm)->variant == VARIANT_RWSEM)
+	if (pm(vma->vm_mm)->variant == VARIANT_RWSEM) {
 		init_rwsem(&v->vm_lock, "vma_lock");
+		/* the vm_lock in the VMA itself, among vm_start, vm_end, vm_flags */
+		if (pm(vma->vm_mm)->vm_lock_embedded)
+			rwsem_place_on_line(&v->vm_lock, &vma->fields);
+	}
 }
 
 static const struct scheme_param pervma_params[] = {
 	{ "variant", "refcnt", "refcnt: 6.15 vm_refcnt; rwsem: the 6.4 per-VMA rw_semaphore",
 	  "refcnt|rwsem" },
+	{ "vm_lock", "separate", "variant=rwsem: separate (6.4-6.11: its own allocation, its own "
+	  "line); embedded (the lock inside the VMA, on the line of vm_start/vm_end/vm_flags)",
+	  "separate|embedded" },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -160,11 +160,41 @@ static int test_memory_bandwidth(void)
 	return 0;
 }
 
+/*
+ * The 6.4 per-VMA rwsem in a separate allocation, on a line of its own, or
+ * inside the VMA on the line of vm_start/vm_end/vm_flags: every reader's
+ * lock RMW then also takes the line each fault reads the VMA's fields from.
+ */
+static int test_vm_lock_placement(void)
+{
+	struct run_spec spec = { .trace = "pft", .scheme = "pervma-refcount", .cpus = 12,
+				 .threads = 12, .seed = 1, .nparams = 6,
+				 .params = { "shared=1", "size=4M", "iterations=1", "think_scale=0",
+					     "variant=rwsem", "vm_lock=separate" } };
+	struct run_result sep, emb;
+	char err[512];
+
+	CHECK(run_simulation(&spec, &sep, err, sizeof(err)) == 0);
+	spec.params[5] = "vm_lock=embedded";
+	CHECK(run_simulation(&spec, &emb, err, sizeof(err)) == 0);
+	printf("  12 threads, one VMA: separate %.0f faults/s (%llu vma_fields transfers), "
+	       "embedded %.0f (%llu)\n", fault_tput(&sep),
+	       (unsigned long long)result_counter(&sep, "line_transfers:vma_fields"), fault_tput(&emb),
+	       (unsigned long long)result_counter(&emb, "line_transfers:vma_fields"));
+	CHECK(result_counter(&emb, "line_transfers:vma_fields") >
+	      2 * result_counter(&sep, "line_transfers:vma_fields"));
+	CHECK(fault_tput(&emb) < fault_tput(&sep));
+	run_result_free(&sep);
+	run_result_free(&emb);
+	return 0;
+}
+
 const struct test_case fault_shared_tests[] = {
 	{ "fault_shared/pcp_sizes", test_pcp_sizes },
 	{ "fault_shared/zone_lock", test_zone_lock },
 	{ "fault_shared/lru_batches", test_lru_batches },
 	{ "fault_shared/memcg_stock", test_memcg_stock },
 	{ "fault_shared/memory_bandwidth", test_memory_bandwidth },
+	{ "fault_shared/vm_lock_placement", test_vm_lock_placement },
 	{ NULL, NULL },
 };

@@ -8,6 +8,7 @@
 #include "sim/run/check_suite.h"
 #include "sim/mm/mm.h"
 #include "sim/run/run.h"
+#include "sim/run/sim.h"
 #include "tests/scratch.h"
 #include "tests/test.h"
 #include "tests/workloads.h"
@@ -64,6 +65,29 @@ static int test_munmap_downgrade(void)
 		CHECK(w->hold_ns < 0.5 * munmap_ns);
 		run_result_free(&r);
 	}
+	return 0;
+}
+
+/*
+ * mm_struct as include/linux/mm_types.h lays it out: mmap_lock's count and
+ * owner on different lines (on purpose), page_table_lock on the count's,
+ * the per-VMA lock's vm_refcnt on a line of its own, not on the fields.
+ */
+static int test_struct_layout(void)
+{
+	struct sim_config cfg = { .machine = machine_find("xeon-8176-2s", NULL), .ncpus = 2, .seed = 1 };
+	char err[256];
+	const struct scheme_ops *ops = scheme_find("global-rwsem", err, sizeof(err));
+	struct mm_struct *mm;
+
+	CHECK(ops);
+	sim_begin(&cfg);
+	mm = mm_alloc(ops);
+	CHECK(mm->mmap_lock.count.line != mm->mmap_lock.owner.line);
+	CHECK(mm->page_table_lock.line == mm->mmap_lock.count.line);
+	CHECK(mm->mmap_lock.wait_lock.line == mm->mmap_lock.owner.line);
+	mm_free(mm);
+	sim_end();
 	return 0;
 }
 
@@ -458,6 +482,7 @@ const struct test_case mm_tests[] = {
 	{ "mm/anon_vma_lock", test_anon_vma_lock },
 	{ "mm/i_mmap_lock", test_i_mmap_lock },
 	{ "mm/pft_global_rwsem", test_pft_global_rwsem },
+	{ "mm/struct_layout", test_struct_layout },
 	{ "mm/munmap_downgrade", test_munmap_downgrade },
 	{ "mm/real_traces_replay", test_real_traces_replay },
 	{ "mm/timeline_json", test_timeline_json },

@@ -483,7 +483,9 @@ static int test_mt_lock(void)
 	 * its worst case is bounded by the tree lock, not by sleeping faults. */
 	CHECK(mmap_ns[0][2] < 0.85 * mmap_ns[0][1] && mmap_ns[0][2] < 0.6 * mmap_ns[0][0]);
 	CHECK(mmap_max[0][2] < 0.5 * mmap_max[0][1] && mmap_max[0][2] < 0.5 * mmap_max[0][0]);
-	CHECK(fault[0][2] > 0.97 * fault[0][1] && fault[0][2] > 1.5 * fault[0][0]);
+	/* (by less than the mmap_lock gap alone would give: every scheme's
+	 * faults also share zone->lock, lru_lock and the memcg counters) */
+	CHECK(fault[0][2] > 0.97 * fault[0][1] && fault[0][2] > 1.2 * fault[0][0]);
 	/* ebizzy: the locked tier beats sleeping on mmap_lock. */
 	CHECK(fault[1][2] > 1.05 * fault[1][1] && fault[1][2] > 1.5 * fault[1][0]);
 	CHECK(locked > 0 && success > 20 * locked);

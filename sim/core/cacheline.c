@@ -249,8 +249,9 @@ sim_time_t line_read_by(struct cacheline *l, int cpu, sim_time_t asked)
  * What every access by a task does first: the checks' hooks.  A use after
  * free is judged where the access takes effect: a store or RMW applies its
  * value when asked (see cacheline.h), so before the perturbation point's
- * delay; a load reads when its data arrives, so after its wait
- * (line_poison_check() at the end of line_read()).
+ * delay; a load after it, when it issues.  (Not when its data arrives: the
+ * line itself may be gone from the host's memory by then, as a maple tree
+ * level's node array is reallocated when it grows.)
  */
 static __always_inline void line_poison_check(struct cacheline *l)
 {
@@ -287,15 +288,14 @@ void line_read(struct cacheline *l)
 	struct task *t = current;
 
 	line_perturb();
+	line_poison_check(l);
 	if (task_keeps(l, false)) {
 		classes[l->klass].accesses++;
 		task_charge(sim_machine->cost.l1_hit);
-		line_poison_check(l);
 		return;
 	}
 	line_access_end(l, line_read_by(l, t->cpu, sim_now() + t->lag_ns),
 			sim_machine->cost.l1_hit, false);
-	line_poison_check(l);
 }
 
 static __always_inline sim_time_t line_write_op(struct cacheline *l, int cpu, sim_time_t asked, sim_time_t op)

@@ -71,6 +71,22 @@ void init_rwsem(struct rw_semaphore *sem, const char *name)
 	lock_stat_set_line_class(sem->stat_read, name);
 }
 
+void rwsem_place_on_line(struct rw_semaphore *sem, struct cacheline *line)
+{
+	atomic_long_init(&sem->count, line, 0);
+	atomic_long_init(&sem->owner, line, 0);
+	osq_lock_init(&sem->osq, "rwsem_osq", line);
+	spin_lock_init(&sem->wait_lock, "rwsem_wait_lock", line);
+}
+
+void rwsem_split_count_owner(struct rw_semaphore *sem, const char *name)
+{
+	line_init(&sem->owner_line, name);
+	atomic_long_init(&sem->owner, &sem->owner_line, 0);
+	osq_lock_init(&sem->osq, "rwsem_osq", &sem->owner_line);
+	spin_lock_init(&sem->wait_lock, "rwsem_wait_lock", &sem->owner_line);
+}
+
 /* ---- plain inspection, no cost: for assertions and checkers ---------- */
 
 bool rwsem_is_locked(struct rw_semaphore *sem)
@@ -494,7 +510,7 @@ static enum owner_state rwsem_spin_on_owner(struct rw_semaphore *sem)
 			return rwsem_owner_state(new, new_flags);
 		if (need_resched() || !task_on_cpu(owner))
 			return OWNER_NONSPINNABLE;
-		line_spin_wait_until(&sem->line, sim_now() + OWNER_POLL_NS);
+		line_spin_wait_until(sem->owner.line, sim_now() + OWNER_POLL_NS);
 	}
 }
 
@@ -537,14 +553,14 @@ static bool rwsem_optimistic_spin(struct rw_semaphore *sem)
 				break;
 			}
 			/* Wait for the readers' count to change, up to the limit. */
-			line_spin_wait_until(&sem->line, rspin_threshold + 1);
+			line_spin_wait_until(sem->count.line, rspin_threshold + 1);
 		}
 		if (owner_state != OWNER_WRITER && need_resched())
 			break;
 		/* Free but not ours (handoff pending, or a racing writer): wait
 		 * for the line to change rather than re-polling every ns. */
 		if (owner_state == OWNER_NULL)
-			line_spin_wait_until(&sem->line, sim_now() + OWNER_POLL_NS);
+			line_spin_wait_until(sem->count.line, sim_now() + OWNER_POLL_NS);
 		prev_owner_state = owner_state;
 	}
 	osq_unlock(&sem->osq);

@@ -29,7 +29,8 @@
 struct rwsem_waiter;
 
 struct rw_semaphore {
-	struct cacheline line;		/* count, owner, osq, wait_lock, list */
+	struct cacheline line;		/* count, and unless split: owner, osq, wait_lock, list */
+	struct cacheline owner_line;	/* owner, osq, wait_lock, list once split */
 	atomic_long_t count;
 	atomic_long_t owner;
 	struct optimistic_spin_queue osq;
@@ -39,6 +40,17 @@ struct rw_semaphore {
 };
 
 void init_rwsem(struct rw_semaphore *sem, const char *name);
+/*
+ * The rwsem's count at the end of one cacheline and owner, osq, wait_lock
+ * and wait_list at the start of the next, as mm_struct lays out mmap_lock
+ * on purpose (the comment above it in include/linux/mm_types.h: "its two
+ * hot fields 'count' and 'owner' sit in 2 different cachelines").  Right
+ * after init_rwsem(), before any use.
+ */
+void rwsem_split_count_owner(struct rw_semaphore *sem, const char *name);
+/* The whole rwsem on another object's line (a lock embedded among hot
+ * fields); right after init_rwsem(), before any use. */
+void rwsem_place_on_line(struct rw_semaphore *sem, struct cacheline *line);
 
 void down_read(struct rw_semaphore *sem);
 bool down_read_trylock(struct rw_semaphore *sem);

@@ -59,8 +59,15 @@ struct mm_struct *mm_alloc(const struct scheme_ops *ops)
 	mm->id = nr_mms;
 	mm->ops = ops;
 	mm->priv = xzalloc(mm_call_mm_priv_size(ops));
+	/*
+	 * include/linux/mm_types.h: page_table_lock, then mmap_lock with its
+	 * count ending the line page_table_lock is on and its owner starting
+	 * the next (kept apart on purpose), where mmlist and mm_lock_seq
+	 * follow (mm_lock_line: the schemes' per-VMA-lock sequence goes there).
+	 */
 	init_rwsem(&mm->mmap_lock, "mmap_lock");
-	spin_lock_init(&mm->page_table_lock, "page_table_lock", NULL);
+	rwsem_split_count_owner(&mm->mmap_lock, "mmap_lock");
+	spin_lock_init(&mm->page_table_lock, "page_table_lock", &mm->mmap_lock.line);
 	spin_lock_init(&mm->mm_mt.ma_lock, "maple_tree_lock", NULL);
 	line_init(&mm->counters_line, "mm_counters");
 	vma_tree_init(mm);
