@@ -489,8 +489,12 @@ static int test_mt_lock(void)
 	/* ebizzy: the locked tier beats sleeping on mmap_lock. */
 	CHECK(fault[1][2] > 1.05 * fault[1][1] && fault[1][2] > 1.5 * fault[1][0]);
 	CHECK(locked > 0 && success > 20 * locked);
-	/* mmap1, writers only: a few % over mmap_lock at most. */
-	CHECK(mmap_tput[2][2] < 1.05 * mmap_tput[2][0]);
+	/*
+	 * mmap1, writers only: the tree lock serializes less than mmap_lock,
+	 * whose munmap takes it three times (write, downgrade, read unlock:
+	 * __do_munmap()'s downgrade since 4.20) and sleeps when contended.
+	 */
+	CHECK(mmap_tput[2][2] > mmap_tput[2][0]);
 	return 0;
 }
 
