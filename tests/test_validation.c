@@ -6,6 +6,8 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
 
 #include "sim/core/machine.h"
 #include "tests/test.h"
@@ -219,11 +221,58 @@ static int test_mmc_semaphore(void)
 	return 0;
 }
 
+/* Run "mmlocksim ARGS", its stdout into out; the exit status. */
+static int mmlocksim_out(const char *args, char *out, size_t len)
+{
+	char cmd[512];
+	FILE *p;
+	size_t n;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s/mmlocksim %s 2>&1", test_bindir, args);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	n = fread(out, 1, len - 1, p);
+	out[n] = 0;
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * `mmlocksim validate`: the published figures with their sources; a
+ * figure that holds says ok and exits 0, the summary line counts it; an
+ * unknown figure is refused.
+ */
+static int test_validate_command(void)
+{
+	static char out[65536];
+	int lines = 0;
+	char *p;
+
+	CHECK(mmlocksim_out("validate --list", out, sizeof(out)) == 0);
+	for (p = out; (p = strchr(p, '\n')); p++)
+		lines++;
+	printf("  validate --list: %d figures\n", lines);
+	CHECK(lines >= 8);
+	CHECK(strstr(out, "perfbook") && strstr(out, "Lespinasse") && strstr(out, "LKP") &&
+	      strstr(out, "vm_refcnt") && strstr(out, "Dufour"));
+	CHECK(mmlocksim_out("validate --quick --only rcuscale-rwsem-64", out, sizeof(out)) == 0);
+	printf("%s", out);
+	CHECK(strstr(out, "published 4577.60 ns") && strstr(out, "  ok\n") &&
+	      strstr(out, "1 of 1 published figures hold"));
+	CHECK(mmlocksim_out("validate --quick --only rcuscale-rcu-1", out, sizeof(out)) == 1);
+	CHECK(strstr(out, "MISS") && strstr(out, "0 of 1 published figures hold"));
+	CHECK(mmlocksim_out("validate --only no-such-figure", out, sizeof(out)) == 2);
+	return 0;
+}
+
 const struct test_case validation_tests[] = {
 	{ "validation/rwsem_read_cost_xeon", test_rwsem_read_cost_xeon },
 	{ "validation/srcu_read_cost_flat", test_srcu_read_cost_flat },
 	{ "validation/ticket_collapse_mcs_flat", test_ticket_collapse_mcs_flat },
 	{ "validation/mm1_spinlock", test_mm1_spinlock },
 	{ "validation/mmc_semaphore", test_mmc_semaphore },
+	{ "validation/validate_command", test_validate_command },
 	{ NULL, NULL },
 };

@@ -10,6 +10,7 @@
 
 #include "analysis/result.h"
 #include "sim/core/machine.h"
+#include "sim/run/readcost.h"
 
 /* A counter of a run's result by name (0 if absent). */
 uint64_t result_counter(const struct run_result *r, const char *name);
@@ -17,11 +18,7 @@ uint64_t result_counter(const struct run_result *r, const char *name);
 const struct op_result *result_op(const struct run_result *r, const char *name);
 const struct lock_result *result_lock(const struct run_result *r, const char *name);
 
-/* Mean ns per down_read()+up_read() with `ncpus` CPUs hammering one rwsem. */
-double rwsem_read_cost(const struct machine *m, int ncpus, int iters, uint64_t seed,
-		       uint64_t *events);
-/* Mean ns per srcu_read_lock()+srcu_read_unlock(). */
-double srcu_read_cost(const struct machine *m, int ncpus, int iters, uint64_t seed);
+/* rwsem_read_cost(), srcu_read_cost(): sim/run/readcost.h */
 
 enum spin_kind { SPIN_TICKET, SPIN_QUEUED };
 /*

@@ -17,6 +17,7 @@ int cli_compare(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_merge(int argc, char **argv);
+int cli_validate(int argc, char **argv);
 
 /*
  * What `sweep EXPERIMENT.ini --dry-run` checks, without printing: the file

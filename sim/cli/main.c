@@ -24,6 +24,7 @@ static const struct command {
 	{ "sweep", cli_sweep, "sweep EXPERIMENT.ini --db OUT.db [--jobs J] [--shard I/N]" },
 	{ "report", cli_report, "report DB [--baseline SCHEME] [--plot DIR]" },
 	{ "merge", cli_merge, "merge OUT.db IN.db...    shards of a sweep into one database" },
+	{ "validate", cli_validate, "validate [--only NAME] [--quick]   the published-figure suite" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,0 +1,317 @@
+/*
+ * `mmlocksim validate [--only NAME] [--quick]`: the published-figure suite.
+ * Each figure is a measurement somebody published (source, machine,
+ * workload and parameters) that the model reproduces from its own
+ * mechanisms on the preset of that machine; the table prints the published
+ * value beside the simulated one, the tolerance, and ok or MISS, and ends
+ * with "K of N published figures hold".  The exit status is 0 only when
+ * all hold.
+ *
+ * Tolerances: an absolute cost holds within +-35%; a relative change (in
+ * percent, a ratio R counted as 100 (R - 1)) within max(10 points, half
+ * the published change).  No figure's value enters the model: the
+ * constants of the model come from the machine presets' cited
+ * measurements, and a figure that misses is reported, not fitted.
+ *
+ * --quick runs each figure on a smaller problem (fewer iterations, smaller
+ * regions) for the test suite; the full suite is the one to quote.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/result.h"
+#include "sim/cli/cli.h"
+#include "sim/cli/cliargs.h"
+#include "sim/cli/climsg.h"
+#include "sim/core/machine.h"
+#include "sim/run/readcost.h"
+#include "sim/run/run.h"
+
+enum figure_kind {
+	FIG_ABS_NS,	/* an absolute cost in ns */
+	FIG_REL_PCT,	/* the change of B against A, in percent */
+	FIG_RATIO,	/* B / A */
+};
+
+struct run_cfg {
+	const char *workload, *scheme;
+	int threads;
+	const char *params[8];		/* NULL-terminated */
+};
+
+struct figure {
+	const char *name;
+	const char *source;
+	const char *machine;
+	const char *what;
+	enum figure_kind kind;
+	double published;
+	/* FIG_ABS_NS: a read-side cost */
+	enum read_side read_side;
+	int cpus;
+	/* FIG_REL_PCT, FIG_RATIO: B against A, fault throughput */
+	struct run_cfg a, b;
+	const char *why_not;		/* not reproducible here: why (row is skipped) */
+};
+
+#define PERFBOOK "perfbook rcuscale data (Xeon Platinum 8176 host)"
+#define LESPINASSE "Lespinasse, SPF RFC 2021-04 (HP Z840)"
+#define LKP "LKP on Dufour's SPF v9, 2018-05"
+#define SUREN "Baghdasaryan, vm_refcnt v9 cover letter, 2025-01"
+#define SUREN_VMLOCK "Baghdasaryan, vm_lock placement, 2024-08-09"
+#define ZIJLSTRA "Zijlstra, SPF re-spin 2014, multi-fault"
+#define DUFOUR "Dufour, SPF v11 cover letter, 2018-05"
+
+#define READ(n, src, side, label, c, pub)					\
+	{ .name = n, .source = src, .machine = "xeon-8176-2s",			\
+	  .what = label " read lock+unlock, " #c " CPUs", .kind = FIG_ABS_NS,	\
+	  .published = pub, .read_side = side, .cpus = c }
+
+/* pft as mmtests runs it: threads faulting their slices of one region. */
+#define PFT(s, t, ...) { "pft", s, t, { "shared=1", __VA_ARGS__ } }
+
+static const struct figure figures[] = {
+	READ("rcuscale-rwlock-1", PERFBOOK, READ_SIDE_RWLOCK, "rwlock", 1, 11.32),
+	READ("rcuscale-rwlock-4", PERFBOOK, READ_SIDE_RWLOCK, "rwlock", 4, 68.88),
+	READ("rcuscale-rwlock-16", PERFBOOK, READ_SIDE_RWLOCK, "rwlock", 16, 626.1),
+	READ("rcuscale-rwlock-64", PERFBOOK, READ_SIDE_RWLOCK, "rwlock", 64, 2076.1),
+	READ("rcuscale-rwsem-1", PERFBOOK, READ_SIDE_RWSEM, "rwsem", 1, 17.86),
+	READ("rcuscale-rwsem-4", PERFBOOK, READ_SIDE_RWSEM, "rwsem", 4, 76.64),
+	READ("rcuscale-rwsem-16", PERFBOOK, READ_SIDE_RWSEM, "rwsem", 16, 1343.9),
+	READ("rcuscale-rwsem-64", PERFBOOK, READ_SIDE_RWSEM, "rwsem", 64, 4577.6),
+	READ("rcuscale-srcu-1", PERFBOOK, READ_SIDE_SRCU, "SRCU", 1, 14.17),
+	READ("rcuscale-srcu-4", PERFBOOK, READ_SIDE_SRCU, "SRCU", 4, 14.37),
+	READ("rcuscale-srcu-16", PERFBOOK, READ_SIDE_SRCU, "SRCU", 16, 14.88),
+	READ("rcuscale-srcu-64", PERFBOOK, READ_SIDE_SRCU, "SRCU", 64, 16.07),
+	READ("rcuscale-rcu-1", PERFBOOK, READ_SIDE_RCU, "RCU", 1, 0.267),
+	READ("rcuscale-rcu-64", PERFBOOK, READ_SIDE_RCU, "RCU", 64, 0.411),
+	{ .name = "rcuscale-192", .source = PERFBOOK, .machine = "xeon-8176-2s",
+	  .what = "every primitive at 192 CPUs", .why_not = "a 192-vCPU guest on a host of "
+	  "112 hardware threads: the model has no overcommitted vCPUs" },
+	{ .name = "spf-48-vs-1", .source = LESPINASSE, .machine = "xeon-e5-2690v3-2s",
+	  .what = "pft, SPF: 48 threads against 1", .kind = FIG_RATIO, .published = 24,
+	  .a = PFT("spf-srcu", 1, "variant=lespinasse"),
+	  .b = PFT("spf-srcu", 48, "variant=lespinasse") },
+	{ .name = "spf-vs-base-48", .source = LESPINASSE, .machine = "xeon-e5-2690v3-2s",
+	  .what = "pft, 48 threads: SPF against the baseline kernel", .kind = FIG_RATIO,
+	  .published = 3.7,
+	  .a = PFT("global-rwsem", 48, NULL),
+	  .b = PFT("spf-srcu", 48, "variant=lespinasse") },
+	{ .name = "spf-vma-atomic-48", .source = LESPINASSE, .machine = "xeon-e5-2690v3-2s",
+	  .what = "pft, 48 threads: one atomic per VMA added", .kind = FIG_REL_PCT,
+	  .published = -62,
+	  .a = PFT("spf-srcu", 48, "variant=lespinasse"),
+	  .b = PFT("spf-srcu", 48, "variant=lespinasse", "vma_atomic=1") },
+	{ .name = "lkp-page_fault1", .source = LKP, .machine = "skl-4s-192",
+	  .what = "will-it-scale page_fault1, threads, 100%", .kind = FIG_REL_PCT,
+	  .published = 36.4,
+	  .a = { "page_fault1", "global-rwsem", 192, { NULL } },
+	  .b = { "page_fault1", "spf-srcu", 192, { "variant=dufour-v11" } } },
+	{ .name = "lkp-page_fault2", .source = LKP, .machine = "skl-4s-192",
+	  .what = "will-it-scale page_fault2, threads, 100%", .kind = FIG_REL_PCT,
+	  .published = -17.8,
+	  .a = { "page_fault2", "global-rwsem", 192, { NULL } },
+	  .b = { "page_fault2", "spf-srcu", 192, { "variant=dufour-v11" } } },
+	{ .name = "lkp-page_fault3", .source = LKP, .machine = "skl-4s-192",
+	  .what = "will-it-scale page_fault3, threads, 100%", .kind = FIG_REL_PCT,
+	  .published = -19.1,
+	  .a = { "page_fault3", "global-rwsem", 192, { NULL } },
+	  .b = { "page_fault3", "spf-srcu", 192, { "variant=dufour-v11" } } },
+	{ .name = "lkp-thp", .source = LKP, .machine = "skl-4s-192",
+	  .what = "page_fault2/3 with THP", .why_not = "the model has no transparent huge pages" },
+	{ .name = "vm_refcnt-1", .source = SUREN, .machine = "xeon-e5-2690v4-2s",
+	  .what = "pft, 1 thread: vm_refcnt against the per-VMA rwsem", .kind = FIG_REL_PCT,
+	  .published = -0.3,
+	  .a = PFT("pervma-refcount", 1, "variant=rwsem"), .b = PFT("pervma-refcount", 1, NULL) },
+	{ .name = "vm_refcnt-21", .source = SUREN, .machine = "xeon-e5-2690v4-2s",
+	  .what = "pft, 21 threads: vm_refcnt against the per-VMA rwsem", .kind = FIG_REL_PCT,
+	  .published = 14.8,
+	  .a = PFT("pervma-refcount", 21, "variant=rwsem"), .b = PFT("pervma-refcount", 21, NULL) },
+	{ .name = "vm_refcnt-56", .source = SUREN, .machine = "xeon-e5-2690v4-2s",
+	  .what = "pft, 56 threads: vm_refcnt against the per-VMA rwsem", .kind = FIG_REL_PCT,
+	  .published = 10.9,
+	  .a = PFT("pervma-refcount", 56, "variant=rwsem"), .b = PFT("pervma-refcount", 56, NULL) },
+	{ .name = "vm_lock-inside-12", .source = SUREN_VMLOCK, .machine = "xeon-e5-2690v4-2s",
+	  .what = "pft, 12 threads: vm_lock inside the VMA against separate", .kind = FIG_REL_PCT,
+	  .published = -15.6,
+	  .a = PFT("pervma-refcount", 12, "variant=rwsem"),
+	  .b = PFT("pervma-refcount", 12, "variant=rwsem", "vm_lock=embedded") },
+	{ .name = "vm_lock-inside-56", .source = SUREN_VMLOCK, .machine = "xeon-e5-2690v4-2s",
+	  .what = "pft, 56 threads: vm_lock inside the VMA against separate", .kind = FIG_REL_PCT,
+	  .published = -9.2,
+	  .a = PFT("pervma-refcount", 56, "variant=rwsem"),
+	  .b = PFT("pervma-refcount", 56, "variant=rwsem", "vm_lock=embedded") },
+	{ .name = "multi-fault", .source = ZIJLSTRA, .machine = "ivb-ep-2x10x2",
+	  .what = "multi-fault, 60 s, SPF against the baseline",
+	  .why_not = "the multi-fault workload is not among the generators yet" },
+	{ .name = "ebizzy-power8", .source = DUFOUR, .machine = "power8-80",
+	  .what = "ebizzy -mTt 80: SPF v11 against the baseline", .kind = FIG_REL_PCT,
+	  .published = 84,
+	  .a = { "ebizzy", "global-rwsem", 80, { NULL } },
+	  .b = { "ebizzy", "spf-srcu", 80, { "variant=dufour-v11" } } },
+};
+
+#define NR_FIGURES ((int)(sizeof(figures) / sizeof(figures[0])))
+
+/* Fault throughput of one configuration (think time off: the ops back to back). */
+static int fault_throughput(const struct figure *f, const struct run_cfg *c, int quick,
+			    double *tput, char *err, size_t errlen)
+{
+	struct run_spec spec = { .trace = c->workload, .scheme = c->scheme, .machine = f->machine,
+				 .threads = c->threads, .cpus = c->threads, .seed = 1 };
+	struct run_result r;
+	int i;
+
+	spec.params[spec.nparams++] = "think_scale=0";
+	if (!strcmp(c->workload, "pft")) {
+		spec.params[spec.nparams++] = quick ? "size=2M" : "size=16M";
+		spec.params[spec.nparams++] = "iterations=1";
+	} else {
+		spec.params[spec.nparams++] = quick ? "ops=20000" : "ops=200000";
+	}
+	for (i = 0; c->params[i]; i++)
+		spec.params[spec.nparams++] = c->params[i];
+	if (run_simulation(&spec, &r, err, errlen))
+		return -1;
+	*tput = 0;
+	for (i = 0; i < r.nops; i++)
+		if (!strcmp(r.ops[i].op, "fault"))
+			*tput = r.ops[i].throughput_per_s;
+	if (strcmp(r.status, RUN_COMPLETE)) {
+		snprintf(err, errlen, "run %s: %s", r.status, r.error[0] ? r.error : "violations");
+		run_result_free(&r);
+		return -1;
+	}
+	run_result_free(&r);
+	return 0;
+}
+
+/* The simulated value of f; -1 with a reason in err. */
+static int measure(const struct figure *f, int quick, double *v, char *err, size_t errlen)
+{
+	const struct machine *m;
+	double a, b;
+
+	if (f->kind == FIG_ABS_NS) {
+		m = machine_find(f->machine, NULL);
+		if (!m) {
+			snprintf(err, errlen, "no machine preset %s", f->machine);
+			return -1;
+		}
+		*v = read_side_cost(m, f->read_side, f->cpus,
+				    quick ? 200 : (f->cpus == 1 ? 20000 : 2000), 1, NULL);
+		return 0;
+	}
+	if (fault_throughput(f, &f->a, quick, &a, err, errlen) ||
+	    fault_throughput(f, &f->b, quick, &b, err, errlen))
+		return -1;
+	if (a <= 0) {
+		snprintf(err, errlen, "no faults in the baseline run");
+		return -1;
+	}
+	*v = f->kind == FIG_RATIO ? b / a : 100 * (b / a - 1);
+	return 0;
+}
+
+static int holds(const struct figure *f, double v, double *tol)
+{
+	double p = f->kind == FIG_RATIO ? 100 * (f->published - 1) : f->published;
+	double m = f->kind == FIG_RATIO ? 100 * (v - 1) : v;
+
+	if (f->kind == FIG_ABS_NS) {
+		*tol = 0.35 * f->published;
+		return fabs(v - f->published) <= *tol;
+	}
+	*tol = fmax(10, fabs(p) / 2);
+	return fabs(m - p) <= *tol;
+}
+
+static void print_value(char *buf, size_t len, enum figure_kind kind, double v)
+{
+	if (kind == FIG_ABS_NS)
+		snprintf(buf, len, "%.2f ns", v);
+	else if (kind == FIG_RATIO)
+		snprintf(buf, len, "%.2fx", v);
+	else
+		snprintf(buf, len, "%+.1f%%", v);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: mmlocksim validate [--only NAME] [--quick] [--list]\n"
+		"  Runs the published-figure suite: for each figure the source, machine,\n"
+		"  workload, published value, simulated value, tolerance and ok or MISS;\n"
+		"  exit status 0 only when every figure holds.\n");
+}
+
+int cli_validate(int argc, char **argv)
+{
+	const char *only = NULL;
+	int quick = 0, list = 0, npos, i, held = 0, judged = 0, ran = 0;
+	struct cli_opt o[] = {
+		CLI_OPT_STRING("--only", &only),
+		CLI_OPT_FLAG("--quick", &quick),
+		CLI_OPT_FLAG("--list", &list),
+		CLI_OPT_END,
+	};
+
+	i = cli_parse("validate", argc, argv, o, NULL, 0, &npos, NULL);
+	if (i > 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (i < 0)
+		return EXIT_BAD_INPUT;
+	if (only) {
+		for (i = 0; i < NR_FIGURES && strcmp(figures[i].name, only); i++)
+			;
+		if (i == NR_FIGURES) {
+			cli_error("validate", "--only %s: no such figure (mmlocksim validate --list)",
+				  only);
+			return EXIT_BAD_INPUT;
+		}
+	}
+	for (i = 0; i < NR_FIGURES; i++) {
+		const struct figure *f = &figures[i];
+		char pub[32], sim[32], err[512];
+		double v, tol;
+		int ok;
+
+		if (only && strcmp(f->name, only))
+			continue;
+		if (list) {
+			printf("%-20s %s; %s; %s\n", f->name, f->source, f->machine, f->what);
+			continue;
+		}
+		if (f->why_not) {
+			printf("%-20s %-44s %-18s %s: not reproduced: %s\n", f->name, f->source,
+			       f->machine, f->what, f->why_not);
+			continue;
+		}
+		ran++;
+		print_value(pub, sizeof(pub), f->kind, f->published);
+		if (measure(f, quick, &v, err, sizeof(err))) {
+			printf("%-20s %-44s %-18s %s: published %s, not simulated: %s  MISS\n",
+			       f->name, f->source, f->machine, f->what, pub, err);
+			judged++;
+			fflush(stdout);
+			continue;
+		}
+		print_value(sim, sizeof(sim), f->kind, v);
+		ok = holds(f, v, &tol);
+		judged++;
+		held += ok;
+		printf("%-20s %-44s %-18s %s: published %s, simulated %s, tolerance +-%.*f%s  %s\n",
+		       f->name, f->source, f->machine, f->what, pub, sim,
+		       f->kind == FIG_ABS_NS ? 2 : 0, tol, f->kind == FIG_ABS_NS ? " ns" : " points",
+		       ok ? "ok" : "MISS");
+		fflush(stdout);
+	}
+	if (list)
+		return 0;
+	printf("%d of %d published figures hold%s\n", held, judged,
+	       ran < judged ? "" : quick ? " (--quick: smaller problems)" : "");
+	return held == judged ? 0 : 1;
+}
