@@ -332,7 +332,9 @@ static int test_pft_shared_vma(void)
 	CHECK(vma_lt > 10 * mmap_lt);
 	for (s = 0; s < 3; s++)
 		CHECK(tput[2][3] >= tput[2][s] * 0.99);
-	CHECK(tput[2][3] > 1.5 * tput[2][0]);
+	/* ahead of mmap_lock by less than the lock alone would say: all of
+	 * them also share zone->lock, lru_lock and the memcg counters */
+	CHECK(tput[2][3] > 1.25 * tput[2][0]);
 	return 0;
 }
 
