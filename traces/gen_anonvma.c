@@ -80,8 +80,7 @@ static int anonvma_init(struct gen *g)
 	struct anonvma *a = xzalloc(sizeof(*a));
 	unsigned i;
 
-	g->priv
- = a;
+	g->priv = a;
 	a->region = gen_param_u64(g, "region");
 	a->region_pages = a->region / GEN_PAGE;
 	a->brk_step = gen_param_u64(g, "brk_step");

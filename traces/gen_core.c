@@ -485,22 +485,34 @@ static unsigned long task_seed(uint64_t seed, unsigned i)
  * others pay a wakeup, which also leaves replay some slack for whatever
  * the last arrival did just before (e.g. the mmap the others fault into).
  */
-static void release(struct gen *g, struct ready *q, struct gen_task **waiting,
-		    size_t nwaiting)
+/*
+ * Every task still running has reached the barrier: each records it (an
+ * MLT_BARRIER at the release time, so that replay keeps the order), and
+ * all go on from the last one's arrival.
+ */
+static int release(struct gen *g, struct ready *q, struct gen_task **waiting,
+		   size_t nwaiting)
 {
 	struct gen_task *last = waiting[0];
+	uint64_t when;
 	size_t i;
 
 	for (i = 1; i < nwaiting; i++)
 		if (before(last, waiting[i]))
 			last = waiting[i];
+	when = last->t;
 	for (i = 0; i < nwaiting; i++) {
 		struct gen_task *t = waiting[i];
 
+		t->t = when;
+		if (emit(g, t, MLT_BARRIER, 0, 0, g->nbarriers, nwaiting, 0, 0, 0) < 0)
+			return -1;
 		if (t != last)
-			t->t = last->t + GEN_COST_WAKEUP + gen_exp(t, g->think.fault);
+			t->t = when + GEN_COST_WAKEUP + gen_exp(t, g->think.fault);
 		ready_push(q, t);
 	}
+	g->nbarriers++;
+	return 0;
 }
 
 static int run_loop(struct gen *g)
@@ -540,7 +552,8 @@ static int run_loop(struct gen *g)
 			goto out;
 		}
 		if (nwaiting && nwaiting + ndone == g->nthreads) {
-			release(g, &q, waiting, nwaiting);
+			if (release(g, &q, waiting, nwaiting) < 0)
+				goto out;
 			nwaiting = 0;
 		}
 	}

@@ -33,8 +33,7 @@ static int loop_init(struct gen *g, const struct loop *proto, int with_procs,
 	unsigned i;
 	int procs = with_procs && gen_param_u64(g, "procs");
 
-	*l
- = *proto;
+	*l = *proto;
 	l->size = gen_param_u64(g, "size");
 	l->pages = l->size / GEN_PAGE;
 	g->priv = l;
@@ -128,8 +127,9 @@ static const struct gen_param pft_params[] = {
 	{ "size", GP_SIZE, "64M", "anonymous memory each thread faults per iteration" },
 	{ "iterations", GP_COUNT, "2",
 	  "mmap/fault/munmap rounds per thread (0: until -n OPS)" },
-	{ "shared", GP_BOOL, "0",
-	  "1: thread 0 maps size*threads and each thread faults its own slice of that one VMA" },
+	{ "shared", GP_BOOL, "1",
+	  "1 (as mmtests runs pft): thread 0 maps size*threads and each thread faults its own "
+	  "slice of that one VMA, the phases apart by barriers; 0: each thread its own mapping" },
 	{ NULL, GP_COUNT, NULL, NULL },
 };
 

@@ -23,7 +23,7 @@ static const char *const op_names[MLT_NR_OPS] = {
 	[MLT_MUNMAP] = "munmap",	[MLT_MPROTECT] = "mprotect",
 	[MLT_BRK] = "brk",		[MLT_MADVISE] = "madvise",
 	[MLT_MREMAP] = "mremap",	[MLT_FORK] = "fork",
-	[MLT_EXIT] = "exit",
+	[MLT_EXIT] = "exit",		[MLT_BARRIER] = "barrier",
 };
 
 const char *mlt_op_name(unsigned op)
@@ -407,9 +407,9 @@ struct mlt_file *mlt_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	f->version = mlt_le32(p + 4);
-	if (f->version != MLT_VERSION) {
-		seterr(err, errlen, "%s: byte 4: expected version %d, found %u",
-		       path, MLT_VERSION, f->version);
+	if (f->version < MLT_VERSION_MIN || f->version > MLT_VERSION) {
+		seterr(err, errlen, "%s: byte 4: expected version %d to %d, found %u",
+		       path, MLT_VERSION_MIN, MLT_VERSION, f->version);
 		goto fail;
 	}
 	f->nrecords = mlt_le64(p + 8);
@@ -456,8 +456,7 @@ struct mlt_file *mlt_open(const char *path, char *err, size_t errlen)
 	f->threads = xcalloc(f->nthreads, sizeof(*f->threads));
 	f->mm_ids = xcalloc(f->nmms, sizeof(*f->mm_ids));
 	f->source = xmalloc(srclen + 1);
-	off
- = HDR_FIXED;
+	off = HDR_FIXED;
 	for (i = 0; i < f->nthreads; i++, off += MLT_THREAD_SIZE) {
 		f->threads[i].tid = mlt_le32(p + off);
 		f->threads[i].mm = mlt_le32(p + off + 4);
@@ -488,9 +487,12 @@ int mlt_bad_record(struct mlt_file *f, const struct mlt_record *r)
 	const char *what;
 	char buf[96];
 
-	if (r->op >= MLT_NR_OPS) {
+	if (r->op >= MLT_NR_OPS || (r->op == MLT_BARRIER && f->version < 2)) {
 		snprintf(buf, sizeof(buf), "an op below %d, found %u",
-			 MLT_NR_OPS, r->op);
+			 f->version < 2 ? MLT_BARRIER : MLT_NR_OPS, r->op);
+	} else if (r->op == MLT_BARRIER && (!r->arg1 || r->arg1 > f->nthreads)) {
+		snprintf(buf, sizeof(buf), "a barrier of 1 to %u tasks, found %llu",
+			 f->nthreads, (unsigned long long)r->arg1);
 	} else if (r->task >= f->nthreads) {
 		snprintf(buf, sizeof(buf), "a task below %u, found %u",
 			 f->nthreads, r->task);

@@ -31,7 +31,8 @@
 #include <string.h>
 
 #define MLT_MAGIC	"MLT1"
-#define MLT_VERSION	1
+#define MLT_VERSION	2	/* 2 added MLT_BARRIER; version 1 files still read */
+#define MLT_VERSION_MIN	1
 #define MLT_RECORD_SIZE	48
 #define MLT_COMM_LEN	16
 #define MLT_THREAD_SIZE	24
@@ -67,6 +68,11 @@
  * MLT_FORK      task = the new task, mm = its mm, arg0 = parent task index
  *               (UINT64_MAX if the parent is not in the trace).
  * MLT_EXIT      task ends; no more records for it follow.
+ * MLT_BARRIER   an ordering constraint of a generated benchmark (a
+ *               pthread barrier between its phases): arg0 = barrier number,
+ *               arg1 = how many tasks meet there; none of them goes past it
+ *               before all have reached it (e.g. pft's threads fault only
+ *               once thread 0's mmap has returned).  Version 2 on.
  */
 enum mlt_op {
 	MLT_FAULT,
@@ -78,6 +84,7 @@ enum mlt_op {
 	MLT_MREMAP,
 	MLT_FORK,
 	MLT_EXIT,
+	MLT_BARRIER,
 	MLT_NR_OPS
 };
 

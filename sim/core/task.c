@@ -522,8 +522,7 @@ struct task *task_create(const char *name, void (*fn)(void *), void *arg,
 		int cap = sched.cap_tasks ? sched.cap_tasks * 2 : 64;
 		struct task **tasks = xreallocarray(sched.tasks, (size_t)cap, sizeof(*tasks));
 
-		sched.tasks
- = tasks;
+		sched.tasks = tasks;
 		sched.cap_tasks = cap;
 	}
 	t->id = sched.nr_tasks;

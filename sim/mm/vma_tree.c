@@ -286,8 +286,7 @@ void mt_insert(struct mm_struct *mm, struct vm_area_struct *vma)
 		int cap = mt->cap ? mt->cap * 2 : 64;
 		struct vm_area_struct **s = xreallocarray(mt->slots, (size_t)cap, sizeof(*s));
 
-		mt->slots
- = s;
+		mt->slots = s;
 		mt->cap = cap;
 	}
 	memmove(&mt->slots[pos + 1], &mt->slots[pos], (size_t)(mt->nr - pos) * sizeof(*mt->slots));

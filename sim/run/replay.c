@@ -61,7 +61,17 @@ struct replay {
 	struct trace_chunk chunk[NR_CHUNKS];
 	uint64_t chunk_clock, chunk_loads;
 	double think_scale;		/* 1: as recorded; 0: no think time at all */
+	struct replay_barrier *barriers;	/* MLT_BARRIERs some task waits at */
 	char err[320];
+};
+
+/* An MLT_BARRIER being met: who waits there until the last one comes. */
+struct replay_barrier {
+	uint64_t id;
+	int clone;
+	uint64_t arrived, needed;
+	struct task **waiters;
+	struct replay_barrier *next;
 };
 
 /* Give back the mapped trace up to record `upto` (whole chunks only). */
@@ -263,6 +273,50 @@ static int do_op(struct replay_task *rt, const struct mlt_record *rec)
 	}
 }
 
+/*
+ * pthread_barrier_wait() of a generated benchmark: the task sleeps until
+ * the last of the barrier's tasks arrives, which wakes them all.  Clone
+ * groups meet at barriers of their own; a partial last group (fewer tasks
+ * than the barrier counts) passes its barriers without waiting, since its
+ * missing tasks will never come.
+ */
+static void replay_barrier(struct replay *r, struct replay_task *rt, const struct mlt_record *rec)
+{
+	struct replay_barrier **pp, *b;
+	uint64_t needed = rec->arg1;
+	int i, in_group = 0;
+
+	for (i = 0; i < r->ntasks; i++)
+		in_group += r->tasks[i].clone == rt->clone;
+	if ((uint64_t)in_group < needed) {
+		count_event("barrier_partial_group");
+		return;
+	}
+	for (pp = &r->barriers; (b = *pp); pp = &b->next)
+		if (b->id == rec->arg0 && b->clone == rt->clone)
+			break;
+	if (!b) {
+		b = xzalloc(sizeof(*b));
+		b->id = rec->arg0;
+		b->clone = rt->clone;
+		b->needed = needed;
+		b->waiters = xcalloc((size_t)needed, sizeof(*b->waiters));
+		*pp = b;
+	}
+	if (++b->arrived < b->needed) {
+		b->waiters[b->arrived - 1] = current;
+		task_prepare_sleep();
+		task_schedule();
+		return;
+	}
+	/* The last one in: wake the others (futex_wake), and the barrier is gone. */
+	for (i = 0; (uint64_t)i < b->arrived - 1; i++)
+		task_wake(b->waiters[i]);
+	*pp = b->next;
+	free(b->waiters);
+	free(b);
+}
+
 static void replay_task_fn(void *arg)
 {
 	struct replay_task *rt = arg;
@@ -322,6 +376,12 @@ static void replay_task_fn(void *arg)
 			break;
 		}
 		if (rec.op == MLT_FORK) {
+			r->ops_done++;
+			prev_cost = 0;
+			continue;
+		}
+		if (rec.op == MLT_BARRIER) {
+			replay_barrier(r, rt, &rec);
 			r->ops_done++;
 			prev_cost = 0;
 			continue;
@@ -536,7 +596,13 @@ void replay_free(struct replay *r)
 		return;
 	for (k = 0; k < NR_CHUNKS; k++)
 		free(r->chunk[k].data);
+	while (r->barriers) {	/* tasks still waiting when the run ended */
+		struct replay_barrier *b = r->barriers;
 
+		r->barriers = b->next;
+		free(b->waiters);
+		free(b);
+	}
 	free(r->tasks);
 	free(r->mms);
 	free(r->mm_left);
