@@ -18,6 +18,10 @@ int cli_sweep(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_merge(int argc, char **argv);
 int cli_validate(int argc, char **argv);
+int cli_calibrate(int argc, char **argv);
+/* validate --host (cli_validate_host.c); main.c sends `validate --host` there. */
+int cli_validate_host(int argc, char **argv);
+int cli_hostbench(int argc, char **argv);
 
 /*
  * What `sweep EXPERIMENT.ini --dry-run` checks, without printing: the file

@@ -9,6 +9,21 @@
 #include "sim/core/version.h"
 #include "sim/cli/climsg.h"
 
+/*
+ * `validate --host` compares this host with the simulator
+ * (cli_validate_host.c); validate without it holds the model to the
+ * published figures (cli_validate.c).
+ */
+static int validate_dispatch(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--host"))
+			return cli_validate_host(argc, argv);
+	return cli_validate(argc, argv);
+}
+
 static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -24,7 +39,9 @@ static const struct command {
 	{ "sweep", cli_sweep, "sweep EXPERIMENT.ini --db OUT.db [--jobs J] [--shard I/N]" },
 	{ "report", cli_report, "report DB [--baseline SCHEME] [--plot DIR]" },
 	{ "merge", cli_merge, "merge OUT.db IN.db...    shards of a sweep into one database" },
-	{ "validate", cli_validate, "validate [--only NAME] [--quick]   the published-figure suite" },
+	{ "calibrate", cli_calibrate, "calibrate [-o HOST.ini] [--quick]   measure this host into a machine file" },
+	{ "validate", validate_dispatch, "validate [--only NAME] [--quick] | validate --host [--machine HOST.ini]   published figures; host vs simulator" },
+	{ "hostbench", cli_hostbench, "hostbench NAME [-t N] [--size B] [-n OPS]   one host benchmark of validate --host" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
