@@ -191,7 +191,6 @@ static int t_host_badargs(void)
 		"calibrate -o /nonexistent-dir/x.ini",
 		"calibrate --bogus",
 		"calibrate extra",
-		"validate",
 		"validate --host --machine nosuch.ini",
 		"validate --host --machine laptop-8 --threads 0",
 		"hostbench bogus",

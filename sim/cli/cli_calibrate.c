@@ -1013,11 +1013,17 @@ static const char *const dist_what[NR_DIST] = {
  * farther distance costs no less than the nearest nearer one), and made
  * monotone from smt to remote.
  */
-static void put_distances(const char *section, struct fig *f, const int *have,
+/* No line transfer takes 10 us: a figure above that was preempted, not measured. */
+#define LINE_FIGURE_MAX_NS 10000
+
+static void put_distances(const char *section, struct fig *f, const int *have_measured,
 			  const char *const *how)
 {
 	unsigned long long v[NR_DIST];
-	int d, src[NR_DIST];
+	int d, src[NR_DIST], have[NR_DIST];
+
+	for (d = 0; d < NR_DIST; d++)
+		have[d] = have_measured[d] && f[d].med <= LINE_FIGURE_MAX_NS;
 
 	for (d = DIST_SMT; d <= DIST_REMOTE; d++) {
 		int e;
@@ -1053,6 +1059,10 @@ static void put_distances(const char *section, struct fig *f, const int *have,
 					 "%s's %llu: a farther distance is never cheaper", before,
 					 dist_key[d - 1], v[d]);
 			}
+		} else if (src[d] >= 0 && have_measured[d]) {
+			put(section, dist_key[d], v[d], 0, "measured %.0f ns, no line transfer "
+			    "(the threads were preempted); took the %s figure", f[d].med,
+			    dist_key[src[d]]);
 		} else if (src[d] >= 0) {
 			put(section, dist_key[d], v[d], 0, "not measured: the host has no %s; took "
 			    "the %s figure", dist_what[d], dist_key[src[d]]);
