@@ -309,11 +309,6 @@ const char *tb_error(struct tbuild *tb)
 	return tb->err;
 }
 
-int tb_output_failed(const struct tbuild *tb)
-{
-	return tb->out_failed;
-}
-
 uint64_t tb_time(struct tbuild *tb, uint64_t abs_ns)
 {
 	uint64_t t, line = tb->in ? textin_lineno(tb->in) : 0;

@@ -150,7 +150,5 @@ int tb_parse_time(const char **p, uint64_t *ns);
 
 /* Sticky error message, if any. */
 const char *tb_error(struct tbuild *tb);
-/* The error is the output's (tb_error() names it), not the input line's. */
-int tb_output_failed(const struct tbuild *tb);
 
 #endif

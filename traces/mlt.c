@@ -199,11 +199,6 @@ int mlt_writer_add(struct mlt_writer *w, const struct mlt_record *r)
 	return 0;
 }
 
-uint64_t mlt_writer_count(const struct mlt_writer *w)
-{
-	return w->count;
-}
-
 const char *mlt_writer_error(const struct mlt_writer *w)
 {
 	return w->failmsg;

@@ -194,7 +194,6 @@ struct mlt_writer;
 struct mlt_writer *mlt_writer_open(const char *path, char *err, size_t errlen);
 /* Append a record (buffered).  Times must be nondecreasing. */
 int mlt_writer_add(struct mlt_writer *w, const struct mlt_record *r);
-uint64_t mlt_writer_count(const struct mlt_writer *w);
 /* Why mlt_writer_add() failed: "PATH: ..." (empty if it did not). */
 const char *mlt_writer_error(const struct mlt_writer *w);
 /* Finish: tables are given now because importers learn them as they go. */

@@ -351,18 +351,6 @@ static void rq_enqueue_head(struct sim_cpu *cpu, struct task *t)
 	cpu->nr_queued++;
 }
 
-static uint64_t wakeup_preemptions;
-
-static void count_wakeup_preemption(void)
-{
-	wakeup_preemptions++;
-}
-
-uint64_t sched_wakeup_preemptions(void)
-{
-	return wakeup_preemptions;
-}
-
 static struct task *rq_dequeue(struct sim_cpu *cpu)
 {
 	struct task *t = cpu->rq_head;
@@ -418,7 +406,6 @@ static void make_runnable(struct task *t, sim_time_t latency)
 		curr->in_user = false;
 		curr->user_gen++;
 		event_after(0, resume_event, curr, 0);
-		count_wakeup_preemption();
 	} else {
 		rq_enqueue(cpu, t);
 	}
@@ -468,7 +455,6 @@ void sched_teardown(void)
 	free(sched.tasks);
 	free(sched.cpus);
 	memset(&sched, 0, sizeof(sched));
-	wakeup_preemptions = 0;
 	current = NULL;
 }
 

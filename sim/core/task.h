@@ -126,7 +126,6 @@ struct task *sched_cpu_curr(int cpu);
 bool sched_cpu_has_waiters(int cpu);
 /* Context switches on `cpu` so far: RCU's quiescent-state evidence. */
 uint64_t sched_cpu_switches(int cpu);
-uint64_t sched_wakeup_preemptions(void);
 
 /* Create a task on `cpu` (-1: round-robin); it starts at sim time `start`. */
 struct task *task_create(const char *name, void (*fn)(void *), void *arg,

@@ -250,11 +250,6 @@ void pte_wrprotect(struct pt_page *pt, unsigned long addr)
 	pt->writable[b / 64] &= ~(1ULL << (b % 64));
 }
 
-int pt_nr_present(const struct pt_page *pt)
-{
-	return pt->nr_present;
-}
-
 void pgtable_destroy(struct mm_struct *mm)
 {
 	unsigned int i;

@@ -20,7 +20,6 @@ void pt_free_if_unused(struct mm_struct *mm, struct pt_page *pt);
 bool pt_dead(const struct pt_page *pt);
 spinlock_t *pt_ptl(struct pt_page *pt);
 struct cacheline *pt_pte_line(struct pt_page *pt, unsigned long addr);
-int pt_nr_present(const struct pt_page *pt);
 
 bool pte_present(const struct pt_page *pt, unsigned long addr);
 bool pte_write(const struct pt_page *pt, unsigned long addr);
