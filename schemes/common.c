@@ -117,7 +117,7 @@ vm_fault_t do_fault_mmap_lock_pre_6_5(struct mm_struct *mm, unsigned long addres
 
 const char *scheme_param(const struct mm_struct *mm, const char *name)
 {
-	return scheme_param_value(mm->ops, name);
+	return scheme_args_value(mm->ops, mm->args, name);
 }
 
 long scheme_param_long(const struct mm_struct *mm, const char *name)

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/xalloc.h"
+
 #define BUILTIN_SCHEMES(X)		\
 	X(global_rwsem_ops)		\
 	X(spf_srcu_ops)			\
@@ -29,18 +31,11 @@ BUILTIN_SCHEMES(DECLARE)
 static const struct scheme_ops *const builtin[] = { BUILTIN_SCHEMES(ENTRY) };
 
 #define MAX_SCHEMES 64
-#define MAX_RUN_PARAMS 32
 
 static const struct scheme_ops *table[MAX_SCHEMES];
+static const char *plugin_of[MAX_SCHEMES];	/* the .so a scheme came from; NULL: built in */
 static int nr_schemes;
 static bool builtins_done;
-
-static struct {
-	const struct scheme_ops *ops;
-	int n;
-	char key[MAX_RUN_PARAMS][48];
-	char value[MAX_RUN_PARAMS][128];
-} run_params;
 
 static bool choice_ok(const char *choices, const char *value);
 
@@ -146,6 +141,7 @@ const struct scheme_ops *scheme_load_plugin(const char *path, char *err, size_t 
 	const struct scheme_ops *ops;
 	char msg[256];
 	void *h;
+	int i;
 
 	schemes_init();
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -160,11 +156,19 @@ const struct scheme_ops *scheme_load_plugin(const char *path, char *err, size_t 
 		dlclose(h);
 		return NULL;
 	}
+	/* Loaded already (a check, then the run): dlopen() counted a second handle. */
+	for (i = 0; i < nr_schemes; i++) {
+		if (table[i] == ops) {
+			dlclose(h);
+			return ops;
+		}
+	}
 	if (scheme_register(ops, msg, sizeof(msg))) {
 		snprintf(err, errlen, "%s: %s", path, msg);
 		dlclose(h);
 		return NULL;
 	}
+	plugin_of[nr_schemes - 1] = xstrdup(path);
 	return ops;	/* the handle stays open for the life of the process */
 }
 
@@ -234,22 +238,17 @@ void scheme_list(FILE *out)
 	for (i = 0; i < nr_schemes; i++) {
 		const struct scheme_ops *o = table[i];
 
-		fprintf(out, "  %-16s %s%s\n", o->name, o->summary,
+		fprintf(out, "  %-16s %s%s", o->name, o->summary,
 			o->flags & SCHEME_F_BROKEN ? " [deliberately broken]" :
 			o->flags & SCHEME_F_NO_COMPARE ? " [not in default compare]" : "");
+		if (plugin_of[i])
+			fprintf(out, " [plugin %s]", plugin_of[i]);
+		fprintf(out, "\n");
 		for (p = o->params; p && p->name; p++)
 			fprintf(out, "    -p %s=%-10s %s%s%s%s\n", p->name, p->def, p->help,
 				p->choices ? " (" : "", p->choices ? p->choices : "",
 				p->choices ? ")" : "");
 	}
-	/* The rmap locks are the kernel model's, so every scheme runs with either. */
-	fprintf(out, "  %-16s %s\n", "(every scheme)",
-		"the rmap locks, knobs of the kernel model (sim/mm/rmap.c, sim/mm/i_mmap.c)");
-	fprintf(out, "    -p anon_vma_lock=rwsem   rwsem: anon_vma rw_semaphore, walkers pin it "
-		"with refcount inc_not_zero under RCU (2008-2011); spinlock: the old "
-		"anon_vma->lock (rwsem|spinlock)\n");
-	fprintf(out, "    -p i_mmap_lock=rwsem     rwsem: i_mmap_rwsem; spinlock: the old "
-		"i_mmap_lock (rwsem|spinlock)\n");
 }
 
 bool scheme_has_param(const struct scheme_ops *ops, const char *key)
@@ -298,33 +297,32 @@ static bool choice_ok(const char *choices, const char *value)
 	return false;
 }
 
-int scheme_set_params(const struct scheme_ops *ops, int n, const char *const *kv,
-		      char *err, size_t errlen)
+int scheme_args_parse(const struct scheme_ops *ops, int n, const char *const *kv,
+		      struct scheme_args *args, char *err, size_t errlen)
 {
 	const struct scheme_param *p;
 	int i;
 
-	run_params.ops = ops;
-	run_params.n = 0;
+	args->n = 0;
 	for (i = 0; i < n; i++) {
 		const char *eq = strchr(kv[i], '=');
 		size_t klen = eq ? (size_t)(eq - kv[i]) : 0;
+		char *key = args->key[args->n];
 
-		if (!eq || !klen || klen >= sizeof(run_params.key[0]) ||
-		    strlen(eq + 1) >= sizeof(run_params.value[0])) {
+		if (!eq || !klen || klen >= sizeof(args->key[0]) ||
+		    strlen(eq + 1) >= sizeof(args->value[0])) {
 			snprintf(err, errlen, "-p %s: expected KEY=VALUE", kv[i]);
 			return -1;
 		}
-		if (run_params.n == MAX_RUN_PARAMS) {
-			snprintf(err, errlen, "-p: at most %d scheme parameters", MAX_RUN_PARAMS);
+		if (args->n == SCHEME_MAX_ARGS) {
+			snprintf(err, errlen, "-p: at most %d scheme parameters", SCHEME_MAX_ARGS);
 			return -1;
 		}
-		memcpy(run_params.key[run_params.n], kv[i], klen);
-		run_params.key[run_params.n][klen] = 0;
-		if (!scheme_has_param(ops, run_params.key[run_params.n])) {
+		memcpy(key, kv[i], klen);
+		key[klen] = 0;
+		if (!scheme_has_param(ops, key)) {
 			size_t off = (size_t)snprintf(err, errlen, "-p %s: scheme '%s' has no parameter "
-						      "'%s'; valid:", kv[i], ops->name,
-						      run_params.key[run_params.n]);
+						      "'%s'; valid:", kv[i], ops->name, key);
 
 			for (p = ops->params; p && p->name && off < errlen; p++)
 				off += (size_t)snprintf(err + off, errlen - off, " %s", p->name);
@@ -333,7 +331,7 @@ int scheme_set_params(const struct scheme_ops *ops, int n, const char *const *kv
 			return -1;
 		}
 		for (p = ops->params; p && p->name; p++) {
-			if (strcmp(p->name, run_params.key[run_params.n]) || !p->choices)
+			if (strcmp(p->name, key) || !p->choices)
 				continue;
 			if (!choice_ok(p->choices, eq + 1)) {
 				unsigned long long lo, hi;
@@ -347,21 +345,22 @@ int scheme_set_params(const struct scheme_ops *ops, int n, const char *const *kv
 				return -1;
 			}
 		}
-		snprintf(run_params.value[run_params.n], sizeof(run_params.value[0]), "%s", eq + 1);
-		run_params.n++;
+		snprintf(args->value[args->n], sizeof(args->value[0]), "%s", eq + 1);
+		args->n++;
 	}
 	return 0;
 }
 
-const char *scheme_param_value(const struct scheme_ops *ops, const char *name)
+const char *scheme_args_value(const struct scheme_ops *ops, const struct scheme_args *args,
+			      const char *name)
 {
 	const struct scheme_param *p;
 	int i;
 
-	if (run_params.ops == ops)
-		for (i = run_params.n - 1; i >= 0; i--)
-			if (!strcmp(run_params.key[i], name))
-				return run_params.value[i];
+	/* The last one given wins, as for -p given twice. */
+	for (i = args ? args->n - 1 : -1; i >= 0; i--)
+		if (!strcmp(args->key[i], name))
+			return args->value[i];
 	for (p = ops->params; p && p->name; p++)
 		if (!strcmp(p->name, name))
 			return p->def;

@@ -32,10 +32,16 @@ const struct scheme_ops *scheme_find(const char *name, char *err, size_t errlen)
 bool scheme_in_default_compare(const struct scheme_ops *ops);
 void scheme_list(FILE *out);
 
-/* This run's parameters: "KEY=VAL" strings checked against ops->params. */
-int scheme_set_params(const struct scheme_ops *ops, int n, const char *const *kv,
-		      char *err, size_t errlen);
+/*
+ * A run's parameters for ops: the n "KEY=VAL" strings kv, checked against
+ * ops->params (names, choices), into args.  Touches nothing else, so a
+ * plan can be checked without running it.  0, or -1 with one line in err.
+ */
+int scheme_args_parse(const struct scheme_ops *ops, int n, const char *const *kv,
+		      struct scheme_args *args, char *err, size_t errlen);
 bool scheme_has_param(const struct scheme_ops *ops, const char *key);
-const char *scheme_param_value(const struct scheme_ops *ops, const char *name);
+/* The value of parameter name in args (NULL: none given), else its default. */
+const char *scheme_args_value(const struct scheme_ops *ops, const struct scheme_args *args,
+			      const char *name);
 
 #endif

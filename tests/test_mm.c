@@ -82,7 +82,7 @@ static int test_struct_layout(void)
 
 	CHECK(ops);
 	sim_begin(&cfg);
-	mm = mm_alloc(ops);
+	mm = mm_alloc(ops, NULL);	/* NULL: the scheme's defaults */
 	CHECK(mm->mmap_lock.count.line != mm->mmap_lock.owner.line);
 	CHECK(mm->page_table_lock.line == mm->mmap_lock.count.line);
 	CHECK(mm->mmap_lock.wait_lock.line == mm->mmap_lock.owner.line);

@@ -76,17 +76,20 @@ static int test_param_validation(void)
 {
 	const struct scheme_ops *pv = scheme_find("pervma-refcount", NULL, 0);
 	const char *bad[] = { "variant=foo" }, *unknown[] = { "speed=11" }, *good[] = { "variant=rwsem" };
+	struct scheme_args args;
 	char err[256];
 
 	CHECK(pv);
-	CHECK(scheme_set_params(pv, 1, bad, err, sizeof(err)) == -1);
+	CHECK(scheme_args_parse(pv, 1, bad, &args, err, sizeof(err)) == -1);
 	printf("  %s\n", err);
 	CHECK(strstr(err, "refcnt|rwsem"));
-	CHECK(scheme_set_params(pv, 1, unknown, err, sizeof(err)) == -1);
+	CHECK(scheme_args_parse(pv, 1, unknown, &args, err, sizeof(err)) == -1);
 	printf("  %s\n", err);
 	CHECK(strstr(err, "variant"));
-	CHECK(scheme_set_params(pv, 1, good, err, sizeof(err)) == 0);
-	CHECK(!strcmp(scheme_param_value(pv, "variant"), "rwsem"));
+	CHECK(scheme_args_parse(pv, 1, good, &args, err, sizeof(err)) == 0);
+	CHECK(!strcmp(scheme_args_value(pv, &args, "variant"), "rwsem"));
+	/* Nothing given: the default, whatever another run was given. */
+	CHECK(!strcmp(scheme_args_value(pv, NULL, "variant"), "refcnt"));
 	return 0;
 }
 
@@ -184,15 +187,16 @@ static int test_safety_variants(void)
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		const struct scheme_ops *ops = scheme_find(v[i].scheme, NULL, 0);
 		struct check_outcome out;
+		struct scheme_args args;
 		char err[256];
 
-		CHECK(ops && scheme_set_params(ops, 1, &v[i].param, err, sizeof(err)) == 0);
+		CHECK(ops && scheme_args_parse(ops, 1, &v[i].param, &args, err, sizeof(err)) == 0);
+		opts.args = &args;
 		check_scheme(ops, &opts, &out);
 		printf("  %s -p %s: %llu runs, %llu schedules, %llu violations\n", v[i].scheme,
 		       v[i].param, (unsigned long long)out.runs, (unsigned long long)out.schedules,
 		       (unsigned long long)out.violations);
 		CHECK(out.violations == 0 && out.schedules > 100);
-		CHECK(scheme_set_params(ops, 0, NULL, err, sizeof(err)) == 0);
 	}
 	return 0;
 }
@@ -594,6 +598,8 @@ static int test_readme_sweep_livelock(void)
 		char err[512];
 
 		spec.params[spec.nparams++] = v[i].size;
+		/* each thread its own mapping, as pft's runs in the sweep were */
+		spec.params[spec.nparams++] = "shared=0";
 		spec.params[spec.nparams++] = "think_scale=0";
 		spec.params[spec.nparams++] = "livelock_ms=20";
 		if (v[i].param)

@@ -34,15 +34,16 @@ static int test_crossing_exhaustive(void)
 					   .preemptions = v[i].preemptions, .only = "cross",
 					   .log = NULL };
 		struct check_outcome out;
+		struct scheme_args args;
 		char err[256];
 
-		CHECK(ops && scheme_set_params(ops, 1, &v[i].param, err, sizeof(err)) == 0);
+		CHECK(ops && scheme_args_parse(ops, 1, &v[i].param, &args, err, sizeof(err)) == 0);
+		opts.args = &args;
 		check_scheme(ops, &opts, &out);
 		printf("  %-12s -p %-16s <=%d preemptions: %6llu schedules, %5llu runs failed%s%s\n",
 		       v[i].scheme, v[i].param, v[i].preemptions,
 		       (unsigned long long)out.schedules, (unsigned long long)out.failed_runs,
 		       out.kinds[0] ? ": " : "", out.kinds);
-		CHECK(scheme_set_params(ops, 0, NULL, err, sizeof(err)) == 0);
 		/* Enough schedules that a cycle, if there were one, is met. */
 		CHECK(out.schedules > (v[i].preemptions > 1 ? 15000u : 500u));
 		if (v[i].broken)

@@ -33,6 +33,7 @@ int cli_check(int argc, char **argv)
 	const char *only_scheme = NULL, *plugin = NULL, *params[32];
 	int i, bad = 0, checked = 0, nparams = 0, npos;
 	char err[512];
+	struct scheme_args args = { 0 };
 	struct cli_opt o[] = {
 		CLI_OPT_FLAG("--exhaustive", &opts.exhaustive),
 		CLI_OPT_STRING("-s", &only_scheme),
@@ -72,15 +73,31 @@ int cli_check(int argc, char **argv)
 	}
 
 
+	if (opts.only) {
+		/* A --scenario that names none would check nothing and pass. */
+		for (i = 0; i < check_nr_scenarios() && !strstr(check_scenario_name(i), opts.only);
+		     i++)
+			;
+		if (i == check_nr_scenarios()) {
+			fprintf(stderr, "mmlocksim check: --scenario ");
+			cli_put_escaped(stderr, opts.only);
+			fprintf(stderr, ": no scenario's name contains it; valid:");
+			for (i = 0; i < check_nr_scenarios(); i++)
+				fprintf(stderr, " %s", check_scenario_name(i));
+			fprintf(stderr, "\n");
+			return EXIT_BAD_INPUT;
+		}
+	}
 	if (nparams && !only_scheme) {
 		cli_error("check", "-p needs -s SCHEME (parameters are per scheme)");
 		return EXIT_BAD_INPUT;
 	}
-	if (nparams && scheme_set_params(scheme_find(only_scheme, NULL, 0), nparams, params,
-					 err, sizeof(err))) {
+	if (nparams && scheme_args_parse(scheme_find(only_scheme, NULL, 0), nparams, params,
+					 &args, err, sizeof(err))) {
 		cli_error("check", "%s", err);
 		return EXIT_BAD_INPUT;
 	}
+	opts.args = &args;
 
 	printf("mmlocksim check: seeds=%d exhaustive=%d preemptions=%d scenario=%s scheme=%s\n",
 	       opts.seeds, opts.exhaustive, opts.preemptions, opts.only ? opts.only : "all",

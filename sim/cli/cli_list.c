@@ -5,8 +5,17 @@
 #include "sim/cli/climsg.h"
 #include "sim/core/machine.h"
 #include "sim/cli/cliargs.h"
+#include "sim/run/knobs.h"
 #include "schemes/registry.h"
 #include "traces/gen.h"
+
+/* The schemes, then the model's knobs, which every scheme runs with. */
+static void list_schemes(void)
+{
+	scheme_list(stdout);
+	printf("  %-16s %s\n", "(every scheme)", "knobs of the kernel model and the replay");
+	knobs_list(stdout);
+}
 
 static void list_machines(void)
 {
@@ -20,22 +29,28 @@ static void list_machines(void)
 int cli_list(int argc, char **argv)
 {
 	static const char *const what[] = { "schemes", "machines", "workloads" };
-	struct cli_opt opts[] = { CLI_OPT_END };
-	const char *pos[1];
+	const char *pos[1], *plugin = NULL;
+	struct cli_opt opts[] = { CLI_OPT_STRING("--plugin", &plugin), CLI_OPT_END };
+	char err[512];
 	size_t i;
 	int rc, npos;
 
 	rc = cli_parse("list", argc, argv, opts, pos, 1, &npos, "list (schemes, machines or "
 		       "workloads)");
 	if (rc > 0) {
-		printf("usage: mmlocksim list [schemes|machines|workloads]\n");
+		printf("usage: mmlocksim list [schemes|machines|workloads] [--plugin P.so]\n"
+		       "  --plugin P.so  load a scheme plugin first: it is listed with its parameters\n");
 		return 0;
 	}
 	if (rc < 0)
 		return EXIT_BAD_INPUT;
+	if (plugin && !scheme_load_plugin(plugin, err, sizeof(err))) {
+		cli_error("list", "%s", err);
+		return EXIT_BAD_INPUT;
+	}
 	if (!npos) {
 		printf("schemes (-s NAME; parameters with -p KEY=VALUE):\n");
-		scheme_list(stdout);
+		list_schemes();
 		printf("\n");
 		list_machines();
 		printf("\nworkloads (mmlocksim gen WORKLOAD, or as TRACE to run/compare):\n");
@@ -43,7 +58,7 @@ int cli_list(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(pos[0], "schemes")) {
-		scheme_list(stdout);
+		list_schemes();
 		return 0;
 	}
 	if (!strcmp(pos[0], "workloads")) {

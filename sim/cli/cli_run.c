@@ -246,6 +246,11 @@ static int run_and_report(struct run_spec *specp, const char *dbpath)
 	char err[1024], args[1024];
 	int i, ret;
 
+	/* Input a run would refuse is one line, before any output or row. */
+	if (run_check(&spec, err, sizeof(err))) {
+		cli_error("run", "%s", err);
+		return EXIT_BAD_INPUT;
+	}
 	store_args(spec.params, spec.nparams, args, sizeof(args));
 	if (dbpath) {
 		struct store_key key = {

@@ -316,6 +316,7 @@ static int section_key(struct experiment *e, struct section *s, const char *name
 {
 	struct ini_file *in = e->in;
 	struct keyed *k;
+	struct scheme_args args;
 	char kv[256], err[512];
 	int i;
 
@@ -340,10 +341,9 @@ static int section_key(struct experiment *e, struct section *s, const char *name
 		const char *p = kv;
 
 		snprintf(kv, sizeof(kv), "%s=%s", name, k->vals.v[i]);
-		if (scheme_set_params(ops, 1, &p, err, sizeof(err)) < 0)
+		if (scheme_args_parse(ops, 1, &p, &args, err, sizeof(err)) < 0)
 			return ini_error(in, "%s", err);
 	}
-	scheme_set_params(scheme_find(s->name, NULL, 0), 0, NULL, err, sizeof(err));
 	return 1;
 }
 

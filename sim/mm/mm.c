@@ -52,12 +52,13 @@ void mm_subsys_teardown(void)
 
 /* ---- mm lifetime --------------------------------------------------------- */
 
-struct mm_struct *mm_alloc(const struct scheme_ops *ops)
+struct mm_struct *mm_alloc(const struct scheme_ops *ops, const struct scheme_args *args)
 {
 	struct mm_struct *mm = xzalloc(sizeof(*mm));
 
 	mm->id = nr_mms;
 	mm->ops = ops;
+	mm->args = args;
 	mm->priv = xzalloc(mm_call_mm_priv_size(ops));
 	/*
 	 * include/linux/mm_types.h: page_table_lock, then mmap_lock with its
@@ -89,10 +90,19 @@ void mm_free(struct mm_struct *mm)
 	free(mm);
 }
 
+int mm_nr_allocated(void)
+{
+	return nr_mms;
+}
+
+struct mm_struct *mm_allocated(int i)
+{
+	return i >= 0 && i < nr_mms ? all_mms[i] : NULL;
+}
+
 void mm_teardown_all(void)
 {
 	int i;
-
 
 	for (i = 0; i < nr_mms; i++)
 		mm_free(all_mms[i]);
@@ -884,7 +894,7 @@ static const struct mm_range whole_mm = { 0, TASK_SIZE, false };
 
 struct mm_struct *mm_dup(struct mm_struct *old)
 {
-	struct mm_struct *mm = mm_alloc(old->ops);
+	struct mm_struct *mm = mm_alloc(old->ops, old->args);
 	struct vm_area_struct *src;
 	unsigned long next;
 	int wp = 0;

@@ -18,9 +18,14 @@
 void mm_subsys_setup(const struct machine *m, int ncpus);
 void mm_subsys_teardown(void);
 
-struct mm_struct *mm_alloc(const struct scheme_ops *ops);
+/* A new mm run by ops, whose init_mm reads args (NULL: every parameter's
+ * default); args must outlive the mm (it belongs to the run). */
+struct mm_struct *mm_alloc(const struct scheme_ops *ops, const struct scheme_args *args);
 void mm_free(struct mm_struct *mm);
 void mm_teardown_all(void);
+/* Every mm of the run, exited ones too (freed only by mm_teardown_all()). */
+int mm_nr_allocated(void);
+struct mm_struct *mm_allocated(int i);
 
 /* ---- the operations a task performs (replay calls these) ------------ */
 int mm_fault(struct mm_struct *mm, unsigned long addr, unsigned int flags);

@@ -90,6 +90,7 @@ enum vma_state {
 
 struct mm_struct;
 struct scheme_ops;
+struct scheme_args;
 
 /*
  * anon_vma (mm/rmap.c): the reverse map of a VMA's anonymous pages.  Its
@@ -190,6 +191,7 @@ struct mm_struct {
 	int users;			/* tasks using it */
 	int nr_writers;			/* operations between lock and unlock */
 	const struct scheme_ops *ops;
+	const struct scheme_args *args;	/* the run's scheme parameters; NULL: defaults */
 	void *priv;			/* the scheme's mm_priv_size bytes */
 	/* page tables: open-addressed hash of PTE pages by addr >> PMD_SHIFT */
 	struct pt_page **pt;

@@ -53,6 +53,22 @@ struct scheme_param {
 	const char *choices;
 };
 
+/*
+ * The parameters one run gives its scheme (-p KEY=VAL, checked against
+ * ops->params before the run starts).  They belong to the run: every mm
+ * of the run points at them (mm->args), and scheme_param(mm, name) reads
+ * them, falling back to the parameter's default.
+ */
+#define SCHEME_MAX_ARGS		32
+#define SCHEME_ARG_KEY_LEN	48
+#define SCHEME_ARG_VALUE_LEN	128
+
+struct scheme_args {
+	int n;
+	char key[SCHEME_MAX_ARGS][SCHEME_ARG_KEY_LEN];
+	char value[SCHEME_MAX_ARGS][SCHEME_ARG_VALUE_LEN];
+};
+
 struct scheme_ops {
 	/* REQUIRED: SCHEME_API_VERSION at build time (MIN..current accepted). */
 	int api_version;

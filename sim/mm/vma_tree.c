@@ -324,11 +324,6 @@ int mt_first_at_or_after(struct mm_struct *mm, unsigned long addr)
 	return mt_search(&mm->mm_mt, addr);
 }
 
-int mm_nr_vmas(struct mm_struct *mm)
-{
-	return mm->mm_mt.nr;
-}
-
 int mm_validate(struct mm_struct *mm, char *err, size_t errlen)
 {
 	struct maple_tree *mt = &mm->mm_mt;

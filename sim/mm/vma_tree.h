@@ -46,8 +46,8 @@ void vma_tree_init(struct mm_struct *mm);
 void vma_tree_destroy(struct mm_struct *mm);
 void vma_ids_reset(void);
 
-/* Invariant check for tests: sorted, no overlaps, all live and settled. */
+/* Invariant check (the oracle's, at the end of every run): sorted, no
+ * overlaps, all live and settled.  Reads host state only. */
 int mm_validate(struct mm_struct *mm, char *err, size_t errlen);
-int mm_nr_vmas(struct mm_struct *mm);
 
 #endif

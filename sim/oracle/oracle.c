@@ -8,6 +8,7 @@
 #include "sim/core/counters.h"
 #include "sim/core/misuse.h"
 #include "sim/core/violation.h"
+#include "sim/mm/mm.h"
 #include "sim/mm/mm_oracle.h"
 #include "sim/mm/mm_types.h"
 #include "sim/mm/pgtable.h"
@@ -122,7 +123,16 @@ static void oracle_writer_done_hook(const struct mm_struct *mm)
 
 void oracle_run_end(void)
 {
+	char why[256];
+	int i;
+
 	judge_pending(NULL);
+	/* The address spaces as the run leaves them: a tree of sorted, disjoint,
+	 * live VMAs (mm_validate()).  Reads only host state: costs nothing. */
+	for (i = 0; i < mm_nr_allocated(); i++)
+		if (mm_validate(mm_allocated(i), why, sizeof(why)))
+			report_violation("mm-inconsistent", 0, "mm %d at the end of the run: %s",
+					mm_allocated(i)->id, why);
 }
 
 static void oracle_pte_install_hook(const struct vm_fault *vmf)

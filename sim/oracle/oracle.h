@@ -29,7 +29,8 @@
 
 /* Reset the record and install the oracle's hooks for a run. */
 void oracle_setup(void);
-/* The run ended: judge the installs still deferred. */
+/* The run ended: judge the installs still deferred, and check every mm
+ * (mm_validate()): an inconsistent one is an "mm-inconsistent" violation. */
 void oracle_run_end(void);
 
 #endif

@@ -408,7 +408,8 @@ static void note_kind(struct check_outcome *out, const char *kind)
 }
 
 /* One run of one scenario; returns its violations. */
-static uint64_t run_once(const struct scheme_ops *ops, const struct scenario *s, int tiny,
+static uint64_t run_once(const struct scheme_ops *ops, const struct scheme_args *args,
+			 const struct scenario *s, int tiny,
 			 uint64_t seed, struct check_outcome *out, uint64_t *points)
 {
 	struct sim_config cfg = { .machine = machine_find("xeon-8176-2s", NULL),
@@ -423,7 +424,7 @@ static uint64_t run_once(const struct scheme_ops *ops, const struct scenario *s,
 	mm_params.file_miss = s->file_miss;
 	mm_params.max_fault_retries = 8;
 	sim_perturb.points = 0;
-	sc.mm = mm_alloc(ops);
+	sc.mm = mm_alloc(ops, args);
 	for (i = 0; i < s->ntasks; i++) {
 		st[i].sc = &sc;
 		st[i].fn = s->task[i];
@@ -460,7 +461,8 @@ static uint64_t run_once(const struct scheme_ops *ops, const struct scenario *s,
 }
 
 /* Every schedule with up to `depth` more delays after choice `from`. */
-static void explore(const struct scheme_ops *ops, const struct scenario *s, int depth,
+static void explore(const struct scheme_ops *ops, const struct scheme_args *args,
+		    const struct scenario *s, int depth,
 		    uint64_t from, uint64_t points, struct check_outcome *out)
 {
 	uint64_t c, p;
@@ -469,9 +471,9 @@ static void explore(const struct scheme_ops *ops, const struct scenario *s, int 
 		return;
 	for (c = from; c < points; c++) {
 		sim_perturb.choice[sim_perturb.nchoices++] = c;
-		run_once(ops, s, 1, 1, out, &p);
+		run_once(ops, args, s, 1, 1, out, &p);
 		out->schedules++;
-		explore(ops, s, depth - 1, c + 1, p, out);
+		explore(ops, args, s, depth - 1, c + 1, p, out);
 		sim_perturb.nchoices--;
 	}
 }
@@ -494,14 +496,14 @@ int check_scheme(const struct scheme_ops *ops, const struct check_opts *opts,
 		sim_perturb.random_p = 0.05;
 		sim_perturb.random_max = 3000;
 		for (seed = 1; seed <= opts->seeds; seed++)
-			run_once(ops, s, 0, (uint64_t)seed, out, &points);
+			run_once(ops, opts->args, s, 0, (uint64_t)seed, out, &points);
 		sched0 = out->schedules;
 		if (opts->exhaustive && s->tiny) {
 			sim_perturb.random_p = 0;
 			sim_perturb.choice_delay = 5000;
-			run_once(ops, s, 1, 1, out, &points);
+			run_once(ops, opts->args, s, 1, 1, out, &points);
 			out->schedules++;
-			explore(ops, s, opts->preemptions, 0, points, out);
+			explore(ops, opts->args, s, opts->preemptions, 0, points, out);
 		}
 		if (opts->log)
 			fprintf(opts->log, "  %-26s %6llu runs %8llu schedules  %s\n", s->name,

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 struct scheme_ops;
+struct scheme_args;
 
 struct check_opts {
 	int seeds;		/* random-perturbation runs per scenario */
@@ -24,6 +25,7 @@ struct check_opts {
 	const char *only;	/* run only scenarios whose name contains this */
 	const char *count;	/* a counter (count_event name) to total, or NULL */
 	FILE *log;		/* per-scenario lines; NULL for quiet */
+	const struct scheme_args *args;	/* the scheme's parameters; NULL: defaults */
 };
 
 struct check_outcome {

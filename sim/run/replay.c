@@ -44,6 +44,7 @@ struct replay_task {
 struct replay {
 	struct mlt_file *f;
 	const struct scheme_ops *ops;
+	const struct scheme_args *args;	/* the run's, for every mm */
 	uint32_t ntrace;		/* recorded threads */
 	int nclones;
 	int ntasks;
@@ -341,14 +342,14 @@ static void replay_task_fn(void *arg)
 				sim_time_t f0 = sim_now();
 
 				watchdog_op_begin();
-				replay_mm_install(r, mm_idx, pmm ? mm_dup(pmm) : mm_alloc(r->ops));
+				replay_mm_install(r, mm_idx, pmm ? mm_dup(pmm) : mm_alloc(r->ops, r->args));
 				watchdog_op_end();
 				/* The fork's latency: what the parent waits in fork(). */
 				if (pmm)
 					hist_add(&r->hist[MLT_FORK], sim_now() - f0);
 			}
 			if (!r->mms[mm_idx])
-				replay_mm_install(r, mm_idx, mm_alloc(r->ops));
+				replay_mm_install(r, mm_idx, mm_alloc(r->ops, r->args));
 			rt->mm = r->mms[mm_idx];
 		}
 		if (!started) {
@@ -356,7 +357,7 @@ static void replay_task_fn(void *arg)
 				uint32_t mm_idx = r->f->threads[rt->trace_task].mm;
 
 				if (!r->mms[mm_idx])
-					replay_mm_install(r, mm_idx, mm_alloc(r->ops));
+					replay_mm_install(r, mm_idx, mm_alloc(r->ops, r->args));
 				rt->mm = r->mms[mm_idx];
 			}
 			mm_enter(rt->mm);
@@ -460,8 +461,9 @@ int replay_check_threads(const struct mlt_file *f, int threads, char *err, size_
 	return 0;
 }
 
-struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, int threads,
-			    double think_scale, char *err, size_t errlen)
+struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops,
+			    const struct scheme_args *args, int threads, double think_scale,
+			    char *err, size_t errlen)
 {
 	struct replay *r;
 	struct mlt_record rec;
@@ -473,6 +475,7 @@ struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, in
 	r = xzalloc(sizeof(*r));
 	r->f = f;
 	r->ops = ops;
+	r->args = args;
 	r->think_scale = think_scale;
 	r->ntrace = f->nthreads;
 	r->nclones = nr_clones(f->nthreads, threads);

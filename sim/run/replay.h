@@ -32,6 +32,7 @@
 #include "traces/mlt.h"
 
 struct scheme_ops;
+struct scheme_args;
 struct replay;
 
 /* Tasks of one replay (64 KiB stacks: 1 GiB of address space). */
@@ -45,13 +46,15 @@ struct replay;
 int replay_check_threads(const struct mlt_file *f, int threads, char *err, size_t errlen);
 
 /*
- * After sim_begin(): create the mms and tasks.  think_scale multiplies
+ * After sim_begin(): create the mms and tasks, every mm with the scheme
+ * parameters args (NULL: defaults; they must outlive the replay).  think_scale multiplies
  * every think time and thread start time (1: as recorded; 0: everything
  * back to back, to load a trace recorded on a quiet machine).  NULL with a
  * message on error.
  */
-struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops, int threads,
-			    double think_scale, char *err, size_t errlen);
+struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops,
+			    const struct scheme_args *args, int threads, double think_scale,
+			    char *err, size_t errlen);
 /* Did a bad record stop the run?  The message names the file and record. */
 const char *replay_error(const struct replay *r);
 int replay_nr_tasks(const struct replay *r);

@@ -20,6 +20,7 @@
 #include "sim/core/version.h"
 #include "sim/locking/lockstat.h"
 #include "sim/mm/mm.h"
+#include "sim/run/knobs.h"
 #include "sim/run/replay.h"
 #include "sim/mm/rmap.h"
 #include "schemes/registry.h"
@@ -31,130 +32,6 @@
 #include "sim/run/watchdog.h"
 
 #define MAX_VIOLATIONS_KEPT 100
-
-static double think_scale = 1.0;
-static sim_time_t livelock_window;	/* 0: WATCHDOG_WINDOW_NS */
-
-/* "rwsem" or "spinlock", for anon_vma_lock= and i_mmap_lock=. */
-static int rmap_lock_knob(const char *kv, const char *val, enum rmap_lock_kind *kind,
-			  char *err, size_t errlen)
-{
-	if (!strcmp(val, "rwsem")) {
-		*kind = RMAP_LOCK_RWSEM;
-	} else if (!strcmp(val, "spinlock")) {
-		*kind = RMAP_LOCK_SPINLOCK;
-	} else {
-		snprintf(err, errlen, "-p %s: expected rwsem or spinlock", kv);
-		return -1;
-	}
-	return 1;
-}
-
-/* VAL, all of it, as a number from LO to HI (NaN and "" are not). */
-static bool knob_number(const char *val, double lo, double hi, double *d)
-{
-	char *end;
-
-	errno = 0;
-	*d = strtod(val, &end);
-	return !errno && end != val && !*end && *d >= lo && *d <= hi;
-}
-
-/* Knobs of the kernel model and the replay, settable with -p like scheme parameters. */
-static int mm_knob(const char *kv, char *err, size_t errlen)
-{
-	const char *eq = strchr(kv, '='), *val;
-	double d;
-
-	if (!eq)
-		return 0;
-	val = eq + 1;
-	if (!strncmp(kv, "file_miss=", 10)) {
-		if (!knob_number(val, 0, 1, &d)) {
-			snprintf(err, errlen, "-p %s: expected a fraction from 0 to 1", kv);
-			return -1;
-		}
-		mm_params.file_miss = d;
-		return 1;
-	}
-	if (!strncmp(kv, "anon_vma_lock=", 14))
-		return rmap_lock_knob(kv, val, &mm_params.anon_vma_lock, err, errlen);
-	if (!strncmp(kv, "i_mmap_lock=", 12))
-		return rmap_lock_knob(kv, val, &mm_params.i_mmap_lock, err, errlen);
-	if (!strncmp(kv, "rmap_walkers=", 13)) {
-		if (!knob_number(val, 1, RMAP_MAX_WALKERS, &d) || d != (int)d) {
-			snprintf(err, errlen, "-p %s: expected a number of walker tasks, 1 to %d", kv,
-				 RMAP_MAX_WALKERS);
-			return -1;
-		}
-		mm_params.rmap_walkers = (int)d;
-		return 1;
-	}
-	if (!strncmp(kv, "rmap_walks=", 11)) {
-		/* Up to one walk per 100 ns: more is no reclaim, only a livelock. */
-		if (!knob_number(val, 0, 10000, &d)) {
-			snprintf(err, errlen, "-p %s: expected rmap walks per ms, 0 to 10000", kv);
-			return -1;
-		}
-		mm_params.rmap_walks = d;
-		return 1;
-	}
-	if (!strncmp(kv, "think_scale=", 12)) {
-		if (!knob_number(val, 0, 1000, &d)) {
-			snprintf(err, errlen, "-p %s: expected a factor from 0 to 1000", kv);
-			return -1;
-		}
-		think_scale = d;
-		return 1;
-	}
-	if (!strncmp(kv, "livelock_ms=", 12)) {
-		if (!knob_number(val, 1, 3600000, &d) || d != (int)d) {
-			snprintf(err, errlen, "-p %s: expected a whole number of simulated ms, "
-				 "1 to 3600000", kv);
-			return -1;
-		}
-		livelock_window = (sim_time_t)d * 1000000;
-		return 1;
-	}
-	if (!strncmp(kv, "fork_vma_lock=", 14)) {
-		if (strcmp(val, "0") && strcmp(val, "1")) {
-			snprintf(err, errlen, "-p %s: expected 1 (fork write-locks the parent's VMAs, "
-				 "Linux 6.4.12 on) or 0 (6.4.0-6.4.11)", kv);
-			return -1;
-		}
-		mm_params.fork_vma_lock = *val == '1';
-		return 1;
-	}
-	{
-		static const struct { const char *key; bool *knob; } onoff[] = {
-			{ "zone_lock=", &mm_params.zone_lock },
-			{ "lru_lock=", &mm_params.lru_lock },
-			{ "memcg=", &mm_params.memcg },
-			{ "mem_bw=", &mm_params.mem_bw },
-		};
-		size_t i;
-
-		for (i = 0; i < sizeof(onoff) / sizeof(onoff[0]); i++) {
-			if (strncmp(kv, onoff[i].key, strlen(onoff[i].key)))
-				continue;
-			if (strcmp(val, "0") && strcmp(val, "1")) {
-				snprintf(err, errlen, "-p %s: expected 1 (modeled) or 0 (left out)", kv);
-				return -1;
-			}
-			*onoff[i].knob = *val == '1';
-			return 1;
-		}
-	}
-	if (!strncmp(kv, "max_fault_retries=", 18)) {
-		if (!knob_number(val, 1, 1000, &d) || d != (int)d) {
-			snprintf(err, errlen, "-p %s: expected a whole number from 1 to 1000", kv);
-			return -1;
-		}
-		mm_params.max_fault_retries = (int)d;
-		return 1;
-	}
-	return 0;
-}
 
 static void add_param(struct run_result *res, const char *key, const char *value)
 {
@@ -312,41 +189,30 @@ static struct mlt_file *generate(const struct run_spec *spec, uint64_t ops, int 
 	return f;
 }
 
-/* The defaults of the model's knobs, before a run's -p. */
-static void reset_knobs(void)
-{
-	mm_params.file_miss = 0;
-	mm_params.max_fault_retries = 8;
-	mm_params.anon_vma_lock = RMAP_LOCK_RWSEM;
-	mm_params.i_mmap_lock = RMAP_LOCK_RWSEM;
-	mm_params.rmap_walks = 0;
-	mm_params.rmap_walkers = 1;
-	mm_params.fork_vma_lock = true;
-	mm_params.zone_lock = mm_params.lru_lock = mm_params.memcg = mm_params.mem_bw = true;
-	think_scale = 1.0;
-	livelock_window = 0;
-}
-
-/* The -p of a run, sorted by whom they are for. */
+/* The -p of a run, sorted by whom they are for, and checked. */
 struct sorted_params {
-	const char *scheme_kv[RUN_MAX_PARAMS];
-	char *gen_kv[RUN_MAX_PARAMS];
-	int nscheme, ngen;
+	struct scheme_args args;	/* the scheme's */
+	struct run_knobs knobs;		/* the model's (defaults for the rest) */
+	char *gen_kv[RUN_MAX_PARAMS];	/* the workload's */
+	int ngen;
 	uint64_t gen_ops;
 };
 
 /*
- * Sort and check the -p of spec: scheme parameters (the scheme checks
- * them in scheme_set_params()), then the kernel model's knobs (set here),
- * then for a workload its own (trace_gen() checks them).  res, if not
- * NULL, gets every KEY=VAL.  0, or -1 with one line in err.
+ * Sort and check the -p of spec into sp: scheme parameters (checked by
+ * scheme_args_parse()), then the model's knobs (knobs.c), then for a
+ * workload its own (trace_gen() checks them).  Nothing outside sp is
+ * set.  res, if not NULL, gets every KEY=VAL.  0, or -1 with one line in
+ * err.
  */
 static int sort_params(const struct run_spec *spec, const struct scheme_ops *ops, int workload,
 		       struct run_result *res, struct sorted_params *sp, char *err, size_t errlen)
 {
-	int i;
+	const char *scheme_kv[RUN_MAX_PARAMS];
+	int i, nscheme = 0;
 
 	memset(sp, 0, sizeof(*sp));
+	knobs_defaults(&sp->knobs);
 	if (spec->nparams < 0 || spec->nparams > RUN_MAX_PARAMS) {
 		snprintf(err, errlen, "-p: expected at most %d parameters", RUN_MAX_PARAMS);
 		return -1;
@@ -365,10 +231,10 @@ static int sort_params(const struct run_spec *spec, const struct scheme_ops *ops
 		if (res)
 			add_param(res, key, eq + 1);
 		if (scheme_has_param(ops, key)) {
-			sp->scheme_kv[sp->nscheme++] = kv;
+			scheme_kv[nscheme++] = kv;
 			continue;
 		}
-		rc = mm_knob(kv, err, errlen);
+		rc = knob_set(&sp->knobs, kv, err, errlen);
 		if (rc < 0)
 			return -1;
 		if (rc)
@@ -390,12 +256,10 @@ static int sort_params(const struct run_spec *spec, const struct scheme_ops *ops
 			continue;
 		}
 		snprintf(err, errlen, "-p %s: not a parameter of scheme '%s' (see mmlocksim list "
-			 "schemes) nor of the model (file_miss, max_fault_retries, think_scale, "
-			 "anon_vma_lock, i_mmap_lock, rmap_walks, rmap_walkers, fork_vma_lock, "
-			 "zone_lock, lru_lock, memcg, mem_bw, livelock_ms)", kv, ops->name);
+			 "schemes) nor of the model (%s)", kv, ops->name, knob_names());
 		return -1;
 	}
-	return 0;
+	return scheme_args_parse(ops, nscheme, scheme_kv, &sp->args, err, errlen);
 }
 
 /* The scheme of spec: registered by name, or loaded from spec->plugin. */
@@ -459,7 +323,6 @@ int run_check(const struct run_spec *spec, char *err, size_t errlen)
 	static struct machine custom;
 	const struct scheme_ops *ops;
 	struct sorted_params sp;
-	int rc;
 
 	ops = resolve_scheme(spec, err, errlen);
 	if (!ops || !resolve_machine(spec, &custom, err, errlen))
@@ -473,11 +336,8 @@ int run_check(const struct run_spec *spec, char *err, size_t errlen)
 			 REPLAY_MAX_TASKS);
 		return -1;
 	}
-	rc = sort_params(spec, ops, names_workload(spec->trace), NULL, &sp, err, errlen);
-	reset_knobs();
-	if (rc || scheme_set_params(ops, sp.nscheme, sp.scheme_kv, err, errlen))
+	if (sort_params(spec, ops, names_workload(spec->trace), NULL, &sp, err, errlen))
 		return -1;
-	scheme_set_params(ops, 0, NULL, err, errlen);
 	if (names_workload(spec->trace))
 		return trace_gen_check(spec->trace, spec->threads, sp.ngen, sp.gen_kv, err, errlen);
 	return 0;
@@ -508,160 +368,177 @@ int run_check_trace(const char *trace, const int *threads, int n, char *err, siz
 	return 0;
 }
 
-int run_simulation(const struct run_spec *spec, struct run_result *res,
-		   char *err, size_t errlen)
-{
-	const struct machine *m;
-	static struct machine custom;
+/* What run_simulation() holds, released at its end in reverse order. */
+struct run_state {
 	const struct scheme_ops *ops;
-	struct sorted_params sp;
-	int i, workload;
+	const struct machine *m;
+	int workload;
+	struct sorted_params sp;	/* the run's parameters: mms point at sp.args */
 	struct mlt_file *f;
+	bool begun;			/* sim_begin() done */
 	struct replay *rp;
-	struct sim_config cfg;
-	double t0 = wall_seconds();
-	const char *why;
+};
 
+/* res as an ERROR row naming what spec asked for, until the run says more. */
+static void result_init(struct run_result *res, const struct run_spec *spec)
+{
 	memset(res, 0, sizeof(*res));
 	snprintf(res->status, sizeof(res->status), RUN_ERROR);
 	snprintf(res->version, sizeof(res->version), "%s", MMLOCKSIM_VERSION);
 	res->seed = spec->seed;
 	snprintf(res->scheme, sizeof(res->scheme), "%s", spec->scheme ? spec->scheme : "");
 	snprintf(res->source, sizeof(res->source), "%s", spec->trace ? spec->trace : "");
+}
 
-	ops = resolve_scheme(spec, err, errlen);
-	if (!ops)
-		goto fail;
-	snprintf(res->scheme, sizeof(res->scheme), "%s", ops->name);
-	m = resolve_machine(spec, &custom, err, errlen);
-	if (!m)
-		goto fail;
-	snprintf(res->machine, sizeof(res->machine), "%s", m->name);
-	res->cpus = spec->cpus ? spec->cpus : m->ncpus;
-
-	/* -p: scheme parameters, then the kernel model's knobs, then the workload's. */
-	reset_knobs();
-	workload = names_workload(spec->trace);
-	res->params = xcalloc(RUN_MAX_PARAMS + 8, sizeof(*res->params));
-	if (sort_params(spec, ops, workload, res, &sp, err, errlen))
-		goto fail;
-	if (scheme_set_params(ops, sp.nscheme, sp.scheme_kv, err, errlen))
-		goto fail;
-
+/* The trace of spec: a workload's generated, or the file opened (imported if text). */
+static struct mlt_file *open_source(const struct run_spec *spec, struct run_state *st,
+				    char *err, size_t errlen)
+{
 	if (!spec->trace) {
 		snprintf(err, errlen, "expected a trace or a workload name");
-		goto fail;
+		return NULL;
 	}
-	if (workload) {
-		f = generate(spec, sp.gen_ops, sp.ngen, sp.gen_kv, err, errlen);
-		res->threads = spec->threads;
-	} else if (access(spec->trace, R_OK) != 0) {
+	if (st->workload)
+		return generate(spec, st->sp.gen_ops, st->sp.ngen, st->sp.gen_kv, err, errlen);
+	if (access(spec->trace, R_OK) != 0) {
 		snprintf(err, errlen, "%s: %s; expected a readable trace or a workload name "
 			 "(mmlocksim list workloads)", spec->trace, strerror(errno));
-		f = NULL;
-	} else {
-		f = trace_open_any(spec->trace, NULL, NULL, err, errlen);
+		return NULL;
 	}
-	if (!f)
-		goto fail;
-	if (watchdog_interrupted()) {
-		/* A signal while the trace was read or generated: do not start. */
-		mlt_close(f);
-		goto interrupted;
-	}
+	return trace_open_any(spec->trace, NULL, NULL, err, errlen);
+}
 
-	cfg.machine = m;
-	cfg.ncpus = res->cpus;
-	cfg.seed = spec->seed;
-	cfg.stack_size = 0;
-	sim_begin(&cfg);
-	oracle_setup();
-	rp = replay_setup(f, ops, workload ? 0 : spec->threads, think_scale, err, errlen);
-	if (!rp) {
-		sim_end();
-		mlt_close(f);
-		goto fail;
-	}
-	res->threads = replay_nr_tasks(rp);
-	rmap_walker_start(replay_pending, rp);
-	if (spec->timeline) {
-		if (timeline_open(spec->timeline, err, errlen)) {
-			replay_free(rp);
-			mm_teardown_all();
-			sim_end();
-			mlt_close(f);
-			goto fail;
-		}
-		for (i = 0; i < res->cpus; i++) {
-			char name[32];
+/* Open the timeline and name its CPU and task tracks. */
+static int open_timeline(const char *path, int ncpus, char *err, size_t errlen)
+{
+	char name[64];
+	int i;
 
-			snprintf(name, sizeof(name), "CPU %d", i);
-			timeline_name(TL_CPU, i, name);
-		}
-		for (i = 0; i < sched_nr_tasks(); i++) {
-			char name[64];
+	if (timeline_open(path, err, errlen))
+		return -1;
+	for (i = 0; i < ncpus; i++) {
+		snprintf(name, sizeof(name), "CPU %d", i);
+		timeline_name(TL_CPU, i, name);
+	}
+	for (i = 0; i < sched_nr_tasks(); i++) {
+		snprintf(name, sizeof(name), "%s/%d", sched_task(i)->name, i);
+		timeline_name(TL_TASK, i, name);
+	}
+	return 0;
+}
 
-			snprintf(name, sizeof(name), "%s/%d", sched_task(i)->name, i);
-			timeline_name(TL_TASK, i, name);
-		}
-	}
-	watchdog_start(livelock_window);
-	sim_run(UINT64_MAX);
-	oracle_run_end();
-	why = replay_error(rp);
-	if (!why && !watchdog_fired() && watchdog_interrupted() &&
-	    replay_ops_done(rp) != replay_ops_in(rp)) {
-		/* Stopped by a signal (SIGINT, SIGTERM): no outcome, nothing written. */
-		if (spec->timeline)
-			timeline_abort();
-		replay_free(rp);
-		mm_teardown_all();
-		sim_end();
-		mlt_close(f);
-		goto interrupted;
-	}
+/*
+ * Once the engine ran dry: the replay's error (a bad record) in err, or
+ * NULL.  Ops left undone or tasks left asleep are a deadlock: violations
+ * of a run that did run (FAILED), not an error.
+ */
+static const char *judge_end(const struct run_state *st, char *err, size_t errlen)
+{
+	const struct replay *rp = st->rp;
+	const char *why = replay_error(rp);
+
 	if (why) {
 		snprintf(err, errlen, "%s", why);
-	} else if (watchdog_fired()) {
-		/* The watchdog's violation says which tasks and where. */
-		snprintf(err, errlen, "%s: stopped by the progress watchdog (%s) after %llu of "
-			 "%llu ops", spec->trace, watchdog_fired(),
-			 (unsigned long long)replay_ops_done(rp),
-			 (unsigned long long)replay_ops_in(rp));
-	} else if (replay_ops_done(rp) != replay_ops_in(rp) || nr_stuck_tasks()) {
-		snprintf(err, errlen, "%s: replayed %llu of %llu ops (a task got stuck: "
-			 "scheme '%s' deadlocked?)", spec->trace,
-			 (unsigned long long)replay_ops_done(rp),
-			 (unsigned long long)replay_ops_in(rp), ops->name);
-		report_violation("deadlock", 0, "%llu ops never completed, %d tasks never ended",
-				(unsigned long long)(replay_ops_in(rp) - replay_ops_done(rp)),
-				nr_stuck_tasks());
-		report_stuck_tasks();
-		why = NULL;
+		return err;
 	}
-	collect(res, rp);
-	res->wall_s = wall_seconds() - t0;
-	if (spec->timeline && timeline_close(err, errlen) && !why)
-		why = err;
-	replay_free(rp);
-	mm_teardown_all();
-	sim_end();
-	mlt_close(f);
-	if (why)
-		goto fail;
-	snprintf(res->status, sizeof(res->status), "%s",
-		 res->violations_total ? RUN_FAILED : RUN_COMPLETE);
-	return 0;
-fail:
-	snprintf(res->status, sizeof(res->status), RUN_ERROR);
-	snprintf(res->error, sizeof(res->error), "%s", err);
-	res->wall_s = wall_seconds() - t0;
-	return -1;
+	/* Stopped by the watchdog: its violation says which tasks and where. */
+	if (watchdog_fired())
+		return NULL;
+	if (replay_ops_done(rp) == replay_ops_in(rp) && !nr_stuck_tasks())
+		return NULL;
+	report_violation("deadlock", 0, "%llu ops never completed, %d tasks never ended",
+			(unsigned long long)(replay_ops_in(rp) - replay_ops_done(rp)),
+			nr_stuck_tasks());
+	report_stuck_tasks();
+	return NULL;
+}
+
+int run_simulation(const struct run_spec *spec, struct run_result *res,
+		   char *err, size_t errlen)
+{
+	static struct machine custom;
+	struct run_state *st = xzalloc(sizeof(*st));
+	struct sim_config cfg = { 0 };
+	double t0 = wall_seconds();
+	char late[256];
+	int ret = -1;
+
+	/* What runs: the scheme, the machine, the parameters, the trace. */
+	result_init(res, spec);
+	st->ops = resolve_scheme(spec, err, errlen);
+	if (!st->ops)
+		goto out;
+	snprintf(res->scheme, sizeof(res->scheme), "%s", st->ops->name);
+	st->m = resolve_machine(spec, &custom, err, errlen);
+	if (!st->m)
+		goto out;
+	snprintf(res->machine, sizeof(res->machine), "%s", st->m->name);
+	res->cpus = spec->cpus ? spec->cpus : st->m->ncpus;
+	st->workload = names_workload(spec->trace);
+	res->params = xcalloc(RUN_MAX_PARAMS + 8, sizeof(*res->params));
+	if (sort_params(spec, st->ops, st->workload, res, &st->sp, err, errlen))
+		goto out;
+	if (st->workload)
+		res->threads = spec->threads;
+	st->f = open_source(spec, st, err, errlen);
+	if (!st->f)
+		goto out;
+	if (watchdog_interrupted())
+		goto interrupted;	/* a signal while the trace was read or generated */
+
+	/* The machine, the model with this run's knobs, the tasks. */
+	knobs_apply(&st->sp.knobs);
+	cfg.machine = st->m;
+	cfg.ncpus = res->cpus;
+	cfg.seed = spec->seed;
+	sim_begin(&cfg);
+	st->begun = true;
+	oracle_setup();
+	st->rp = replay_setup(st->f, st->ops, &st->sp.args, st->workload ? 0 : spec->threads,
+			      st->sp.knobs.think_scale, err, errlen);
+	if (!st->rp)
+		goto out;
+	res->threads = replay_nr_tasks(st->rp);
+	rmap_walker_start(replay_pending, st->rp);
+	if (spec->timeline && open_timeline(spec->timeline, res->cpus, err, errlen))
+		goto out;
+
+	/* Run, judge, collect. */
+	watchdog_start((sim_time_t)st->sp.knobs.livelock_ms * 1000000);
+	sim_run(UINT64_MAX);
+	oracle_run_end();
+	if (!watchdog_fired() && watchdog_interrupted() && !replay_error(st->rp) &&
+	    replay_ops_done(st->rp) != replay_ops_in(st->rp))
+		goto interrupted;	/* stopped by SIGINT/SIGTERM: no outcome */
+	ret = judge_end(st, err, errlen) ? -1 : 0;
+	collect(res, st->rp);
+	/* A timeline that cannot be written fails the run; a first error stays in err. */
+	if (spec->timeline && timeline_close(ret ? late : err, ret ? sizeof(late) : errlen))
+		ret = -1;
+	if (!ret)
+		snprintf(res->status, sizeof(res->status), "%s",
+			 res->violations_total ? RUN_FAILED : RUN_COMPLETE);
+	goto out;
 interrupted:
 	snprintf(err, errlen, "interrupted by signal %d (%s)", watchdog_interrupted(),
 		 strsignal(watchdog_interrupted()));
 	snprintf(res->status, sizeof(res->status), RUN_INTERRUPTED);
-	snprintf(res->error, sizeof(res->error), "%s", err);
+	ret = -2;
+out:
+	timeline_abort();
+	replay_free(st->rp);
+	if (st->begun) {
+		mm_teardown_all();
+		sim_end();
+	}
+	if (st->f)
+		mlt_close(st->f);
+	free(st);
+	if (ret) {
+		if (ret != -2)
+			snprintf(res->status, sizeof(res->status), RUN_ERROR);
+		snprintf(res->error, sizeof(res->error), "%s", err);
+	}
 	res->wall_s = wall_seconds() - t0;
-	return -1;
+	return ret ? -1 : 0;
 }

@@ -1,0 +1,234 @@
+/*
+ * The parameters of a run: the model's knobs (one table, sim/run/knobs.c)
+ * for checking, setting, defaults and `list`; scheme parameters that
+ * belong to the run, not to the process; the oracle's end-of-run check of
+ * every mm; and the commands that take -p and -s NAME:KEY=VAL.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "schemes/registry.h"
+#include "sim/core/machine.h"
+#include "sim/core/violation.h"
+#include "sim/mm/mm.h"
+#include "sim/oracle/oracle.h"
+#include "sim/run/knobs.h"
+#include "sim/run/run.h"
+#include "sim/run/sim.h"
+#include "tests/scratch.h"
+#include "tests/test.h"
+
+extern const struct test_case knob_tests[];
+
+static int sh(const char *cmd)
+{
+	int st = system(cmd);
+
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The whole of a small file, NUL-terminated (static buffer). */
+static const char *slurp(const char *path)
+{
+	static char buf[65536];
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	buf[n] = 0;
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+/* mmlocksim ARGS > out 2> err; its exit status. */
+static int mmlocksim(const char *args)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd), "%s/mmlocksim %s > '%s' 2> '%s'", test_bindir, args,
+		 scratch_path("out"), scratch_path("err"));
+	return sh(cmd);
+}
+
+/* The table's defaults are the model's (mm.c's mm_params before any run). */
+static int test_defaults(void)
+{
+	struct run_knobs k;
+
+	knobs_defaults(&k);
+	CHECK(k.mm.file_miss == mm_params.file_miss);
+	CHECK(k.mm.max_fault_retries == mm_params.max_fault_retries);
+	CHECK(k.mm.anon_vma_lock == mm_params.anon_vma_lock);
+	CHECK(k.mm.i_mmap_lock == mm_params.i_mmap_lock);
+	CHECK(k.mm.rmap_walks == mm_params.rmap_walks);
+	CHECK(k.mm.rmap_walkers == mm_params.rmap_walkers);
+	CHECK(k.mm.fork_vma_lock == mm_params.fork_vma_lock);
+	CHECK(k.mm.zone_lock == mm_params.zone_lock && k.mm.lru_lock == mm_params.lru_lock);
+	CHECK(k.mm.memcg == mm_params.memcg && k.mm.mem_bw == mm_params.mem_bw);
+	CHECK(k.think_scale == 1.0);
+	return 0;
+}
+
+/* Each type's checking, from the one path. */
+static int test_set(void)
+{
+	static const char *const bad[][2] = {
+		{ "file_miss=1.5", "expected a fraction from 0 to 1" },
+		{ "max_fault_retries=2.5", "expected a whole number from 1 to 1000" },
+		{ "rmap_walkers=9", "from 1 to 8" },
+		{ "anon_vma_lock=mutex", "expected rwsem or spinlock" },
+		{ "memcg=yes", "expected 1 (modeled) or 0 (left out)" },
+	};
+	struct run_knobs k;
+	char err[256];
+	size_t i;
+
+	knobs_defaults(&k);
+	CHECK(knob_set(&k, "file_miss=0.5", err, sizeof(err)) == 1 && k.mm.file_miss == 0.5);
+	CHECK(knob_set(&k, "i_mmap_lock=spinlock", err, sizeof(err)) == 1 &&
+	      k.mm.i_mmap_lock == RMAP_LOCK_SPINLOCK);
+	CHECK(knob_set(&k, "mem_bw=0", err, sizeof(err)) == 1 && !k.mm.mem_bw);
+	CHECK(knob_set(&k, "think_scale=0", err, sizeof(err)) == 1 && k.think_scale == 0);
+	CHECK(knob_set(&k, "variant=rwsem", err, sizeof(err)) == 0);
+	CHECK(knob_known("rmap_walks") && !knob_known("rmap_walk"));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK(knob_set(&k, bad[i][0], err, sizeof(err)) == -1);
+		CHECKF(strstr(err, bad[i][1]) && strstr(err, bad[i][0]), "%s", err);
+	}
+	return 0;
+}
+
+/* `list` shows every knob with its default, from the same table. */
+static int test_list(void)
+{
+	static const char *const want[] = {
+		"-p file_miss=0 ", "-p max_fault_retries=8 ", "-p think_scale=1 ",
+		"-p anon_vma_lock=rwsem ", "-p i_mmap_lock=rwsem ", "-p rmap_walks=0 ",
+		"-p rmap_walkers=1 ", "-p fork_vma_lock=1 ", "-p zone_lock=1 ", "-p lru_lock=1 ",
+		"-p memcg=1 ", "-p mem_bw=1 ",
+	};
+	const char *out;
+	size_t i;
+
+	CHECK(mmlocksim("list schemes") == 0);
+	out = slurp(scratch_path("out"));
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		CHECKF(strstr(out, want[i]), "no '%s' in list", want[i]);
+	return 0;
+}
+
+/* Checking a plan sets nothing a later run would see. */
+static int test_check_sets_nothing(void)
+{
+	struct run_spec spec = { .trace = "pft", .scheme = "pervma-refcount", .seed = 1,
+				 .nparams = 3, .params = { "file_miss=0.5", "variant=rwsem",
+							   "mem_bw=0" } };
+	char err[512];
+
+	mm_params.file_miss = 0.25;
+	mm_params.mem_bw = true;
+	CHECKF(run_check(&spec, err, sizeof(err)) == 0, "%s", err);
+	CHECK(mm_params.file_miss == 0.25 && mm_params.mem_bw);
+	return 0;
+}
+
+/* Two mms of one scheme with other parameters side by side: each reads its own. */
+static int test_params_per_run(void)
+{
+	const struct scheme_ops *pv = scheme_find("pervma-refcount", NULL, 0);
+	const char *kv[] = { "variant=rwsem" };
+	struct sim_config cfg = { .machine = machine_find("xeon-8176-2s", NULL), .ncpus = 2,
+				  .seed = 1 };
+	struct scheme_args args;
+	struct mm_struct *a, *b;
+	char err[256];
+
+	CHECK(pv && scheme_args_parse(pv, 1, kv, &args, err, sizeof(err)) == 0);
+	sim_begin(&cfg);
+	a = mm_alloc(pv, &args);
+	b = mm_alloc(pv, NULL);
+	CHECK(!strcmp(scheme_param(a, "variant"), "rwsem"));
+	CHECK(!strcmp(scheme_param(b, "variant"), "refcnt"));
+	mm_teardown_all();
+	sim_end();
+	return 0;
+}
+
+/* The oracle checks every mm at the end of a run (mm_validate()). */
+static int test_mm_validated_at_end(void)
+{
+	struct sim_config cfg = { .machine = machine_find("xeon-8176-2s", NULL), .ncpus = 1,
+				  .seed = 1 };
+	struct vm_area_struct bad = { .vm_start = 0x2000, .vm_end = 0x1000, .state = VMA_LIVE };
+	struct mm_struct *mm;
+
+	sim_begin(&cfg);
+	oracle_setup();
+	mm = mm_alloc(scheme_find("global-rwsem", NULL, 0), NULL);
+	oracle_run_end();
+	CHECK(violations_total() == 0);
+	/* A VMA with its end before its start, in the tree. */
+	mm->mm_mt.slots = realloc(mm->mm_mt.slots, sizeof(*mm->mm_mt.slots));
+	mm->mm_mt.slots[0] = &bad;
+	mm->mm_mt.nr = 1;
+	oracle_run_end();
+	printf("  %s\n", violations_kept() ? violation_at(0)->detail : "(none)");
+	CHECK(violations_of_kind("mm-inconsistent") == 1);
+	mm->mm_mt.nr = 0;
+	mm_teardown_all();
+	sim_end();
+	return 0;
+}
+
+/* A -p that no run would take is one line on stderr, and nothing on stdout. */
+static int test_run_bad_param_one_line(void)
+{
+	const char *s;
+
+	CHECK(mmlocksim("run pft -s global-rwsem -p bogus=1") == 2);
+	CHECK(!slurp(scratch_path("out"))[0]);
+	s = slurp(scratch_path("err"));
+	printf("  %s", s);
+	CHECK(strstr(s, "bogus") && strchr(s, '\n') == s + strlen(s) - 1);
+	CHECK(mmlocksim("run traces/samples/py.perf.txt.xz -s global-rwsem -p file_miss=2") == 2);
+	CHECK(!slurp(scratch_path("out"))[0]);
+	return 0;
+}
+
+/* check --scenario that matches nothing would check nothing and pass. */
+static int test_check_scenario_unknown(void)
+{
+	CHECK(mmlocksim("check -s global-rwsem --scenario no-such") == 2);
+	CHECK(strstr(slurp(scratch_path("err")), "fault-vs-munmap"));
+	return 0;
+}
+
+/* list --plugin: the plugin's scheme, marked as such, with its parameters. */
+static int test_list_plugin(void)
+{
+	char args[512];
+	const char *out;
+
+	snprintf(args, sizeof(args), "list schemes --plugin %s/schemes/examples/mmap_trylock.so",
+		 test_bindir);
+	CHECK(mmlocksim(args) == 0);
+	out = slurp(scratch_path("out"));
+	CHECK(strstr(out, "mmap-trylock") && strstr(out, "[plugin "));
+	CHECK(mmlocksim("list schemes --plugin /nonexistent.so") == 2);
+	return 0;
+}
+
+const struct test_case knob_tests[] = {
+	{ "knobs/defaults", test_defaults },
+	{ "knobs/set", test_set },
+	{ "knobs/list", test_list },
+	{ "knobs/check_sets_nothing", test_check_sets_nothing },
+	{ "knobs/params_per_run", test_params_per_run },
+	{ "knobs/mm_validated_at_end", test_mm_validated_at_end },
+	{ "knobs/run_bad_param_one_line", test_run_bad_param_one_line },
+	{ "knobs/check_scenario_unknown", test_check_scenario_unknown },
+	{ "knobs/list_plugin", test_list_plugin },
+	{ NULL, NULL },
+};
