@@ -23,7 +23,11 @@
 #define NAME_W 20		/* the least width of the row label column */
 #define CELL_W 24		/* one scheme column */
 
-/* The runs a table is about: they share source, machine, threads and args. */
+/*
+ * The runs a table is about: they share source, machine, threads and
+ * model_args (the conditions); its columns are the variants of schemes
+ * (scheme and scheme_args), "scheme" or "scheme:KEY=VAL ...".
+ */
 struct group {
 	char *source, *machine, *args;
 	int threads;
@@ -94,7 +98,11 @@ static sqlite3_stmt *prep(sqlite3 *db, const char *sql, const struct group *g,
 	return st;
 }
 
-#define GROUP_WHERE "r.source = ?1 AND r.machine = ?2 AND r.threads = ?3 AND r.args = ?4"
+#define GROUP_WHERE "r.source = ?1 AND r.machine = ?2 AND r.threads = ?3 AND r.model_args = ?4"
+/* A variant of a scheme, as a column of the report names it. */
+#define VARIANT_OF(r) "(" r ".scheme || CASE WHEN " r ".scheme_args = '' THEN '' ELSE ':' || " \
+	r ".scheme_args END)"
+#define VARIANT VARIANT_OF("r")
 
 static int load_cell(sqlite3 *db, const struct group *g, const char *scheme, int cpus,
 		     struct cell *c, char *err, size_t errlen)
@@ -106,7 +114,7 @@ static int load_cell(sqlite3 *db, const struct group *g, const char *scheme, int
 
 	memset(c, 0, sizeof(*c));
 	st = prep(db, "SELECT o.throughput_per_s FROM run r JOIN op_stat o ON o.run_id = r.run_id "
-		  "AND o.op = 'fault' WHERE " GROUP_WHERE " AND r.scheme = ?5 AND r.cpus = ?6 "
+		  "AND o.op = 'fault' WHERE " GROUP_WHERE " AND " VARIANT " = ?5 AND r.cpus = ?6 "
 		  "AND r.status = 'COMPLETE' ORDER BY r.run_id", g, err, errlen);
 	if (!st)
 		return -1;
@@ -126,7 +134,7 @@ static int load_cell(sqlite3 *db, const struct group *g, const char *scheme, int
 	c->cv = stats_cv(c->tput, c->n);
 
 	st = prep(db, "SELECT r.status, count(*) FROM run r WHERE " GROUP_WHERE
-		  " AND r.scheme = ?5 AND r.cpus = ?6 GROUP BY r.status", g, err, errlen);
+		  " AND " VARIANT " = ?5 AND r.cpus = ?6 GROUP BY r.status", g, err, errlen);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 5, scheme, -1, SQLITE_STATIC);
@@ -148,7 +156,7 @@ static int load_cell(sqlite3 *db, const struct group *g, const char *scheme, int
 
 	/* p99 of all the faults of all seeds: pool the histograms. */
 	st = prep(db, "SELECT h.lo_ns, h.hi_ns, sum(h.count) FROM lat_hist h JOIN run r "
-		  "ON r.run_id = h.run_id WHERE " GROUP_WHERE " AND r.scheme = ?5 AND r.cpus = ?6 "
+		  "ON r.run_id = h.run_id WHERE " GROUP_WHERE " AND " VARIANT " = ?5 AND r.cpus = ?6 "
 		  "AND r.status = 'COMPLETE' AND h.op = 'fault' GROUP BY h.lo_ns, h.hi_ns "
 		  "ORDER BY h.lo_ns", g, err, errlen);
 	if (!st)
@@ -180,14 +188,23 @@ static void print_missing(FILE *out, const struct cell *c)
 	fprintf(out, "%*s", CELL_W, why);
 }
 
+/* The column names; one longer than a column (a variant) goes on over more lines. */
 static void print_header(FILE *out, const struct group *g)
 {
+	size_t n, most = 0, l;
 	int s;
 
-	fprintf(out, "%-*s", g->w, "");
 	for (s = 0; s < g->nschemes; s++)
-		fprintf(out, " %*.*s", CELL_W - 1, CELL_W - 1, g->schemes[s]);
-	fputc('\n', out);
+		if (strlen(g->schemes[s]) > most)
+			most = strlen(g->schemes[s]);
+	for (l = 0; l == 0 || l < most; l += CELL_W - 1) {
+		fprintf(out, "%-*s", g->w, "");
+		for (s = 0; s < g->nschemes; s++) {
+			n = strlen(g->schemes[s]);
+			fprintf(out, " %*.*s", CELL_W - 1, CELL_W - 1, l < n ? g->schemes[s] + l : "");
+		}
+		fputc('\n', out);
+	}
 }
 
 /* "  12345.67 (   1.23%)", or "*   1.23%*" around the change when significant. */
@@ -350,23 +367,23 @@ static int count_rows(sqlite3 *db, const struct group *g, const char *sql, char 
 }
 
 static const char counters_sql[] =
-	"WITH f AS (SELECT r.scheme, sum(o.count) AS faults FROM run r JOIN op_stat o "
+	"WITH f AS (SELECT " VARIANT " AS v, sum(o.count) AS faults FROM run r JOIN op_stat o "
 	"  ON o.run_id = r.run_id AND o.op = 'fault' WHERE " GROUP_WHERE
-	"  AND r.status IN ('COMPLETE', 'FAILED') GROUP BY r.scheme) "
-	"SELECT c.name, r.scheme, 1000.0 * sum(c.value) / max(f.faults, 1) "
-	"FROM run r JOIN counter c ON c.run_id = r.run_id JOIN f ON f.scheme = r.scheme "
-	"WHERE " GROUP_WHERE " AND r.status IN ('COMPLETE', 'FAILED') "
-	"GROUP BY c.name, r.scheme ORDER BY c.name";
+	"  AND r.status IN ('COMPLETE', 'FAILED') GROUP BY v) "
+	"SELECT c.name, f.v, 1000.0 * sum(c.value) / max(f.faults, 1) "
+	"FROM run r JOIN counter c ON c.run_id = r.run_id JOIN f ON f.v = " VARIANT
+	" WHERE " GROUP_WHERE " AND r.status IN ('COMPLETE', 'FAILED') "
+	"GROUP BY c.name, f.v ORDER BY c.name";
 
 /* Lock wait at the largest CPU count (:maxcpus), where it matters most. */
 static const char lockwait_sql[] =
-	"WITH f AS (SELECT r.scheme, sum(o.count) AS faults FROM run r JOIN op_stat o "
+	"WITH f AS (SELECT " VARIANT " AS v, sum(o.count) AS faults FROM run r JOIN op_stat o "
 	"  ON o.run_id = r.run_id AND o.op = 'fault' WHERE " GROUP_WHERE
-	"  AND r.cpus = :maxcpus AND r.status = 'COMPLETE' GROUP BY r.scheme) "
-	"SELECT l.lock, r.scheme, 1.0 * sum(l.wait_ns) / max(f.faults, 1) "
-	"FROM run r JOIN lock_stat l ON l.run_id = r.run_id JOIN f ON f.scheme = r.scheme "
-	"WHERE " GROUP_WHERE " AND r.cpus = :maxcpus AND r.status = 'COMPLETE' "
-	"GROUP BY l.lock, r.scheme ORDER BY l.lock";
+	"  AND r.cpus = :maxcpus AND r.status = 'COMPLETE' GROUP BY v) "
+	"SELECT l.lock, f.v, 1.0 * sum(l.wait_ns) / max(f.faults, 1) "
+	"FROM run r JOIN lock_stat l ON l.run_id = r.run_id JOIN f ON f.v = " VARIANT
+	" WHERE " GROUP_WHERE " AND r.cpus = :maxcpus AND r.status = 'COMPLETE' "
+	"GROUP BY l.lock, f.v ORDER BY l.lock";
 
 static int print_violations(FILE *out, sqlite3 *db, const struct group *g, char *err,
 			    size_t errlen)
@@ -375,14 +392,15 @@ static int print_violations(FILE *out, sqlite3 *db, const struct group *g, char 
 	int n = 0, rc;
 
 	/* Only finished runs were checked: an ERROR run is no evidence of safety. */
-	st = prep(db, "SELECT r.scheme, sum(r.status IN ('COMPLETE', 'FAILED')), "
+	st = prep(db, "SELECT " VARIANT ", sum(r.status IN ('COMPLETE', 'FAILED')), "
 		  "sum(r.status = 'FAILED'), "
 		  "coalesce(sum(r.violations), 0), "
 		  "(SELECT group_concat(k || ' ' || c, ', ') FROM (SELECT v.kind AS k, count(*) AS c "
-		  "  FROM violation v JOIN run r2 ON r2.run_id = v.run_id WHERE r2.scheme = r.scheme "
-		  "  AND r2.source = ?1 AND r2.machine = ?2 AND r2.threads = ?3 AND r2.args = ?4 "
+		  "  FROM violation v JOIN run r2 ON r2.run_id = v.run_id WHERE "
+		  VARIANT_OF("r2") " = " VARIANT
+		  "  AND r2.source = ?1 AND r2.machine = ?2 AND r2.threads = ?3 AND r2.model_args = ?4 "
 		  "  GROUP BY v.kind ORDER BY c DESC)) "
-		  "FROM run r WHERE " GROUP_WHERE " GROUP BY r.scheme ORDER BY min(r.run_id)",
+		  "FROM run r WHERE " GROUP_WHERE " GROUP BY " VARIANT " ORDER BY min(r.run_id)",
 		  g, err, errlen);
 	if (!st)
 		return -1;
@@ -416,7 +434,7 @@ static int print_problems(FILE *out, sqlite3 *db, const struct group *g, char *e
 	sqlite3_stmt *st;
 	int n = 0, rc;
 
-	st = prep(db, "SELECT r.run_id, r.scheme, r.cpus, r.seed, r.status, r.error, "
+	st = prep(db, "SELECT r.run_id, " VARIANT ", r.cpus, r.seed, r.status, r.error, "
 		  "r.violations, v.kind, v.t_ns, v.task, v.addr, v.detail FROM run r "
 		  "LEFT JOIN violation v ON v.rowid = (SELECT min(rowid) FROM violation "
 		  "  WHERE run_id = r.run_id) "
@@ -465,15 +483,19 @@ static void free_group(struct group *g)
 	memset(g, 0, sizeof(*g));
 }
 
-/* Schemes (baseline first, then in the order they were run) and CPU counts. */
+/*
+ * Variants of schemes (the baseline's first, its plain one before those
+ * with parameters, then in the order they were run) and CPU counts.
+ */
 static int load_group(sqlite3 *db, struct group *g, const char *baseline, char *err,
 		      size_t errlen)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	st = prep(db, "SELECT r.scheme FROM run r WHERE " GROUP_WHERE
-		  " GROUP BY r.scheme ORDER BY r.scheme != ?5, min(r.run_id)", g, err, errlen);
+	st = prep(db, "SELECT " VARIANT " AS v FROM run r WHERE " GROUP_WHERE
+		  " GROUP BY v ORDER BY r.scheme != ?5, r.scheme_args != '', min(r.run_id)", g, err,
+		  errlen);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 5, baseline, -1, SQLITE_STATIC);
@@ -527,7 +549,8 @@ static int report_group(FILE *out, sqlite3 *db, struct group *g, const char *bas
 		fprintf(out, ", %s", g->args);
 	fprintf(out, "\nbaseline %s; change against it in (%%), *marked* where Welch's t-test "
 		"gives p < 0.05\n\n", g->schemes[0]);
-	if (strcmp(g->schemes[0], baseline))
+	if (strncmp(g->schemes[0], baseline, strlen(baseline)) ||
+	    (g->schemes[0][strlen(baseline)] && g->schemes[0][strlen(baseline)] != ':'))
 		fprintf(out, "(no runs of baseline %s here: comparing against %s)\n\n", baseline,
 			g->schemes[0]);
 	cells = xcalloc((size_t)(g->nschemes * g->ncpus), sizeof(*cells));
@@ -620,8 +643,8 @@ int report_print(sqlite3 *db, const char *baseline, FILE *out, int store_fits, c
 
 	if (pick_baseline(db, baseline, base, sizeof(base), err, errlen) < 0)
 		return -1;
-	if (sqlite3_prepare_v2(db, "SELECT source, machine, threads, args FROM run "
-			       "GROUP BY source, machine, threads, args ORDER BY min(run_id)",
+	if (sqlite3_prepare_v2(db, "SELECT source, machine, threads, model_args FROM run "
+			       "GROUP BY source, machine, threads, model_args ORDER BY min(run_id)",
 			       -1, &st, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", db_path(db), sqlite3_errmsg(db));
 		return -1;

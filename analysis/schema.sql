@@ -18,7 +18,7 @@
 -- it is.  Only COMPLETE runs count in the views.
 
 PRAGMA application_id = 1296847693;	-- 0x4d4c534d, "MLSM"
-PRAGMA user_version = 1;		-- the schema version; bump on any change
+PRAGMA user_version = 2;		-- the schema version; bump on any change
 
 CREATE TABLE run (
 	run_id		INTEGER PRIMARY KEY,
@@ -29,6 +29,11 @@ CREATE TABLE run (
 	threads		INTEGER NOT NULL,	-- 0: as recorded
 	seed		INTEGER NOT NULL,
 	args		TEXT NOT NULL DEFAULT '',	-- the -p KEY=VAL given, sorted, space separated
+	-- args cut in two: the scheme's parameters (what makes a variant of the
+	-- scheme), and the rest (model knobs, workload parameters: the conditions
+	-- that schemes are compared under).  Same format.
+	scheme_args	TEXT NOT NULL DEFAULT '',
+	model_args	TEXT NOT NULL DEFAULT '',
 	status		TEXT NOT NULL CHECK (status IN
 			('RUNNING', 'COMPLETE', 'FAILED', 'ERROR', 'INTERRUPTED')),
 	sim_ns		INTEGER,		-- simulated time of the run
@@ -165,49 +170,58 @@ INSERT INTO t975 VALUES
 
 -- Fault throughput of every COMPLETE run.
 CREATE VIEW v_fault AS
-SELECT r.run_id, r.scheme, r.source, r.machine, r.cpus, r.threads, r.seed,
-       o.throughput_per_s AS tput, o.p99_ns
+SELECT r.run_id, r.scheme, r.scheme_args, r.source, r.machine, r.cpus, r.threads,
+       r.model_args, r.seed, o.throughput_per_s AS tput, o.p99_ns
 FROM run r JOIN op_stat o ON o.run_id = r.run_id AND o.op = 'fault'
 WHERE r.status = 'COMPLETE';
 
--- The scaling curve: per scheme, source, machine and CPU count, the number
--- of runs (seeds), the arithmetic and harmonic mean fault throughput, the
+-- The scaling curve: per variant of a scheme (scheme, scheme_args), source,
+-- machine, threads, model_args and CPU count -- runs that differ only in
+-- their seed -- the number of runs, the arithmetic and harmonic mean fault
+-- throughput, the
 -- sample standard deviation, and the half-width of the 95% confidence
 -- interval of the mean, t(0.975, n-1) * sd / sqrt(n) (NULL for one run).
 -- The standard deviation is computed in two passes (mean first), and uses
 -- sqrt(), which the stock sqlite3 of Debian and Ubuntu has (SQLite >= 3.35
 -- built with SQLITE_ENABLE_MATH_FUNCTIONS; mmlocksim registers its own if
 -- the library lacks it).  Without it, var_tput is still there.
+-- mean_p99_ns is the mean of the runs' own p99 fault latencies; `report`
+-- (and compare) shows the p99 of all the runs' faults pooled instead.
 CREATE VIEW v_scaling AS
 WITH g AS (
-	SELECT scheme, source, machine, cpus, count(*) AS n,
-	       avg(tput) AS mean_tput, count(*) / sum(1.0 / tput) AS hmean_tput,
+	SELECT scheme, scheme_args, source, machine, threads, model_args, cpus,
+	       count(*) AS n, avg(tput) AS mean_tput, count(*) / sum(1.0 / tput) AS hmean_tput,
 	       avg(p99_ns) AS mean_p99_ns
-	FROM v_fault GROUP BY scheme, source, machine, cpus
+	FROM v_fault GROUP BY scheme, scheme_args, source, machine, threads, model_args, cpus
 ), v AS (
 	SELECT g.*, CASE WHEN g.n > 1 THEN
 		sum((f.tput - g.mean_tput) * (f.tput - g.mean_tput)) / (g.n - 1)
 		END AS var_tput
-	FROM g JOIN v_fault f USING (scheme, source, machine, cpus)
-	GROUP BY scheme, source, machine, cpus
+	FROM g JOIN v_fault f
+		USING (scheme, scheme_args, source, machine, threads, model_args, cpus)
+	GROUP BY scheme, scheme_args, source, machine, threads, model_args, cpus
 )
-SELECT scheme, source, machine, cpus, n, mean_tput, hmean_tput, var_tput,
+SELECT scheme, scheme_args, source, machine, threads, model_args, cpus, n,
+       mean_tput, hmean_tput, var_tput,
        sqrt(var_tput) AS sd_tput,
        (SELECT t FROM t975 WHERE df <= n - 1 ORDER BY df DESC LIMIT 1)
 		* sqrt(var_tput / n) AS ci95_tput,
        mean_p99_ns
 FROM v;
 
--- Every scheme against the baseline scheme (table baseline) at the same
--- source, machine and CPU count: mean throughput, its 95% CI, the change
--- in percent (positive: faster than the baseline) and the mean p99 fault
--- latency of both.
+-- Every variant of every scheme against the baseline scheme (table
+-- baseline) under the same conditions (source, machine, threads,
+-- model_args, CPU count): mean throughput, its 95% CI, the change in
+-- percent (positive: faster than the baseline) and the mean p99 fault
+-- latency of both.  The baseline's variants are kept apart: with several,
+-- each row is there once per baseline variant (baseline_args says which).
 CREATE VIEW v_compare AS
-SELECT s.scheme, s.source, s.machine, s.cpus, s.n,
+SELECT s.scheme, s.scheme_args, s.source, s.machine, s.threads, s.model_args, s.cpus, s.n,
        s.mean_tput, s.ci95_tput,
-       b.scheme AS baseline, b.mean_tput AS baseline_tput,
+       b.scheme AS baseline, b.scheme_args AS baseline_args, b.mean_tput AS baseline_tput,
        100.0 * (s.mean_tput - b.mean_tput) / b.mean_tput AS pct_change,
        s.mean_p99_ns, b.mean_p99_ns AS baseline_p99_ns
 FROM v_scaling s
 JOIN v_scaling b ON b.source = s.source AND b.machine = s.machine
+	AND b.threads = s.threads AND b.model_args = s.model_args
 	AND b.cpus = s.cpus AND b.scheme = (SELECT scheme FROM baseline);

@@ -36,8 +36,9 @@ static const char *const st_sql[NR_ST] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_RUN_INSERT] = "INSERT INTO run (scheme, source, machine, cpus, threads, seed, "
-		"args, status, version, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'RUNNING', ?, "
-		"strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+		"args, status, version, started_at, scheme_args, model_args) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, 'RUNNING', ?, "
+		"strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?)",
 	/* A result that could not run may lack the resolved key: keep the begun one. */
 	[ST_RUN_FIGURES] = "UPDATE run SET scheme = coalesce(nullif(?2, ''), scheme), "
 		"source = coalesce(nullif(?3, ''), source), "
@@ -459,6 +460,8 @@ int64_t store_run_begin(struct store *s, const struct store_key *k, char *err, s
 	sqlite3_bind_int64(st, 6, (int64_t)k->seed);
 	bind_text(st, 7, k->args);
 	bind_text(st, 8, k->version);
+	bind_text(st, 9, k->scheme_args);
+	bind_text(st, 10, k->model_args);
 	if (run_st(st) != SQLITE_DONE) {
 		snprintf(err, errlen, "%s: cannot insert a run: %s", s->path, sqlite3_errmsg(s->db));
 		return -1;

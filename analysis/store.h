@@ -31,6 +31,9 @@ struct store_key {
 	uint64_t seed;
 	const char *args;	/* the -p KEY=VAL given, canonical (store_args()); may be NULL */
 	const char *version;	/* mmlocksim version */
+	/* args cut in two, each canonical: the scheme's parameters, and the
+	 * rest (model knobs, workload parameters); NULL: "" */
+	const char *scheme_args, *model_args;
 };
 
 /* The schema version of this binary (user_version in schema.sql). */

@@ -80,7 +80,7 @@ static void make(struct run_result *r)
  */
 static double fill(const char *path, int nruns, uint64_t seed0, struct run_result *r)
 {
-	struct store_key k = { r->scheme, r->source, r->machine, r->cpus, r->threads, 0, "", "0.1.0" };
+	struct store_key k = { r->scheme, r->source, r->machine, r->cpus, r->threads, 0, "", "0.1.0", "", "" };
 	char err[512];
 	struct store *s;
 	double t0;

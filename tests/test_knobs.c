@@ -220,6 +220,104 @@ static int test_list_plugin(void)
 	return 0;
 }
 
+/* One value from the database at path: the first column of the first row. */
+static const char *q1(const char *path, const char *sql)
+{
+	char cmd[2048];
+	static char out[4096];
+	FILE *f;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' \"%s\"", path, sql);
+	f = popen(cmd, "r");
+	n = f ? fread(out, 1, sizeof(out) - 1, f) : 0;
+	out[n] = 0;
+	if (f)
+		pclose(f);
+	while (n && out[n - 1] == '\n')
+		out[--n] = 0;
+	return out;
+}
+
+/*
+ * compare: -s NAME:KEY=VAL is a variant of its own; a -p scheme parameter
+ * that only some schemes have applies to those; the rows say which is
+ * which, and the views and the report keep the variants apart.
+ */
+static int test_compare_variants(void)
+{
+	char args[1024];
+	const char *db = scratch_path("v.db"), *out;
+
+	if (sh("command -v sqlite3 >/dev/null"))
+		return 0;
+	snprintf(args, sizeof(args), "compare pft -s global-rwsem,pervma-refcount,"
+		 "pervma-refcount:variant=rwsem -p size=1M -p mem_bw=0 --cpus 1,2 --seeds 2 "
+		 "--jobs 2 --db '%s'", db);
+	CHECK(mmlocksim(args) == 0);
+	out = slurp(scratch_path("out"));
+	fputs(out, stdout);
+	CHECK(strstr(out, "pervma-refcount:variant"));
+	CHECK(!strcmp(q1(db, "SELECT group_concat(scheme || '|' || scheme_args || '|' || "
+			 "model_args, ' ') FROM (SELECT DISTINCT scheme, scheme_args, model_args "
+			 "FROM run ORDER BY run_id)"),
+		      "global-rwsem||mem_bw=0 size=1M pervma-refcount||mem_bw=0 size=1M "
+		      "pervma-refcount|variant=rwsem|mem_bw=0 size=1M"));
+	/* Two variants of a scheme, never averaged together. */
+	CHECK(!strcmp(q1(db, "SELECT count(*) FROM v_scaling WHERE scheme = 'pervma-refcount'"),
+		      "4"));
+	CHECK(!strcmp(q1(db, "SELECT group_concat(n, ',') FROM v_scaling"), "2,2,2,2,2,2"));
+	/* Each against the baseline under the same conditions. */
+	CHECK(!strcmp(q1(db, "SELECT count(*) FROM v_compare"), "6"));
+	/* A variant of the baseline: one row per baseline variant, named. */
+	CHECK(!strcmp(q1(db, "UPDATE baseline SET scheme = 'pervma-refcount'; "
+			 "SELECT count(*) || ' ' || count(DISTINCT baseline_args) FROM v_compare"),
+		      "12 2"));
+
+	/* Only pervma-refcount has variant=: global-rwsem runs without it. */
+	snprintf(args, sizeof(args), "compare pft -s global-rwsem,pervma-refcount -p size=1M "
+		 "-p variant=rwsem --cpus 1 --seeds 1 --jobs 2 --db '%s'", scratch_path("w.db"));
+	CHECK(mmlocksim(args) == 0);
+	CHECK(!strcmp(q1(scratch_path("w.db"), "SELECT group_concat(scheme || '|' || args, ' ') "
+			 "FROM run WHERE status = 'COMPLETE'"),
+		      "global-rwsem|size=1M pervma-refcount|size=1M variant=rwsem"));
+	/* Nothing compared takes it: one line, naming a scheme that does. */
+	CHECK(mmlocksim("compare traces/samples/py.perf.txt.xz -s global-rwsem -p variant=rwsem") == 2);
+	out = slurp(scratch_path("err"));
+	printf("  %s", out);
+	CHECK(strstr(out, "not a parameter of the schemes compared") && strstr(out, "has it"));
+	CHECK(mmlocksim("compare pft -s global-rwsem:variant=rwsem") == 2);
+	CHECK(strstr(slurp(scratch_path("err")), "has no parameter 'variant'"));
+	CHECK(mmlocksim("compare pft -s pervma-refcount:variant=fast") == 2);
+	CHECK(strstr(slurp(scratch_path("err")), "refcnt|rwsem"));
+	return 0;
+}
+
+/* A sweep's schemes list takes variants as compare -s does. */
+static int test_sweep_variants(void)
+{
+	char args[1024];
+	const char *db = scratch_path("s.db");
+
+	if (sh("command -v sqlite3 >/dev/null"))
+		return 0;
+	CHECK(write_file(scratch_path("v.ini"), "[experiment]\nsources = pft\nschemes = "
+			 "global-rwsem, pervma-refcount:variant=rwsem\ncpus = 1\n[source pft]\n"
+			 "size = 1M\n") == 0);
+	snprintf(args, sizeof(args), "sweep '%s' --db '%s' --jobs 2", scratch_path("v.ini"), db);
+	CHECK(mmlocksim(args) == 0);
+	CHECK(!strcmp(q1(db, "SELECT group_concat(scheme || '|' || scheme_args || '|' || "
+			 "model_args || '|' || status, ' ') FROM run"),
+		      "global-rwsem||size=1M|COMPLETE pervma-refcount|variant=rwsem|size=1M|COMPLETE"));
+	CHECK(write_file(scratch_path("v.ini"), "[experiment]\nsources = pft\nschemes = "
+			 "global-rwsem, pervma-refcount:variant=fast\ncpus = 1\n") == 0);
+	snprintf(args, sizeof(args), "sweep '%s' --db '%s'", scratch_path("v.ini"),
+		 scratch_path("s2.db"));
+	CHECK(mmlocksim(args) == 2);
+	CHECK(strstr(slurp(scratch_path("err")), "v.ini:3: -p variant=fast: expected one of"));
+	return 0;
+}
+
 const struct test_case knob_tests[] = {
 	{ "knobs/defaults", test_defaults },
 	{ "knobs/set", test_set },
@@ -230,5 +328,7 @@ const struct test_case knob_tests[] = {
 	{ "knobs/run_bad_param_one_line", test_run_bad_param_one_line },
 	{ "knobs/check_scenario_unknown", test_check_scenario_unknown },
 	{ "knobs/list_plugin", test_list_plugin },
+	{ "knobs/compare_variants", test_compare_variants },
+	{ "knobs/sweep_variants", test_sweep_variants },
 	{ NULL, NULL },
 };

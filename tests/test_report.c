@@ -103,7 +103,7 @@ static int test_stats(void)
 static void add_run(struct store *s, const char *scheme, int cpus, uint64_t seed, double tput,
 		    uint64_t lat, const char *status)
 {
-	struct store_key k = { scheme, "pft", "xeon-8176-2s", cpus, 8, seed, "", "0.1.0" };
+	struct store_key k = { scheme, "pft", "xeon-8176-2s", cpus, 8, seed, "", "0.1.0", "", "" };
 	struct run_result r;
 	struct lat_hist h;
 	char err[512];
@@ -192,7 +192,7 @@ static int build_db(const char *path)
 	}
 	{
 		/* A run whose process died. */
-		struct store_key k = { "spf-srcu", "pft", "xeon-8176-2s", 16, 8, 6, "", "0.1.0" };
+		struct store_key k = { "spf-srcu", "pft", "xeon-8176-2s", 16, 8, 6, "", "0.1.0", "", "" };
 
 		store_run_begin(s, &k, err, sizeof(err));
 	}

@@ -449,7 +449,7 @@ static int test_usl_report(void)
 	for (i = 0; i < 4; i++) {
 		for (seed = 1; seed <= 3; seed++) {
 			struct store_key k = { "global-rwsem", "pft", "xeon-8176-2s", cpus[i], 64,
-					       (uint64_t)seed, "", "0.1.0" };
+					       (uint64_t)seed, "", "0.1.0", "", "" };
 			struct op_result op = { .op = "fault", .count = 1000 };
 			struct run_result r = { .scheme = "global-rwsem", .source = "pft",
 						.machine = "xeon-8176-2s", .status = "COMPLETE",

@@ -243,7 +243,7 @@ static int run_and_report(struct run_spec *specp, const char *dbpath)
 	struct store *db = NULL;
 	struct sigaction sa, old_int, old_term, old_hup;
 	int64_t run_id = 0;
-	char err[1024], args[1024];
+	char err[1024], args[1024], scheme_args[1024], model_args[1024];
 	int i, ret;
 
 	/* Input a run would refuse is one line, before any output or row. */
@@ -251,13 +251,14 @@ static int run_and_report(struct run_spec *specp, const char *dbpath)
 		cli_error("run", "%s", err);
 		return EXIT_BAD_INPUT;
 	}
-	store_args(spec.params, spec.nparams, args, sizeof(args));
+	run_args(&spec, args, scheme_args, model_args, sizeof(args));
 	if (dbpath) {
 		struct store_key key = {
 			.scheme = spec.scheme ? spec.scheme : "", .source = spec.trace,
 			.machine = spec.machine ? spec.machine : "", .cpus = spec.cpus,
 			.threads = spec.threads, .seed = spec.seed, .args = args,
-			.version = MMLOCKSIM_VERSION,
+			.version = MMLOCKSIM_VERSION, .scheme_args = scheme_args,
+			.model_args = model_args,
 		};
 
 		db = store_open(dbpath, 1, err, sizeof(err));

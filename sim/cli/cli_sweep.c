@@ -174,7 +174,9 @@ static int add_values(struct ini_file *in, struct list *l, const char *key, cons
 			free(copy);
 			return ini_error(in, "expected at most %d values for %s", MAX_VALUES, key);
 		}
-		if (strchr(v, '=') || strchr(v, ' ')) {
+		/* '=' would read as a -p KEY=VAL; a schemes value may carry them after ':'. */
+		if ((strchr(v, '=') && (strcmp(key, "schemes") || !strchr(v, ':') ||
+					strchr(v, '=') < strchr(v, ':'))) || strchr(v, ' ')) {
 			/* The message first: v points into copy. */
 			ini_error(in, "expected values without spaces or '=' for %s, got '%s'",
 				  key, v);
@@ -247,6 +249,61 @@ static int parse_seeds(struct experiment *e, const char *value)
 			 value);
 }
 
+/*
+ * A schemes value is NAME or NAME:KEY=VAL[:KEY=VAL...], a variant of the
+ * scheme with parameters of its own.  Its scheme, or NULL.
+ */
+static const struct scheme_ops *item_scheme(const char *item)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(item, ":"), item);
+	return scheme_find(name, NULL, 0);
+}
+
+/* The KEY=VAL of a schemes value, appended to kv from n (allocated); the new n. */
+static int add_item_params(const char *item, char **kv, int n)
+{
+	const char *c = strchr(item, ':');
+
+	while (c && n < RUN_MAX_PARAMS) {
+		size_t len = strcspn(c + 1, ":");
+
+		if (asprintf(&kv[n++], "%.*s", (int)len, c + 1) < 0)
+			fatal("out of memory");
+		c = strchr(c + 1, ':');
+	}
+	return n;
+}
+
+/* The KEY=VAL of a schemes value, checked against its scheme; 0, or -1 (err). */
+static int check_item(const char *item, char *err, size_t errlen)
+{
+	const struct scheme_ops *ops = item_scheme(item);
+	char *kv[RUN_MAX_PARAMS] = { 0 };
+	struct scheme_args args;
+	int i, n, rc;
+
+	if (!ops) {
+		snprintf(err, errlen, "expected a scheme name (mmlocksim list schemes), got '%s'",
+			 item);
+		return -1;
+	}
+	n = add_item_params(item, kv, 0);
+	rc = strchr(item, ':') && !n ? -1 : 0;
+	for (i = 0; i < n && !rc; i++) {
+		if (!strchr(kv[i], '=') || kv[i][0] == '=') {
+			snprintf(err, errlen, "expected NAME:KEY=VAL[:KEY=VAL...], got '%s'", item);
+			rc = -1;
+		}
+	}
+	if (!rc && scheme_args_parse(ops, n, (const char *const *)kv, &args, err, errlen))
+		rc = -1;
+	for (i = 0; i < n; i++)
+		free(kv[i]);
+	return rc;
+}
+
 static int experiment_key(struct experiment *e, const char *name, const char *value)
 {
 	struct ini_file *in = e->in;
@@ -294,9 +351,8 @@ static int experiment_key(struct experiment *e, const char *name, const char *va
 		if (l == &e->sources && !gen_is_workload(v) && access(v, R_OK) != 0)
 			return ini_error(in, "expected a readable trace or a workload name "
 					 "(mmlocksim list workloads), got '%s': %s", v, strerror(errno));
-		if (l == &e->schemes && !scheme_find(v, NULL, 0))
-			return ini_error(in, "expected a scheme name (mmlocksim list schemes), "
-					 "got '%s'", v);
+		if (l == &e->schemes && check_item(v, err, sizeof(err)))
+			return ini_error(in, "%s", err);
 		if (l == &e->machines) {
 			e->mcpus[i] = machine_lookup(v, e->mname[i], sizeof(e->mname[i]), err,
 						     sizeof(err));
@@ -424,7 +480,7 @@ static int experiment_finish(struct experiment *e, const char *path, char *err, 
 		const struct list *l = s->kind == SEC_SCHEME ? &e->schemes : &e->sources;
 
 		for (j = 0; j < l->n && strcmp(s->kind == SEC_SCHEME ?
-					       scheme_find(l->v[j], NULL, 0)->name : l->v[j], s->name); j++)
+					       item_scheme(l->v[j])->name : l->v[j], s->name); j++)
 			;
 		if (j == l->n) {
 			snprintf(err, errlen, "%s:%d: expected [%s %s] to name one of the %s (line %d)",
@@ -541,7 +597,7 @@ static const struct section *section_of(const struct experiment *e, int kind, co
 	int i;
 
 	if (kind == SEC_SCHEME)
-		name = scheme_find(name, NULL, 0)->name;
+		name = item_scheme(name)->name;
 	for (i = 0; i < e->nsecs; i++)
 		if (e->secs[i].kind == kind && !strcmp(e->secs[i].name, name))
 			return &e->secs[i];
@@ -614,7 +670,8 @@ static void expand(const struct experiment *e, int shard, int nshards, struct pl
 		for (uc = 0; uc < combos(us); uc++)
 		for (sc = 0; sc < combos(ss); sc++, idx++) {
 			struct runpool_job *j;
-			char *kv[RUN_MAX_PARAMS] = { 0 }, args[1024];
+			char *kv[RUN_MAX_PARAMS] = { 0 }, args[1024], scheme_args[1024];
+			char model_args[1024];
 			int n, i;
 
 			if (idx % nshards != shard)
@@ -623,8 +680,9 @@ static void expand(const struct experiment *e, int shard, int nshards, struct pl
 			n = add_combo(&e->params, pc, kv, 0);
 			n = add_combo(us, uc, kv, n);
 			n = add_combo(ss, sc, kv, n);
+			n = add_item_params(e->schemes.v[sch], kv, n);
 			j->spec.trace = e->sources.v[src];
-			j->spec.scheme = e->schemes.v[sch];
+			j->spec.scheme = item_scheme(e->schemes.v[sch])->name;
 			j->spec.machine = e->machines.v[mach];
 			j->spec.cpus = atoi(e->cpus.v[cpu]);
 			j->spec.threads = e->threads.n ? atoi(e->threads.v[thr]) : 0;
@@ -635,12 +693,14 @@ static void expand(const struct experiment *e, int shard, int nshards, struct pl
 					j->plugin = e->plugins.v[i];
 			for (i = 0; i < n; i++)
 				j->spec.params[i] = keep(p, kv[i]);
-			store_args(j->spec.params, n, args, sizeof(args));
+			run_args(&j->spec, args, scheme_args, model_args, sizeof(args));
 			j->key = (struct store_key){
-				.scheme = scheme_find(j->spec.scheme, NULL, 0)->name,
+				.scheme = j->spec.scheme,
 				.source = j->spec.trace, .machine = e->mname[mach],
 				.cpus = j->spec.cpus, .threads = j->spec.threads, .seed = seed,
 				.args = keep(p, xstrdup(args)), .version = MMLOCKSIM_VERSION,
+				.scheme_args = keep(p, xstrdup(scheme_args)),
+				.model_args = keep(p, xstrdup(model_args)),
 			};
 		}
 	}
@@ -655,13 +715,20 @@ static void expand(const struct experiment *e, int shard, int nshards, struct pl
 static int check_run(const char *source, int threads, const char *scheme, char *const *kv,
 		     int n, char *err, size_t errlen)
 {
-	struct run_spec spec = { .trace = source, .scheme = scheme, .threads = threads,
-				 .seed = 1, .nparams = n };
-	int i;
+	struct run_spec spec = { .trace = source, .scheme = item_scheme(scheme)->name,
+				 .threads = threads, .seed = 1 };
+	char *own[RUN_MAX_PARAMS] = { 0 };
+	int i, nown, rc;
 
-	for (i = 0; i < n; i++)
-		spec.params[i] = kv[i];
-	return run_check(&spec, err, errlen);
+	for (i = 0; i < n && i < RUN_MAX_PARAMS; i++)
+		spec.params[spec.nparams++] = kv[i];
+	nown = add_item_params(scheme, own, 0);
+	for (i = 0; i < nown && spec.nparams < RUN_MAX_PARAMS; i++)
+		spec.params[spec.nparams++] = own[i];
+	rc = run_check(&spec, err, errlen);
+	for (i = 0; i < nown; i++)
+		free(own[i]);
+	return rc;
 }
 
 static int threads_at(const struct experiment *e, int i)

@@ -15,6 +15,7 @@
 
 #include "lib/wallclock.h"
 #include "analysis/hist.h"
+#include "analysis/store.h"
 #include "lib/xalloc.h"
 #include "sim/oracle/oracle.h"
 #include "sim/core/version.h"
@@ -341,6 +342,31 @@ int run_check(const struct run_spec *spec, char *err, size_t errlen)
 	if (names_workload(spec->trace))
 		return trace_gen_check(spec->trace, spec->threads, sp.ngen, sp.gen_kv, err, errlen);
 	return 0;
+}
+
+void run_args(const struct run_spec *spec, char *all, char *scheme_args, char *model_args,
+	      size_t len)
+{
+	const char *mine[RUN_MAX_PARAMS], *rest[RUN_MAX_PARAMS];
+	const struct scheme_ops *ops;
+	int i, n = spec->nparams < RUN_MAX_PARAMS ? spec->nparams : RUN_MAX_PARAMS, nm = 0, nr = 0;
+	char err[512];
+
+	ops = resolve_scheme(spec, err, sizeof(err));
+	for (i = 0; i < n; i++) {
+		const char *eq = strchr(spec->params[i], '=');
+		char key[64];
+		size_t k = eq ? (size_t)(eq - spec->params[i]) : 0;
+
+		snprintf(key, sizeof(key), "%.*s", (int)k, spec->params[i]);
+		if (ops && eq && k < sizeof(key) && scheme_has_param(ops, key))
+			mine[nm++] = spec->params[i];
+		else
+			rest[nr++] = spec->params[i];
+	}
+	store_args(spec->params, n, all, len);
+	store_args(mine, nm, scheme_args, len);
+	store_args(rest, nr, model_args, len);
 }
 
 int run_check_trace(const char *trace, const int *threads, int n, char *err, size_t errlen)

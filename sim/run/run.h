@@ -51,6 +51,13 @@ int run_check(const struct run_spec *spec, char *err, size_t errlen);
  * and can be replayed with each of the N thread counts (none: as
  * recorded).  0, or -1 with one line in err naming the file.
  */
+/*
+ * spec's -p as the run row keeps them, each canonical (store_args()), len
+ * bytes each: all of them; the scheme's parameters (what makes a variant
+ * of it); the rest (model knobs, workload parameters).
+ */
+void run_args(const struct run_spec *spec, char *all, char *scheme_args, char *model_args,
+	      size_t len);
 int run_check_trace(const char *trace, const int *threads, int n, char *err, size_t errlen);
 
 #endif
