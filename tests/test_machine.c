@@ -32,6 +32,80 @@ static int test_presets(void)
 	return 0;
 }
 
+/*
+ * Every preset, the machines of the published results among them: each
+ * loads under its name with the CPU count its hardware has, cites where
+ * its costs come from, and is never cheaper farther away.
+ */
+static int test_preset_table(void)
+{
+	static const struct {
+		const char *name;
+		int ncpus, sockets;
+	} want[] = {
+		{ "xeon-8176-2s", 112, 2 }, { "epyc-7763-2s", 256, 2 },
+		{ "laptop-8", 16, 1 }, { "opteron-6172-4s", 48, 4 },
+		{ "xeon-e5-2690v4-2s", 56, 2 }, { "xeon-e5-2690v3-2s", 48, 2 },
+		{ "xeon-gold-6138-2s", 80, 2 }, { "skl-4s-192", 192, 4 },
+		{ "xeon-8336c-2s", 128, 2 }, { "epyc-zen5-2s", 256, 2 },
+		{ "power8-80", 80, 1 }, { "ivb-ep-2x10x2", 40, 2 },
+		{ "ivb-ex-4x15x2", 120, 4 }, { "vm-x86-16", 16, 1 },
+	};
+	const int nwant = (int)(sizeof(want) / sizeof(want[0]));
+	const struct machine *m;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+	int i, d;
+
+	CHECK(machine_nr_presets() == nwant);
+	for (i = 0; i < nwant; i++) {
+		m = machine_find(want[i].name, NULL);
+		CHECKF(m, "%s", want[i].name);
+		CHECKF(m == machine_preset(i), "%s", want[i].name);
+		CHECKF(m->ncpus == want[i].ncpus && m->sockets == want[i].sockets,
+		       "%s: %d CPUs, %d sockets", m->name, m->ncpus, m->sockets);
+		CHECKF(m->sources && m->sources[0], "%s has no sources", m->name);
+		for (d = DIST_SMT; d < DIST_REMOTE; d++)
+			CHECKF(m->cost.latency[d] <= m->cost.latency[d + 1] &&
+			       m->cost.occupancy[d] <= m->cost.occupancy[d + 1],
+			       "%s: distance %d costs more than %d", m->name, d, d + 1);
+		CHECKF(m->cost.mem_page > 0, "%s", m->name);
+	}
+	/* Zen 5: 8-core CCDs, 8 per socket. */
+	m = machine_find("epyc-zen5-2s", NULL);
+	CHECK(machine_dist(m, 0, 7) == DIST_LLC);
+	CHECK(machine_dist(m, 0, 8) == DIST_SOCKET);
+	CHECK(machine_dist(m, 0, 64) == DIST_REMOTE);
+	CHECK(machine_dist(m, 0, 128) == DIST_SMT);
+	/* POWER8: SMT8, the siblings of core 0 are CPUs 0, 10, ... 70. */
+	m = machine_find("power8-80", NULL);
+	CHECK(m->threads_per_core == 8);
+	CHECK(machine_dist(m, 0, 70) == DIST_SMT);
+	CHECK(machine_dist(m, 0, 9) == DIST_LLC);
+	m = machine_find("skl-4s-192", NULL);
+	CHECK(machine_dist(m, 0, 23) == DIST_LLC);
+	CHECK(machine_dist(m, 0, 72) == DIST_REMOTE);
+	CHECK(m->memory_gib == 768);
+
+	/* list machines shows the sources of each. */
+	out = open_memstream(&text, &len);
+	CHECK(out);
+	for (i = 0; i < nwant; i++)
+		machine_print(machine_preset(i), out);
+	fclose(out);
+	for (i = 0; i < nwant; i++) {
+		const char *at = strstr(text, want[i].name);
+		const char *next = i + 1 < nwant ? strstr(text, want[i + 1].name) : text + len;
+
+		CHECKF(at && next, "%s", want[i].name);
+		at = strstr(at, "sources");
+		CHECKF(at && at < next, "%s: no sources line", want[i].name);
+	}
+	free(text);
+	return 0;
+}
+
 static int test_ini(void)
 {
 	char path[] = "/tmp/mmlocksim-machine-XXXXXX";
@@ -243,6 +317,7 @@ static int test_line_posted_store(void)
 
 const struct test_case machine_tests[] = {
 	{ "machine/presets", test_presets },
+	{ "machine/preset_table", test_preset_table },
 	{ "machine/ini", test_ini },
 	{ "machine/line_costs", test_line_costs },
 	{ "machine/line_queueing", test_line_queueing },

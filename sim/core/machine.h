@@ -76,6 +76,11 @@ struct machine {
 	int threads_per_core;
 	int cores_per_llc;
 	int memory_gib;			/* installed memory, split evenly over the sockets */
+	/*
+	 * The published measurements and specifications a preset's costs
+	 * come from, "; " between them (machine_print() lists them).
+	 */
+	const char *sources;
 	int ncpus;
 	struct machine_costs cost;
 	/* Derived by machine_finish(). */
