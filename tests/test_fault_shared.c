@@ -16,8 +16,9 @@
 static int run_pft(const char *machine, int cpus, const char *knob, struct run_result *r)
 {
 	struct run_spec spec = { .trace = "pft", .scheme = "pervma-refcount", .machine = machine,
-				 .cpus = cpus, .threads = cpus, .seed = 1, .nparams = 3,
-				 .params = { "size=4M", "iterations=2", "think_scale=0" } };
+				 .cpus = cpus, .threads = cpus, .seed = 1, .nparams = 4,
+				 /* each thread its own mapping: the VMA is not what they share */
+				 .params = { "size=4M", "iterations=2", "think_scale=0", "shared=0" } };
 	char err[512];
 
 	if (knob)

@@ -265,6 +265,8 @@ static int check_record(struct cmm *m, const struct mlt_record *r,
 		return 0;
 	case MLT_MREMAP:
 		return check_mremap(m, r, why, len);
+	case MLT_BARRIER:
+		return 0;	/* an ordering constraint, no change to the mappings */
 	default:
 		snprintf(why, len, "unexpected op %s", mlt_op_name(r->op));
 		return -1;
@@ -370,7 +372,9 @@ static int t_defaults(void)
 		uint64_t records;
 		uint32_t threads;
 	} want[] = {
-		{ "pft", 4 * 2 * (16384 + 2), 4 },
+		/* shared=1: per iteration task 0's mmap and munmap, every fault,
+		 * and two barriers of all four tasks */
+		{ "pft", 2 * (4 * 16384 + 2 + 2 * 4), 4 },
 		{ "page_fault1", 262144, 4 },
 		{ "page_fault2", 262144, 4 },
 		{ "page_fault3", 262144, 4 },
@@ -398,7 +402,7 @@ static int t_pft_counts(void)
 	unsigned t;
 
 	/* Private: threads * iterations * (pages + 2). */
-	CHECK(gen_check("pft", 3, 0, 7, "size=1M", "iterations=3", NULL,
+	CHECK(gen_check("pft", 3, 0, 7, "size=1M", "iterations=3", "shared=0",
 			scratch_path("p.mlt"), &s) == 0);
 	CHECK(s.n == 3 * 3 * (256 + 2));
 	CHECK(s.ops[MLT_MMAP] == 9 && s.ops[MLT_MUNMAP] == 9);
@@ -411,11 +415,12 @@ static int t_pft_counts(void)
 	/* Shared: one mapping of size * threads per iteration, by task 0. */
 	CHECK(gen_check("pft", 3, 0, 7, "size=1M", "iterations=3", "shared=1",
 			scratch_path("s.mlt"), &s) == 0);
-	CHECK(s.n == 3 * (3 * 256 + 2));
-	CHECK(s.ops[MLT_MMAP] == 3 && s.ops[MLT_MUNMAP] == 3);
+	/* and two barriers of the three tasks: after the mmap, before the munmap */
+	CHECK(s.n == 3 * (3 * 256 + 2 + 2 * 3));
+	CHECK(s.ops[MLT_MMAP] == 3 && s.ops[MLT_MUNMAP] == 3 && s.ops[MLT_BARRIER] == 3 * 2 * 3);
 	CHECK(s.max_len == 3 << 20);
-	CHECK(s.task_ops[0] == 3 * (256 + 2));
-	CHECK(s.task_ops[1] == 3 * 256 && s.task_ops[2] == 3 * 256);
+	CHECK(s.task_ops[0] == 3 * (256 + 2 + 2));
+	CHECK(s.task_ops[1] == 3 * (256 + 2) && s.task_ops[2] == 3 * (256 + 2));
 	/* The others start faulting only after task 0's mmap. */
 	CHECK(s.first_time[0] == 0 && s.first_time[1] > 0 && s.first_time[2] > 0);
 
@@ -733,8 +738,9 @@ static int tasks_overlap(const char *path, unsigned ntasks)
 	while (mlt_next(f, &r) == 1) {
 		uint64_t a = r.addr, b = r.addr + (r.op == MLT_FAULT ? 1 : r.len);
 
-		if (r.op == MLT_MMAP || r.op == MLT_MUNMAP || r.task >= ntasks)
-			continue;	/* setup, by task 0 */
+		if (r.op == MLT_MMAP || r.op == MLT_MUNMAP || r.op == MLT_BARRIER ||
+		    r.task >= ntasks)
+			continue;	/* setup, by task 0; barriers touch no address */
 		if (r.op == MLT_MREMAP) {
 			a = a < r.arg1 ? a : r.arg1;
 			b = b > r.arg1 + r.arg0 ? b : r.arg1 + r.arg0;

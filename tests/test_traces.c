@@ -274,7 +274,7 @@ static int t_reader_rejects(void)
 	struct mlt_writer *w;
 	struct mlt_file *f;
 	char err[512];
-	unsigned char v2[4] = { 2, 0, 0, 0 };
+	unsigned char v2[4] = { MLT_VERSION + 1, 0, 0, 0 };	/* one this reader does not know */
 	unsigned char badop = 200;
 	int i;
 

@@ -126,6 +126,7 @@ static int anonvma_init(struct gen *g)
 
 		t->mm = 1 + i;
 		t->n = i;	/* which child: its fork time */
+		t->forked = true;
 	}
 	gen_set_comm(&g->tasks[0], "anonvma-main");
 	return 0;

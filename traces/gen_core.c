@@ -269,6 +269,7 @@ static int emit(struct gen *g, struct gen_task *t, unsigned op, uint64_t addr,
 		return -1;
 	}
 	g->emitted++;
+	t->nrecords++;
 	t->t += cost + gen_exp(t, think);
 	return 0;
 }
@@ -494,18 +495,25 @@ static int release(struct gen *g, struct ready *q, struct gen_task **waiting,
 		   size_t nwaiting)
 {
 	struct gen_task *last = waiting[0];
-	uint64_t when;
+	uint64_t when, meet = 0;
 	size_t i;
 
 	for (i = 1; i < nwaiting; i++)
 		if (before(last, waiting[i]))
 			last = waiting[i];
 	when = last->t;
+	/*
+	 * A child process before its FORK does not exist for the replay until
+	 * then: it waits in the generator alone, and the others meet without it.
+	 */
+	for (i = 0; i < nwaiting; i++)
+		meet += !waiting[i]->forked || waiting[i]->nrecords > 0;
 	for (i = 0; i < nwaiting; i++) {
 		struct gen_task *t = waiting[i];
 
 		t->t = when;
-		if (emit(g, t, MLT_BARRIER, 0, 0, g->nbarriers, nwaiting, 0, 0, 0) < 0)
+		if (meet > 1 && (!t->forked || t->nrecords) &&
+		    emit(g, t, MLT_BARRIER, 0, 0, g->nbarriers, meet, 0, 0, 0) < 0)
 			return -1;
 		if (t != last)
 			t->t = when + GEN_COST_WAKEUP + gen_exp(t, g->think.fault);

@@ -16,6 +16,7 @@
 #define MMLOCKSIM_GEN_CORE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -110,6 +111,8 @@ struct gen_task {
 	unsigned idx;
 	unsigned mm;
 	uint64_t t;		/* time of this task's next op */
+	uint64_t nrecords;	/* records written for it so far */
+	bool forked;		/* its first record will be a FORK (a child process) */
 	gsl_rng *rng;
 	char comm[MLT_COMM_LEN];
 	/* Workload state: a phase and a few registers, meaning per workload. */

@@ -432,6 +432,7 @@ static uint64_t run_once(const struct scheme_ops *ops, const struct scheme_args 
 	}
 	watchdog_start(CHECK_LIVELOCK_WINDOW);
 	sim_run(UINT64_MAX);
+	watchdog_stop();
 	oracle_run_end();
 	if (sc.finished != s->ntasks && !watchdog_fired())
 		report_violation("deadlock", 0, "%d of %d tasks never finished (scenario %s)",

@@ -382,8 +382,11 @@ static void replay_task_fn(void *arg)
 			continue;
 		}
 		if (rec.op == MLT_BARRIER) {
+			t0 = sim_now();
 			replay_barrier(r, rt, &rec);
 			r->ops_done++;
+			/* how long it waited for the others, as its op's latency */
+			hist_add(&r->hist[MLT_BARRIER], sim_now() - t0);
 			prev_cost = 0;
 			continue;
 		}

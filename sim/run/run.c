@@ -532,6 +532,7 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 	/* Run, judge, collect. */
 	watchdog_start((sim_time_t)st->sp.knobs.livelock_ms * 1000000);
 	sim_run(UINT64_MAX);
+	watchdog_stop();
 	oracle_run_end();
 	if (!watchdog_fired() && watchdog_interrupted() && !replay_error(st->rp) &&
 	    replay_ops_done(st->rp) != replay_ops_in(st->rp))

@@ -26,6 +26,9 @@ static struct {
 	sim_time_t watch_from;		/* the window under watch starts here */
 	sim_time_t *snap;		/* each task's CPU time at the last tick */
 	int nsnap, cap;
+	int in_ops;			/* tasks inside an op */
+	bool armed;			/* a tick is queued */
+	bool started;
 } wd;
 
 static volatile sig_atomic_t wd_signal;
@@ -216,8 +219,15 @@ static void tick_event(void *obj, uint64_t arg)
 		return;
 	}
 	snapshot();
-	/* Only while something else is pending: this event is the root if vacant. */
-	if (sim_engine.nr - (sim_engine.root_vacant ? 1 : 0) + sim_engine.fifo_nr)
+	/*
+	 * Only while a task is inside an op (nothing to judge otherwise: a
+	 * quiet stretch of think time schedules no ticks, and the scheduler
+	 * can take its time-slice rounds in one step), and while something
+	 * else is pending (this event is the root if vacant).
+	 */
+	wd.armed = wd.in_ops > 0 &&
+		   sim_engine.nr - (sim_engine.root_vacant ? 1 : 0) + sim_engine.fifo_nr;
+	if (wd.armed)
 		event_after(WATCHDOG_TICK_NS, tick_event, NULL, 0);
 }
 
@@ -227,8 +237,17 @@ void watchdog_start(sim_time_t window)
 	wd.fired = NULL;
 	wd.progress = wd.seen = 0;
 	wd.last_progress = wd.watch_from = sim_now();
+	wd.in_ops = 0;
+	wd.started = true;
 	snapshot();
+	wd.armed = true;
 	event_after(WATCHDOG_TICK_NS, tick_event, NULL, 0);
+}
+
+void watchdog_stop(void)
+{
+	wd.started = false;
+	wd.armed = false;
 }
 
 const char *watchdog_fired(void)
@@ -240,11 +259,20 @@ void watchdog_op_begin(void)
 {
 	current->in_op = true;
 	current->op_since = sim_now();
+	wd.in_ops++;
+	if (wd.started && !wd.armed) {
+		/* back from a quiet stretch: watch again from here */
+		wd.armed = true;
+		wd.watch_from = sim_now();
+		snapshot();
+		event_after(WATCHDOG_TICK_NS, tick_event, NULL, 0);
+	}
 }
 
 void watchdog_op_end(void)
 {
 	current->in_op = false;
+	wd.in_ops--;
 	wd.progress++;
 	wd.last_progress = sim_now();
 }

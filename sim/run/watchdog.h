@@ -46,6 +46,8 @@
 
 /* After sim_begin(): arm the watchdog for this run (window 0: the default). */
 void watchdog_start(sim_time_t window);
+/* The run is over: ops of later simulations without a watchdog arm nothing. */
+void watchdog_stop(void);
 /* The violation kind it reported and the run stopped on, or NULL. */
 const char *watchdog_fired(void);
 
