@@ -30,6 +30,65 @@
 #include "sim/locking/sync.h"
 #include "sim/rcu/rcu.h"
 
+/*
+ * The VMAs the running operation has write-locked (passed to vma_write),
+ * in lock order: what write_unlock, range_unlock or write_downgrade
+ * releases.  Valid from vma_write to the end of the hook that ends the
+ * operation's lock; a VMA the operation freed meanwhile is still there
+ * (its memory is released after that hook returns).
+ *
+ *	struct vm_area_struct *vma;
+ *
+ *	for_each_write_locked_vma(mm, vma)
+ *		my_vma_unlock(vma);
+ */
+#define for_each_write_locked_vma(mm, vma)				\
+	for ((vma) = vma_write_locked_next((mm), NULL); (vma);		\
+	     (vma) = vma_write_locked_next((mm), (vma)))
+
+/*
+ * Per-CPU state: with .mm_percpu_size / .vma_percpu_size set, one zeroed
+ * copy per CPU of the run (nr_cpu_ids() of them, not MAX_CPUS), given to
+ * init_mm/init_vma zeroed.  A task runs on one CPU (smp_processor_id())
+ * and is preempted only in user mode, so kernel code between two sleeps
+ * sees its CPU's copy alone, as under preempt_disable().  A word another
+ * CPU reads needs its own modeled line (struct cacheline, line_init() in
+ * init_vma), as a real per-CPU counter sits in that CPU's cache.
+ */
+static inline int nr_cpu_ids(void)
+{
+	return sched_nr_cpus();
+}
+
+static inline int smp_processor_id(void)
+{
+	return current->cpu;
+}
+
+#define for_each_possible_cpu(cpu)					\
+	for ((cpu) = 0; (cpu) < nr_cpu_ids(); (cpu)++)
+
+static inline void *mm_percpu(const struct mm_struct *mm, int cpu)
+{
+	return (char *)mm->percpu + (size_t)cpu * mm->ops->mm_percpu_size;
+}
+
+static inline void *vma_percpu(const struct vm_area_struct *vma, int cpu)
+{
+	return (char *)vma->percpu + (size_t)cpu * vma->vm_mm->ops->vma_percpu_size;
+}
+
+/* This CPU's copy: this_cpu_ptr(). */
+static inline void *this_cpu_mm(const struct mm_struct *mm)
+{
+	return mm_percpu(mm, smp_processor_id());
+}
+
+static inline void *this_cpu_vma(const struct vm_area_struct *vma)
+{
+	return vma_percpu(vma, smp_processor_id());
+}
+
 /* Value of a parameter for this run (the default if not given). */
 const char *scheme_param(const struct mm_struct *mm, const char *name);
 long scheme_param_long(const struct mm_struct *mm, const char *name);

@@ -60,6 +60,8 @@ struct mm_struct *mm_alloc(const struct scheme_ops *ops, const struct scheme_arg
 	mm->ops = ops;
 	mm->args = args;
 	mm->priv = xzalloc(mm_call_mm_priv_size(ops));
+	if (mm_call_mm_percpu_size(ops))
+		mm->percpu = xzalloc((size_t)sched_nr_cpus() * mm_call_mm_percpu_size(ops));
 	/*
 	 * include/linux/mm_types.h: page_table_lock, then mmap_lock with its
 	 * count ending the line page_table_lock is on and its owner starting
@@ -83,9 +85,15 @@ struct mm_struct *mm_alloc(const struct scheme_ops *ops, const struct scheme_arg
 
 void mm_free(struct mm_struct *mm)
 {
+	unsigned int i;
+
+	/* The VMAs never freed (still mapped at the end), before their mm. */
+	for (i = 0; i < mm->nr_all_vmas; i++)
+		mm_call_destroy_vma(mm->all_vmas[i]);
 	mm_call_destroy_mm(mm);
 	vma_tree_destroy(mm);
 	pgtable_destroy(mm);
+	free(mm->percpu);
 	free(mm->priv);
 	free(mm);
 }

@@ -55,4 +55,11 @@ void mm_exit(struct mm_struct *mm);
 /* mmget(): one more user, dropped by mm_exit(), for a thread not yet running. */
 void mm_get(struct mm_struct *mm);
 
+/*
+ * For schemes: the VMA after prev (the first if prev is NULL) that the
+ * running operation write-locked (vma_write), in the order it locked them;
+ * NULL after the last.  for_each_write_locked_vma() in schemes/scheme.h.
+ */
+struct vm_area_struct *vma_write_locked_next(struct mm_struct *mm, struct vm_area_struct *prev);
+
 #endif

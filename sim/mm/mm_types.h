@@ -147,6 +147,13 @@ struct vm_area_struct {
 	struct rcu_head rcu;
 	struct vm_area_struct *pool_next;
 	void *priv;			/* the scheme's vma_priv_size bytes */
+	void *percpu;			/* vma_percpu_size bytes per CPU (vma_percpu()) */
+	/* Write-locked by this task's operation (vma_write) until it ends; on
+	 * the mm's list of such VMAs, in lock order (for_each_write_locked_vma). */
+	const struct task *write_locker;
+	struct vm_area_struct *wlock_next;
+	bool free_deferred;		/* vma_free waits for the operation's end */
+	bool destroyed;			/* destroy_vma has been called */
 };
 
 /* Pages the VMA spans (include/linux/mm.h). */
@@ -209,6 +216,9 @@ struct mm_struct {
 	unsigned int nr_anon_vmas, cap_anon_vmas;
 	struct anon_vma *anon_free;	/* unlinked from every VMA: reusable */
 	uint64_t rss_pages;
+	void *percpu;			/* mm_percpu_size bytes per CPU (mm_percpu()) */
+	/* The VMAs write-locked by the operations in progress (vma_write). */
+	struct vm_area_struct *wlocked_head, *wlocked_tail;
 };
 
 /*

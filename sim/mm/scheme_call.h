@@ -36,5 +36,11 @@ void mm_call_destroy_mm(struct mm_struct *mm);
 void mm_call_init_vma(struct vm_area_struct *vma);
 size_t mm_call_mm_priv_size(const struct scheme_ops *ops);
 size_t mm_call_vma_priv_size(const struct scheme_ops *ops);
+/* Once per VMA, when its memory is released (vm_area_free(), or the end
+ * of the run for a VMA never freed). */
+void mm_call_destroy_vma(struct vm_area_struct *vma);
+/* Bytes per CPU of the scheme's per-CPU state, per mm and per VMA. */
+size_t mm_call_mm_percpu_size(const struct scheme_ops *ops);
+size_t mm_call_vma_percpu_size(const struct scheme_ops *ops);
 
 #endif

@@ -107,8 +107,19 @@ struct scheme_ops {
 	void (*read_lock)(struct mm_struct *mm);
 	void (*read_unlock)(struct mm_struct *mm);
 
-	/* OPTIONAL: called, with write_lock held, for each VMA a writer is
-	 * about to change or detach (vma_start_write() in the kernel). */
+	/*
+	 * OPTIONAL: called, with write_lock held, for each VMA a writer is
+	 * about to change or detach (vma_start_write() in the kernel); it
+	 * returns once no reader holds the VMA and none can take it.  The
+	 * VMA stays write-locked until the operation ends: write_unlock
+	 * (range_unlock with range locks), or a write_downgrade that returns
+	 * true -- the kernel's vma_end_write_all() in mmap_write_unlock() and
+	 * mmap_write_downgrade().  There is no per-VMA unlock: those hooks
+	 * release every VMA the operation locked, which they find with
+	 * for_each_write_locked_vma(mm, vma) (schemes/scheme.h).  A VMA the
+	 * operation locked is never freed under it: its vma_free is called
+	 * after the operation's lock ends.
+	 */
 	void (*vma_write)(struct vm_area_struct *vma);
 
 	/* OPTIONAL: free a VMA that was detached from the tree; default
@@ -175,6 +186,32 @@ struct scheme_ops {
 
 	/* REQUIRED: SCHEME_ABI, checked at registration. */
 	struct scheme_abi abi;
+
+	/*
+	 * ---- api_version 3, after the ABI record (a plugin built against
+	 * an earlier layout is refused by the ABI check before these are
+	 * read) ----
+	 */
+
+	/*
+	 * OPTIONAL: bytes of private state per CPU of the run, per mm and
+	 * per VMA: nr_cpu_ids() zeroed copies, allocated with the mm and the
+	 * VMA (a percpu_rw_semaphore's read_count), so a scheme never sizes
+	 * an array for MAX_CPUS.  mm_percpu(mm, cpu), vma_percpu(vma, cpu)
+	 * and this_cpu_vma(vma) in schemes/scheme.h.
+	 */
+	size_t mm_percpu_size;
+	size_t vma_percpu_size;
+
+	/*
+	 * OPTIONAL: the counterpart of init_vma, called once for each VMA
+	 * whose memory is released: from vm_area_free() (directly, or from
+	 * the RCU callback of vm_area_free_rcu()), or at the end of the run
+	 * for a VMA never freed.  It may run outside any task, so it makes no
+	 * modeled access and takes no lock: it frees host memory init_vma
+	 * allocated.  vma->priv and the per-CPU state are the model's.
+	 */
+	void (*destroy_vma)(struct vm_area_struct *vma);
 };
 
 #endif

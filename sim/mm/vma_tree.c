@@ -30,8 +30,9 @@ static uint64_t next_vma_id;
 
 struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 {
+	size_t percpu_size = (size_t)sched_nr_cpus() * mm_call_vma_percpu_size(mm->ops);
 	struct vm_area_struct *vma;
-	void *priv;
+	void *priv, *percpu;
 
 	if (mm->pool_nr_free > VMA_QUARANTINE) {
 		vma = mm->pool_free;
@@ -40,9 +41,11 @@ struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 			mm->pool_free_tail = NULL;
 		mm->pool_nr_free--;
 		priv = vma->priv;
+		percpu = vma->percpu;
 	} else {
 		vma = xzalloc(sizeof(*vma));
 		priv = xzalloc(mm_call_vma_priv_size(mm->ops));
+		percpu = percpu_size ? xzalloc(percpu_size) : NULL;
 		if (mm->nr_all_vmas == mm->cap_all_vmas) {
 			mm->cap_all_vmas = mm->cap_all_vmas ? mm->cap_all_vmas * 2 : 64;
 			mm->all_vmas = xrealloc(mm->all_vmas, mm->cap_all_vmas * sizeof(*mm->all_vmas));
@@ -52,6 +55,9 @@ struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 	memset(vma, 0, sizeof(*vma));
 	memset(priv, 0, mm_call_vma_priv_size(mm->ops) ? mm_call_vma_priv_size(mm->ops) : 1);
 	vma->priv = priv;
+	if (percpu)
+		memset(percpu, 0, percpu_size);
+	vma->percpu = percpu;
 	line_init(&vma->fields, "vma_fields");
 	line_init(&vma->lock_line, "vma_lock");
 	vma->vm_mm = mm;
@@ -73,9 +79,19 @@ void vm_area_free(struct vm_area_struct *vma)
 	if (vma->state == VMA_LIVE)
 		report_violation("use-after-free", vma->vm_start,
 				"VMA %llu freed while still in the tree", (unsigned long long)vma->id);
+	if (vma->write_locker) {
+		/* Write-locked by an operation still running: released when it
+		 * ends (scheme_call.c, wlock_end()), so its unlock can reach it. */
+		if (vma->free_deferred)
+			report_violation("double-free", vma->vm_start, "VMA %llu freed twice",
+					 (unsigned long long)vma->id);
+		vma->free_deferred = true;
+		return;
+	}
 	/* The mm's paths unlink it first (unlink_anon_vmas()); this is a net. */
 	anon_vma_forget_vma(vma);
 	i_mmap_forget_vma(vma);
+	mm_call_destroy_vma(vma);
 	vma->state = VMA_FREED;
 	vma->fields.poisoned = 1;
 	vma->lock_line.poisoned = 1;
@@ -364,6 +380,7 @@ void vma_tree_destroy(struct mm_struct *mm)
 
 	for (i = 0; i < mm->nr_all_vmas; i++) {
 		free(mm->all_vmas[i]->priv);
+		free(mm->all_vmas[i]->percpu);
 		free(mm->all_vmas[i]);
 	}
 	free(mm->all_vmas);
