@@ -42,9 +42,27 @@ static void count_fault_kind(const char *kind)
  * (do_anonymous_page()'s vma_alloc_zeroed_movable_folio() and
  * mem_cgroup_charge(); wp_page_copy() and do_cow_fault() copy instead).
  */
-static void new_fault_page(sim_time_t fill_ns)
+#define RECLAIM_THROTTLE_NS	(100 * 1000 * 1000ULL)
+
+static void new_fault_page(const struct vm_fault *vmf, sim_time_t fill_ns)
 {
+	struct task *t = current;
+
 	alloc_page_local();
+	/*
+	 * __alloc_pages_slowpath(): direct reclaim throttled on writeback
+	 * (reclaim_throttle(), VMSCAN_THROTTLE_WRITEBACK: HZ/10), with the
+	 * fault's lock (mmap_lock or the VMA's) held meanwhile -- longer than
+	 * a grace period, so a writer that waits for one and not for the
+	 * VMA's readers changes the VMA under the sleeper.  Not where the
+	 * fault may not sleep: a speculative fault, or one inside an RCU
+	 * read-side section, allocates GFP_NOWAIT.
+	 */
+	if (mm_params.alloc_stall > 0 && !vmf->spec && !t->rcu_read_depth && !t->atomic_depth &&
+	    gsl_rng_uniform(t->rng) < mm_params.alloc_stall) {
+		count_fault_kind("fault_alloc_stall");
+		task_sleep_ns(RECLAIM_THROTTLE_NS);
+	}
 	mem_cgroup_charge();
 	membw_stream_page(fill_ns);
 }
@@ -156,7 +174,7 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 		} else {
 			/* do_wp_page() -> wp_page_copy(): the copy is an anonymous page. */
 			anon_vma_prepare(vmf);
-			new_fault_page(c->page_copy);
+			new_fault_page(vmf, c->page_copy);
 			new_page = true;
 			kind = "fault_cow";
 		}
@@ -164,7 +182,7 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 		if (write) {
 			/* do_anonymous_page(): a new zeroed page. */
 			anon_vma_prepare(vmf);
-			new_fault_page(c->page_zero);
+			new_fault_page(vmf, c->page_zero);
 			make_writable = true;
 			new_page = true;
 			kind = "fault_anon";
@@ -189,7 +207,7 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 		if (write && !(vmf->vm_flags & VM_SHARED)) {
 			/* do_cow_fault(): a private (anonymous) copy of the page-cache page. */
 			anon_vma_prepare(vmf);
-			new_fault_page(c->page_copy);
+			new_fault_page(vmf, c->page_copy);
 			make_writable = true;
 			new_page = true;
 			kind = "fault_file_cow";

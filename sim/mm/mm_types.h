@@ -270,6 +270,10 @@ struct mm_params {
 	bool lru_lock;		/* LRU batches under lruvec->lru_lock */
 	bool memcg;		/* memcg charging from per-CPU stocks */
 	bool mem_bw;		/* clear_page() against the socket's bandwidth */
+	/* Fraction of a fault's page allocations that enter direct reclaim and
+	 * sleep for an I/O with the fault's lock held (the check's sleeping
+	 * readers; 0 in runs). */
+	double alloc_stall;
 };
 extern struct mm_params mm_params;
 

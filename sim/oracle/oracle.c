@@ -150,6 +150,25 @@ static void oracle_pte_install_hook(const struct vm_fault *vmf)
 	}
 	if (now == vma && (!write || (now->vm_flags & VM_WRITE)))
 		return;
+	if (!vma->vm_mm->nr_writers) {
+		/*
+		 * No writer is left in the mm to clean up after this install: a
+		 * fault that held a VMA across a writer's whole operation (one
+		 * that did not wait for it) installs by what the VMA was.  Judged
+		 * now, as a later writer (mprotect back, a new mapping) would
+		 * hide it.
+		 */
+		if (!now)
+			report_violation("stale-pte", vmf->address,
+					 "PTE installed through VMA %llu after the unmap of %#lx ended",
+					 (unsigned long long)vma->id, vmf->address);
+		else if (write && !(now->vm_flags & VM_WRITE))
+			report_violation("stale-protection", vmf->address,
+					 "writable PTE installed through VMA %llu after mprotect of %#lx "
+					 "ended (VMA %llu flags %#lx)", (unsigned long long)vma->id,
+					 vmf->address, (unsigned long long)now->id, now->vm_flags);
+		return;
+	}
 	if (nr_pending == MAX_PENDING)
 		judge_pending(NULL);	/* cannot wait: judge what we have now */
 	p = &pending[nr_pending++];

@@ -23,6 +23,7 @@
 #define B_ADDR	0x7f1000000000UL
 #define NPAGES	64
 #define MAX_TASKS 8
+#define CHECK_NS_MS 1000000ULL
 
 struct sc {
 	struct mm_struct *mm;
@@ -43,6 +44,7 @@ struct scenario {
 	sim_time_t start[MAX_TASKS];
 	double file_miss;
 	int tiny;		/* small enough for the exhaustive search */
+	double alloc_stall;	/* mm_params.alloc_stall: faults that sleep holding their lock */
 };
 
 static sim_time_t jitter(sim_time_t max)
@@ -346,31 +348,87 @@ static void move_a2_onto_a(struct sc *sc)
 	}
 }
 
+/*
+ * A reader that holds its VMA across a sleep (every page allocation
+ * enters direct reclaim, alloc_stall = 1) while a writer changes that VMA:
+ * a writer that does not wait for the VMA's readers changes it under a
+ * fault that wakes up and maps a page by the old protection or into a
+ * range already unmapped -- not a window of a few ns but of an I/O.
+ */
+static void sleepy_faulter(struct sc *sc)
+{
+	int i;
+
+	map_anon(sc, A_ADDR, NPAGES);
+	for (i = 0; i < (sc->tiny ? 1 : 4); i++)
+		mm_fault(sc->mm, page(A_ADDR, i * 5), FAULT_FLAG_WRITE);
+}
+
+static void sleepy_writer(struct sc *sc)
+{
+	int i;
+
+	for (i = 0; i < (sc->tiny ? 1 : 3); i++) {
+		task_delay(sc->tiny ? 20000 : jitter(60 * CHECK_NS_MS));
+		mm_mprotect(sc->mm, A_ADDR, NPAGES * PAGE_SIZE, PROT_READ);
+		if (sc->tiny)
+			return;
+		task_delay(jitter(40 * CHECK_NS_MS));
+		mm_mprotect(sc->mm, A_ADDR, NPAGES * PAGE_SIZE, PROT_READ | PROT_WRITE);
+	}
+	task_delay(jitter(100 * CHECK_NS_MS));
+	mm_munmap(sc->mm, A_ADDR, NPAGES * PAGE_SIZE);
+}
+
+/*
+ * Two writers back to back on one VMA, each mprotect right after the
+ * other's, among faults: the second must find the VMA's lock released
+ * by the first operation's end (a lock state left behind, or a release
+ * that is skipped, shows here), and faults between them must wait.
+ */
+static void back_to_back_writer(struct sc *sc)
+{
+	int i;
+
+	for (i = 0; i < (sc->tiny ? 1 : 6); i++) {
+		if (!sc->tiny)
+			task_delay(jitter(2000));
+		mm_mprotect(sc->mm, A_ADDR, NPAGES * PAGE_SIZE, PROT_READ);
+		mm_mprotect(sc->mm, A_ADDR, NPAGES * PAGE_SIZE, PROT_READ | PROT_WRITE);
+	}
+}
+
 static const struct scenario scenarios[] = {
 	{ "fault-vs-munmap", "write faults racing munmap of their VMA", 3,
-	  { faulter_maps, faulter, unmapper }, { 0, 4000, 4000 }, 0, 1 },
+	  { faulter_maps, faulter, unmapper }, { 0, 4000, 4000 }, 0, 1, 0 },
 	{ "fault-vs-mprotect", "write faults racing mprotect (whole VMA and splits)", 3,
-	  { faulter_maps, faulter, protector }, { 0, 4000, 4000 }, 0, 1 },
+	  { faulter_maps, faulter, protector }, { 0, 4000, 4000 }, 0, 1, 0 },
 	{ "fault-vs-mremap", "faults racing mremap moving their VMA away and back", 3,
-	  { faulter_maps, faulter, remapper }, { 0, 4000, 4000 }, 0, 1 },
+	  { faulter_maps, faulter, remapper }, { 0, 4000, 4000 }, 0, 1, 0 },
 	{ "fault-during-split-merge", "faults while the VMA is split and merged", 3,
-	  { faulter_maps, splitter, merger }, { 0, 4000, 4000 }, 0, 0 },
+	  { faulter_maps, splitter, merger }, { 0, 4000, 4000 }, 0, 0, 0 },
 	{ "readers-vs-writer", "many faulting readers against a writer elsewhere", 6,
 	  { faulter_maps, faulter, faulter, faulter, faulter, writer_elsewhere },
-	  { 0, 4000, 4000, 4000, 4000, 4000 }, 0, 0 },
+	  { 0, 4000, 4000, 4000, 4000, 4000 }, 0, 0, 0 },
 	{ "io-fault-vs-munmap", "a fault sleeping on I/O while its VMA is unmapped", 2,
-	  { io_faulter, io_unmapper }, { 0, 4000 }, 1.0, 1 },
+	  { io_faulter, io_unmapper }, { 0, 4000 }, 1.0, 1, 0 },
 	{ "fault-vs-fork", "first write faults of a fresh mapping while the process forks", 2,
-	  { fresh_writer, forker }, { 0, 4000 }, 0, 1 },
+	  { fresh_writer, forker }, { 0, 4000 }, 0, 1, 0 },
 	{ "mremap-cross", "two mremaps moving A onto B and B onto A at once", 3,
-	  { map_a_and_b, move_a_onto_b, move_b_onto_a }, { 0, 20000, 20000 }, 0, 1 },
+	  { map_a_and_b, move_a_onto_b, move_b_onto_a }, { 0, 20000, 20000 }, 0, 1, 0 },
 	{ "mremap-cycle-cross", "three mremaps moving A onto B, B onto C and C onto A", 4,
 	  { map_a_b_c, move_a_onto_b, move_b_onto_c, move_c_onto_a }, { 0, 30000, 30000, 30000 },
-	  0, 1 },
+	  0, 1, 0 },
 	{ "mmap-same-hole", "two mmaps and an mremap storing into the same hole", 4,
-	  { map_a_and_b, map_c_rw, map_c_ro, move_a_onto_c }, { 0, 30000, 30000, 30000 }, 0, 1 },
+	  { map_a_and_b, map_c_rw, map_c_ro, move_a_onto_c }, { 0, 30000, 30000, 30000 }, 0, 1, 0 },
 	{ "mprotect-vs-mremap-cross", "mprotect over A and A2 against mremap of A2 onto A", 3,
-	  { map_a_and_a2, protect_across, move_a2_onto_a }, { 0, 20000, 20000 }, 0, 1 },
+	  { map_a_and_a2, protect_across, move_a2_onto_a }, { 0, 20000, 20000 }, 0, 1, 0 },
+	{ "sleeping-reader-vs-writer",
+	  "faults sleeping in reclaim holding their VMA while it is mprotected and unmapped", 2,
+	  { sleepy_faulter, sleepy_writer }, { 0, 4000 }, 0, 1, 1.0 },
+	{ "writers-back-to-back", "two writers mprotecting one VMA back to back among faults", 4,
+	  { faulter_maps, faulter, back_to_back_writer, back_to_back_writer },
+	  { 0, 4000, 4000, 4000 }, 0, 1, 0 },
 };
 
 #define NR_SCENARIOS ((int)(sizeof(scenarios) / sizeof(scenarios[0])))
@@ -422,6 +480,7 @@ static uint64_t run_once(const struct scheme_ops *ops, const struct scheme_args 
 	sim_begin(&cfg);
 	oracle_setup();
 	mm_params.file_miss = s->file_miss;
+	mm_params.alloc_stall = s->alloc_stall;
 	mm_params.max_fault_retries = 8;
 	sim_perturb.points = 0;
 	sc.mm = mm_alloc(ops, args);
@@ -458,6 +517,7 @@ static uint64_t run_once(const struct scheme_ops *ops, const struct scheme_args 
 	mm_teardown_all();
 	sim_end();
 	mm_params.file_miss = 0;
+	mm_params.alloc_stall = 0;
 	return v;
 }
 
