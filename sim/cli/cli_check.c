@@ -19,11 +19,14 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: mmlocksim check [-s SCHEME [-p KEY=VAL]...] [--plugin P.so] [--seeds N]\n"
-		"                       [--exhaustive] [--preemptions P] [--scenario NAME]\n"
+		"                       [--exhaustive [--tso]] [--preemptions P] [--scenario NAME]\n"
 		"  Runs adversarial scenarios against each scheme (default: all registered):\n"
 		"  N random-perturbation seeds per scenario (default 40), and with --exhaustive\n"
 		"  every schedule with up to P preemptions at line accesses (default 2) of the\n"
-		"  small scenarios.  Exit 0 when every safe scheme is clean and every\n"
+		"  small scenarios.  Accesses are sequentially consistent; --tso searches\n"
+		"  the same schedules again with x86-TSO store buffers (a store may become\n"
+		"  visible after the CPU's later loads unless smp_mb() or a locked op comes\n"
+		"  between).  Exit 0 when every safe scheme is clean and every\n"
 		"  deliberately broken one is caught.\n");
 }
 
@@ -36,6 +39,7 @@ int cli_check(int argc, char **argv)
 	struct scheme_args args = { 0 };
 	struct cli_opt o[] = {
 		CLI_OPT_FLAG("--exhaustive", &opts.exhaustive),
+		CLI_OPT_FLAG("--tso", &opts.tso),
 		CLI_OPT_STRING("-s", &only_scheme),
 		CLI_OPT_STRING("--plugin", &plugin),
 		CLI_OPT_LIST("-p", params, 32, &nparams),
@@ -53,6 +57,10 @@ int cli_check(int argc, char **argv)
 	}
 	if (i < 0)
 		return EXIT_BAD_INPUT;
+	if (opts.tso && !opts.exhaustive) {
+		cli_error("check", "--tso needs --exhaustive (the store buffer is a choice of the search)");
+		return EXIT_BAD_INPUT;
+	}
 	if (plugin) {
 		const struct scheme_ops *ops = scheme_load_plugin(plugin, err, sizeof(err));
 
@@ -99,9 +107,9 @@ int cli_check(int argc, char **argv)
 	}
 	opts.args = &args;
 
-	printf("mmlocksim check: seeds=%d exhaustive=%d preemptions=%d scenario=%s scheme=%s\n",
+	printf("mmlocksim check: seeds=%d exhaustive=%d preemptions=%d scenario=%s scheme=%s%s\n",
 	       opts.seeds, opts.exhaustive, opts.preemptions, opts.only ? opts.only : "all",
-	       only_scheme ? only_scheme : "all");
+	       only_scheme ? only_scheme : "all", opts.tso ? " memory=sc+tso" : "");
 	for (i = 0; i < scheme_count(); i++) {
 		const struct scheme_ops *ops = scheme_at(i);
 		bool broken = ops->flags & SCHEME_F_BROKEN;

@@ -9,7 +9,10 @@
  *
  * Memory ordering is sequentially consistent in the model: the simulated
  * machine executes one access at a time, so _acquire/_release variants are
- * the plain operations plus the cost of nothing extra, as on x86.
+ * the plain operations plus the cost of nothing extra, as on x86.  The
+ * exhaustive check can add x86-TSO's store buffer (perturb.h, tso), where
+ * atomic_long_set() may become visible after the task's later loads
+ * unless an smp_mb() or a locked RMW comes between.
  */
 #ifndef MMLOCKSIM_ATOMIC_H
 #define MMLOCKSIM_ATOMIC_H
@@ -17,7 +20,16 @@
 #include <stdbool.h>
 
 #include "sim/core/cacheline.h"
+#include "sim/core/compiler.h"
 #include "sim/core/counters.h"
+#include "sim/core/perturb.h"
+
+/* The check's schedule point before a store's value lands (cacheline.h). */
+static inline void store_point(struct cacheline *line)
+{
+	if (unlikely(sim_perturb.enabled))
+		line_store_point(line);
+}
 
 typedef struct {
 	long counter;
@@ -38,22 +50,30 @@ static inline long atomic_long_read(atomic_long_t *v)
 
 static inline void atomic_long_set(atomic_long_t *v, long i)
 {
+	if (unlikely(sim_perturb.enabled)) {
+		line_store_long(v->line, &v->counter, i);
+		return;
+	}
 	v->counter = i;
 	line_write(v->line);
 }
 
 static inline long atomic_long_add_return(long i, atomic_long_t *v)
 {
-	long r = v->counter += i;
+	long r;
 
+	store_point(v->line);
+	r = v->counter += i;
 	line_rmw(v->line);
 	return r;
 }
 
 static inline long atomic_long_fetch_add(long i, atomic_long_t *v)
 {
-	long r = v->counter;
+	long r;
 
+	store_point(v->line);
+	r = v->counter;
 	v->counter += i;
 	line_rmw(v->line);
 	return r;
@@ -61,14 +81,17 @@ static inline long atomic_long_fetch_add(long i, atomic_long_t *v)
 
 static inline void atomic_long_add(long i, atomic_long_t *v)
 {
+	store_point(v->line);
 	v->counter += i;
 	line_rmw(v->line);
 }
 
 static inline long atomic_long_fetch_or(long i, atomic_long_t *v)
 {
-	long r = v->counter;
+	long r;
 
+	store_point(v->line);
+	r = v->counter;
 	v->counter |= i;
 	line_rmw(v->line);
 	return r;
@@ -76,8 +99,10 @@ static inline long atomic_long_fetch_or(long i, atomic_long_t *v)
 
 static inline long atomic_long_xchg(atomic_long_t *v, long i)
 {
-	long r = v->counter;
+	long r;
 
+	store_point(v->line);
+	r = v->counter;
 	v->counter = i;
 	line_rmw(v->line);
 	return r;
@@ -113,9 +138,12 @@ static inline bool atomic_long_try_cmpxchg(atomic_long_t *v, long *old, long new
 #define atomic_long_fetch_add_release	atomic_long_fetch_add
 #define atomic_long_try_cmpxchg_acquire	atomic_long_try_cmpxchg
 
-/* smp_mb(): a full barrier costs time but touches no line. */
+/* smp_mb(): a full barrier costs time but touches no line; under the
+ * check's TSO store buffer it drains the task's buffered stores. */
 static inline void smp_mb(void)
 {
+	if (unlikely(sim_perturb.tso))
+		line_store_drain();
 	task_charge(sim_machine->cost.mb);
 }
 

@@ -16,6 +16,26 @@ static struct {
 
 void (*line_poison_hook)(const struct cacheline *l);
 
+/*
+ * The check's TSO store buffers (sim_perturb.tso), one per task (a task is
+ * pinned to its CPU): stores not yet visible, in program order, each with
+ * the time it lands.  Only the check's few tasks have one.
+ */
+#define SB_TASKS	16
+#define SB_MAX		16
+
+struct sb_entry {
+	struct cacheline *l;
+	long *word;
+	long val;
+	sim_time_t land;
+};
+
+static struct store_buffer {
+	struct sb_entry e[SB_MAX];
+	int n;
+} sbufs[SB_TASKS];
+
 /* Shuffles invalidation order when a store comes from event context. */
 static gsl_rng *event_rng;
 
@@ -67,6 +87,7 @@ void cacheline_setup(const struct machine *m, uint64_t seed)
 	if (!event_rng)
 		event_rng = gsl_rng_alloc(gsl_rng_taus2);
 	gsl_rng_set(event_rng, (unsigned long)(seed * 2654435761ULL + 1));
+	memset(sbufs, 0, sizeof(sbufs));
 
 	memset(&topo, 0, sizeof(topo));
 	for (a = 0; a < m->ncpus; a++) {
@@ -245,30 +266,81 @@ sim_time_t line_read_by(struct cacheline *l, int cpu, sim_time_t asked)
 	return line_read_op(l, cpu, asked, sim_machine->cost.l1_hit);
 }
 
+/* The first n buffered stores of task `id` (on cpu) land, in order. */
+static void sb_land(int id, int cpu, int n)
+{
+	struct store_buffer *sb = &sbufs[id];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		*sb->e[i].word = sb->e[i].val;
+		line_write_by(sb->e[i].l, cpu, sim_now());
+	}
+	memmove(sb->e, sb->e + n, (size_t)(sb->n - n) * sizeof(sb->e[0]));
+	sb->n -= n;
+}
+
+static void sb_land_due(void *obj, uint64_t arg)
+{
+	struct task *t = obj;
+	struct store_buffer *sb = &sbufs[arg];
+	int n = 0;
+
+	while (n < sb->n && sb->e[n].land <= sim_now())
+		n++;
+	if (n)
+		sb_land((int)arg, t->cpu, n);
+}
+
+void line_store_drain(void)
+{
+	struct task *t = current;
+
+	if (t->id < SB_TASKS && sbufs[t->id].n)
+		sb_land(t->id, t->cpu, sbufs[t->id].n);
+}
+
+/*
+ * Before an access under TSO: a store or RMW (write) first drains the
+ * buffer (a locked op does; a store that is not buffered must not pass
+ * the buffered ones); a load forwards from the buffer, which here means
+ * the stores up to the last one to its line land first.
+ */
+static void sb_before(const struct cacheline *l, bool write)
+{
+	struct task *t = current;
+	struct store_buffer *sb;
+	int i;
+
+	if (t->id >= SB_TASKS || !(sb = &sbufs[t->id])->n)
+		return;
+	if (write) {
+		sb_land(t->id, t->cpu, sb->n);
+		return;
+	}
+	for (i = sb->n - 1; i >= 0; i--) {
+		if (sb->e[i].l == l) {
+			sb_land(t->id, t->cpu, i + 1);
+			return;
+		}
+	}
+}
+
 /*
  * What every access by a task does first: the checks' hooks.  A use after
- * free is judged where the access takes effect: a store or RMW applies its
- * value when asked (see cacheline.h), so before the perturbation point's
- * delay; a load after it, when it issues.  (Not when its data arrives: the
- * line itself may be gone from the host's memory by then, as a maple tree
- * level's node array is reallocated when it grows.)
+ * free is judged where the access takes effect, after its schedule point
+ * (a store's point comes before its value lands: line_store_point()).
  */
-static __always_inline void line_poison_check(struct cacheline *l)
-{
-	if (l->poisoned && line_poison_hook)
-		line_poison_hook(l);
-}
-
-static __always_inline void line_perturb(void)
-{
-	if (sim_perturb.enabled)
-		task_delay(perturb_point());
-}
-
 static __always_inline void line_access_begin(struct cacheline *l)
 {
-	line_poison_check(l);
-	line_perturb();
+	if (sim_perturb.enabled) {
+		if (current->point_line == l)
+			current->point_line = NULL;	/* line_store_point() took it */
+		else
+			task_delay(perturb_point());
+	}
+	if (l->poisoned && line_poison_hook)
+		line_poison_hook(l);
 }
 
 /* Charge the requester: the transfer it waited for, or a hit. */
@@ -287,8 +359,9 @@ void line_read(struct cacheline *l)
 {
 	struct task *t = current;
 
-	line_perturb();
-	line_poison_check(l);
+	if (unlikely(sim_perturb.tso))
+		sb_before(l, false);
+	line_access_begin(l);
 	if (task_keeps(l, false)) {
 		classes[l->klass].accesses++;
 		task_charge(sim_machine->cost.l1_hit);
@@ -335,6 +408,8 @@ static __always_inline void line_own(struct cacheline *l, sim_time_t op_cost)
 {
 	struct task *t = current;
 
+	if (unlikely(sim_perturb.tso))
+		sb_before(l, true);
 	line_access_begin(l);
 	if (task_keeps(l, true)) {
 		line_own_hit(l, op_cost);
@@ -363,6 +438,8 @@ void line_write_posted(struct cacheline *l)
 	struct task *t = current;
 	sim_time_t asked, landed;
 
+	if (unlikely(sim_perturb.tso))
+		sb_before(l, true);
 	line_access_begin(l);
 	if (task_keeps(l, true)) {
 		line_own_hit(l, sim_machine->cost.l1_hit);
@@ -372,6 +449,41 @@ void line_write_posted(struct cacheline *l)
 	landed = asked + line_write_op(l, t->cpu, asked, sim_machine->cost.l1_hit);
 	if (landed > t->store_drain_at)
 		t->store_drain_at = landed;
+	task_charge(sim_machine->cost.l1_hit);
+}
+
+void line_store_point(struct cacheline *l)
+{
+	task_delay(perturb_point());
+	current->point_line = l;
+}
+
+void line_store_long(struct cacheline *l, long *word, long val)
+{
+	struct task *t = current;
+	sim_time_t hold = perturb_point(), land;
+	struct store_buffer *sb;
+
+	if (!sim_perturb.tso || t->id >= SB_TASKS || (!hold && !sbufs[t->id].n)) {
+		/* Sequentially consistent: the point, then the value lands. */
+		task_delay(hold);
+		*word = val;
+		t->point_line = l;
+		line_write(l);
+		return;
+	}
+	/* Into the store buffer: visible `hold` ns from now, after the
+	 * stores before it; the task runs on. */
+	sb = &sbufs[t->id];
+	if (sb->n == SB_MAX)
+		sb_land(t->id, t->cpu, sb->n);
+	if (l->poisoned && line_poison_hook)
+		line_poison_hook(l);
+	land = sim_now() + t->lag_ns + hold;
+	if (sb->n && land < sb->e[sb->n - 1].land)
+		land = sb->e[sb->n - 1].land;
+	sb->e[sb->n++] = (struct sb_entry){ l, word, val, land };
+	event_at(land, sb_land_due, t, (uint64_t)t->id);
 	task_charge(sim_machine->cost.l1_hit);
 }
 

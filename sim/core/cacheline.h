@@ -85,6 +85,25 @@ void line_write(struct cacheline *l);
 void line_rmw(struct cacheline *l);
 
 /*
+ * The checks' schedule point of a store or RMW on l, taken before the
+ * caller applies its value (the next line_write()/line_rmw() on l then
+ * takes none): with the point after the value, a load and the store that
+ * follows it would land with nothing between them, and a window like
+ * rcu_sync_is_idle() ... this_cpu_inc() could never be preempted.  The
+ * inline wrappers of atomic.h call it only while sim_perturb is enabled.
+ */
+void line_store_point(struct cacheline *l);
+
+/*
+ * atomic_long_set() while the checks perturb: the point, then the store,
+ * which under sim_perturb.tso may wait in the task's store buffer (the
+ * value lands in *word later, in order with the task's other stores).
+ */
+void line_store_long(struct cacheline *l, long *word, long val);
+/* smp_mb() under TSO: every buffered store of the task lands now. */
+void line_store_drain(void);
+
+/*
  * A store that retires into the x86 store buffer: smp_store_release(),
  * WRITE_ONCE() and prefetchw() where the kernel relies on the CPU not
  * stalling for the line.  The ownership transfer is queued on the line as

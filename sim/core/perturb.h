@@ -21,6 +21,15 @@ struct perturb {
 	uint64_t choice[PERTURB_MAX_CHOICES];
 	sim_time_t choice_delay;
 	uint64_t points;		/* accesses seen in this run */
+	/*
+	 * x86-TSO (check --exhaustive --tso): a chosen point at a store of
+	 * atomic_long_set() does not delay the task but leaves the store in
+	 * its CPU's store buffer for choice_delay ns; the stores after it
+	 * wait behind it, in order, and a locked RMW, smp_mb(), a store
+	 * that is not buffered, or a load of the same line drains the buffer
+	 * first (cacheline.c).  Off: sequential consistency.
+	 */
+	int tso;
 };
 
 extern struct perturb sim_perturb;

@@ -98,6 +98,7 @@ struct task {
 	bool kept_exclusive;		/* ... in Exclusive state */
 	sim_time_t lag_ns;		/* local hit time not yet charged */
 	sim_time_t store_drain_at;	/* when its posted stores are all done */
+	const void *point_line;		/* its next access's check point already taken */
 
 	/* Stack: [stack_base, stack_base + guard) is PROT_NONE. */
 	char *stack_base;

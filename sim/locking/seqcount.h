@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "sim/core/atomic.h"
 #include "sim/core/cacheline.h"
 #include "sim/core/misuse.h"
 
@@ -46,6 +47,7 @@ static inline void write_seqcount_begin(seqcount_t *s)
 {
 	if (s->sequence & 1)
 		report_misuse("seqcount-nested-write", s, "write_seqcount_begin with a write already open");
+	store_point(s->line);
 	s->sequence++;
 	line_write(s->line);
 }
@@ -56,6 +58,7 @@ static inline void write_seqcount_end(seqcount_t *s)
 		report_misuse("seqcount-unbalanced", s, "write_seqcount_end without write_seqcount_begin");
 		return;
 	}
+	store_point(s->line);
 	s->sequence++;
 	line_write(s->line);
 }

@@ -22,6 +22,7 @@ struct check_opts {
 	int seeds;		/* random-perturbation runs per scenario */
 	int exhaustive;		/* also the bounded exhaustive search */
 	int preemptions;	/* its bound */
+	int tso;		/* the exhaustive search again with x86-TSO store buffers */
 	const char *only;	/* run only scenarios whose name contains this */
 	const char *count;	/* a counter (count_event name) to total, or NULL */
 	FILE *log;		/* per-scenario lines; NULL for quiet */
