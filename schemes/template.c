@@ -5,8 +5,9 @@
  *
  * To add your scheme: copy to schemes/myscheme.c, rename the ops and its
  * name, add one line X(myscheme_ops) to BUILTIN_SCHEMES in registry.c and
- * one `build` line in build.ninja (or build it as a .so against
- * schemes/scheme.h and load it with --plugin; see schemes/examples/).
+ * one `build` line in build.ninja (or, outside the tree, name the ops
+ * mmlocksim_scheme, build it with `tools/build-plugin myscheme.c` and load
+ * it with --plugin; see the README, "Adding a scheme").
  *
  * The header comment of a real scheme says which kernel design it models
  * (series or version) and what it simplifies.
