@@ -31,10 +31,10 @@ int gen_is_workload(const char *name)
 	return find(name) != NULL;
 }
 
-int trace_gen_check(const char *workload, int threads, int nparams, char **params,
+int trace_gen_check(const char *workload, int threads, uint64_t ops, int nparams, char **params,
 		    char *err, size_t errlen)
 {
-	return trace_gen(workload, threads, 0, 1, nparams, params, NULL, err, errlen);
+	return trace_gen(workload, threads, ops, 1, nparams, params, NULL, err, errlen);
 }
 
 int trace_gen(const char *workload, int threads, uint64_t ops, uint64_t seed,

@@ -30,7 +30,7 @@ int trace_gen(const char *workload, int threads, uint64_t ops, uint64_t seed,
  * the workload, its thread count, every parameter and the checks of the
  * workload's setup.  0, or -1 with the same one-line message in ERR.
  */
-int trace_gen_check(const char *workload, int threads, int nparams, char **params,
+int trace_gen_check(const char *workload, int threads, uint64_t ops, int nparams, char **params,
 		    char *err, size_t errlen);
 
 /* Every workload: summary, parameters with defaults and meaning. */

@@ -340,7 +340,8 @@ int run_check(const struct run_spec *spec, char *err, size_t errlen)
 	if (sort_params(spec, ops, names_workload(spec->trace), NULL, &sp, err, errlen))
 		return -1;
 	if (names_workload(spec->trace))
-		return trace_gen_check(spec->trace, spec->threads, sp.ngen, sp.gen_kv, err, errlen);
+		return trace_gen_check(spec->trace, spec->threads, sp.gen_ops, sp.ngen, sp.gen_kv,
+				       err, errlen);
 	return 0;
 }
 
