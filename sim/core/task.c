@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "lib/xalloc.h"
-#include "sim/core/misuse.h"
 #include "sim/core/timeline.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -67,6 +66,7 @@ static struct {
 
 struct task *current;
 void (*task_exit_hook)(struct task *t);
+void (*task_sleep_hook)(struct task *t);
 
 static void timeline_state(struct task *t)
 {
@@ -746,10 +746,8 @@ void task_schedule(void)
 {
 	struct task *t = current;
 
-	if (t->rcu_read_depth)
-		report_misuse("sleep-in-rcu", t, "task %d sleeps inside an RCU read-side critical section", t->id);
-	if (t->atomic_depth)
-		report_misuse("sleep-in-atomic", t, "task %d sleeps holding a spinlock", t->id);
+	if (task_sleep_hook && (t->rcu_read_depth || t->atomic_depth))
+		task_sleep_hook(t);	/* might_sleep(): lockdep's check, not the scheduler's */
 	task_delay(0);
 	if (t->wake_pending) {
 		t->wake_pending = false;

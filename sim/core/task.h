@@ -188,8 +188,13 @@ static inline bool task_on_cpu(const struct task *t)
  */
 extern bool sched_skip_rounds;
 
-/* Hooks: called at task end (to check leaked locks) and on misuse. */
+/*
+ * Hooks of the lock checker (lockstat.c): at task end (leaked locks), and
+ * when a task inside an RCU read-side section or holding a spinlock goes
+ * to sleep (might_sleep()'s splat).  The scheduler reports nothing itself.
+ */
 extern void (*task_exit_hook)(struct task *t);
+extern void (*task_sleep_hook)(struct task *t);
 
 /* Report where the simulated stacks are, for the overflow handler. */
 bool task_stack_guard_hit(const void *addr, int *task_id);

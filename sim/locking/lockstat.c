@@ -203,7 +203,17 @@ static void lockstat_task_exit(struct task *t)
 		report_misuse("lock-leak", t, "task %d ended inside an SRCU read-side critical section", t->id);
 }
 
+/* __might_sleep(): sleeping where the kernel may not. */
+static void lockstat_task_sleeps(struct task *t)
+{
+	if (t->rcu_read_depth)
+		report_misuse("sleep-in-rcu", t, "task %d sleeps inside an RCU read-side critical section", t->id);
+	if (t->atomic_depth)
+		report_misuse("sleep-in-atomic", t, "task %d sleeps holding a spinlock", t->id);
+}
+
 void lockstat_setup(void)
 {
 	task_exit_hook = lockstat_task_exit;
+	task_sleep_hook = lockstat_task_sleeps;
 }
