@@ -382,6 +382,7 @@ static int t_defaults(void)
 		{ "mmap2", 100000, 4 },
 		{ "ebizzy", 200000, 4 },
 		{ "jvm", 300000, 16 },
+		{ "multi_fault", 200000, 4 },
 	};
 	struct summary s;
 	size_t i;
@@ -665,7 +666,7 @@ static int t_list(void)
 		"pft", "page_fault1", "page_fault2", "page_fault3", "mmap1",
 		"mmap2", "ebizzy", "jvm", "size=64M", "size=128M", "procs=0",
 		"chunk_size=512K", "heap=1G", "think_fault=100", "vmaops",
-		"mprotect_frac=0.1",
+		"mprotect_frac=0.1", "multi_fault", "fault_length=2M",
 	};
 	char *buf = NULL;
 	size_t len = 0, i;
@@ -869,6 +870,94 @@ static int t_vmaops(void)
 	return 0;
 }
 
+/*
+ * Replay PATH, a generated benchmark, on CPUS CPUs with think times scaled
+ * by THINK_SCALE: every record replayed, none failed, and the benchmark
+ * never met what it did not map (an implicit VMA for a fault in a hole, a
+ * SIGSEGV) nor mapped over a live mapping.  FAULTS, if not NULL, gets the
+ * faults replayed.
+ */
+static int replay_benchmark(const char *path, const char *scheme, int cpus,
+			    const char *think_scale, uint64_t records, uint64_t *faults)
+{
+	static const char *const must_be_zero[] = {
+		"op_errors", "fault_sigsegv", "implicit_vma", "mmap_replaced_overlap",
+	};
+	struct run_spec spec = { .trace = path, .scheme = scheme, .cpus = cpus, .seed = 1,
+				 .nparams = 1, .params = { think_scale } };
+	const struct op_result *fault;
+	struct run_result r;
+	char err[512];
+	size_t i;
+
+	if (run_simulation(&spec, &r, err, sizeof(err))) {
+		fprintf(stderr, "run %s: %s\n", scheme, err);
+		return -1;
+	}
+	CHECKF(!strcmp(r.status, RUN_COMPLETE), "%s %d CPUs %s: %s", scheme, cpus, think_scale,
+	       r.status);
+	CHECK(result_counter(&r, "ops_in") == records);
+	CHECK(result_counter(&r, "ops_replayed") == records);
+	for (i = 0; i < sizeof(must_be_zero) / sizeof(must_be_zero[0]); i++)
+		CHECKF(!result_counter(&r, must_be_zero[i]), "%s %d CPUs %s: %s %llu", scheme,
+		       cpus, think_scale, must_be_zero[i],
+		       (unsigned long long)result_counter(&r, must_be_zero[i]));
+	fault = result_op(&r, "fault");
+	if (faults)
+		*faults = fault ? fault->count : 0;
+	run_result_free(&r);
+	return 0;
+}
+
+/*
+ * multi_fault: the record counts follow from the parameters (task 0's
+ * mmap, per round and thread the faults, one madvise and two barriers),
+ * each thread stays in its slice, and the trace replays clean at 1, 4, 20
+ * and 60 threads with or without think time, the same faults either way.
+ */
+static int t_multi_fault(void)
+{
+	static const int threads[] = { 1, 4, 20, 60 };
+	uint64_t f0, f1;
+	struct summary s;
+	size_t i;
+
+	CHECK(gen_check("multi_fault", 3, 0, 7, "fault_length=64K", "iterations=4", NULL,
+			scratch_path("m.mlt"), &s) == 0);
+	CHECK(s.n == 1 + 3 * 4 * (16 + 1 + 2));
+	CHECK(s.ops[MLT_MMAP] == 1 && s.max_len == 3 * (8 << 20));
+	CHECK(s.ops[MLT_FAULT] == 3 * 4 * 16 && s.read_faults == 0);
+	CHECK(s.ops[MLT_MADVISE] == 3 * 4 && s.ops[MLT_BARRIER] == 3 * 4 * 2);
+	CHECK(s.task_ops[0] == 1 + 4 * 19 && s.task_ops[1] == 4 * 19);
+	CHECK(s.first_time[0] == 0 && s.first_time[1] > 0);
+	CHECK(!strcmp(s.comm[0], "multi-fault"));
+	CHECK(tasks_overlap(scratch_path("m.mlt"), 3) == 0);
+
+	for (i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+		CHECK(gen_check("multi_fault", threads[i], 30000, 1, "fault_length=256K", NULL, NULL,
+				scratch_path("m.mlt"), &s) == 0);
+		CHECK(s.n == 30000 && s.ops[MLT_MADVISE] >= (uint64_t)threads[i]);
+		CHECK(replay_benchmark(scratch_path("m.mlt"), "global-rwsem", threads[i],
+				       "think_scale=1", s.n, &f1) == 0);
+		CHECK(replay_benchmark(scratch_path("m.mlt"), "spf-srcu", threads[i],
+				       "think_scale=0", s.n, &f0) == 0);
+		CHECK(f0 == s.ops[MLT_FAULT] && f1 == s.ops[MLT_FAULT]);
+	}
+
+	/* Bad values: one message naming the parameter, no file. */
+	{
+		char err[512];
+		char *big[] = { "fault_length=16M" };
+
+		CHECK(trace_gen("multi_fault", 2, 100, 1, 1, big, scratch_path("bad.mlt"), err,
+				sizeof(err)) < 0);
+		fprintf(stderr, "%s\n", err);
+		CHECK(strstr(err, "fault_length=16777216") && strstr(err, "mmap_length"));
+		CHECK(!file_exists(scratch_path("bad.mlt")));
+	}
+	return 0;
+}
+
 const struct test_case gen_tests[] = {
 	{ "gen/defaults", t_defaults },
 	{ "gen/pft_counts", t_pft_counts },
@@ -881,5 +970,6 @@ const struct test_case gen_tests[] = {
 	{ "gen/errors", t_errors },
 	{ "gen/list", t_list },
 	{ "gen/vmaops", t_vmaops },
+	{ "gen/multi_fault", t_multi_fault },
 	{ NULL, NULL },
 };

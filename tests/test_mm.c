@@ -211,7 +211,8 @@ static int test_timeline_unwritable(void)
 static int test_generators_replay(void)
 {
 	static const char *const workloads[] = { "pft", "page_fault1", "page_fault2", "page_fault3",
-						 "mmap1", "mmap2", "ebizzy", "jvm", "anonvma" };
+						 "mmap1", "mmap2", "ebizzy", "jvm", "anonvma",
+						 "multi_fault" };
 	const char *params[] = { "ops=30000" };
 	struct run_result r;
 	size_t i;
