@@ -704,6 +704,18 @@ static int t_mlt(void)
 	m.b[MLT_REC0 + 2 * MLT_RECORD_SIZE + 46] = 200;
 	if (bad_mlt("op 200", &m, ": record 2"))
 		return 1;
+	/* Version 1 knew no barrier or lookup: ops 9 and 10 are for version 2. */
+	mlt_build(&m, 4);
+	mlt_put32(m.b + 4, 1);
+	m.b[MLT_REC0 + MLT_RECORD_SIZE + 46] = MLT_LOOKUP;
+	if (bad_mlt("version 1 with a lookup", &m, ": record 1"))
+		return 1;
+	mlt_build(&m, 4);
+	mlt_put32(m.b + 4, 1);
+	mlt_put64(m.b + MLT_REC0 + 2 * MLT_RECORD_SIZE + 32, 2);	/* arg1: 2 tasks meet */
+	m.b[MLT_REC0 + 2 * MLT_RECORD_SIZE + 46] = MLT_BARRIER;
+	if (bad_mlt("version 1 with a barrier", &m, ": record 2"))
+		return 1;
 	mlt_build(&m, 4);
 	mlt_put32(m.b + MLT_REC0 + 40, 7);
 	if (bad_mlt("task 7 of 2", &m, ": record 0"))

@@ -267,6 +267,13 @@ static int check_record(struct cmm *m, const struct mlt_record *r,
 		return check_mremap(m, r, why, len);
 	case MLT_BARRIER:
 		return 0;	/* an ordering constraint, no change to the mappings */
+	case MLT_LOOKUP:
+		if (!find(m, r->addr) || r->len) {
+			snprintf(why, len, "lookup of 0x%llx outside every mapping",
+				 (unsigned long long)r->addr);
+			return -1;
+		}
+		return 0;
 	default:
 		snprintf(why, len, "unexpected op %s", mlt_op_name(r->op));
 		return -1;
@@ -383,6 +390,7 @@ static int t_defaults(void)
 		{ "ebizzy", 200000, 4 },
 		{ "jvm", 300000, 16 },
 		{ "multi_fault", 200000, 4 },
+		{ "vma_lookup", 100000, 4 },
 	};
 	struct summary s;
 	size_t i;
@@ -667,6 +675,7 @@ static int t_list(void)
 		"mmap2", "ebizzy", "jvm", "size=64M", "size=128M", "procs=0",
 		"chunk_size=512K", "heap=1G", "think_fault=100", "vmaops",
 		"mprotect_frac=0.1", "multi_fault", "fault_length=2M",
+		"vma_lookup", "think_lookup=100",
 	};
 	char *buf = NULL;
 	size_t len = 0, i;
@@ -958,6 +967,95 @@ static int t_multi_fault(void)
 	return 0;
 }
 
+/*
+ * vma_lookup: task 0's mappings, one barrier per thread, then lookups
+ * only, each inside a mapping; replay runs them all as lookups (none in a
+ * hole) at 1, 4, 20 and 60 threads, with or without think time, and
+ * reports their rate; one lock shared by every lookup gives fewer lookups
+ * per second per thread at 20 threads than at 1.
+ */
+static int t_vma_lookup(void)
+{
+	static const int threads[] = { 1, 4, 20, 60 };
+	struct summary s;
+	double per_thread[4] = { 0 };
+	size_t i;
+
+	CHECK(gen_check("vma_lookup", 3, 5000, 7, "vmas=5", "size=64K", NULL,
+			scratch_path("l.mlt"), &s) == 0);
+	CHECK(s.n == 5000 && s.ops[MLT_MMAP] == 5 && s.ops[MLT_BARRIER] == 3);
+	CHECK(s.ops[MLT_LOOKUP] == 5000 - 5 - 3 && s.ops[MLT_FAULT] == 0);
+	CHECK(s.mmap_flags_or == (MLT_F_FILE | MLT_F_EXEC));
+	CHECK(s.first_time[1] > 0 && s.task_ops[1] > 1000 && s.task_ops[2] > 1000);
+	CHECK(!strcmp(s.comm[0], "vma_lookup"));
+
+	for (i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+		struct run_spec spec = { .trace = scratch_path("l.mlt"), .scheme = "global-rwsem",
+					 .cpus = threads[i], .seed = 1, .nparams = 1,
+					 .params = { "think_scale=1" } };
+		const struct op_result *lk;
+		struct run_result r;
+		char err[512];
+
+		CHECK(gen_check("vma_lookup", threads[i], 20000, 1, NULL, NULL, NULL,
+				scratch_path("l.mlt"), &s) == 0);
+		CHECK(replay_benchmark(scratch_path("l.mlt"), "spf-srcu", threads[i],
+				       "think_scale=0", s.n, NULL) == 0);
+		CHECK(replay_benchmark(scratch_path("l.mlt"), "pervma-refcount", threads[i],
+				       "think_scale=1", s.n, NULL) == 0);
+		CHECKF(run_simulation(&spec, &r, err, sizeof(err)) == 0, "%s", err);
+		lk = result_op(&r, "lookup");
+		CHECK(lk && lk->count == s.ops[MLT_LOOKUP] && lk->throughput_per_s > 0);
+		CHECK(!result_counter(&r, "lookup_no_vma") && !result_counter(&r, "op_errors"));
+		per_thread[i] = lk->throughput_per_s / threads[i];
+		printf("  %2d threads: %.0f lookups/s, mean %.0f ns\n", threads[i],
+		       lk->throughput_per_s, lk->mean_ns);
+		run_result_free(&r);
+	}
+	CHECK(per_thread[2] < per_thread[0]);
+
+	/* A lookup where nothing is mapped finds no VMA: an op error, counted. */
+	{
+		const struct mlt_record recs[] = {
+			{ .time_ns = 0, .addr = 0x7e0000000000ULL, .len = 65536,
+			  .arg0 = MLT_PROT_READ, .arg1 = 0x22, .op = MLT_MMAP },
+			{ .time_ns = 1000, .addr = 0x7e0000000123ULL, .op = MLT_LOOKUP },
+			{ .time_ns = 2000, .addr = 0x7e0000010000ULL, .op = MLT_LOOKUP },
+		};
+		const struct mlt_thread thr = { .tid = 1, .mm = 0, .comm = "t" };
+		const uint64_t mm_id = 1;
+		struct run_spec spec = { .trace = scratch_path("h.mlt"), .scheme = "global-rwsem",
+					 .cpus = 1, .seed = 1 };
+		struct mlt_writer *w = mlt_writer_open(scratch_path("h.mlt"), NULL, 0);
+		struct run_result r;
+		char err[512];
+
+		CHECK(w);
+		for (i = 0; i < 3; i++)
+			CHECK(mlt_writer_add(w, &recs[i]) == 0);
+		CHECK(mlt_writer_close(w, &thr, 1, &mm_id, 1, "t", err, sizeof(err)) == 0);
+		CHECKF(run_simulation(&spec, &r, err, sizeof(err)) == 0, "%s", err);
+		CHECK(result_op(&r, "lookup") && result_op(&r, "lookup")->count == 2);
+		CHECK(result_counter(&r, "lookup_no_vma") == 1);
+		CHECK(result_counter(&r, "op_errors") == 1);
+		CHECK(!result_counter(&r, "implicit_vma"));
+		run_result_free(&r);
+	}
+
+	/* Bad values: one message naming the parameter, no file. */
+	{
+		char err[512];
+		char *zero[] = { "vmas=0" };
+
+		CHECK(trace_gen("vma_lookup", 2, 100, 1, 1, zero, scratch_path("bad.mlt"), err,
+				sizeof(err)) < 0);
+		fprintf(stderr, "%s\n", err);
+		CHECK(strstr(err, "vmas=0"));
+		CHECK(!file_exists(scratch_path("bad.mlt")));
+	}
+	return 0;
+}
+
 const struct test_case gen_tests[] = {
 	{ "gen/defaults", t_defaults },
 	{ "gen/pft_counts", t_pft_counts },
@@ -971,5 +1069,6 @@ const struct test_case gen_tests[] = {
 	{ "gen/list", t_list },
 	{ "gen/vmaops", t_vmaops },
 	{ "gen/multi_fault", t_multi_fault },
+	{ "gen/vma_lookup", t_vma_lookup },
 	{ NULL, NULL },
 };

@@ -6,6 +6,7 @@
 #include "traces/gen_churn.h"
 #include "traces/gen_core.h"
 #include "traces/gen_multifault.h"
+#include "traces/gen_vmalookup.h"
 #include "traces/gen_vmaops.h"
 #include "traces/gen_wis.h"
 
@@ -13,7 +14,7 @@
 static const struct gen_workload *const workloads[] = {
 	&gen_pft, &gen_page_fault1, &gen_page_fault2, &gen_page_fault3,
 	&gen_mmap1, &gen_mmap2, &gen_ebizzy, &gen_jvm, &gen_anonvma, &gen_vmaops,
-	&gen_multi_fault,
+	&gen_multi_fault, &gen_vma_lookup,
 };
 
 #define NR_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))

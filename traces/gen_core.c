@@ -27,6 +27,7 @@ const struct gen_param gen_common_params[] = {
 	{ "think_munmap", GP_NS, "500", "mean think time after a munmap" },
 	{ "think_mprotect", GP_NS, "500", "mean think time after an mprotect" },
 	{ "think_madvise", GP_NS, "500", "mean think time after an madvise" },
+	{ "think_lookup", GP_NS, "100", "mean think time after a VMA lookup (a uprobe hit)" },
 	{ NULL, GP_COUNT, NULL, NULL },
 };
 
@@ -226,6 +227,7 @@ static int parse_params(struct gen *g, int nparams, char **params)
 	g->think.munmap = gen_param(g, "think_munmap");
 	g->think.mprotect = gen_param(g, "think_mprotect");
 	g->think.madvise = gen_param(g, "think_madvise");
+	g->think.lookup = gen_param(g, "think_lookup");
 	return 0;
 }
 
@@ -263,7 +265,7 @@ static int emit(struct gen *g, struct gen_task *t, unsigned op, uint64_t addr,
 		.op = (uint8_t)op, .flags = (uint8_t)flags,
 	};
 
-	assert(!(addr % GEN_PAGE) || op == MLT_FAULT);
+	assert(!(addr % GEN_PAGE) || op == MLT_FAULT || op == MLT_LOOKUP);
 	if (mlt_writer_add(g->w, &r) < 0) {
 		gen_error(g, "%s", mlt_writer_error(g->w));
 		return -1;
@@ -391,6 +393,11 @@ int gen_mprotect(struct gen *g, struct gen_task *t, uint64_t addr,
 {
 	return emit(g, t, MLT_MPROTECT, addr, len, prot, 0, 0,
 		    GEN_COST_MPROTECT, g->think.mprotect);
+}
+
+int gen_lookup(struct gen *g, struct gen_task *t, uint64_t addr)
+{
+	return emit(g, t, MLT_LOOKUP, addr, 0, 0, 0, 0, GEN_COST_LOOKUP, g->think.lookup);
 }
 
 int gen_madvise(struct gen *g, struct gen_task *t, uint64_t addr,

@@ -59,6 +59,7 @@
 #define GEN_COST_MADVISE	1500	/* plus GEN_COST_PAGE per resident page */
 #define GEN_COST_PAGE		150	/* zap a PTE and free its page */
 #define GEN_COST_FORK		30000	/* dup the mm: VMAs, page tables, COW */
+#define GEN_COST_LOOKUP		500	/* int3 trap + mmap_lock read + find_vma */
 /* A task released from a barrier wakes this much after the last arrival. */
 #define GEN_COST_WAKEUP		3000
 
@@ -132,7 +133,7 @@ struct gen_mm {
 
 /* Means of the exponential think time after each op kind (ns). */
 struct gen_think {
-	double fault, mmap, munmap, mprotect, madvise;
+	double fault, mmap, munmap, mprotect, madvise, lookup;
 };
 
 struct gen {
@@ -182,6 +183,8 @@ int gen_munmap(struct gen *g, struct gen_task *t, uint64_t addr,
 	       uint64_t len, uint64_t resident);
 int gen_mprotect(struct gen *g, struct gen_task *t, uint64_t addr,
 		 uint64_t len, unsigned prot);
+/* A VMA lookup with no fault (a uprobe hit) at ADDR, any alignment. */
+int gen_lookup(struct gen *g, struct gen_task *t, uint64_t addr);
 int gen_madvise(struct gen *g, struct gen_task *t, uint64_t addr,
 		uint64_t len, unsigned advice, uint64_t resident);
 /* brk() from OLD_BRK to BRK (0 OLD_BRK: the first, which sets the heap). */

@@ -24,6 +24,7 @@ static const char *const op_names[MLT_NR_OPS] = {
 	[MLT_BRK] = "brk",		[MLT_MADVISE] = "madvise",
 	[MLT_MREMAP] = "mremap",	[MLT_FORK] = "fork",
 	[MLT_EXIT] = "exit",		[MLT_BARRIER] = "barrier",
+	[MLT_LOOKUP] = "lookup",
 };
 
 const char *mlt_op_name(unsigned op)
@@ -407,6 +408,8 @@ struct mlt_file *mlt_open(const char *path, char *err, size_t errlen)
 		       path, MLT_VERSION_MIN, MLT_VERSION, f->version);
 		goto fail;
 	}
+	/* Version 1 had the ops before MLT_BARRIER; 2 added it and MLT_LOOKUP. */
+	f->nr_ops = f->version < 2 ? MLT_BARRIER : MLT_NR_OPS;
 	f->nrecords = mlt_le64(p + 8);
 	f->nthreads = mlt_le32(p + 16);
 	f->nmms = mlt_le32(p + 20);
@@ -482,9 +485,9 @@ int mlt_bad_record(struct mlt_file *f, const struct mlt_record *r)
 	const char *what;
 	char buf[96];
 
-	if (r->op >= MLT_NR_OPS || (r->op == MLT_BARRIER && f->version < 2)) {
-		snprintf(buf, sizeof(buf), "an op below %d, found %u",
-			 f->version < 2 ? MLT_BARRIER : MLT_NR_OPS, r->op);
+	if (r->op >= f->nr_ops) {
+		snprintf(buf, sizeof(buf), "an op below %u (version %u), found %u",
+			 f->nr_ops, f->version, r->op);
 	} else if (r->op == MLT_BARRIER && (!r->arg1 || r->arg1 > f->nthreads)) {
 		snprintf(buf, sizeof(buf), "a barrier of 1 to %u tasks, found %llu",
 			 f->nthreads, (unsigned long long)r->arg1);

@@ -31,7 +31,7 @@
 #include <string.h>
 
 #define MLT_MAGIC	"MLT1"
-#define MLT_VERSION	2	/* 2 added MLT_BARRIER; version 1 files still read */
+#define MLT_VERSION	2	/* 2 added MLT_BARRIER and MLT_LOOKUP; version 1 files still read */
 #define MLT_VERSION_MIN	1
 #define MLT_RECORD_SIZE	48
 #define MLT_COMM_LEN	16
@@ -73,6 +73,11 @@
  *               arg1 = how many tasks meet there; none of them goes past it
  *               before all have reached it (e.g. pft's threads fault only
  *               once thread 0's mmap has returned).  Version 2 on.
+ * MLT_LOOKUP    a VMA lookup that faults nothing: mmap_read_lock(),
+ *               find_vma(addr), mmap_read_unlock(), as a uprobe hit did
+ *               (handle_swbp() finding the probed VMA) before
+ *               mmap_lock_speculate; addr = the address looked up (any
+ *               alignment), len = 0.  Version 2 on.
  */
 enum mlt_op {
 	MLT_FAULT,
@@ -85,6 +90,7 @@ enum mlt_op {
 	MLT_FORK,
 	MLT_EXIT,
 	MLT_BARRIER,
+	MLT_LOOKUP,
 	MLT_NR_OPS
 };
 
@@ -208,6 +214,7 @@ void mlt_writer_abort(struct mlt_writer *w);
 struct mlt_file {
 	char *path;
 	uint32_t version;
+	uint32_t nr_ops;		/* ops below this are in its version */
 	uint64_t nrecords;
 	uint32_t nthreads;
 	uint32_t nmms;
@@ -256,7 +263,7 @@ static inline int mlt_next(struct mlt_file *f, struct mlt_record *r)
 	if (f->next >= f->nrecords)
 		return 0;
 	mlt_decode(f->raw + f->next * MLT_RECORD_SIZE, r);
-	if (r->op >= MLT_NR_OPS || r->task >= f->nthreads ||
+	if (r->op >= f->nr_ops || r->task >= f->nthreads ||
 	    r->mm >= f->nmms || r->time_ns < f->last_time ||
 	    (r->flags & ~MLT_F_ALL))
 		return mlt_bad_record(f, r);

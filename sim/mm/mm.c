@@ -750,6 +750,34 @@ int mm_madvise_dontneed(struct mm_struct *mm, unsigned long start, unsigned long
 	return 0;
 }
 
+/*
+ * A VMA lookup that faults nothing, as handle_swbp() did for every uprobe
+ * hit before mmap_lock_speculate (find_active_uprobe(): mmap_read_lock(),
+ * vma_lookup() of the breakpoint address, mmap_read_unlock()): the int3
+ * trap's entry, the scheme's read side over one page, as madvise takes it
+ * for its range, and the tree walk.  -1 if no VMA holds addr.
+ */
+int mm_lookup(struct mm_struct *mm, unsigned long addr)
+{
+	unsigned long start = addr & ~(PAGE_SIZE - 1);
+	struct mm_range range = { start, start + PAGE_SIZE, false };
+	struct vm_area_struct *vma;
+
+	if (addr >= TASK_SIZE)
+		return -1;
+	current->in_kernel++;
+	task_delay(sim_machine->cost.fault_entry);	/* an exception, like #PF */
+	mm_call_read_lock(mm, &range);
+	vma = find_vma(mm, addr);
+	mm_call_read_unlock(mm);
+	current->in_kernel--;
+	if (!vma || vma->vm_start > addr) {
+		count_event("lookup_no_vma");
+		return -1;
+	}
+	return 0;
+}
+
 /* move_vma(): a new VMA, the page tables moved, the old range unmapped. */
 static int move_vma(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
 		    unsigned long old_end, unsigned long new_addr, unsigned long new_end)

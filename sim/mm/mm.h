@@ -38,6 +38,8 @@ int mm_brk(struct mm_struct *mm, unsigned long brk);
 int mm_madvise_dontneed(struct mm_struct *mm, unsigned long addr, unsigned long len);
 int mm_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
 	      unsigned long new_len, unsigned long new_addr);
+/* mmap_read_lock() + find_vma(addr) + unlock, no fault (a uprobe hit); -1: no VMA there. */
+int mm_lookup(struct mm_struct *mm, unsigned long addr);
 /* fork(): a new mm with copies of every VMA, private pages write-protected. */
 struct mm_struct *mm_dup(struct mm_struct *mm);
 /*

@@ -269,6 +269,8 @@ static int do_op(struct replay_task *rt, const struct mlt_record *rec)
 	case MLT_MREMAP:
 		return mm_mremap(mm, (unsigned long)(rec->addr ^ x), (unsigned long)rec->len,
 				 (unsigned long)rec->arg0, (unsigned long)(rec->arg1 ^ x));
+	case MLT_LOOKUP:
+		return mm_lookup(mm, (unsigned long)(rec->addr ^ x));
 	default:
 		return 0;	/* FORK, EXIT: handled by the task loop */
 	}

@@ -30,7 +30,7 @@ static int walk(struct mlt_file *f, size_t size)
 	for (i = 0; i < f->nrecords; i++)
 		mlt_get(f, i, &r);
 	while ((k = mlt_next(f, &r)) > 0) {
-		if (r.op >= MLT_NR_OPS || r.task >= f->nthreads ||
+		if (r.op >= f->nr_ops || r.task >= f->nthreads ||
 		    r.mm >= f->nmms || (r.flags & ~MLT_F_ALL))
 			fuzz_fail("mlt_next passed an invalid record");
 		n++;
