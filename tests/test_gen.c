@@ -505,6 +505,45 @@ static int t_procs(void)
 	return 0;
 }
 
+/*
+ * Replay PATH, a generated benchmark, on CPUS CPUs with think times scaled
+ * by THINK_SCALE: every record replayed, none failed, and the benchmark
+ * never met what it did not map (an implicit VMA for a fault in a hole, a
+ * SIGSEGV) nor mapped over a live mapping.  FAULTS, if not NULL, gets the
+ * faults replayed.
+ */
+static int replay_benchmark(const char *path, const char *scheme, int cpus,
+			    const char *think_scale, uint64_t records, uint64_t *faults)
+{
+	static const char *const must_be_zero[] = {
+		"op_errors", "fault_sigsegv", "implicit_vma", "mmap_replaced_overlap",
+	};
+	struct run_spec spec = { .trace = path, .scheme = scheme, .cpus = cpus, .seed = 1,
+				 .nparams = 1, .params = { think_scale } };
+	const struct op_result *fault;
+	struct run_result r;
+	char err[512];
+	size_t i;
+
+	if (run_simulation(&spec, &r, err, sizeof(err))) {
+		fprintf(stderr, "run %s: %s\n", scheme, err);
+		return -1;
+	}
+	CHECKF(!strcmp(r.status, RUN_COMPLETE), "%s %d CPUs %s: %s", scheme, cpus, think_scale,
+	       r.status);
+	CHECK(result_counter(&r, "ops_in") == records);
+	CHECK(result_counter(&r, "ops_replayed") == records);
+	for (i = 0; i < sizeof(must_be_zero) / sizeof(must_be_zero[0]); i++)
+		CHECKF(!result_counter(&r, must_be_zero[i]), "%s %d CPUs %s: %s %llu", scheme,
+		       cpus, think_scale, must_be_zero[i],
+		       (unsigned long long)result_counter(&r, must_be_zero[i]));
+	fault = result_op(&r, "fault");
+	if (faults)
+		*faults = fault ? fault->count : 0;
+	run_result_free(&r);
+	return 0;
+}
+
 static int t_ebizzy(void)
 {
 	struct summary s;
@@ -523,6 +562,29 @@ static int t_ebizzy(void)
 			NULL, scratch_path("e.mlt"), &s) == 0);
 	CHECK(s.ops[MLT_FAULT] * 1 >= (s.ops[MLT_MMAP] - 1) * 4);
 	CHECK(s.ops[MLT_FAULT] <= s.ops[MLT_MMAP] * 4);
+
+	/*
+	 * -p: every even chunk is made read-only once filled (chunks 0, 2, 4
+	 * of 5); -T: no search between a copy's last fault and its munmap, so
+	 * the same records take far less time than with a 1 ms search.
+	 */
+	{
+		uint64_t searched;
+		struct summary s2;
+
+		CHECK(gen_check("ebizzy", 2, 5000, 9, "chunks=5", "permissions=1", "search=1ms",
+				scratch_path("e.mlt"), &s) == 0);
+		CHECK(s.ops[MLT_MPROTECT] == 3);
+		CHECK(replay_benchmark(scratch_path("e.mlt"), "pervma-refcount", 2, "think_scale=1",
+				       s.n, NULL) == 0);
+		searched = s.last_time[1];
+		CHECK(gen_check("ebizzy", 2, 5000, 9, "chunks=5", "touch=1", "search=1ms",
+				scratch_path("e.mlt"), &s2) == 0);
+		CHECK(s2.ops[MLT_MPROTECT] == 0 && s2.ops[MLT_FAULT] > 4000);
+		printf("  task 1's last record: %llu ns searching, %llu ns touching\n",
+		       (unsigned long long)searched, (unsigned long long)s2.last_time[1]);
+		CHECK(s2.last_time[1] * 4 < searched);
+	}
 	return 0;
 }
 
@@ -876,45 +938,6 @@ static int t_vmaops(void)
 			CHECK(!file_exists(scratch_path("bad.mlt")));
 		}
 	}
-	return 0;
-}
-
-/*
- * Replay PATH, a generated benchmark, on CPUS CPUs with think times scaled
- * by THINK_SCALE: every record replayed, none failed, and the benchmark
- * never met what it did not map (an implicit VMA for a fault in a hole, a
- * SIGSEGV) nor mapped over a live mapping.  FAULTS, if not NULL, gets the
- * faults replayed.
- */
-static int replay_benchmark(const char *path, const char *scheme, int cpus,
-			    const char *think_scale, uint64_t records, uint64_t *faults)
-{
-	static const char *const must_be_zero[] = {
-		"op_errors", "fault_sigsegv", "implicit_vma", "mmap_replaced_overlap",
-	};
-	struct run_spec spec = { .trace = path, .scheme = scheme, .cpus = cpus, .seed = 1,
-				 .nparams = 1, .params = { think_scale } };
-	const struct op_result *fault;
-	struct run_result r;
-	char err[512];
-	size_t i;
-
-	if (run_simulation(&spec, &r, err, sizeof(err))) {
-		fprintf(stderr, "run %s: %s\n", scheme, err);
-		return -1;
-	}
-	CHECKF(!strcmp(r.status, RUN_COMPLETE), "%s %d CPUs %s: %s", scheme, cpus, think_scale,
-	       r.status);
-	CHECK(result_counter(&r, "ops_in") == records);
-	CHECK(result_counter(&r, "ops_replayed") == records);
-	for (i = 0; i < sizeof(must_be_zero) / sizeof(must_be_zero[0]); i++)
-		CHECKF(!result_counter(&r, must_be_zero[i]), "%s %d CPUs %s: %s %llu", scheme,
-		       cpus, think_scale, must_be_zero[i],
-		       (unsigned long long)result_counter(&r, must_be_zero[i]));
-	fault = result_op(&r, "fault");
-	if (faults)
-		*faults = fault ? fault->count : 0;
-	run_result_free(&r);
 	return 0;
 }
 

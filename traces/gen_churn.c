@@ -1,12 +1,17 @@
 /*
  * ebizzy-like allocator churn and a JVM-like mixed workload.
  *
- * ebizzy (run as `ebizzy -m -R`: always mmap, random sizes): the main
- * thread allocates and fills `chunks` chunks of `chunk_size`; then every
- * thread loops: pick a chunk, allocate a copy (mmap), memcpy into it
+ * ebizzy (by default as `ebizzy -m -R`: always mmap, random sizes): the
+ * main thread allocates and fills `chunks` chunks of `chunk_size`; then
+ * every thread loops: pick a chunk, allocate a copy (mmap), memcpy into it
  * (a write fault per page of the copy; the source is already resident),
  * search the copy (no faults: every page was just written), free it
- * (munmap).  ebizzy's own defaults are 10 chunks of 512 KiB.
+ * (munmap).  ebizzy's own defaults are 10 chunks of 512 KiB.  With -T
+ * (touch=1) the copy is neither filled nor searched: search_mem() writes
+ * one byte per page of it (touch_mem()) and frees it, so the loop is
+ * mmap, a write fault per page, munmap.  With -p (permissions=1)
+ * write_pattern() mprotects every even chunk read-only once written, so
+ * that the chunks' VMAs do not merge.
  *
  * jvm: task 0 is the VM thread (maps the heap and the safepoint polling
  * page, then runs periodic GCs that return heap regions with
@@ -44,11 +49,11 @@ static int chance(struct gen_task *t, double p)
 
 struct ebizzy {
 	uint64_t chunks, chunk_size, chunk_pages;
-	int random_size;
+	int random_size, touch, permissions;
 	double search;
 };
 
-enum { EB_SETUP_MAP, EB_SETUP_FILL, EB_COPY_MAP, EB_COPY_FILL, EB_FREE };
+enum { EB_SETUP_MAP, EB_SETUP_FILL, EB_SETUP_PROTECT, EB_COPY_MAP, EB_COPY_FILL, EB_FREE };
 
 static const struct gen_param ebizzy_params[] = {
 	{ "chunks", GP_COUNT, "10", "chunks the main thread allocates and fills first (ebizzy -n)" },
@@ -56,6 +61,10 @@ static const struct gen_param ebizzy_params[] = {
 	{ "random_size", GP_BOOL, "1",
 	  "1: each copy is uniform in [4K, chunk_size] (ebizzy -R); 0: chunk_size" },
 	{ "search", GP_NS, "20us", "mean time searching a copy before freeing it" },
+	{ "touch", GP_BOOL, "0",
+	  "1 (ebizzy -T): only write one byte per page of each copy, no copy and no search" },
+	{ "permissions", GP_BOOL, "0",
+	  "1 (ebizzy -p): every even chunk made read-only once filled, so chunks do not merge" },
 	{ NULL, GP_COUNT, NULL, NULL },
 };
 
@@ -68,6 +77,8 @@ static int ebizzy_init(struct gen *g)
 	e->chunk_pages = e->chunk_size / GEN_PAGE;
 	e->random_size = (int)gen_param_u64(g, "random_size");
 	e->search = gen_param(g, "search");
+	e->touch = (int)gen_param_u64(g, "touch");
+	e->permissions = (int)gen_param_u64(g, "permissions");
 	g->priv = e;
 	return 0;
 }
@@ -95,10 +106,16 @@ static enum gen_step ebizzy_step(struct gen *g, struct gen_task *t)
 		if (gen_fault(g, t, t->addr + t->pos * GEN_PAGE, MLT_F_WRITE,
 			      GEN_COST_FAULT_ANON) < 0)
 			return GEN_ERROR;
-		if (++t->pos == e->chunk_pages) {
+		if (++t->pos == e->chunk_pages)
+			t->phase = e->permissions && !(t->n % 2) ? EB_SETUP_PROTECT : EB_SETUP_MAP;
+		if (t->phase == EB_SETUP_MAP)
 			t->n++;
-			t->phase = EB_SETUP_MAP;
-		}
+		return GEN_MORE;
+	case EB_SETUP_PROTECT:
+		if (gen_mprotect(g, t, t->addr, e->chunk_size, MLT_PROT_READ) < 0)
+			return GEN_ERROR;
+		t->n++;
+		t->phase = EB_SETUP_MAP;
 		return GEN_MORE;
 	case EB_COPY_MAP:
 		t->len = e->random_size ? (1 + pick(t, e->chunk_pages)) * GEN_PAGE :
@@ -115,7 +132,8 @@ static enum gen_step ebizzy_step(struct gen *g, struct gen_task *t)
 			      GEN_COST_FAULT_ANON) < 0)
 			return GEN_ERROR;
 		if (++t->pos == t->len / GEN_PAGE) {
-			gen_idle(t, gen_exp(t, e->search));
+			if (!e->touch)
+				gen_idle(t, gen_exp(t, e->search));
 			t->phase = EB_FREE;
 		}
 		return GEN_MORE;
@@ -129,13 +147,16 @@ static enum gen_step ebizzy_step(struct gen *g, struct gen_task *t)
 
 const struct gen_workload gen_ebizzy = {
 	.name = "ebizzy",
-	.summary = "ebizzy -m -R: threads mmap random-size copies of chunks, fill, search, munmap",
+	.summary = "ebizzy -m -R (-T: touch=1, -p: permissions=1): threads mmap random-size "
+		   "copies of chunks, fill, search, munmap",
 	.comm = "ebizzy",
 	.default_threads = 4,
 	.min_threads = 1,
 	.default_ops = 200000,
 	.params = ebizzy_params,
-	.notes = "    records: exactly -n OPS (setup: chunks * (chunk_size/4096 + 1) by thread 0)\n",
+	.notes = "    records: exactly -n OPS (setup: chunks * (chunk_size/4096 + 1) by thread 0,\n"
+		 "    and with permissions=1 an mprotect per even chunk)\n"
+		 "    ebizzy -mTt N: -t N -p touch=1 -p random_size=0; -mTRp: touch=1 permissions=1\n",
 	.init = ebizzy_init,
 	.step = ebizzy_step,
 };

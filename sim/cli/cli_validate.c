@@ -157,8 +157,8 @@ static const struct figure figures[] = {
 	{ .name = "ebizzy-power8", .source = DUFOUR, .machine = "power8-80",
 	  .what = "ebizzy -mTt 80: SPF v11 against the baseline", .kind = FIG_REL_PCT,
 	  .published = 84,
-	  .a = { "ebizzy", "global-rwsem", 80, { NULL } },
-	  .b = { "ebizzy", "spf-srcu", 80, { "variant=dufour-v11" } } },
+	  .a = { "ebizzy", "global-rwsem", 80, { "touch=1", "random_size=0" } },
+	  .b = { "ebizzy", "spf-srcu", 80, { "variant=dufour-v11", "touch=1", "random_size=0" } } },
 };
 
 #define NR_FIGURES ((int)(sizeof(figures) / sizeof(figures[0])))
