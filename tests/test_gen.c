@@ -444,67 +444,6 @@ static int t_pft_counts(void)
 	return 0;
 }
 
-static int t_wis(void)
-{
-	struct summary s;
-
-	CHECK(gen_check("page_fault1", 2, 10000, 3, "size=1M", NULL, NULL,
-			scratch_path("w.mlt"), &s) == 0);
-	CHECK(s.n == 10000 && s.nmms == 1);
-	CHECK(s.mmap_flags_or == MLT_F_WRITE);
-	/* Each iteration is mmap + 256 faults + munmap, so about 1/258 each. */
-	CHECK(s.ops[MLT_MMAP] >= 10000 / 258 && s.ops[MLT_MMAP] <= 10000 / 258 + 2);
-	CHECK(!strcmp(s.comm[0], "page_fault1_thr"));
-
-	CHECK(gen_check("page_fault2", 2, 5000, 3, "size=256K", NULL, NULL,
-			scratch_path("w.mlt"), &s) == 0);
-	CHECK(s.mmap_flags_or == (MLT_F_WRITE | MLT_F_FILE));
-	CHECK(s.ops[MLT_FAULT] > 4000 && s.read_faults == 0);
-
-	CHECK(gen_check("page_fault3", 2, 5000, 3, "size=256K", NULL, NULL,
-			scratch_path("w.mlt"), &s) == 0);
-	CHECK(s.mmap_flags_or == (MLT_F_WRITE | MLT_F_FILE | MLT_F_SHARED));
-
-	CHECK(gen_check("mmap1", 3, 3000, 3, NULL, NULL, NULL, scratch_path("w.mlt"), &s) == 0);
-	CHECK(s.n == 3000 && s.ops[MLT_FAULT] == 0);
-	/* The cut may fall between a task's mmap and its munmap. */
-	CHECK(s.ops[MLT_MMAP] + s.ops[MLT_MUNMAP] == 3000);
-	CHECK(s.ops[MLT_MMAP] - s.ops[MLT_MUNMAP] <= 3);
-	CHECK(s.max_len == 128 << 20);
-
-	CHECK(gen_check("mmap2", 3, 3000, 3, "size=8K", NULL, NULL, scratch_path("w.mlt"), &s) == 0);
-	CHECK(s.mmap_flags_or == (MLT_F_WRITE | MLT_F_FILE | MLT_F_SHARED));
-	CHECK(s.max_len == 8192);
-	return 0;
-}
-
-static int t_procs(void)
-{
-	struct summary s;
-	struct mlt_file *f;
-	char err[512];
-	uint32_t i;
-
-	CHECK(gen_check("page_fault1", 3, 3000, 5, "procs=1", "size=1M", NULL,
-			scratch_path("m.mlt"), &s) == 0);
-	CHECK(s.nmms == 3 && s.n == 3000);
-	CHECK(!strcmp(s.comm[0], "page_fault1_pro"));
-	f = mlt_open(scratch_path("m.mlt"), err, sizeof(err));
-	CHECK(f);
-	for (i = 0; i < 3; i++) {
-		CHECK(f->threads[i].mm == i);
-		/* Each process's pid is its tid, all distinct. */
-		CHECK(f->mm_ids[i] == f->threads[i].tid);
-		CHECK(i == 0 || f->mm_ids[i] != f->mm_ids[i - 1]);
-	}
-	mlt_close(f);
-	CHECK(gen_check("mmap1", 4, 4000, 5, "procs=1", NULL, NULL,
-			scratch_path("m.mlt"), &s) == 0);
-	CHECK(s.nmms == 4 && s.ops[MLT_MMAP] + s.ops[MLT_MUNMAP] == 4000);
-	CHECK(s.ops[MLT_MMAP] - s.ops[MLT_MUNMAP] <= 4);
-	return 0;
-}
-
 /*
  * Replay PATH, a generated benchmark, on CPUS CPUs with think times scaled
  * by THINK_SCALE: every record replayed, none failed, and the benchmark
@@ -541,6 +480,97 @@ static int replay_benchmark(const char *path, const char *scheme, int cpus,
 	if (faults)
 		*faults = fault ? fault->count : 0;
 	run_result_free(&r);
+	return 0;
+}
+
+static int t_wis(void)
+{
+	struct summary s;
+
+	CHECK(gen_check("page_fault1", 2, 10000, 3, "size=1M", NULL, NULL,
+			scratch_path("w.mlt"), &s) == 0);
+	CHECK(s.n == 10000 && s.nmms == 1);
+	CHECK(s.mmap_flags_or == MLT_F_WRITE);
+	/* Each iteration is mmap + 256 faults + munmap, so about 1/258 each. */
+	CHECK(s.ops[MLT_MMAP] >= 10000 / 258 && s.ops[MLT_MMAP] <= 10000 / 258 + 2);
+	CHECK(!strcmp(s.comm[0], "page_fault1_thr"));
+
+	CHECK(gen_check("page_fault2", 2, 5000, 3, "size=256K", NULL, NULL,
+			scratch_path("w.mlt"), &s) == 0);
+	CHECK(s.mmap_flags_or == (MLT_F_WRITE | MLT_F_FILE));
+	CHECK(s.ops[MLT_FAULT] > 4000 && s.read_faults == 0);
+
+	CHECK(gen_check("page_fault3", 2, 5000, 3, "size=256K", NULL, NULL,
+			scratch_path("w.mlt"), &s) == 0);
+	CHECK(s.mmap_flags_or == (MLT_F_WRITE | MLT_F_FILE | MLT_F_SHARED));
+
+	CHECK(gen_check("mmap1", 3, 3000, 3, NULL, NULL, NULL, scratch_path("w.mlt"), &s) == 0);
+	CHECK(s.n == 3000 && s.ops[MLT_FAULT] == 0);
+	/* The cut may fall between a task's mmap and its munmap. */
+	CHECK(s.ops[MLT_MMAP] + s.ops[MLT_MUNMAP] == 3000);
+	CHECK(s.ops[MLT_MMAP] - s.ops[MLT_MUNMAP] <= 3);
+	CHECK(s.max_len == 128 << 20);
+
+	CHECK(gen_check("mmap2", 3, 3000, 3, "size=8K", NULL, NULL, scratch_path("w.mlt"), &s) == 0);
+	CHECK(s.mmap_flags_or == (MLT_F_WRITE | MLT_F_FILE | MLT_F_SHARED));
+	CHECK(s.max_len == 8192);
+
+	/*
+	 * duration=T: each task loops until T of generated time, with no op
+	 * count unless one is given; the trace replays clean, processes too.
+	 */
+	{
+		static const char *const wls[] = { "page_fault1", "page_fault3", "mmap1" };
+		size_t i;
+		unsigned t;
+
+		for (i = 0; i < 3; i++) {
+			CHECK(gen_check(wls[i], 3, 0, 3, "size=256K", "duration=5ms", NULL,
+					scratch_path("d.mlt"), &s) == 0);
+			CHECKF(s.n > 3000 && s.n != 262144 && s.n != 100000, "%s: %llu records",
+			       wls[i], (unsigned long long)s.n);
+			for (t = 0; t < 3; t++)
+				CHECK(s.last_time[t] < 5000000 && s.last_time[t] > 4900000);
+			CHECK(replay_benchmark(scratch_path("d.mlt"), "pervma-refcount", 3,
+					       "think_scale=0", s.n, NULL) == 0);
+		}
+		CHECK(gen_check("page_fault1", 3, 0, 3, "size=256K", "duration=5ms", "procs=1",
+				scratch_path("d.mlt"), &s) == 0);
+		CHECK(s.nmms == 3 && s.last_time[2] > 4900000);
+		CHECK(replay_benchmark(scratch_path("d.mlt"), "global-rwsem", 3, "think_scale=1",
+				       s.n, NULL) == 0);
+		/* An op count given still cuts the run. */
+		CHECK(gen_check("page_fault1", 3, 1000, 3, "size=256K", "duration=5ms", NULL,
+				scratch_path("d.mlt"), &s) == 0);
+		CHECK(s.n == 1000);
+	}
+	return 0;
+}
+
+static int t_procs(void)
+{
+	struct summary s;
+	struct mlt_file *f;
+	char err[512];
+	uint32_t i;
+
+	CHECK(gen_check("page_fault1", 3, 3000, 5, "procs=1", "size=1M", NULL,
+			scratch_path("m.mlt"), &s) == 0);
+	CHECK(s.nmms == 3 && s.n == 3000);
+	CHECK(!strcmp(s.comm[0], "page_fault1_pro"));
+	f = mlt_open(scratch_path("m.mlt"), err, sizeof(err));
+	CHECK(f);
+	for (i = 0; i < 3; i++) {
+		CHECK(f->threads[i].mm == i);
+		/* Each process's pid is its tid, all distinct. */
+		CHECK(f->mm_ids[i] == f->threads[i].tid);
+		CHECK(i == 0 || f->mm_ids[i] != f->mm_ids[i - 1]);
+	}
+	mlt_close(f);
+	CHECK(gen_check("mmap1", 4, 4000, 5, "procs=1", NULL, NULL,
+			scratch_path("m.mlt"), &s) == 0);
+	CHECK(s.nmms == 4 && s.ops[MLT_MMAP] + s.ops[MLT_MUNMAP] == 4000);
+	CHECK(s.ops[MLT_MMAP] - s.ops[MLT_MUNMAP] <= 4);
 	return 0;
 }
 

@@ -610,9 +610,10 @@ int gen_run(const struct gen_workload *wl, unsigned threads, uint64_t ops,
 			  wl->name, wl->min_threads, GEN_MAX_THREADS, threads);
 		return -1;
 	}
+	g.nthreads = threads;
+	g.ops_given = ops != 0;
 	if (!ops)
 		ops = wl->default_ops;
-	g.nthreads = threads;
 	g.limit = ops;
 	g.pval = xcalloc(nparams_of(wl), sizeof(*g.pval));
 	g.tasks = xcalloc(threads, sizeof(*g.tasks));

@@ -147,6 +147,7 @@ struct gen {
 	void *priv;			/* the workload's */
 	struct mlt_writer *w;
 	uint64_t limit;			/* records to write; 0: until all are done */
+	bool ops_given;			/* the limit is the caller's, not the default */
 	uint64_t nbarriers;		/* MLT_BARRIERs released so far */
 	uint64_t emitted;
 	char *err;

@@ -5,7 +5,9 @@
  *
  * pft (mmtests' page fault test) runs a fixed number of iterations;
  * will-it-scale runs for a set duration, so its tests loop until the
- * requested op count.  In will-it-scale the loop body is just `c[i] = 0`
+ * requested op count, or with duration=T until T of the generator's clock
+ * (each task's estimated costs and think times): the harness kills the
+ * tasks where they are when time is up, mid-round.  In will-it-scale the loop body is just `c[i] = 0`
  * per page, hence the small default think time between faults.
  */
 #include <stdlib.h>
@@ -22,6 +24,7 @@ struct loop {
 	int touch;		/* fault every page between mmap and munmap */
 	int shared;		/* pft shared=1: one mapping for all tasks */
 	uint64_t shared_addr;
+	uint64_t duration;	/* will-it-scale: 0, or when every task stops (ns) */
 };
 
 enum { MAP, TOUCH, UNMAP };
@@ -36,7 +39,11 @@ static int loop_init(struct gen *g, const struct loop *proto, int with_procs,
 	*l = *proto;
 	l->size = gen_param_u64(g, "size");
 	l->pages = l->size / GEN_PAGE;
+	l->duration = with_procs ? gen_param_u64(g, "duration") : 0;
 	g->priv = l;
+	/* Timed: the op count only if one was asked for. */
+	if (l->duration && !g->ops_given)
+		g->limit = 0;
 	if (procs)
 		g->nmms = g->nthreads;
 	for (i = 0; i < g->nthreads; i++) {
@@ -55,6 +62,8 @@ static enum gen_step private_step(struct gen *g, struct gen_task *t)
 {
 	struct loop *l = g->priv;
 
+	if (l->duration && t->t >= l->duration)
+		return GEN_DONE;
 	switch (t->phase) {
 	case MAP:
 		t->addr = gen_mmap(g, t, l->size, l->prot, l->mflags);
@@ -177,15 +186,21 @@ const struct gen_workload gen_pft = {
 
 /* ---- will-it-scale ---- */
 
+#define WIS_DURATION \
+	{ "duration", GP_NS, "0", "0: run to -n OPS; T: every task stops at T of generated time " \
+	  "(and at -n OPS only if given), as the harness stops the test" }
+
 static const struct gen_param wis_fault_params[] = {
 	{ "size", GP_SIZE, "128M", "bytes mapped and faulted per iteration (MEMSIZE)" },
 	{ "procs", GP_BOOL, "0", "1: process mode, each task has its own mm" },
+	WIS_DURATION,
 	{ NULL, GP_COUNT, NULL, NULL },
 };
 
 static const struct gen_param wis_mmap_params[] = {
 	{ "size", GP_SIZE, "128M", "bytes mapped and unmapped per iteration (MEMSIZE)" },
 	{ "procs", GP_BOOL, "0", "1: process mode, each task has its own mm" },
+	WIS_DURATION,
 	{ NULL, GP_COUNT, NULL, NULL },
 };
 
@@ -250,7 +265,8 @@ static int mmap2_init(struct gen *g)
 }
 
 #define WIS_FAULT_NOTES \
-	"    records: exactly -n OPS (the test is timed; the trace stops at the op count)\n"
+	"    records: exactly -n OPS (the test is timed; the trace stops at the op count),\n" \
+	"    or with duration=T what every task does in T\n"
 
 const struct gen_workload gen_page_fault1 = {
 	.name = "page_fault1",
