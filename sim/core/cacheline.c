@@ -1,6 +1,7 @@
 #include "sim/core/cacheline.h"
 
 #include "sim/core/compiler.h"
+#include "sim/core/namecache.h"
 #include "sim/core/perturb.h"
 
 #include <assert.h>
@@ -41,8 +42,9 @@ static gsl_rng *event_rng;
 
 static struct line_class classes[MAX_LINE_CLASSES] = { { "other", 0, 0, 0 } };
 static int nr_classes = 1;
+static struct name_cache class_ids;
 
-uint16_t line_class_get(const char *name)
+static uint16_t line_class_lookup(const char *name)
 {
 	int i;
 
@@ -53,6 +55,17 @@ uint16_t line_class_get(const char *name)
 		return 0;	/* lumped into "other"; the table is generous */
 	classes[nr_classes].name = name;
 	return (uint16_t)nr_classes++;
+}
+
+uint16_t line_class_get(const char *name)
+{
+	int id = name_cache_get(&class_ids, name);
+
+	if (id < 0) {
+		id = line_class_lookup(name);
+		name_cache_put(&class_ids, name, id);
+	}
+	return (uint16_t)id;
 }
 
 int line_nr_classes(void)

@@ -1,4 +1,5 @@
 #include "sim/core/counters.h"
+#include "sim/core/namecache.h"
 
 #include <string.h>
 
@@ -7,8 +8,9 @@ static struct {
 	uint64_t value;
 } counters[MAX_COUNTERS];
 static int nr_counters;
+static struct name_cache ids;
 
-int counter_id(const char *name)
+static int counter_lookup(const char *name)
 {
 	int i;
 
@@ -19,6 +21,17 @@ int counter_id(const char *name)
 		return MAX_COUNTERS - 1;	/* lumps the excess; the table is generous */
 	counters[nr_counters].name = name;
 	return nr_counters++;
+}
+
+int counter_id(const char *name)
+{
+	int id = name_cache_get(&ids, name);
+
+	if (id < 0) {
+		id = counter_lookup(name);
+		name_cache_put(&ids, name, id);
+	}
+	return id;
 }
 
 void counter_add(int id, uint64_t n)

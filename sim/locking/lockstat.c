@@ -6,13 +6,15 @@
 #include "lib/xalloc.h"
 #include "sim/core/cacheline.h"
 #include "sim/core/misuse.h"
+#include "sim/core/namecache.h"
 #include "sim/core/task.h"
 #include "sim/core/timeline.h"
 
 static struct lock_stat stats[MAX_LOCK_STATS] = { { .name = "other" } };
 static int nr_stats = 1;
+static struct name_cache stat_ids, read_stat_ids;
 
-uint16_t lock_stat_get(const char *name)
+static uint16_t lock_stat_lookup(const char *name)
 {
 	int i;
 
@@ -24,6 +26,17 @@ uint16_t lock_stat_get(const char *name)
 	stats[nr_stats].name = name;
 	stats[nr_stats].line_class = line_class_get(name);
 	return (uint16_t)nr_stats++;
+}
+
+uint16_t lock_stat_get(const char *name)
+{
+	int id = name_cache_get(&stat_ids, name);
+
+	if (id < 0) {
+		id = lock_stat_lookup(name);
+		name_cache_put(&stat_ids, name, id);
+	}
+	return (uint16_t)id;
 }
 
 int lock_stat_count(void)
@@ -52,7 +65,7 @@ void lock_stats_reset(void)
 }
 
 /* "NAME/read", kept for the run's lifetime (a class keeps its name's pointer). */
-uint16_t lock_stat_get_read(const char *name)
+static uint16_t lock_stat_lookup_read(const char *name)
 {
 	static char *names[MAX_LOCK_STATS];
 	static int nr;
@@ -67,6 +80,17 @@ uint16_t lock_stat_get_read(const char *name)
 		return lock_stat_get("rwsem/read");
 	names[nr] = xstrdup(buf);
 	return lock_stat_get(names[nr++]);
+}
+
+uint16_t lock_stat_get_read(const char *name)
+{
+	int id = name_cache_get(&read_stat_ids, name);
+
+	if (id < 0) {
+		id = lock_stat_lookup_read(name);
+		name_cache_put(&read_stat_ids, name, id);
+	}
+	return (uint16_t)id;
 }
 
 void lock_contended(uint16_t stat)
