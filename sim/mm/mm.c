@@ -151,6 +151,7 @@ static void vma_set(struct vm_area_struct *vma, unsigned long start, unsigned lo
 	vma->modifying = 1;
 	vma->vm_start = start;
 	vma->vm_end = end;
+	mt_vm_end_stored(vma);
 	vma->vm_flags = flags;
 	line_write(&vma->fields);
 	task_delay(sim_machine->cost.vma_op);

@@ -178,8 +178,10 @@ struct mm_range {
 
 struct maple_tree {
 	struct vm_area_struct **slots;	/* sorted by vm_start: the truth */
+	unsigned long *ends;		/* slots[i]->vm_end, packed: the search reads no VMA */
 	int nr, cap;
 	int depth;
+	unsigned long span[8];		/* slots per node at each level */
 	struct cacheline *nodes[8];	/* per level, nodes by index */
 	int nr_nodes[8];
 	spinlock_t ma_lock;		/* the tree's own lock (MT_FLAGS_LOCK_EXTERN off) */

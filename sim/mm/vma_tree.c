@@ -191,6 +191,8 @@ static void mt_relayout(struct maple_tree *mt)
 		cap *= MT_FANOUT;
 	}
 	mt->depth = depth;
+	for (l = 0; l < depth; l++)
+		mt->span[l] = ipow(MT_FANOUT, depth - l);
 	for (l = 0; l < depth; l++) {
 		int want = (int)((mt->nr + ipow(MT_FANOUT, depth - l) - 1) / ipow(MT_FANOUT, depth - l));
 
@@ -209,7 +211,7 @@ static void mt_relayout(struct maple_tree *mt)
 
 static struct cacheline *mt_node(struct maple_tree *mt, int level, int pos)
 {
-	int idx = (int)((unsigned long)pos / ipow(MT_FANOUT, mt->depth - level));
+	int idx = (int)((unsigned long)pos / mt->span[level]);
 
 	if (idx >= mt->nr_nodes[level])
 		idx = mt->nr_nodes[level] - 1;
@@ -224,7 +226,7 @@ static int mt_search(const struct maple_tree *mt, unsigned long addr)
 	while (lo < hi) {
 		int mid = (lo + hi) / 2;
 
-		if (mt->slots[mid]->vm_end <= addr)
+		if (mt->ends[mid] <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -303,10 +305,13 @@ void mt_insert(struct mm_struct *mm, struct vm_area_struct *vma)
 		struct vm_area_struct **s = xreallocarray(mt->slots, (size_t)cap, sizeof(*s));
 
 		mt->slots = s;
+		mt->ends = xreallocarray(mt->ends, (size_t)cap, sizeof(*mt->ends));
 		mt->cap = cap;
 	}
 	memmove(&mt->slots[pos + 1], &mt->slots[pos], (size_t)(mt->nr - pos) * sizeof(*mt->slots));
+	memmove(&mt->ends[pos + 1], &mt->ends[pos], (size_t)(mt->nr - pos) * sizeof(*mt->ends));
 	mt->slots[pos] = vma;
+	mt->ends[pos] = vma->vm_end;
 	mt->nr++;
 	vma->state = VMA_LIVE;
 	mt_replace_path(mt, pos);
@@ -323,6 +328,7 @@ void mt_erase(struct mm_struct *mm, struct vm_area_struct *vma)
 		return;
 	}
 	memmove(&mt->slots[pos], &mt->slots[pos + 1], (size_t)(mt->nr - pos - 1) * sizeof(*mt->slots));
+	memmove(&mt->ends[pos], &mt->ends[pos + 1], (size_t)(mt->nr - pos - 1) * sizeof(*mt->ends));
 	mt->nr--;
 	vma->state = VMA_DETACHED;
 	mt_replace_path(mt, pos);
@@ -333,6 +339,23 @@ void mt_erase(struct mm_struct *mm, struct vm_area_struct *vma)
 void mt_update(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	mt_replace_path(&mm->mm_mt, mt_search(&mm->mm_mt, vma->vm_start));
+}
+
+/*
+ * Which slot vma holds: by address, since a VMA being changed may be out of
+ * order for a moment (the binary search would not find it); only writers
+ * come here, who walk the VMAs anyway.
+ */
+void mt_vm_end_stored(struct vm_area_struct *vma)
+{
+	struct maple_tree *mt = &vma->vm_mm->mm_mt;
+	int i;
+
+	for (i = 0; i < mt->nr; i++)
+		if (mt->slots[i] == vma) {
+			mt->ends[i] = vma->vm_end;
+			return;
+		}
 }
 
 int mt_first_at_or_after(struct mm_struct *mm, unsigned long addr)
@@ -388,6 +411,7 @@ void vma_tree_destroy(struct mm_struct *mm)
 		anon_vma_destroy(mm->anon_vmas[i]);
 	free(mm->anon_vmas);
 	free(mm->mm_mt.slots);
+	free(mm->mm_mt.ends);
 	for (l = 0; l < MT_MAX_DEPTH; l++)
 		free(mm->mm_mt.nodes[l]);
 }

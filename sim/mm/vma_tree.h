@@ -35,6 +35,8 @@ void mt_insert(struct mm_struct *mm, struct vm_area_struct *vma);
 void mt_erase(struct mm_struct *mm, struct vm_area_struct *vma);
 /* vm_start/vm_end moved within the gaps: the path's nodes are rewritten. */
 void mt_update(struct mm_struct *mm, struct vm_area_struct *vma);
+/* vma->vm_end was just stored: the tree's copy follows if vma is in it. */
+void mt_vm_end_stored(struct vm_area_struct *vma);
 /* The writer fills the new nodes of the path to addr (charged), after
  * its mt_insert/mt_erase/mt_update calls for one logical store. */
 void mt_store_charge(struct mm_struct *mm, unsigned long addr);
