@@ -1,0 +1,60 @@
+#!/bin/sh
+# The full model on a real trace: the sampled traces cloned to 64 threads
+# on 64 CPUs (pervma-refcount, think_scale=0, every mechanism and the
+# oracle on), faults per wall second, median of REPEATS runs.  With
+# BASE=an older mmlocksim binary, the same runs with it, alternated with
+# this binary's so that both see the same machine load; each imports the
+# traces itself (the .mlt format has versions).
+#
+# usage: bench/bench_trace.sh [MMLOCKSIM]   (BASE, REPEATS in the environment)
+set -eu
+
+B=${1:-${BUILDDIR:-build}/mmlocksim}
+BASE=${BASE:-}
+REPEATS=${REPEATS:-3}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mmlocksim-bench-trace.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT INT TERM
+
+now() {
+	date +%s.%N
+}
+
+# one BIN MLT OUT: appends "faults seconds" of one run to OUT.
+one() {
+	t0=$(now)
+	"$1" run "$2" -s pervma-refcount --cpus 64 --threads 64 -p think_scale=0 > "$TMP/out"
+	t1=$(now)
+	f=$(awk '$1 == "fault" { print $2; exit }' "$TMP/out")
+	echo "$f $t0 $t1" | awk '{ printf "%s %.6f\n", $1, $3 - $2 }' >> "$3"
+}
+
+# median FILE: "faults median_seconds faults_per_s" of its runs.
+median() {
+	sort -k2 -g "$1" | awk '{ f[NR] = $1; s[NR] = $2 }
+		END { m = int((NR + 1) / 2); printf "%d %.3f %.0f\n", f[m], s[m], f[m] / s[m] }'
+}
+
+printf '  %-6s %-10s %9s %12s %14s' trace binary faults "wall s" "faults/wall s"
+[ -n "$BASE" ] && printf ' %8s' "new/base"
+echo
+for t in xz py; do
+	"$B" import "traces/samples/$t.perf.txt.xz" -o "$TMP/$t.mlt" > /dev/null
+	[ -n "$BASE" ] && "$BASE" import "traces/samples/$t.perf.txt.xz" -o "$TMP/$t.base.mlt" > /dev/null
+	: > "$TMP/$t.new"
+	: > "$TMP/$t.old"
+	i=0
+	while [ "$i" -lt "$REPEATS" ]; do
+		[ -n "$BASE" ] && one "$BASE" "$TMP/$t.base.mlt" "$TMP/$t.old"
+		one "$B" "$TMP/$t.mlt" "$TMP/$t.new"
+		i=$((i + 1))
+	done
+	set -- $(median "$TMP/$t.new")
+	new=$3
+	printf '  %-6s %-10s %9s %12s %14s\n' "$t" this "$1" "$2" "$3"
+	if [ -n "$BASE" ]; then
+		set -- $(median "$TMP/$t.old")
+		printf '  %-6s %-10s %9s %12s %14s %8.2f\n' "$t" base "$1" "$2" "$3" \
+			"$(echo "$new $3" | awk '{ print $1 / $2 }')"
+	fi
+done
+echo "  (median of $REPEATS; base: ${BASE:-none, set BASE=an older mmlocksim to compare})"
