@@ -547,6 +547,26 @@ static int t_wis(void)
 	return 0;
 }
 
+/* Faults per simulated second of one replay of PATH. */
+static double fault_rate(const char *path, const char *scheme, int cpus)
+{
+	struct run_spec spec = { .trace = path, .scheme = scheme, .cpus = cpus, .seed = 1 };
+	const struct op_result *fault;
+	struct run_result r;
+	char err[512];
+	double rate = 0;
+
+	if (run_simulation(&spec, &r, err, sizeof(err))) {
+		fprintf(stderr, "run %s: %s\n", scheme, err);
+		return 0;
+	}
+	fault = result_op(&r, "fault");
+	if (!strcmp(r.status, RUN_COMPLETE) && fault && r.sim_ns)
+		rate = (double)fault->count * 1e9 / (double)r.sim_ns;
+	run_result_free(&r);
+	return rate;
+}
+
 static int t_procs(void)
 {
 	struct summary s;
@@ -571,6 +591,41 @@ static int t_procs(void)
 			scratch_path("m.mlt"), &s) == 0);
 	CHECK(s.nmms == 4 && s.ops[MLT_MMAP] + s.ops[MLT_MUNMAP] == 4000);
 	CHECK(s.ops[MLT_MMAP] - s.ops[MLT_MUNMAP] <= 4);
+
+	/*
+	 * pft -n: one process per task, each faulting its slice in its own
+	 * mm, so shared=1 (the default) does not apply and no barrier joins
+	 * tasks of different mms.
+	 */
+	CHECK(gen_check("pft", 4, 0, 5, "procs=1", "size=1M", NULL,
+			scratch_path("m.mlt"), &s) == 0);
+	CHECK(s.nmms == 4 && s.ops[MLT_BARRIER] == 0);
+	CHECK(s.n == 4 * 2 * (256 + 2));
+	CHECK(!strcmp(s.comm[0], "pft"));
+	CHECK(replay_benchmark(scratch_path("m.mlt"), "pervma-refcount", 4, "think_scale=1",
+			       s.n, NULL) == 0);
+	/*
+	 * With no mm shared, what decides between the schemes is gone:
+	 * mmap_lock against per-VMA locks is a wash, and the processes run
+	 * faster than the threads under mmap_lock since their faults share
+	 * no lock line and wait at no barrier for another task's mmap or
+	 * munmap.
+	 */
+	{
+		double thr, pro, pro_vma;
+
+		CHECK(gen_check("pft", 8, 0, 5, "size=1M", "procs=0", NULL,
+				scratch_path("t.mlt"), &s) == 0);
+		CHECK(gen_check("pft", 8, 0, 5, "size=1M", "procs=1", NULL,
+				scratch_path("m.mlt"), &s) == 0);
+		thr = fault_rate(scratch_path("t.mlt"), "global-rwsem", 8);
+		pro = fault_rate(scratch_path("m.mlt"), "global-rwsem", 8);
+		pro_vma = fault_rate(scratch_path("m.mlt"), "rcu-fault", 8);
+		CHECKF(thr > 0 && pro > 1.2 * thr, "pft global-rwsem: threads %.0f, processes %.0f",
+		       thr, pro);
+		CHECKF(pro_vma < 1.02 * pro && pro_vma > 0.98 * pro,
+		       "pft processes: global-rwsem %.0f, rcu-fault %.0f", pro, pro_vma);
+	}
 	return 0;
 }
 

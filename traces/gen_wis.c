@@ -29,17 +29,21 @@ struct loop {
 
 enum { MAP, TOUCH, UNMAP };
 
-static int loop_init(struct gen *g, const struct loop *proto, int with_procs,
+/*
+ * Every benchmark here has a procs=1 mode (will-it-scale's NAME_processes,
+ * pft -n): each task is its own process, so its own mm.
+ */
+static int loop_init(struct gen *g, const struct loop *proto, int timed,
 		     const char *comm_thr, const char *comm_proc)
 {
 	struct loop *l = xmalloc(sizeof(*l));
 	unsigned i;
-	int procs = with_procs && gen_param_u64(g, "procs");
+	int procs = (int)gen_param_u64(g, "procs");
 
 	*l = *proto;
 	l->size = gen_param_u64(g, "size");
 	l->pages = l->size / GEN_PAGE;
-	l->duration = with_procs ? gen_param_u64(g, "duration") : 0;
+	l->duration = timed ? gen_param_u64(g, "duration") : 0;
 	g->priv = l;
 	/* Timed: the op count only if one was asked for. */
 	if (l->duration && !g->ops_given)
@@ -139,6 +143,9 @@ static const struct gen_param pft_params[] = {
 	{ "shared", GP_BOOL, "1",
 	  "1 (as mmtests runs pft): thread 0 maps size*threads and each thread faults its own "
 	  "slice of that one VMA, the phases apart by barriers; 0: each thread its own mapping" },
+	{ "procs", GP_BOOL, "0",
+	  "1 (pft -n): each task is a process forked after the mmap, faulting its slice in its "
+	  "own mm; shared does not apply" },
 	{ NULL, GP_COUNT, NULL, NULL },
 };
 
@@ -156,7 +163,15 @@ static int pft_init(struct gen *g)
 		return -1;
 	l = g->priv;
 	l->iterations = gen_param_u64(g, "iterations");
-	l->shared = (int)gen_param_u64(g, "shared");
+	/*
+	 * pft -n maps the region before it forks, so each child inherits a
+	 * VMA with no pages and faults its slice of it alone in its own mm:
+	 * nothing about the mm is shared, only the allocator, LRU and memcg.
+	 * The generator maps each process just its slice; the rest of the
+	 * inherited VMA is never touched and no lock path depends on a
+	 * VMA's length.
+	 */
+	l->shared = (int)gen_param_u64(g, "shared") && g->nmms == 1;
 	if (!l->iterations && !g->limit) {
 		gen_error(g, "pft: iterations=0 repeats for ever; expected an op count (-n OPS)");
 		return -1;
@@ -173,7 +188,7 @@ static enum gen_step pft_step(struct gen *g, struct gen_task *t)
 
 const struct gen_workload gen_pft = {
 	.name = "pft",
-	.summary = "mmtests page-fault test: threads write-fault their own anonymous region",
+	.summary = "mmtests page-fault test: threads (or processes) write-fault their own anonymous region",
 	.comm = "pft",
 	.default_threads = 4,
 	.min_threads = 1,
