@@ -264,6 +264,26 @@ static int test_validate_command(void)
 	CHECK(mmlocksim_out("validate --quick --only rcuscale-rcu-1", out, sizeof(out)) == 1);
 	CHECK(strstr(out, "MISS") && strstr(out, "0 of 1 published figures hold"));
 	CHECK(mmlocksim_out("validate --only no-such-figure", out, sizeof(out)) == 2);
+	CHECK(mmlocksim_out("validate --quick --jobs 0", out, sizeof(out)) == 2);
+
+	/*
+	 * The whole quick suite, one figure at a time and two at a time in
+	 * children: the same table, line for line, and the same verdict.
+	 */
+	{
+		static char par[65536];
+		int st1 = mmlocksim_out("validate --quick", out, sizeof(out));
+		int st2 = mmlocksim_out("validate --quick --jobs 2", par, sizeof(par));
+		const char *last = strstr(out, " published figures hold");
+
+		CHECK(st1 == 0 || st1 == 1);
+		CHECK(last && strstr(out, "(--quick: smaller problems)"));
+		while (last > out && last[-1] != '\n')
+			last--;
+		printf("  validate --quick: %.*s\n", (int)strcspn(last, "\n"), last);
+		CHECK(st2 == st1);
+		CHECKF(!strcmp(out, par), "validate --quick --jobs 2 differs:\n%s", par);
+	}
 	return 0;
 }
 
