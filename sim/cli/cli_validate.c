@@ -284,7 +284,8 @@ static void measure_start(const struct figure *f, int quick, struct pending *p)
 		close(fds[0]);
 		m.rc = measure(f, quick, &m.v, m.err, sizeof(m.err));
 		while (done < sizeof(m) &&
-		       ((n = write(fds[1], (char *)&m + done, sizeof(m) - done)) > 0 || errno == EINTR))
+		       ((n = write(fds[1], (char *)&m + done, sizeof(m) - done)) > 0 ||
+			(n < 0 && errno == EINTR)))
 			done += n > 0 ? (size_t)n : 0;
 		_exit(0);
 	}
