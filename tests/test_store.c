@@ -201,6 +201,66 @@ static int test_roundtrip(void)
 	return 0;
 }
 
+/*
+ * The rows of a run go in batches of 16 and the rest one by one: counts
+ * on either side of a batch's end, a name repeated across batches (its
+ * counts add up), and every column of every row back as it went in.
+ */
+static int test_batched_rows(void)
+{
+	struct run_result r;
+	struct lat_hist h;
+	struct store *s;
+	char err[512], want[64];
+	uint64_t sum = 0;
+	int i;
+
+	s = store_open(scratch_path("batch.db"), 1, err, sizeof(err));
+	CHECKF(s, "%s", err);
+	make_result(&r, "global-rwsem", 4, 1, 1e6, RUN_FAILED);
+	hist_init(&h);
+	for (i = 0; i < 40000; i++)
+		hist_add(&h, 1 + (uint64_t)i * (uint64_t)i);	/* wide: many buckets */
+	free(r.ops[1].buckets);
+	hist_to_buckets(&h, &r.ops[1].buckets, &r.ops[1].nbuckets);
+	CHECKF(r.ops[1].nbuckets > 2 * 16 && r.ops[1].nbuckets % 16, "%d buckets", r.ops[1].nbuckets);
+	free(r.counters);
+	r.ncounters = 37;
+	r.counters = calloc(37, sizeof(*r.counters));
+	for (i = 0; i < 37; i++) {
+		/* counter 20 repeats counter 3's name, in the next batch */
+		snprintf(r.counters[i].name, sizeof(r.counters[i].name), "c%02d", i == 20 ? 3 : i);
+		r.counters[i].value = (uint64_t)i + 1;
+		sum += (uint64_t)i + 1;
+	}
+	free(r.violations);
+	r.nviolations = 35;
+	r.violations = calloc(35, sizeof(*r.violations));
+	for (i = 0; i < 35; i++) {
+		r.violations[i].t_ns = (uint64_t)i * 10;
+		r.violations[i].task = i;
+		snprintf(r.violations[i].kind, sizeof(r.violations[i].kind), "kind%d", i);
+		r.violations[i].addr = 0x1000 * (uint64_t)i;
+		snprintf(r.violations[i].detail, sizeof(r.violations[i].detail), "detail %d", i);
+	}
+	CHECK(store_one(s, &r) == 1);
+	snprintf(want, sizeof(want), "%d|%llu", r.ops[1].nbuckets, (unsigned long long)h.n);
+	CHECKF(!strcmp(q(s, "SELECT count(*) || '|' || sum(count) FROM lat_hist WHERE op = 'munmap'"),
+		       want), "%s", q(s, "SELECT count(*) || '|' || sum(count) FROM lat_hist"));
+	CHECK(!strcmp(q(s, "SELECT count(*) FROM lat_hist l WHERE op = 'munmap' AND hi_ns <= lo_ns"),
+		      "0"));
+	snprintf(want, sizeof(want), "36|%llu|25", (unsigned long long)sum);
+	CHECKF(!strcmp(q(s, "SELECT count(*) || '|' || sum(value) || '|' || "
+			 "(SELECT value FROM counter WHERE name = 'c03') FROM counter"), want),
+	       "%s", q(s, "SELECT count(*) || '|' || sum(value) FROM counter"));
+	CHECK(!strcmp(q(s, "SELECT count(*) || '|' || sum(t_ns = task * 10 AND kind = 'kind' || task "
+			"AND addr = task * 4096 AND detail = 'detail ' || task) FROM violation"),
+		      "35|35"));
+	run_result_free(&r);
+	store_close(s);
+	return 0;
+}
+
 static int test_status_last(void)
 {
 	struct store_key k = { "global-rwsem", "gen:pft", "xeon-8176-2s", 4, 4, 1, "", "0.1.0", "", "" };
@@ -574,6 +634,7 @@ static int test_hist(void)
 
 const struct test_case store_tests[] = {
 	{ "store_roundtrip", test_roundtrip },
+	{ "store_batched_rows", test_batched_rows },
 	{ "store_status_last", test_status_last },
 	{ "store_refuses_foreign", test_refuses_foreign },
 	{ "store_merge", test_merge },
