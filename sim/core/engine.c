@@ -103,14 +103,14 @@ static inline bool fifo_push(const struct event *ev)
 }
 
 /*
- * Move `ev` down from the root to its place among the first nr slots.
- * Used both to finish a pop (ev = the last slot) and to push into a root
- * left vacant by the running event (see engine_run).
+ * Move `ev` down from slot i to its place among the first nr slots (i's
+ * parent, if any, sorts before ev).  From the root, used both to finish
+ * a pop (ev = the last slot) and to push into a root left vacant by the
+ * running event (see engine_run).
  */
-static void sift_down(struct event ev, uint32_t nr)
+static void sift_down_from(struct event ev, uint32_t i, uint32_t nr)
 {
 	struct event *heap = sim_engine.heap;
-	uint32_t i = 0;
 
 	for (;;) {
 		uint32_t first = i * HEAP_ARITY + 1, best, c, end;
@@ -128,6 +128,11 @@ static void sift_down(struct event ev, uint32_t nr)
 		i = best;
 	}
 	heap[i] = ev;
+}
+
+static inline void sift_down(struct event ev, uint32_t nr)
+{
+	sift_down_from(ev, 0, nr);
 }
 
 void event_at_slow(sim_time_t when, event_fn fn, void *obj, uint64_t arg)
@@ -229,6 +234,69 @@ bool engine_take_next_slow(event_fn fn, void **obj)
 			sift_down(sim_engine.heap[nr], nr);
 	}
 	return true;
+}
+
+/*
+ * Every event in the heap but the root sits under it, so a vacant root's
+ * successor is its smallest child: the index of that (0 if none).
+ */
+static inline uint32_t vacant_root_min(void)
+{
+	const struct event *heap = sim_engine.heap;
+	uint32_t c, end = sim_engine.nr < 1 + HEAP_ARITY ? sim_engine.nr : 1 + HEAP_ARITY, best = 0;
+
+	for (c = 1; c < end; c++)
+		if (!best || event_before(&heap[c], &heap[best]))
+			best = c;
+	return best;
+}
+
+/*
+ * The order of events is (time, seq) whatever the heap's arrangement, so
+ * the pushed event may take the place of the one popped: where the next
+ * due is the heap's top, ev fills its slot with one sift-down from there
+ * (a vacant root stays vacant, the running event's; see engine_run()).
+ * If ev is due before everything queued, nothing moves at all.  Any other
+ * case is the plain push and take.
+ */
+bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg, void **next)
+{
+	struct engine *e = &sim_engine;
+	struct event ev = { when, e->next_seq, fn, obj, arg };
+	const struct event *fifo_top = e->fifo_nr ? fifo_first() : NULL;
+	struct event *heap = e->heap;
+	uint32_t top = 0;
+	bool have_top;
+
+	assert(when >= e->now);
+	if (e->stop || when > e->until)
+		goto plain;
+	if (e->root_vacant) {
+		top = vacant_root_min();
+		have_top = top != 0;
+	} else {
+		have_top = e->nr != 0;
+	}
+	if ((!have_top || event_before(&ev, &heap[top])) &&
+	    (!fifo_top || event_before(&ev, fifo_top))) {
+		e->next_seq++;
+		e->now = when;
+		e->events_run++;
+		*next = obj;
+		return true;
+	}
+	if (!have_top || (fifo_top && event_before(fifo_top, &heap[top])) ||
+	    heap[top].fn != fn || heap[top].time > e->until)
+		goto plain;
+	e->next_seq++;
+	*next = heap[top].obj;
+	e->now = heap[top].time;
+	e->events_run++;
+	sift_down_from(ev, top, e->nr);
+	return true;
+plain:
+	event_at(when, fn, obj, arg);
+	return engine_take_next(fn, next);
 }
 
 void engine_stop(void)

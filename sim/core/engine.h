@@ -97,6 +97,13 @@ sim_time_t engine_next_time(void);
  * through the run loop's stack.
  */
 bool engine_take_next_slow(event_fn fn, void **obj);
+/*
+ * event_at(when, fn, obj, arg) then engine_take_next(fn, next): the same
+ * order and the same clock, in one queue operation instead of two (or
+ * none, when the new event is itself the next due).  A task that lets
+ * time pass does this on every delay.
+ */
+bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg, void **next);
 
 /* Queue internals shared by engine.c and the inline fast path below. */
 static inline bool event_before(const struct event *a, const struct event *b)

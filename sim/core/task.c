@@ -262,22 +262,12 @@ static void switch_to_main(struct task *t, bool for_good)
 
 static void resume_event(void *obj, uint64_t arg);
 
-/*
- * A task lets simulated time pass: if the next event due resumes another
- * task, switch straight to it (one stack switch instead of two, and no
- * trip through the run loop); if it resumes this task, carry on; else
- * return to the run loop.
- */
-static void switch_out(struct task *t, bool for_good)
+/* Switch from t to the task whose resume event was just taken. */
+static void switch_to_next(struct task *t, struct task *next, bool for_good)
 {
-	struct task *next;
-	void *obj;
-
-	if (!engine_take_next(resume_event, &obj)) {
-		switch_to_main(t, for_good);
-		return;
-	}
-	next = obj;
+#ifndef SIM_ASAN
+	(void)for_good;
+#endif
 	if (next == t)
 		return;
 	if (*stack_canary(t) != STACK_CANARY) {
@@ -296,6 +286,23 @@ static void switch_out(struct task *t, bool for_good)
 	__sanitizer_finish_switch_fiber(t->asan_fake_stack, NULL, NULL);
 #endif
 	current = t;
+}
+
+/*
+ * A task lets simulated time pass: if the next event due resumes another
+ * task, switch straight to it (one stack switch instead of two, and no
+ * trip through the run loop); if it resumes this task, carry on; else
+ * return to the run loop.
+ */
+static void switch_out(struct task *t, bool for_good)
+{
+	void *obj;
+
+	if (!engine_take_next(resume_event, &obj)) {
+		switch_to_main(t, for_good);
+		return;
+	}
+	switch_to_next(t, obj, for_good);
 }
 
 static void cpu_release(struct sim_cpu *cpu);
@@ -543,14 +550,19 @@ void task_delay(sim_time_t ns)
 {
 	struct task *t = current;
 	struct sim_cpu *c = &sched.cpus[t->cpu];
+	void *obj;
 
 	ns += t->lag_ns + c->steal_ns;
 	t->lag_ns = 0;
 	c->steal_ns = 0;
 	if (!ns)
 		return;
-	event_after(ns, resume_event, t, 0);
-	switch_out(t, false);
+	/* Resumed at now + ns: switch_out() with the push and take fused. */
+	if (!engine_push_take_next(sim_now() + ns, resume_event, t, 0, &obj)) {
+		switch_to_main(t, false);
+		return;
+	}
+	switch_to_next(t, obj, false);
 }
 
 static void user_work_done_event(void *obj, uint64_t gen)

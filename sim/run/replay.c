@@ -17,14 +17,20 @@
 #define MAX_TASKS	REPLAY_MAX_TASKS
 /* Setup passes give back the mapped trace in steps this large. */
 #define DROP_CHUNK	(4UL << 20)
-/* The replay's cache of trace chunks (see record_at()). */
+/* The replay's cache of trace chunks (see chunk_get()). */
 #define CHUNK_RECORDS	8192
 #define NR_CHUNKS	16
+
+/* No record of that thread further on in the chunk. */
+#define CHUNK_NONE	UINT16_MAX
 
 struct trace_chunk {
 	uint64_t index;			/* record index / CHUNK_RECORDS */
 	uint64_t used;			/* LRU clock */
 	unsigned char *data;
+	/* Per record, the next of its thread in the chunk; per recorded
+	 * thread, its first record in the chunk (CHUNK_NONE: none). */
+	uint16_t *next, *first;
 };
 
 struct replay_task {
@@ -34,7 +40,8 @@ struct replay_task {
 	uint64_t xor_mask;
 	struct mm_struct *mm;
 	struct task *task;
-	uint64_t cursor;		/* next record index to look at */
+	uint64_t cursor;		/* its next record, or where to look for it */
+	bool cursor_exact;		/* else cursor starts a chunk to look in */
 	bool exited;
 	uint64_t remaining;		/* records of it not yet taken */
 	/* This clone's own heap, for brk records (clones > 0). */
@@ -102,73 +109,101 @@ static void drop_all(struct replay *r)
  * the mapped trace never stays resident, and the cache is the whole of
  * the memory the trace costs, however long it is and however far apart
  * the tasks have drifted in it (a far-ahead task only costs re-copies).
+ * A loaded chunk links each recorded thread's records, so that a task
+ * steps from one of its records to the next without reading the others.
  */
-static const unsigned char *record_at(struct replay *r, uint64_t i)
+static struct trace_chunk *chunk_get(struct replay *r, uint64_t c)
 {
-	uint64_t c = i / CHUNK_RECORDS;
 	struct trace_chunk *victim = &r->chunk[0];
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	const unsigned char *src;
 	size_t len, base, lo, hi;
-	int k;
+	uint32_t k, n;
 
 	for (k = 0; k < NR_CHUNKS; k++) {
 		struct trace_chunk *ch = &r->chunk[k];
 
 		if (ch->data && ch->index == c) {
 			ch->used = ++r->chunk_clock;
-			return ch->data + (i % CHUNK_RECORDS) * MLT_RECORD_SIZE;
+			return ch;
 		}
 		if (!ch->data || ch->used < victim->used)
 			victim = ch;
 	}
-	if (!victim->data)
+	if (!victim->data) {
 		victim->data = xzalloc(CHUNK_RECORDS * MLT_RECORD_SIZE);
-	len = (size_t)((r->f->nrecords - c * CHUNK_RECORDS < CHUNK_RECORDS ?
-			r->f->nrecords - c * CHUNK_RECORDS : CHUNK_RECORDS) * MLT_RECORD_SIZE);
+		victim->next = xmalloc(CHUNK_RECORDS * sizeof(*victim->next));
+		victim->first = xmalloc((r->ntrace ? r->ntrace : 1) * sizeof(*victim->first));
+	}
+	n = (uint32_t)(r->f->nrecords - c * CHUNK_RECORDS < CHUNK_RECORDS ?
+		       r->f->nrecords - c * CHUNK_RECORDS : CHUNK_RECORDS);
+	len = (size_t)n * MLT_RECORD_SIZE;
 	src = r->f->raw + c * CHUNK_RECORDS * MLT_RECORD_SIZE;
 	memcpy(victim->data, src, len);
 	base = (size_t)(src - (const unsigned char *)r->f->map);
 	lo = base / page * page;
 	hi = (base + len + page - 1) / page * page;
 	madvise((char *)r->f->map + lo, hi - lo, MADV_DONTNEED);
+	/* Back to front, so each thread's first is its earliest. */
+	memset(victim->first, 0xff, r->ntrace * sizeof(*victim->first));
+	for (k = n; k-- > 0;) {
+		uint32_t t = mlt_le32(victim->data + (size_t)k * MLT_RECORD_SIZE + 40);
+
+		if (t >= r->ntrace) {
+			victim->next[k] = CHUNK_NONE;	/* the setup pass refused it */
+			continue;
+		}
+		victim->next[k] = victim->first[t];
+		victim->first[t] = (uint16_t)k;
+	}
 	victim->index = c;
 	victim->used = ++r->chunk_clock;
 	r->chunk_loads++;
-	return victim->data + (i % CHUNK_RECORDS) * MLT_RECORD_SIZE;
+	return victim;
 }
 
 /*
  * The next record of rt's recorded thread.  Each task walks the trace
- * with a cursor of its own, reading only the task field of the records in
- * between (the setup pass validated them all): memory stays O(tasks) plus
- * the chunk cache however long the trace, and a thread idle for a long
- * stretch buffers nothing.
+ * with a cursor of its own (the setup pass validated every record):
+ * memory stays O(tasks) plus the chunk cache however long the trace, and
+ * a thread idle for a long stretch buffers nothing.
  */
 static int replay_next(struct replay_task *rt, struct mlt_record *rec)
 {
 	struct replay *r = rt->r;
-	uint64_t i, n = r->f->nrecords;
-	const unsigned char *p = NULL;
+	uint64_t i = rt->cursor, n = r->f->nrecords;
+	struct trace_chunk *ch = NULL;
+	uint32_t off;
 
 	if (!rt->remaining)
 		return 0;
-	for (i = rt->cursor; i < n; i++) {
-		if (!p || i % CHUNK_RECORDS == 0)
-			p = record_at(r, i);
-		else
-			p += MLT_RECORD_SIZE;
-		if (mlt_le32(p + 40) == rt->trace_task)
+	for (;;) {
+		if (i >= n) {
+			snprintf(r->err, sizeof(r->err),
+				 "%s: record count of task %u changed under us",
+				 r->f->path, rt->trace_task);
+			engine_stop();
+			return 0;
+		}
+		ch = chunk_get(r, i / CHUNK_RECORDS);
+		if (rt->cursor_exact)
 			break;
+		off = ch->first[rt->trace_task];
+		if (off != CHUNK_NONE) {
+			i += off;
+			break;
+		}
+		i += CHUNK_RECORDS;
 	}
-	if (i == n) {
-		snprintf(r->err, sizeof(r->err), "%s: record count of task %u changed under us",
-			 r->f->path, rt->trace_task);
-		engine_stop();
-		return 0;
+	off = (uint32_t)(i % CHUNK_RECORDS);
+	mlt_decode(ch->data + (size_t)off * MLT_RECORD_SIZE, rec);
+	if (ch->next[off] != CHUNK_NONE) {
+		rt->cursor = i - off + ch->next[off];
+		rt->cursor_exact = true;
+	} else {
+		rt->cursor = i - off + CHUNK_RECORDS;
+		rt->cursor_exact = false;
 	}
-	mlt_decode(p, rec);
-	rt->cursor = i + 1;
 	rt->remaining--;
 	return 1;
 }
@@ -602,8 +637,11 @@ void replay_free(struct replay *r)
 
 	if (!r)
 		return;
-	for (k = 0; k < NR_CHUNKS; k++)
+	for (k = 0; k < NR_CHUNKS; k++) {
 		free(r->chunk[k].data);
+		free(r->chunk[k].next);
+		free(r->chunk[k].first);
+	}
 	while (r->barriers) {	/* tasks still waiting when the run ended */
 		struct replay_barrier *b = r->barriers;
 
