@@ -176,6 +176,15 @@ struct mm_range {
 	bool merge;
 };
 
+/* mt_truth()'s last answer per task (by id), good while the tree's
+ * generation holds. */
+#define MT_TRUTH_CACHE	64
+
+struct mt_truth_entry {
+	unsigned long lo, hi;		/* the addresses it answers for */
+	struct vm_area_struct *vma;
+};
+
 struct maple_tree {
 	struct vm_area_struct **slots;	/* sorted by vm_start: the truth */
 	unsigned long *ends;		/* slots[i]->vm_end, packed: the search reads no VMA */
@@ -185,6 +194,9 @@ struct maple_tree {
 	struct cacheline *nodes[8];	/* per level, nodes by index */
 	int nr_nodes[8];
 	spinlock_t ma_lock;		/* the tree's own lock (MT_FLAGS_LOCK_EXTERN off) */
+	uint64_t gen;			/* bumped by every change of slots or ends */
+	uint64_t truth_gen;		/* the gen truth[] was filled at */
+	struct mt_truth_entry truth[MT_TRUTH_CACHE];
 };
 
 struct pt_page;

@@ -284,15 +284,35 @@ struct vm_area_struct *vma_lookup_rcu(struct mm_struct *mm, unsigned long addr)
 	return find_vma(mm, addr);
 }
 
-/* The truth at this instant, for the oracle: no cost. */
+/*
+ * The truth at this instant, for the oracle: no cost.  It asks on every
+ * PTE install, each task mostly about the VMA it faulted last, so each
+ * task's last answer is kept until the tree next changes (gen).  A live VMA's
+ * vm_start is stored only beside its tree change (vma_set()), so an
+ * answer cannot go stale in between.
+ */
 struct vm_area_struct *mt_truth(struct mm_struct *mm, unsigned long addr)
 {
 	struct maple_tree *mt = &mm->mm_mt;
-	int pos = mt_search(mt, addr);
+	struct mt_truth_entry *e = &mt->truth[(current ? current->id : 0) % MT_TRUTH_CACHE];
+	unsigned long lo;
+	int pos;
 
-	if (pos < mt->nr && mt->slots[pos]->vm_start <= addr)
-		return mt->slots[pos];
-	return NULL;
+	if (mt->truth_gen != mt->gen) {
+		memset(mt->truth, 0, sizeof(mt->truth));
+		mt->truth_gen = mt->gen;
+	}
+	if (e->vma && addr - e->lo < e->hi - e->lo)
+		return e->vma;
+	pos = mt_search(mt, addr);
+	if (pos >= mt->nr || mt->slots[pos]->vm_start > addr)
+		return NULL;
+	/* The search gives slots[pos] from the end before it up to its own. */
+	lo = mt->slots[pos]->vm_start;
+	if (pos > 0 && mt->ends[pos - 1] > lo)
+		lo = mt->ends[pos - 1];
+	*e = (struct mt_truth_entry){ lo, mt->ends[pos], mt->slots[pos] };
+	return e->vma;
 }
 
 void mt_insert(struct mm_struct *mm, struct vm_area_struct *vma)
@@ -313,6 +333,7 @@ void mt_insert(struct mm_struct *mm, struct vm_area_struct *vma)
 	mt->slots[pos] = vma;
 	mt->ends[pos] = vma->vm_end;
 	mt->nr++;
+	mt->gen++;
 	vma->state = VMA_LIVE;
 	mt_replace_path(mt, pos);
 }
@@ -330,6 +351,7 @@ void mt_erase(struct mm_struct *mm, struct vm_area_struct *vma)
 	memmove(&mt->slots[pos], &mt->slots[pos + 1], (size_t)(mt->nr - pos - 1) * sizeof(*mt->slots));
 	memmove(&mt->ends[pos], &mt->ends[pos + 1], (size_t)(mt->nr - pos - 1) * sizeof(*mt->ends));
 	mt->nr--;
+	mt->gen++;
 	vma->state = VMA_DETACHED;
 	mt_replace_path(mt, pos);
 	mm_call_vma_detach(vma);
@@ -354,6 +376,7 @@ void mt_vm_end_stored(struct vm_area_struct *vma)
 	for (i = 0; i < mt->nr; i++)
 		if (mt->slots[i] == vma) {
 			mt->ends[i] = vma->vm_end;
+			mt->gen++;
 			return;
 		}
 }
