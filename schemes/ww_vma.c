@@ -228,10 +228,10 @@ static void collect(struct mm_struct *mm, struct ww_vma_op *op, const struct mm_
 	vma_lookup_rcu(mm, ranges[0].start);
 	for (r = 0; r < nr; r++) {
 		pos = mt_first_at_or_after(mm, ranges[r].start ? ranges[r].start - 1 : 0);
-		for (; pos < mt->nr && mt->slots[pos]->vm_start <= ranges[r].end; pos++)
-			if (range_wants(&ranges[r], mt->slots[pos]) &&
-			    wv(mt->slots[pos])->locked_by != op)
-				list_add(out, mt->slots[pos]);
+		for (; pos < mt->nr && mt_at(mm, pos)->vm_start <= ranges[r].end; pos++)
+			if (range_wants(&ranges[r], mt_at(mm, pos)) &&
+			    wv(mt_at(mm, pos))->locked_by != op)
+				list_add(out, mt_at(mm, pos));
 	}
 	for (i = 0; i < out->n; i++)
 		if (refcount_inc_not_zero(&wv(out->v[i])->ref.refs))

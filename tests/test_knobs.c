@@ -170,13 +170,12 @@ static int test_mm_validated_at_end(void)
 	oracle_run_end();
 	CHECK(violations_total() == 0);
 	/* A VMA with its end before its start, in the tree. */
-	mm->mm_mt.slots = realloc(mm->mm_mt.slots, sizeof(*mm->mm_mt.slots));
-	mm->mm_mt.slots[0] = &bad;
-	mm->mm_mt.nr = 1;
+	bad.vm_mm = mm;
+	mt_insert(mm, &bad);
 	oracle_run_end();
 	printf("  %s\n", violations_kept() ? violation_at(0)->detail : "(none)");
 	CHECK(violations_of_kind("mm-inconsistent") == 1);
-	mm->mm_mt.nr = 0;
+	mt_erase(mm, &bad);
 	mm_teardown_all();
 	sim_end();
 	return 0;

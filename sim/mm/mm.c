@@ -165,8 +165,8 @@ static bool range_busy(struct mm_struct *mm, unsigned long start, unsigned long 
 	int pos;
 
 	for (pos = mt_first_at_or_after(mm, start);
-	     pos < mm->mm_mt.nr && mm->mm_mt.slots[pos]->vm_start < end; pos++)
-		if (mm->mm_mt.slots[pos] != except)
+	     pos < mm->mm_mt.nr && mt_at(mm, pos)->vm_start < end; pos++)
+		if (mt_at(mm, pos) != except)
 			return true;
 	return false;
 }
@@ -273,9 +273,9 @@ static struct vm_area_struct *next_vma_locked(struct mm_struct *mm, unsigned lon
 	int pos;
 
 	for (pos = mt_first_at_or_after(mm, addr);
-	     pos < mm->mm_mt.nr && mm->mm_mt.slots[pos]->vm_start < end; pos++)
-		if (mm_call_vma_locked(mm->mm_mt.slots[pos]))
-			return mm->mm_mt.slots[pos];
+	     pos < mm->mm_mt.nr && mt_at(mm, pos)->vm_start < end; pos++)
+		if (mm_call_vma_locked(mt_at(mm, pos)))
+			return mt_at(mm, pos);
 	return NULL;
 }
 
@@ -560,8 +560,8 @@ again:
 	}
 	find_vma(mm, addr);
 	pos = mt_first_at_or_after(mm, addr);
-	prev = pos > 0 ? mm->mm_mt.slots[pos - 1] : NULL;
-	next = pos < mm->mm_mt.nr ? mm->mm_mt.slots[pos] : NULL;
+	prev = pos > 0 ? mt_at(mm, pos - 1) : NULL;
+	next = pos < mm->mm_mt.nr ? mt_at(mm, pos) : NULL;
 	if (prev && (prev->vm_end != addr || !mm_call_vma_locked(prev)))
 		prev = NULL;
 	if (next && (next->vm_start != end || !mm_call_vma_locked(next)))
@@ -703,7 +703,7 @@ again:
 		if (next_vma_locked(mm, old, brk))
 			do_munmap_locked(mm, old, brk);	/* collides: the trace says it grew */
 		pos = mt_first_at_or_after(mm, old);
-		heap = pos > 0 ? mm->mm_mt.slots[pos - 1] : NULL;
+		heap = pos > 0 ? mt_at(mm, pos - 1) : NULL;
 		if (heap && heap->vm_end == old && (heap->vm_flags & VM_HEAP) &&
 		    mm_call_vma_locked(heap)) {
 			/* do_brk_flags(): expand the heap VMA. */
@@ -1004,7 +1004,7 @@ void mm_exit(struct mm_struct *mm)
 	current->in_kernel++;
 	mm_call_range_lock(mm, &whole_mm, 1);
 	while (mm->mm_mt.nr) {
-		struct vm_area_struct *vma = mm->mm_mt.slots[mm->mm_mt.nr - 1];
+		struct vm_area_struct *vma = mt_at(mm, mm->mm_mt.nr - 1);
 		unsigned long start = vma->vm_start, end = vma->vm_end;
 
 		mm_call_vma_write(vma);
@@ -1044,10 +1044,10 @@ again:
 	lo = range.start;
 	hi = range.end;
 	pos = mt_first_at_or_after(mm, addr);
-	if (pos > 0 && mm->mm_mt.slots[pos - 1]->vm_end > lo)
-		lo = mm->mm_mt.slots[pos - 1]->vm_end;
-	if (pos < mm->mm_mt.nr && mm->mm_mt.slots[pos]->vm_start < hi)
-		hi = mm->mm_mt.slots[pos]->vm_start;
+	if (pos > 0 && mt_at(mm, pos - 1)->vm_end > lo)
+		lo = mt_at(mm, pos - 1)->vm_end;
+	if (pos < mm->mm_mt.nr && mt_at(mm, pos)->vm_start < hi)
+		hi = mt_at(mm, pos)->vm_start;
 	vma = vm_area_alloc(mm);
 	vma->vm_start = lo;
 	vma->vm_end = hi;

@@ -185,10 +185,25 @@ struct mt_truth_entry {
 	struct vm_area_struct *vma;
 };
 
+/*
+ * The host side of the tree, the truth: the VMAs in address order, in
+ * blocks of up to MT_BLOCK, so that a store moves at most a block's worth
+ * and a lookup reads two short arrays, at any VMA count (vma_tree.c).
+ */
+#define MT_BLOCK	64
+
+struct mt_block {
+	int n;
+	unsigned long ends[MT_BLOCK];	/* slots[i]->vm_end: the search reads no VMA */
+	struct vm_area_struct *slots[MT_BLOCK];
+};
+
 struct maple_tree {
-	struct vm_area_struct **slots;	/* sorted by vm_start: the truth */
-	unsigned long *ends;		/* slots[i]->vm_end, packed: the search reads no VMA */
-	int nr, cap;
+	struct mt_block **blocks;
+	unsigned long *block_end;	/* per block, its last end */
+	int *block_first;		/* per block, the index of its first VMA */
+	int nr_blocks, cap_blocks;
+	int nr;				/* VMAs in the tree */
 	int depth;
 	unsigned long span[8];		/* slots per node at each level */
 	struct cacheline *nodes[8];	/* per level, nodes by index */

@@ -156,7 +156,7 @@ void pt_free_if_unused(struct mm_struct *mm, struct pt_page *pt)
 
 	if (pt->nr_present)
 		return;
-	if (pos < mm->mm_mt.nr && mm->mm_mt.slots[pos]->vm_start < hi)
+	if (pos < mm->mm_mt.nr && mt_at(mm, pos)->vm_start < hi)
 		return;
 	pt_remove(mm, pt);
 	pt->dead = true;

@@ -1,8 +1,12 @@
 /*
- * VMAs and the VMA tree.  The tree is a sorted array (the truth, searched
- * for free) plus modeled maple-tree nodes: a lookup reads one node line
- * per level, a write replaces the nodes on its path (new, cold lines),
- * as the RCU-safe maple tree allocates new nodes on every store.
+ * VMAs and the VMA tree.  The tree is the truth, in address order and
+ * searched for free (blocks of MT_BLOCK VMAs under a packed index of
+ * their last ends: a store moves at most a block, a lookup is two short
+ * binary searches, however many VMAs), plus modeled maple-tree nodes: a
+ * lookup reads one node line per level, a write replaces the nodes on
+ * its path (new, cold lines), as the RCU-safe maple tree allocates new
+ * nodes on every store.  A VMA's index in address order picks its
+ * modeled nodes.
  */
 #include "sim/mm/vma_tree.h"
 #include "lib/xalloc.h"
@@ -218,20 +222,187 @@ static struct cacheline *mt_node(struct maple_tree *mt, int level, int pos)
 	return &mt->nodes[level][idx];
 }
 
-/* First slot whose VMA ends above addr (mas_walk / find_vma semantics). */
+/* ---- the host index: blocks of VMAs in address order ------------------ */
+
+/* The block holding index pos (0 <= pos < nr): the last one starting at or before it. */
+static int mt_block_of(const struct maple_tree *mt, int pos)
+{
+	int lo = 0, hi = mt->nr_blocks - 1;
+
+	while (lo < hi) {
+		int mid = (lo + hi + 1) / 2;
+
+		if (mt->block_first[mid] <= pos)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+struct vm_area_struct *mt_at(struct mm_struct *mm, int pos)
+{
+	const struct maple_tree *mt = &mm->mm_mt;
+	int b = mt_block_of(mt, pos);
+
+	return mt->blocks[b]->slots[pos - mt->block_first[b]];
+}
+
+static unsigned long mt_end_at(const struct maple_tree *mt, int pos)
+{
+	int b = mt_block_of(mt, pos);
+
+	return mt->blocks[b]->ends[pos - mt->block_first[b]];
+}
+
+/*
+ * First index whose VMA ends above addr (mas_walk / find_vma semantics).
+ * The ends never decrease along the tree, even while a writer has one
+ * VMA's end moved (an end moves to at most its neighbour's), so the first
+ * block whose last end is above addr holds the answer.
+ */
 static int mt_search(const struct maple_tree *mt, unsigned long addr)
 {
-	int lo = 0, hi = mt->nr;
+	const struct mt_block *blk;
+	int lo = 0, hi = mt->nr_blocks, b;
 
 	while (lo < hi) {
 		int mid = (lo + hi) / 2;
 
-		if (mt->ends[mid] <= addr)
+		if (mt->block_end[mid] <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo;
+	if (lo == mt->nr_blocks)
+		return mt->nr;
+	b = lo;
+	blk = mt->blocks[b];
+	lo = 0;
+	hi = blk->n;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (blk->ends[mid] <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return mt->block_first[b] + lo;
+}
+
+/* Block b changed size by delta: its last end and the later blocks' firsts follow. */
+static void mt_block_changed(struct maple_tree *mt, int b, int delta)
+{
+	int i;
+
+	mt->block_end[b] = mt->blocks[b]->ends[mt->blocks[b]->n - 1];
+	for (i = b + 1; i < mt->nr_blocks; i++)
+		mt->block_first[i] += delta;
+	mt->nr += delta;
+}
+
+/* Make room for a block at index b (its fields are the caller's to fill). */
+static struct mt_block *mt_block_insert(struct maple_tree *mt, int b)
+{
+	struct mt_block *blk = xzalloc(sizeof(*blk));
+	int tail = mt->nr_blocks - b;
+
+	if (mt->nr_blocks == mt->cap_blocks) {
+		int cap = mt->cap_blocks ? mt->cap_blocks * 2 : 8;
+
+		mt->blocks = xreallocarray(mt->blocks, (size_t)cap, sizeof(*mt->blocks));
+		mt->block_end = xreallocarray(mt->block_end, (size_t)cap, sizeof(*mt->block_end));
+		mt->block_first = xreallocarray(mt->block_first, (size_t)cap,
+						sizeof(*mt->block_first));
+		mt->cap_blocks = cap;
+	}
+	memmove(&mt->blocks[b + 1], &mt->blocks[b], (size_t)tail * sizeof(*mt->blocks));
+	memmove(&mt->block_end[b + 1], &mt->block_end[b], (size_t)tail * sizeof(*mt->block_end));
+	memmove(&mt->block_first[b + 1], &mt->block_first[b],
+		(size_t)tail * sizeof(*mt->block_first));
+	mt->blocks[b] = blk;
+	mt->nr_blocks++;
+	return blk;
+}
+
+static void mt_block_remove(struct maple_tree *mt, int b)
+{
+	int tail = mt->nr_blocks - b - 1;
+
+	free(mt->blocks[b]);
+	memmove(&mt->blocks[b], &mt->blocks[b + 1], (size_t)tail * sizeof(*mt->blocks));
+	memmove(&mt->block_end[b], &mt->block_end[b + 1], (size_t)tail * sizeof(*mt->block_end));
+	memmove(&mt->block_first[b], &mt->block_first[b + 1],
+		(size_t)tail * sizeof(*mt->block_first));
+	mt->nr_blocks--;
+}
+
+/* A full block b splits in two halves. */
+static void mt_block_split(struct maple_tree *mt, int b)
+{
+	struct mt_block *blk = mt->blocks[b], *right = mt_block_insert(mt, b + 1);
+	int half = blk->n / 2;
+
+	right->n = blk->n - half;
+	memcpy(right->ends, blk->ends + half, (size_t)right->n * sizeof(*right->ends));
+	memcpy(right->slots, blk->slots + half, (size_t)right->n * sizeof(*right->slots));
+	blk->n = half;
+	mt->block_first[b + 1] = mt->block_first[b] + half;
+	mt->block_end[b] = blk->ends[half - 1];
+	mt->block_end[b + 1] = right->ends[right->n - 1];
+}
+
+static void mt_index_insert(struct maple_tree *mt, int pos, struct vm_area_struct *vma)
+{
+	struct mt_block *blk;
+	int b, off;
+
+	if (!mt->nr_blocks) {
+		mt_block_insert(mt, 0);
+		mt->block_first[0] = 0;
+	}
+	b = pos == mt->nr ? mt->nr_blocks - 1 : mt_block_of(mt, pos);
+	if (mt->blocks[b]->n == MT_BLOCK) {
+		mt_block_split(mt, b);
+		if (pos >= mt->block_first[b + 1])
+			b++;
+	}
+	blk = mt->blocks[b];
+	off = pos - mt->block_first[b];
+	memmove(&blk->ends[off + 1], &blk->ends[off], (size_t)(blk->n - off) * sizeof(*blk->ends));
+	memmove(&blk->slots[off + 1], &blk->slots[off], (size_t)(blk->n - off) * sizeof(*blk->slots));
+	blk->ends[off] = vma->vm_end;
+	blk->slots[off] = vma;
+	blk->n++;
+	mt_block_changed(mt, b, 1);
+}
+
+static void mt_index_erase(struct maple_tree *mt, int pos)
+{
+	int b = mt_block_of(mt, pos), off = pos - mt->block_first[b], i;
+	struct mt_block *blk = mt->blocks[b], *next;
+
+	memmove(&blk->ends[off], &blk->ends[off + 1], (size_t)(blk->n - off - 1) * sizeof(*blk->ends));
+	memmove(&blk->slots[off], &blk->slots[off + 1],
+		(size_t)(blk->n - off - 1) * sizeof(*blk->slots));
+	if (--blk->n == 0) {
+		mt_block_remove(mt, b);
+		for (i = b; i < mt->nr_blocks; i++)
+			mt->block_first[i]--;
+		mt->nr--;
+		return;
+	}
+	mt_block_changed(mt, b, -1);
+	/* Keep blocks from thinning out: a small one takes in its successor. */
+	next = b + 1 < mt->nr_blocks ? mt->blocks[b + 1] : NULL;
+	if (blk->n < MT_BLOCK / 4 && next && blk->n + next->n <= MT_BLOCK) {
+		memcpy(blk->ends + blk->n, next->ends, (size_t)next->n * sizeof(*blk->ends));
+		memcpy(blk->slots + blk->n, next->slots, (size_t)next->n * sizeof(*blk->slots));
+		blk->n += next->n;
+		mt->block_end[b] = blk->ends[blk->n - 1];
+		mt_block_remove(mt, b + 1);
+	}
 }
 
 /* The walk a reader does: one node line per level. */
@@ -276,7 +447,7 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
 	int pos = mt_search(mt, addr);
 
 	mt_walk(mt, pos);
-	return pos < mt->nr ? mt->slots[pos] : NULL;
+	return pos < mt->nr ? mt_at(mm, pos) : NULL;
 }
 
 struct vm_area_struct *vma_lookup_rcu(struct mm_struct *mm, unsigned long addr)
@@ -295,6 +466,7 @@ struct vm_area_struct *mt_truth(struct mm_struct *mm, unsigned long addr)
 {
 	struct maple_tree *mt = &mm->mm_mt;
 	struct mt_truth_entry *e = &mt->truth[(current ? current->id : 0) % MT_TRUTH_CACHE];
+	struct vm_area_struct *vma;
 	unsigned long lo;
 	int pos;
 
@@ -305,14 +477,14 @@ struct vm_area_struct *mt_truth(struct mm_struct *mm, unsigned long addr)
 	if (e->vma && addr - e->lo < e->hi - e->lo)
 		return e->vma;
 	pos = mt_search(mt, addr);
-	if (pos >= mt->nr || mt->slots[pos]->vm_start > addr)
+	if (pos >= mt->nr || (vma = mt_at(mm, pos))->vm_start > addr)
 		return NULL;
-	/* The search gives slots[pos] from the end before it up to its own. */
-	lo = mt->slots[pos]->vm_start;
-	if (pos > 0 && mt->ends[pos - 1] > lo)
-		lo = mt->ends[pos - 1];
-	*e = (struct mt_truth_entry){ lo, mt->ends[pos], mt->slots[pos] };
-	return e->vma;
+	/* The search gives this VMA from the end before it up to its own. */
+	lo = vma->vm_start;
+	if (pos > 0 && mt_end_at(mt, pos - 1) > lo)
+		lo = mt_end_at(mt, pos - 1);
+	*e = (struct mt_truth_entry){ lo, mt_end_at(mt, pos), vma };
+	return vma;
 }
 
 void mt_insert(struct mm_struct *mm, struct vm_area_struct *vma)
@@ -320,19 +492,7 @@ void mt_insert(struct mm_struct *mm, struct vm_area_struct *vma)
 	struct maple_tree *mt = &mm->mm_mt;
 	int pos = mt_search(mt, vma->vm_start);
 
-	if (mt->nr == mt->cap) {
-		int cap = mt->cap ? mt->cap * 2 : 64;
-		struct vm_area_struct **s = xreallocarray(mt->slots, (size_t)cap, sizeof(*s));
-
-		mt->slots = s;
-		mt->ends = xreallocarray(mt->ends, (size_t)cap, sizeof(*mt->ends));
-		mt->cap = cap;
-	}
-	memmove(&mt->slots[pos + 1], &mt->slots[pos], (size_t)(mt->nr - pos) * sizeof(*mt->slots));
-	memmove(&mt->ends[pos + 1], &mt->ends[pos], (size_t)(mt->nr - pos) * sizeof(*mt->ends));
-	mt->slots[pos] = vma;
-	mt->ends[pos] = vma->vm_end;
-	mt->nr++;
+	mt_index_insert(mt, pos, vma);
 	mt->gen++;
 	vma->state = VMA_LIVE;
 	mt_replace_path(mt, pos);
@@ -343,14 +503,12 @@ void mt_erase(struct mm_struct *mm, struct vm_area_struct *vma)
 	struct maple_tree *mt = &mm->mm_mt;
 	int pos = mt_search(mt, vma->vm_start);
 
-	if (pos >= mt->nr || mt->slots[pos] != vma) {
+	if (pos >= mt->nr || mt_at(mm, pos) != vma) {
 		report_violation("tree-corruption", vma->vm_start, "VMA %llu not in the tree",
 				(unsigned long long)vma->id);
 		return;
 	}
-	memmove(&mt->slots[pos], &mt->slots[pos + 1], (size_t)(mt->nr - pos - 1) * sizeof(*mt->slots));
-	memmove(&mt->ends[pos], &mt->ends[pos + 1], (size_t)(mt->nr - pos - 1) * sizeof(*mt->ends));
-	mt->nr--;
+	mt_index_erase(mt, pos);
 	mt->gen++;
 	vma->state = VMA_DETACHED;
 	mt_replace_path(mt, pos);
@@ -364,21 +522,39 @@ void mt_update(struct mm_struct *mm, struct vm_area_struct *vma)
 }
 
 /*
- * Which slot vma holds: by address, since a VMA being changed may be out of
- * order for a moment (the binary search would not find it); only writers
- * come here, who walk the VMAs anyway.
+ * Which index vma holds: found by identity, since its fields may have just
+ * moved.  Its new start lands the search on it or a neighbour; failing
+ * that (a VMA that moved far), the blocks are walked.
  */
+static int mt_index_of(struct maple_tree *mt, struct vm_area_struct *vma)
+{
+	int guess = mt_search(mt, vma->vm_start), b, i, pos;
+
+	for (pos = guess - 1; pos <= guess + 1; pos++) {
+		if (pos < 0 || pos >= mt->nr)
+			continue;
+		b = mt_block_of(mt, pos);
+		if (mt->blocks[b]->slots[pos - mt->block_first[b]] == vma)
+			return pos;
+	}
+	for (b = 0; b < mt->nr_blocks; b++)
+		for (i = 0; i < mt->blocks[b]->n; i++)
+			if (mt->blocks[b]->slots[i] == vma)
+				return mt->block_first[b] + i;
+	return -1;
+}
+
 void mt_vm_end_stored(struct vm_area_struct *vma)
 {
 	struct maple_tree *mt = &vma->vm_mm->mm_mt;
-	int i;
+	int pos = mt_index_of(mt, vma), b;
 
-	for (i = 0; i < mt->nr; i++)
-		if (mt->slots[i] == vma) {
-			mt->ends[i] = vma->vm_end;
-			mt->gen++;
-			return;
-		}
+	if (pos < 0)
+		return;		/* not in the tree (yet) */
+	b = mt_block_of(mt, pos);
+	mt->blocks[b]->ends[pos - mt->block_first[b]] = vma->vm_end;
+	mt->block_end[b] = mt->blocks[b]->ends[mt->blocks[b]->n - 1];
+	mt->gen++;
 }
 
 int mt_first_at_or_after(struct mm_struct *mm, unsigned long addr)
@@ -392,16 +568,16 @@ int mm_validate(struct mm_struct *mm, char *err, size_t errlen)
 	int i;
 
 	for (i = 0; i < mt->nr; i++) {
-		struct vm_area_struct *v = mt->slots[i];
+		struct vm_area_struct *v = mt_at(mm, i), *prev = i ? mt_at(mm, i - 1) : NULL;
 
 		if (v->vm_start >= v->vm_end || (v->vm_start | v->vm_end) & (PAGE_SIZE - 1)) {
 			snprintf(err, errlen, "VMA %llu has bad bounds %#lx-%#lx",
 				 (unsigned long long)v->id, v->vm_start, v->vm_end);
 			return -1;
 		}
-		if (i && mt->slots[i - 1]->vm_end > v->vm_start) {
+		if (prev && prev->vm_end > v->vm_start) {
 			snprintf(err, errlen, "VMAs %#lx-%#lx and %#lx-%#lx overlap",
-				 mt->slots[i - 1]->vm_start, mt->slots[i - 1]->vm_end,
+				 prev->vm_start, prev->vm_end,
 				 v->vm_start, v->vm_end);
 			return -1;
 		}
@@ -433,8 +609,11 @@ void vma_tree_destroy(struct mm_struct *mm)
 	for (i = 0; i < mm->nr_anon_vmas; i++)
 		anon_vma_destroy(mm->anon_vmas[i]);
 	free(mm->anon_vmas);
-	free(mm->mm_mt.slots);
-	free(mm->mm_mt.ends);
+	for (l = 0; l < mm->mm_mt.nr_blocks; l++)
+		free(mm->mm_mt.blocks[l]);
+	free(mm->mm_mt.blocks);
+	free(mm->mm_mt.block_end);
+	free(mm->mm_mt.block_first);
 	for (l = 0; l < MT_MAX_DEPTH; l++)
 		free(mm->mm_mt.nodes[l]);
 }

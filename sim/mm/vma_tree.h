@@ -40,6 +40,8 @@ void mt_vm_end_stored(struct vm_area_struct *vma);
 /* The writer fills the new nodes of the path to addr (charged), after
  * its mt_insert/mt_erase/mt_update calls for one logical store. */
 void mt_store_charge(struct mm_struct *mm, unsigned long addr);
+/* The VMA at index pos in address order (0 <= pos < mm->mm_mt.nr). */
+struct vm_area_struct *mt_at(struct mm_struct *mm, int pos);
 /* Index of the first VMA ending above addr. */
 int mt_first_at_or_after(struct mm_struct *mm, unsigned long addr);
 /* The VMA covering addr right now, at no cost: the oracle's truth. */
