@@ -19,19 +19,22 @@ now() {
 	date +%s.%N
 }
 
-# one BIN MLT OUT: appends "faults seconds" of one run to OUT.
+# one BIN MLT OUT [-p K=V]: appends "faults seconds events" of one run to OUT.
 one() {
+	bin=$1 mlt=$2 out=$3
+	shift 3
 	t0=$(now)
-	"$1" run "$2" -s pervma-refcount --cpus 64 --threads 64 -p think_scale=0 > "$TMP/out"
+	"$bin" run "$mlt" -s pervma-refcount --cpus 64 --threads 64 -p think_scale=0 "$@" > "$TMP/out"
 	t1=$(now)
 	f=$(awk '$1 == "fault" { print $2; exit }' "$TMP/out")
-	echo "$f $t0 $t1" | awk '{ printf "%s %.6f\n", $1, $3 - $2 }' >> "$3"
+	e=$(sed -n 's/^simulated .* ms, \([0-9]*\) events.*/\1/p' "$TMP/out")
+	echo "$f $t0 $t1 ${e:-0}" | awk '{ printf "%s %.6f %s\n", $1, $3 - $2, $4 }' >> "$out"
 }
 
-# median FILE: "faults median_seconds faults_per_s" of its runs.
+# median FILE: "faults median_seconds faults_per_s events" of its runs.
 median() {
-	sort -k2 -g "$1" | awk '{ f[NR] = $1; s[NR] = $2 }
-		END { m = int((NR + 1) / 2); printf "%d %.3f %.0f\n", f[m], s[m], f[m] / s[m] }'
+	sort -k2 -g "$1" | awk '{ f[NR] = $1; s[NR] = $2; e[NR] = $3 }
+		END { m = int((NR + 1) / 2); printf "%d %.3f %.0f %d\n", f[m], s[m], f[m] / s[m], e[m] }'
 }
 
 printf '  %-6s %-10s %9s %12s %14s' trace binary faults "wall s" "faults/wall s"
@@ -58,3 +61,30 @@ for t in xz py; do
 	fi
 done
 echo "  (median of $REPEATS; base: ${BASE:-none, set BASE=an older mmlocksim to compare})"
+
+# What each mechanism of the fault path costs the simulator: the xz trace
+# with it left out, against everything on (the oracle is on in every run).
+echo "  cost per fault of each mechanism (xz, this binary; median of $REPEATS):"
+printf '  %-22s %12s %14s %14s\n' "run" "events/fault" "wall ns/fault" "saves ns/fault"
+for k in all zone_lock lru_lock memcg mem_bw; do
+	: > "$TMP/k.$k"
+	i=0
+	while [ "$i" -lt "$REPEATS" ]; do
+		if [ "$k" = all ]; then
+			one "$B" "$TMP/xz.mlt" "$TMP/k.$k"
+		else
+			one "$B" "$TMP/xz.mlt" "$TMP/k.$k" -p "$k=0"
+		fi
+		i=$((i + 1))
+	done
+	set -- $(median "$TMP/k.$k")
+	label=$k
+	[ "$k" = all ] && label="everything_on"
+	[ "$k" != all ] && label="$k=0"
+	echo "$label $1 $2 $4" | awk -v all="${all_ns:-}" '{
+		ns = $3 * 1e9 / $2
+		printf "  %-22s %12.2f %14.0f %14s\n", $1, $4 / $2, ns,
+		       all == "" ? "" : sprintf("%.0f", all - ns)
+	}'
+	[ "$k" = all ] && all_ns=$(echo "$1 $2" | awk '{ printf "%.3f", $2 * 1e9 / $1 }')
+done
