@@ -21,6 +21,11 @@
 #define CHUNK_RECORDS	8192
 #define NR_CHUNKS	16
 
+/*
+ * Records a task reads ahead at a time: the loads of a batch overlap,
+ * where one record at a time waits out a cache miss on every op.
+ */
+#define TASK_READ_AHEAD	16
 /* No record of that thread further on in the chunk. */
 #define CHUNK_NONE	UINT16_MAX
 
@@ -43,7 +48,10 @@ struct replay_task {
 	uint64_t cursor;		/* its next record, or where to look for it */
 	bool cursor_exact;		/* else cursor starts a chunk to look in */
 	bool exited;
-	uint64_t remaining;		/* records of it not yet taken */
+	uint64_t remaining;		/* records of it not yet read ahead */
+	/* Its next records, read ahead (replay_next()). */
+	struct mlt_record ahead[TASK_READ_AHEAD];
+	unsigned int ahead_i, ahead_n;
 	/* This clone's own heap, for brk records (clones > 0). */
 	unsigned long heap_start, heap_end;
 };
@@ -163,28 +171,19 @@ static struct trace_chunk *chunk_get(struct replay *r, uint64_t c)
 }
 
 /*
- * The next record of rt's recorded thread.  Each task walks the trace
- * with a cursor of its own (the setup pass validated every record):
- * memory stays O(tasks) plus the chunk cache however long the trace, and
- * a thread idle for a long stretch buffers nothing.
+ * Rt's next record from the chunks into rec: 1, or 0 if the trace has no
+ * more of its thread.
  */
-static int replay_next(struct replay_task *rt, struct mlt_record *rec)
+static int fetch_record(struct replay_task *rt, struct mlt_record *rec)
 {
 	struct replay *r = rt->r;
 	uint64_t i = rt->cursor, n = r->f->nrecords;
 	struct trace_chunk *ch = NULL;
 	uint32_t off;
 
-	if (!rt->remaining)
-		return 0;
 	for (;;) {
-		if (i >= n) {
-			snprintf(r->err, sizeof(r->err),
-				 "%s: record count of task %u changed under us",
-				 r->f->path, rt->trace_task);
-			engine_stop();
+		if (i >= n)
 			return 0;
-		}
 		ch = chunk_get(r, i / CHUNK_RECORDS);
 		if (rt->cursor_exact)
 			break;
@@ -194,6 +193,7 @@ static int replay_next(struct replay_task *rt, struct mlt_record *rec)
 			break;
 		}
 		i += CHUNK_RECORDS;
+		rt->cursor = i;
 	}
 	off = (uint32_t)(i % CHUNK_RECORDS);
 	mlt_decode(ch->data + (size_t)off * MLT_RECORD_SIZE, rec);
@@ -204,7 +204,38 @@ static int replay_next(struct replay_task *rt, struct mlt_record *rec)
 		rt->cursor = i - off + CHUNK_RECORDS;
 		rt->cursor_exact = false;
 	}
-	rt->remaining--;
+	return 1;
+}
+
+/*
+ * The next record of rt's recorded thread.  Each task walks the trace
+ * with a cursor of its own (the setup pass validated every record) and
+ * reads a few records ahead: memory stays O(tasks) plus the chunk cache
+ * however long the trace.
+ */
+static int replay_next(struct replay_task *rt, struct mlt_record *rec)
+{
+	struct replay *r = rt->r;
+
+	if (rt->ahead_i == rt->ahead_n) {
+		unsigned int n = rt->remaining < TASK_READ_AHEAD ? (unsigned int)rt->remaining :
+			TASK_READ_AHEAD;
+
+		if (!n)
+			return 0;
+		rt->ahead_i = rt->ahead_n = 0;
+		while (rt->ahead_n < n && fetch_record(rt, &rt->ahead[rt->ahead_n]))
+			rt->ahead_n++;
+		rt->remaining -= rt->ahead_n;
+		if (!rt->ahead_n) {
+			snprintf(r->err, sizeof(r->err),
+				 "%s: record count of task %u changed under us",
+				 r->f->path, rt->trace_task);
+			engine_stop();
+			return 0;
+		}
+	}
+	*rec = rt->ahead[rt->ahead_i++];
 	return 1;
 }
 
