@@ -176,13 +176,15 @@ struct mm_range {
 	bool merge;
 };
 
-/* mt_truth()'s last answer per task (by id), good while the tree's
- * generation holds. */
-#define MT_TRUTH_CACHE	64
+/* A task's last tree lookup (by task id), good while the tree's
+ * generation holds: the index the search gives for addresses in [lo, hi). */
+#define MT_LOOKUP_CACHE	64
 
-struct mt_truth_entry {
-	unsigned long lo, hi;		/* the addresses it answers for */
-	struct vm_area_struct *vma;
+struct mt_lookup_entry {
+	uint64_t gen;
+	unsigned long lo, hi;
+	int pos;
+	struct vm_area_struct *vma;	/* at pos, NULL past the last */
 };
 
 /*
@@ -210,8 +212,7 @@ struct maple_tree {
 	int nr_nodes[8];
 	spinlock_t ma_lock;		/* the tree's own lock (MT_FLAGS_LOCK_EXTERN off) */
 	uint64_t gen;			/* bumped by every change of slots or ends */
-	uint64_t truth_gen;		/* the gen truth[] was filled at */
-	struct mt_truth_entry truth[MT_TRUTH_CACHE];
+	struct mt_lookup_entry last[MT_LOOKUP_CACHE];
 };
 
 struct pt_page;

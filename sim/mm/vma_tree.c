@@ -11,6 +11,7 @@
 #include "sim/mm/vma_tree.h"
 #include "lib/xalloc.h"
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -441,13 +442,48 @@ void mt_store_charge(struct mm_struct *mm, unsigned long addr)
 		line_write(mt_node(mt, l, pos));
 }
 
+/*
+ * The search for a task's lookups, host side.  A task mostly asks again
+ * about the VMA it asked about last (its faults run through one region),
+ * so its last answer is kept, with the addresses it holds for, until the
+ * tree next changes (gen); the index and the VMA at it are then what the
+ * search would give.
+ */
+static int mt_lookup(struct mm_struct *mm, unsigned long addr, struct vm_area_struct **vma)
+{
+	struct maple_tree *mt = &mm->mm_mt;
+	struct mt_lookup_entry *e = &mt->last[(current ? current->id : 0) % MT_LOOKUP_CACHE];
+	int pos;
+
+	if (e->gen == mt->gen && addr - e->lo < e->hi - e->lo) {
+		*vma = e->vma;
+		return e->pos;
+	}
+	pos = mt_search(mt, addr);
+	e->gen = mt->gen;
+	e->pos = pos;
+	e->lo = pos > 0 ? mt_end_at(mt, pos - 1) : 0;
+	e->hi = pos < mt->nr ? mt_end_at(mt, pos) : ULONG_MAX;
+	e->vma = pos < mt->nr ? mt_at(mm, pos) : NULL;
+	*vma = e->vma;
+	return pos;
+}
+
+/*
+ * The walk may wait for node lines while a writer stores: what the reader
+ * gets is the slot it lands on when its walk ends, as it reads the leaf.
+ */
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
 {
 	struct maple_tree *mt = &mm->mm_mt;
-	int pos = mt_search(mt, addr);
+	struct vm_area_struct *vma;
+	uint64_t gen = mt->gen;
+	int pos = mt_lookup(mm, addr, &vma);
 
 	mt_walk(mt, pos);
-	return pos < mt->nr ? mt_at(mm, pos) : NULL;
+	if (mt->gen != gen)
+		vma = pos < mt->nr ? mt_at(mm, pos) : NULL;
+	return vma;
 }
 
 struct vm_area_struct *vma_lookup_rcu(struct mm_struct *mm, unsigned long addr)
@@ -456,35 +492,16 @@ struct vm_area_struct *vma_lookup_rcu(struct mm_struct *mm, unsigned long addr)
 }
 
 /*
- * The truth at this instant, for the oracle: no cost.  It asks on every
- * PTE install, each task mostly about the VMA it faulted last, so each
- * task's last answer is kept until the tree next changes (gen).  A live VMA's
- * vm_start is stored only beside its tree change (vma_set()), so an
- * answer cannot go stale in between.
+ * The truth at this instant, for the oracle: no cost.  A live VMA's
+ * vm_start is stored only beside its tree change (vma_set()), so it is
+ * read here as it is now.
  */
 struct vm_area_struct *mt_truth(struct mm_struct *mm, unsigned long addr)
 {
-	struct maple_tree *mt = &mm->mm_mt;
-	struct mt_truth_entry *e = &mt->truth[(current ? current->id : 0) % MT_TRUTH_CACHE];
 	struct vm_area_struct *vma;
-	unsigned long lo;
-	int pos;
 
-	if (mt->truth_gen != mt->gen) {
-		memset(mt->truth, 0, sizeof(mt->truth));
-		mt->truth_gen = mt->gen;
-	}
-	if (e->vma && addr - e->lo < e->hi - e->lo)
-		return e->vma;
-	pos = mt_search(mt, addr);
-	if (pos >= mt->nr || (vma = mt_at(mm, pos))->vm_start > addr)
-		return NULL;
-	/* The search gives this VMA from the end before it up to its own. */
-	lo = vma->vm_start;
-	if (pos > 0 && mt_end_at(mt, pos - 1) > lo)
-		lo = mt_end_at(mt, pos - 1);
-	*e = (struct mt_truth_entry){ lo, mt_end_at(mt, pos), vma };
-	return vma;
+	mt_lookup(mm, addr, &vma);
+	return vma && vma->vm_start <= addr ? vma : NULL;
 }
 
 void mt_insert(struct mm_struct *mm, struct vm_area_struct *vma)
