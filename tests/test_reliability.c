@@ -12,6 +12,7 @@
  * transaction, so a kill at any point must leave either all of it or a
  * run that is not COMPLETE (RUNNING, INTERRUPTED).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -273,13 +274,34 @@ static int no_orphans_left(double timeout)
 	}
 }
 
+/* Entries of dir other than . and .., or -1 if it cannot be read. */
+static int dir_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
 static int test_sigkill_loop(void)
 {
+	const char *old_tmpdir = getenv("TMPDIR");
+	char *saved = old_tmpdir ? strdup(old_tmpdir) : NULL, tmpdir[512];
 	unsigned seed = 20240611;
 	double t0 = wall_seconds();
 	int i, killed = 0, finished = 0, rc;
 	long long done;
 
+	/* The runs' temporary files go here, to be counted after the kills. */
+	snprintf(tmpdir, sizeof(tmpdir), "%s", scratch_path("tmp"));
+	CHECK(mkdir(tmpdir, 0700) == 0 || errno == EEXIST);
+	setenv("TMPDIR", tmpdir, 1);
 	/* Orphaned runs of a killed sweep are reparented to this process. */
 	CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
 	CHECK(reference() == 0);
@@ -325,6 +347,14 @@ static int test_sigkill_loop(void)
 	CHECK(same_complete(scratch_path("k.db"), scratch_path("ref.db")) == 0);
 	printf("%d kills (%d sweeps had finished first; the sweep alone takes %.2f s), %.1f s\n",
 	       killed, finished, ref_wall, wall_seconds() - t0);
+	/* Runs killed mid-way left no generated trace (nor anything else) behind. */
+	CHECKF(dir_entries(tmpdir) == 0, "%s: %d files left by the killed runs", tmpdir,
+	       dir_entries(tmpdir));
+	if (saved)
+		setenv("TMPDIR", saved, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved);
 	return 0;
 }
 

@@ -34,15 +34,10 @@ int gen_is_workload(const char *name)
 	return find(name) != NULL;
 }
 
-int trace_gen_check(const char *workload, int threads, uint64_t ops, int nparams, char **params,
+/* trace_gen() and its kin; a NULL OUT is trace_gen_check(). */
+static int generate(const char *workload, int threads, uint64_t ops, uint64_t seed,
+		    int nparams, char **params, const struct gen_out *out,
 		    char *err, size_t errlen)
-{
-	return trace_gen(workload, threads, ops, 1, nparams, params, NULL, err, errlen);
-}
-
-int trace_gen(const char *workload, int threads, uint64_t ops, uint64_t seed,
-	      int nparams, char **params, const char *out_path,
-	      char *err, size_t errlen)
 {
 	const struct gen_workload *wl = find(workload);
 	size_t i, off;
@@ -65,7 +60,32 @@ int trace_gen(const char *workload, int threads, uint64_t ops, uint64_t seed,
 		return -1;
 	}
 	return gen_run(wl, (unsigned)threads, ops, seed, nparams, params,
-		       out_path, err, errlen);
+		       out, err, errlen);
+}
+
+int trace_gen_check(const char *workload, int threads, uint64_t ops, int nparams, char **params,
+		    char *err, size_t errlen)
+{
+	return generate(workload, threads, ops, 1, nparams, params, NULL, err, errlen);
+}
+
+int trace_gen(const char *workload, int threads, uint64_t ops, uint64_t seed,
+	      int nparams, char **params, const char *out_path,
+	      char *err, size_t errlen)
+{
+	struct gen_out out = { out_path, -1 };
+
+	return generate(workload, threads, ops, seed, nparams, params, out_path ? &out : NULL,
+			err, errlen);
+}
+
+int trace_gen_fd(const char *workload, int threads, uint64_t ops, uint64_t seed,
+		 int nparams, char **params, int out_fd, const char *name,
+		 char *err, size_t errlen)
+{
+	struct gen_out out = { name, out_fd };
+
+	return generate(workload, threads, ops, seed, nparams, params, &out, err, errlen);
 }
 
 void gen_list(FILE *out)

@@ -21,6 +21,10 @@
 int trace_gen(const char *workload, int threads, uint64_t ops, uint64_t seed,
 	      int nparams, char **params, const char *out_path,
 	      char *err, size_t errlen);
+/* The same into the open file OUT_FD, in place (mlt_writer_open_fd()). */
+int trace_gen_fd(const char *workload, int threads, uint64_t ops, uint64_t seed,
+		 int nparams, char **params, int out_fd, const char *name,
+		 char *err, size_t errlen);
 
 /* The most tasks a workload runs (each has its own minimum). */
 #define GEN_MAX_THREADS 4096

@@ -593,7 +593,7 @@ static void describe_run(const struct gen *g, unsigned threads, uint64_t ops,
 }
 
 int gen_run(const struct gen_workload *wl, unsigned threads, uint64_t ops,
-	    uint64_t seed, int nparams, char **params, const char *out_path,
+	    uint64_t seed, int nparams, char **params, const struct gen_out *dest,
 	    char *err, size_t errlen)
 {
 	struct gen g = { .wl = wl, .err = err, .errlen = errlen, .nmms = 1 };
@@ -635,12 +635,13 @@ int gen_run(const struct gen_workload *wl, unsigned threads, uint64_t ops,
 	if (wl->init && wl->init(&g) < 0)
 		goto out;
 	inited = 1;
-	if (!out_path) {
+	if (!dest) {
 		/* A check only (trace_gen_check()): everything up to writing. */
 		ret = 0;
 		goto out;
 	}
-	g.w = mlt_writer_open(out_path, err, errlen);
+	g.w = dest->fd >= 0 ? mlt_writer_open_fd(dest->fd, dest->path, err, errlen) :
+			      mlt_writer_open(dest->path, err, errlen);
 	if (!g.w)
 		goto out;
 	if (run_loop(&g) < 0) {

@@ -198,13 +198,19 @@ int gen_exit(struct gen *g, struct gen_task *t);
 /* Common parameters (think times), appended to every workload's. */
 extern const struct gen_param gen_common_params[];
 
+/* Where a trace goes: the file at path, or the open fd (>= 0) named path. */
+struct gen_out {
+	const char *path;
+	int fd;
+};
+
 /*
  * Run workload WL; see trace_gen() in gen.h for the arguments.  The
- * parameter strings are parsed here.  A NULL OUT_PATH stops after the
- * checks and the workload's init (trace_gen_check()).
+ * parameter strings are parsed here.  A NULL DEST stops after the checks
+ * and the workload's init (trace_gen_check()).
  */
 int gen_run(const struct gen_workload *wl, unsigned threads, uint64_t ops,
-	    uint64_t seed, int nparams, char **params, const char *out_path,
+	    uint64_t seed, int nparams, char **params, const struct gen_out *dest,
 	    char *err, size_t errlen);
 
 /* Print WL's summary and parameter table (for `mmlocksim list workloads`). */

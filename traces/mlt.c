@@ -64,6 +64,7 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 struct mlt_writer {
 	char *path;		/* final destination, as given (for messages) */
 	struct outfile out;	/* where it is renamed to, or a stream */
+	int outfd;		/* written in place (mlt_writer_open_fd()), or -1 */
 	int recfd;		/* unlinked scratch file holding the records */
 	uint64_t count;
 	uint64_t last_time;
@@ -117,31 +118,57 @@ static int make_scratch(const struct mlt_writer *w, char **tmp)
 	return fd;
 }
 
-struct mlt_writer *mlt_writer_open(const char *path, char *err, size_t errlen)
+/* The record scratch file of w, unlinked at once: a crash leaves none. */
+static struct mlt_writer *writer_scratch(struct mlt_writer *w, const char *name,
+					 char *err, size_t errlen)
 {
-	struct mlt_writer *w = xzalloc(sizeof(*w));
 	char *tmp = NULL;
 
-	w->path = xstrdup(path);
-	w->recfd = -1;
-	if (outfile_check(path, &w->out, err, errlen) < 0) {
-		free(w->path);
-		free(w);
-		return NULL;
-	}
 	w->recfd = make_scratch(w, &tmp);
 	if (w->recfd < 0) {
 		seterr(err, errlen, "%s: cannot create a temporary file: %s",
-		       path, strerror(errno));
+		       name, strerror(errno));
+		if (w->outfd >= 0)
+			close(w->outfd);
 		outfile_free(&w->out);
 		free(w->path);
 		free(w);
 		return NULL;
 	}
-	/* Unlinked at once: a crash can leave no stray record file. */
 	unlink(tmp);
 	free(tmp);
 	return w;
+}
+
+struct mlt_writer *mlt_writer_open(const char *path, char *err, size_t errlen)
+{
+	struct mlt_writer *w = xzalloc(sizeof(*w));
+
+	w->path = xstrdup(path);
+	w->recfd = w->outfd = -1;
+	if (outfile_check(path, &w->out, err, errlen) < 0) {
+		free(w->path);
+		free(w);
+		return NULL;
+	}
+	return writer_scratch(w, path, err, errlen);
+}
+
+struct mlt_writer *mlt_writer_open_fd(int fd, const char *name, char *err, size_t errlen)
+{
+	struct mlt_writer *w = xzalloc(sizeof(*w));
+
+	w->path = xstrdup(name);
+	w->recfd = -1;
+	w->out.stream = true;
+	w->outfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (w->outfd < 0) {
+		seterr(err, errlen, "%s: %s", name, strerror(errno));
+		free(w->path);
+		free(w);
+		return NULL;
+	}
+	return writer_scratch(w, name, err, errlen);
 }
 
 static int write_all(int fd, const void *buf, size_t n)
@@ -209,6 +236,8 @@ static void writer_free(struct mlt_writer *w)
 {
 	if (w->recfd >= 0)
 		close(w->recfd);
+	if (w->outfd >= 0)
+		close(w->outfd);
 	outfile_free(&w->out);
 	free(w->path);
 	free(w);
@@ -311,10 +340,14 @@ int mlt_writer_close(struct mlt_writer *w,
 	if (srclen)
 		memcpy(hdr + off + 4, source, srclen);
 
-	if (w->out.stream)
+	if (w->outfd >= 0) {
+		fd = w->outfd;
+		w->outfd = -1;
+	} else if (w->out.stream) {
 		fd = open(w->path, O_WRONLY | O_CLOEXEC);
-	else
+	} else {
 		fd = make_temp(w->out.dest, "", &tmp);
+	}
 	if (fd < 0) {
 		seterr(err, errlen, w->out.stream ? "%s: cannot open: %s" :
 		       "%s: cannot create a temporary file: %s", w->path, strerror(errno));
@@ -366,16 +399,28 @@ void mlt_close(struct mlt_file *f)
 
 struct mlt_file *mlt_open(const char *path, char *err, size_t errlen)
 {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct mlt_file *f;
+
+	if (fd < 0) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	f = mlt_open_fd(fd, path, err, errlen);
+	close(fd);
+	return f;
+}
+
+struct mlt_file *mlt_open_fd(int fd, const char *path, char *err, size_t errlen)
+{
 	struct mlt_file *f = xzalloc(sizeof(*f));
 	const unsigned char *p;
 	struct stat st;
 	uint64_t need, off, srclen;
 	uint32_t i;
-	int fd;
 
 	f->path = xstrdup(path);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
+	if (fstat(fd, &st) < 0) {
 		seterr(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
@@ -392,8 +437,6 @@ struct mlt_file *mlt_open(const char *path, char *err, size_t errlen)
 		seterr(err, errlen, "%s: mmap: %s", path, strerror(errno));
 		goto fail;
 	}
-	close(fd);
-	fd = -1;
 	/* Replay walks the records front to back. */
 	madvise(f->map, f->map_len, MADV_SEQUENTIAL);
 	p = f->map;
@@ -474,8 +517,6 @@ struct mlt_file *mlt_open(const char *path, char *err, size_t errlen)
 	f->raw = p + need;
 	return f;
 fail:
-	if (fd >= 0)
-		close(fd);
 	mlt_close(f);
 	return NULL;
 }

@@ -198,6 +198,11 @@ void mlt_encode(unsigned char *p, const struct mlt_record *r);
 struct mlt_writer;
 
 struct mlt_writer *mlt_writer_open(const char *path, char *err, size_t errlen);
+/*
+ * The same into FD, written in place from offset 0 (a file without a
+ * name: the caller keeps FD and closes it); NAME is for messages.
+ */
+struct mlt_writer *mlt_writer_open_fd(int fd, const char *name, char *err, size_t errlen);
 /* Append a record (buffered).  Times must be nondecreasing. */
 int mlt_writer_add(struct mlt_writer *w, const struct mlt_record *r);
 /* Why mlt_writer_add() failed: "PATH: ..." (empty if it did not). */
@@ -238,6 +243,8 @@ struct mlt_file {
  * the byte offset and what was expected on error.
  */
 struct mlt_file *mlt_open(const char *path, char *err, size_t errlen);
+/* The same from FD (the caller closes it); NAME is for messages. */
+struct mlt_file *mlt_open_fd(int fd, const char *name, char *err, size_t errlen);
 void mlt_close(struct mlt_file *f);
 
 /* Record I by index, decoded, without validation.  I < f->nrecords. */

@@ -6,6 +6,7 @@
 #include "sim/run/run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,25 +169,40 @@ static uint64_t replay_pending(void *arg)
 	return replay_ops_in(rp) - replay_ops_done(rp);
 }
 
-/* A workload name: generate its trace into a temporary file, opened and unlinked. */
+/*
+ * A workload name: generate its trace into a file without a name (O_TMPFILE
+ * in $TMPDIR, or one unlinked the moment it exists), so that a run killed
+ * at any point leaves nothing behind.
+ */
 static struct mlt_file *generate(const struct run_spec *spec, uint64_t ops, int ngen,
 				 char **gen, char *err, size_t errlen)
 {
-	char path[] = "/tmp/mmlocksim-gen-XXXXXX";
-	struct mlt_file *f;
-	int fd = mkstemp(path);
+	const char *dir = getenv("TMPDIR");
+	struct mlt_file *f = NULL;
+	char *path;
+	int fd;
 
+	if (!dir || !*dir)
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot create a temporary trace: %s", strerror(errno));
+		/* A file system without O_TMPFILE: a name, for an instant. */
+		if (asprintf(&path, "%s/mmlocksim-gen-XXXXXX", dir) < 0)
+			fatal("out of memory");
+		fd = mkostemp(path, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(path);
+		free(path);
+	}
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot create a temporary trace: %s", dir,
+			 strerror(errno));
 		return NULL;
 	}
+	if (!trace_gen_fd(spec->trace, spec->threads, ops, spec->seed, ngen, gen, fd,
+			  spec->trace, err, errlen))
+		f = mlt_open_fd(fd, spec->trace, err, errlen);
 	close(fd);
-	if (trace_gen(spec->trace, spec->threads, ops, spec->seed, ngen, gen, path, err, errlen)) {
-		unlink(path);
-		return NULL;
-	}
-	f = mlt_open(path, err, errlen);
-	unlink(path);
 	return f;
 }
 
