@@ -315,6 +315,75 @@ static int test_line_posted_store(void)
 	return 0;
 }
 
+/*
+ * A locked RMW on a line the CPU still keeps locks it in the cache for its
+ * execution: a cmpxchg retried at once on the line the failed one brought,
+ * then the load and store of the word beside it (down_read_trylock() and
+ * rwsem_set_reader_owned()), hit, although another CPU asked for the line
+ * meanwhile.  The asker gets it one occupancy after the first transfer.
+ */
+struct locked {
+	struct cacheline line;
+	sim_time_t retry, load, store, b_asked, b_got;
+	uint64_t transfers_before_load;
+};
+
+static sim_time_t locked_cost(void (*access)(struct cacheline *), struct cacheline *l)
+{
+	sim_time_t t0 = sim_now() + current->lag_ns;
+
+	access(l);
+	return sim_now() + current->lag_ns - t0;
+}
+
+static void locked_a(void *arg)
+{
+	struct locked *p = arg;
+
+	line_rmw(&p->line);			/* the failed cmpxchg: from memory */
+	p->retry = locked_cost(line_rmw, &p->line);	/* the retry, at once */
+	p->transfers_before_load = p->line.transfers;
+	p->load = locked_cost(line_read, &p->line);	/* the owner's flags */
+	p->store = locked_cost(line_write, &p->line);	/* the owner */
+}
+
+static void locked_b(void *arg)
+{
+	struct locked *p = arg;
+
+	task_delay(50);			/* while a's first RMW waits for memory */
+	p->b_asked = sim_now();
+	line_rmw(&p->line);
+	p->b_got = sim_now();
+}
+
+static int test_line_locked_rmw_keeps(void)
+{
+	const struct machine *x = machine_find("xeon-8176-2s", NULL);
+	struct sim_config cfg = { .machine = x, .ncpus = 2, .seed = 1 };
+	struct locked *p = calloc(1, sizeof(*p));
+	const struct machine_costs *c = &x->cost;
+
+	sim_begin(&cfg);
+	line_init(&p->line, "locked");
+	task_create("a", locked_a, p, 0, 0);
+	task_create("b", locked_b, p, 1, 0);
+	sim_run(UINT64_MAX);
+	sim_end();
+	printf("  retried RMW %llu ns, then load %llu ns and store %llu ns; the other CPU "
+	       "asked at %llu, got the line at %llu; %llu transfers\n",
+	       (unsigned long long)p->retry, (unsigned long long)p->load,
+	       (unsigned long long)p->store, (unsigned long long)p->b_asked,
+	       (unsigned long long)p->b_got, (unsigned long long)p->line.transfers);
+	CHECK(p->retry == c->atomic);
+	CHECK(p->load == c->l1_hit);
+	CHECK(p->store == c->l1_hit);
+	CHECK(p->line.transfers == 2);
+	CHECK(p->b_got == c->latency[DIST_MEMORY] + c->occupancy[DIST_LLC] + c->atomic);
+	free(p);
+	return 0;
+}
+
 const struct test_case machine_tests[] = {
 	{ "machine/presets", test_presets },
 	{ "machine/preset_table", test_preset_table },
@@ -322,5 +391,6 @@ const struct test_case machine_tests[] = {
 	{ "machine/line_costs", test_line_costs },
 	{ "machine/line_queueing", test_line_queueing },
 	{ "machine/line_posted_store", test_line_posted_store },
+	{ "machine/line_locked_rmw_keeps", test_line_locked_rmw_keeps },
 	{ NULL, NULL },
 };

@@ -618,6 +618,42 @@ static int test_readme_sweep_livelock(void)
 	return 0;
 }
 
+/*
+ * Lespinasse's one-atomic-per-VMA experiment: the increment and the
+ * decrement sit around the copy of the whole VMA to the stack, which
+ * outlasts the window a CPU keeps a line it received, so under contention
+ * each of them moves the VMA's line: two transfers per fault, not one.
+ */
+static int test_spf_vma_atomic_copy(void)
+{
+	struct run_spec spec = { .trace = "pft", .scheme = "spf-srcu",
+				 .machine = "xeon-e5-2690v3-2s", .cpus = 16, .threads = 16,
+				 .seed = 1 };
+	struct run_result r;
+	char err[512];
+	uint64_t faults = 0, xfers;
+	int i;
+
+	spec.params[spec.nparams++] = "variant=lespinasse";
+	spec.params[spec.nparams++] = "vma_atomic=1";
+	spec.params[spec.nparams++] = "shared=1";
+	spec.params[spec.nparams++] = "size=2M";
+	spec.params[spec.nparams++] = "iterations=1";
+	spec.params[spec.nparams++] = "think_scale=0";
+	CHECKF(run_simulation(&spec, &r, err, sizeof(err)) == 0, "%s", err);
+	for (i = 0; i < r.nops; i++)
+		if (!strcmp(r.ops[i].op, "fault"))
+			faults = r.ops[i].count;
+	xfers = counter_of(&r, "line_transfers:vma_lock");
+	printf("  %llu faults, %llu transfers of the VMA's lock line (%.2f per fault)\n",
+	       (unsigned long long)faults, (unsigned long long)xfers,
+	       faults ? (double)xfers / (double)faults : 0.0);
+	CHECK(faults > 0);
+	CHECK(xfers > faults * 3 / 2);
+	run_result_free(&r);
+	return 0;
+}
+
 const struct test_case scheme_tests[] = {
 	{ "schemes/registration_rules", test_registration_rules },
 	{ "schemes/param_validation", test_param_validation },
@@ -631,5 +667,6 @@ const struct test_case scheme_tests[] = {
 	{ "schemes/pervma_rwsem_variant", test_pervma_rwsem_variant },
 	{ "schemes/mt_lock", test_mt_lock },
 	{ "schemes/fault_trylock_first", test_fault_trylock_first },
+	{ "schemes/spf_vma_atomic_copy", test_spf_vma_atomic_copy },
 	{ NULL, NULL },
 };

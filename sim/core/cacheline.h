@@ -13,7 +13,11 @@
  *   access, or a locked RMW) and keeps the line line_hold ns more: its next
  *   instruction or two on that line hit (the store to rwsem->owner right
  *   after the count RMW costs no second transfer, as on real hardware),
- *   and the next transfer starts after that.  The data hop of a queued
+ *   and the next transfer starts after that.  A locked RMW that hits in
+ *   that window locks the line in the cache for its execution, so the
+ *   window runs on to its end plus line_hold (a cmpxchg retried at once,
+ *   then the owner store beside the count, all hit); busy_until does not
+ *   move, the measured occupancy holding such a burst.  The data hop of a queued
  *   transfer is the rest of the occupancy, so under contention the line
  *   completes one transfer per occupancy[distance]: this queue is what
  *   collapses a contended line as CPUs grow.
