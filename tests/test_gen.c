@@ -647,6 +647,25 @@ static int t_ebizzy(void)
 			NULL, scratch_path("e.mlt"), &s) == 0);
 	CHECK(s.ops[MLT_FAULT] * 1 >= (s.ops[MLT_MMAP] - 1) * 4);
 	CHECK(s.ops[MLT_FAULT] <= s.ops[MLT_MMAP] * 4);
+	/* ppc64's 64 KiB pages: a 512 KiB copy is 8 faults, not 128. */
+	CHECK(gen_check("ebizzy", 2, 5000, 9, "random_size=0", "page_size=64K",
+			NULL, scratch_path("e.mlt"), &s) == 0);
+	CHECK(s.ops[MLT_FAULT] >= (s.ops[MLT_MMAP] - 2) * 8);
+	CHECK(s.ops[MLT_FAULT] <= s.ops[MLT_MMAP] * 8);
+	{
+		char err[512];
+		char *bad[][2] = { { "page_size=8K", NULL }, { "page_size=64K", "chunk_size=96K" } };
+		static const char *const says[] = { "expected 4K, 16K or 64K",
+						    "not a multiple of page_size" };
+		size_t i;
+
+		for (i = 0; i < 2; i++) {
+			CHECK(trace_gen("ebizzy", 2, 100, 1, bad[i][1] ? 2 : 1, bad[i],
+					scratch_path("bad.mlt"), err, sizeof(err)) < 0);
+			CHECKF(strstr(err, says[i]), "%s", err);
+			CHECK(!file_exists(scratch_path("bad.mlt")));
+		}
+	}
 
 	/*
 	 * -p: every even chunk is made read-only once filled (chunks 0, 2, 4

@@ -90,6 +90,41 @@ static int test_munmap_downgrade(void)
 }
 
 /*
+ * -p page_size=64K (ppc64): the workload steps by 64 KiB (ebizzy's
+ * getpagesize()), so a 512 KiB copy is 8 faults, and each fault clears a
+ * whole 64 KiB page, sixteen times the machine's 4 KiB clear_page().
+ */
+static int test_page_size(void)
+{
+	const char *base[] = { "touch=1", "random_size=0", "chunks=1", "ops=3000",
+			       "think_scale=0" };
+	const char *big[] = { "touch=1", "random_size=0", "chunks=1", "ops=3000",
+			      "think_scale=0", "page_size=64K" };
+	const struct machine *m = machine_find("xeon-8176-2s", NULL);
+	struct run_result r4, r64;
+	const struct op_result *f4, *f64, *u4, *u64;
+
+	CHECK(m);
+	CHECK(run("ebizzy", "global-rwsem", 1, 1, &r4, 5, base) == 0);
+	CHECK(run("ebizzy", "global-rwsem", 1, 1, &r64, 6, big) == 0);
+	f4 = result_op(&r4, "fault");
+	f64 = result_op(&r64, "fault");
+	u4 = result_op(&r4, "munmap");
+	u64 = result_op(&r64, "munmap");
+	CHECK(f4 && f64 && u4 && u64);
+	/* the one chunk filled first, then a copy per munmap (one may be unfinished) */
+	printf("  faults per copy %.1f (4K) %.1f (64K); mean fault %.0f ns (4K) %.0f ns (64K)\n",
+	       (double)(f4->count - 128) / (double)u4->count,
+	       (double)(f64->count - 8) / (double)u64->count, f4->mean_ns, f64->mean_ns);
+	CHECK(f4->count - 128 >= 128 * u4->count && f4->count - 128 < 128 * (u4->count + 1));
+	CHECK(f64->count - 8 >= 8 * u64->count && f64->count - 8 < 8 * (u64->count + 1));
+	CHECK(f64->mean_ns - f4->mean_ns > 0.9 * 15 * (double)m->cost.page_zero);
+	run_result_free(&r4);
+	run_result_free(&r64);
+	return 0;
+}
+
+/*
  * mm_struct as include/linux/mm_types.h lays it out: mmap_lock's count and
  * owner on different lines (on purpose), page_table_lock on the count's,
  * the per-VMA lock's vm_refcnt on a line of its own, not on the fields.
@@ -506,6 +541,7 @@ const struct test_case mm_tests[] = {
 	{ "mm/pft_global_rwsem", test_pft_global_rwsem },
 	{ "mm/struct_layout", test_struct_layout },
 	{ "mm/munmap_downgrade", test_munmap_downgrade },
+	{ "mm/page_size", test_page_size },
 	{ "mm/real_traces_replay", test_real_traces_replay },
 	{ "mm/timeline_json", test_timeline_json },
 	{ "mm/timeline_unwritable", test_timeline_unwritable },
