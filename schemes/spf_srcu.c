@@ -33,7 +33,12 @@
  * lock fails instead of aborting").  Writers bump vm_sequence and take
  * mm_rb_lock for write for each VMA they change and before the tree's
  * reference to a removed VMA is dropped; the base kernel (4.17) did not
- * yet downgrade mmap_lock in munmap.
+ * yet downgrade mmap_lock in munmap.  It stands for v9 (2018-03, 4.16)
+ * too, the series LKP measured: the rwlock and the use count came in v9
+ * ("mm: Protect mm_rb tree with a rwlock", where Zijlstra answered that
+ * it "simply traded contention on mmap_sem for contention on these two
+ * cachelines"); v9's pte_map_lock() aborted on a busy PTE lock where v11
+ * loops, which no figure here meets (each thread has its own PTE pages).
  *
  * variant=lespinasse: Michel Lespinasse's 2021 series.  No store to any
  * shared line on the fast path: an mm-wide sequence count mmap_seq (bumped

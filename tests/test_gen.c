@@ -647,6 +647,25 @@ static int t_ebizzy(void)
 			NULL, scratch_path("e.mlt"), &s) == 0);
 	CHECK(s.ops[MLT_FAULT] * 1 >= (s.ops[MLT_MMAP] - 1) * 4);
 	CHECK(s.ops[MLT_FAULT] <= s.ops[MLT_MMAP] * 4);
+	/* ppc64's 64 KiB pages: a 512 KiB copy is 8 faults, not 128. */
+	CHECK(gen_check("ebizzy", 2, 5000, 9, "random_size=0", "page_size=64K",
+			NULL, scratch_path("e.mlt"), &s) == 0);
+	CHECK(s.ops[MLT_FAULT] >= (s.ops[MLT_MMAP] - 2) * 8);
+	CHECK(s.ops[MLT_FAULT] <= s.ops[MLT_MMAP] * 8);
+	{
+		char err[512];
+		char *bad[][2] = { { "page_size=8K", NULL }, { "page_size=64K", "chunk_size=96K" } };
+		static const char *const says[] = { "expected 4K, 16K or 64K",
+						    "not a multiple of page_size" };
+		size_t i;
+
+		for (i = 0; i < 2; i++) {
+			CHECK(trace_gen("ebizzy", 2, 100, 1, bad[i][1] ? 2 : 1, bad[i],
+					scratch_path("bad.mlt"), err, sizeof(err)) < 0);
+			CHECKF(strstr(err, says[i]), "%s", err);
+			CHECK(!file_exists(scratch_path("bad.mlt")));
+		}
+	}
 
 	/*
 	 * -p: every even chunk is made read-only once filled (chunks 0, 2, 4
@@ -1028,9 +1047,11 @@ static int t_vmaops(void)
 
 /*
  * multi_fault: the record counts follow from the parameters (task 0's
- * mmap, per round and thread the faults, one madvise and two barriers),
- * each thread stays in its slice, and the trace replays clean at 1, 4, 20
- * and 60 threads with or without think time, the same faults either way.
+ * mmap; per round and thread the faults and, as multi-fault-all.c, three
+ * barriers, task 0 madvising every slice; with madvise_all=0 one madvise
+ * per thread and two barriers, each thread in its own slice), and the
+ * trace replays clean at 1, 4, 20 and 60 threads with or without think
+ * time, the same faults either way.
  */
 static int t_multi_fault(void)
 {
@@ -1039,15 +1060,24 @@ static int t_multi_fault(void)
 	struct summary s;
 	size_t i;
 
+	/* 4 rounds: a barrier after the mmap, then 1 + 2 per round, not after the last */
 	CHECK(gen_check("multi_fault", 3, 0, 7, "fault_length=64K", "iterations=4", NULL,
 			scratch_path("m.mlt"), &s) == 0);
-	CHECK(s.n == 1 + 3 * 4 * (16 + 1 + 2));
+	CHECK(s.n == 1 + 3 * 4 * 16 + 4 * 3 + 3 * (1 + 4 + 2 * 3));
 	CHECK(s.ops[MLT_MMAP] == 1 && s.max_len == 3 * (8 << 20));
 	CHECK(s.ops[MLT_FAULT] == 3 * 4 * 16 && s.read_faults == 0);
-	CHECK(s.ops[MLT_MADVISE] == 3 * 4 && s.ops[MLT_BARRIER] == 3 * 4 * 2);
-	CHECK(s.task_ops[0] == 1 + 4 * 19 && s.task_ops[1] == 4 * 19);
+	CHECK(s.ops[MLT_MADVISE] == 4 * 3 && s.ops[MLT_BARRIER] == 3 * 11);
+	/* every madvise is task 0's */
+	CHECK(s.task_ops[0] == 1 + 4 * (16 + 3) + 11 && s.task_ops[1] == 4 * 16 + 11);
 	CHECK(s.first_time[0] == 0 && s.first_time[1] > 0);
 	CHECK(!strcmp(s.comm[0], "multi-fault"));
+
+	/* each thread zaps its own slice, so no two touch the same addresses */
+	CHECK(gen_check("multi_fault", 3, 0, 7, "fault_length=64K", "iterations=4",
+			"madvise_all=0", scratch_path("m.mlt"), &s) == 0);
+	CHECK(s.n == 1 + 3 * 4 * (16 + 1 + 2));
+	CHECK(s.ops[MLT_MADVISE] == 3 * 4 && s.ops[MLT_BARRIER] == 3 * 4 * 2);
+	CHECK(s.task_ops[0] == 1 + 4 * 19 && s.task_ops[1] == 4 * 19);
 	CHECK(tasks_overlap(scratch_path("m.mlt"), 3) == 0);
 
 	for (i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {

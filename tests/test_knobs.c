@@ -59,6 +59,7 @@ static int test_defaults(void)
 
 	knobs_defaults(&k);
 	CHECK(k.mm.file_miss == mm_params.file_miss);
+	CHECK(k.mm.page_size == mm_params.page_size && k.mm.page_size == PAGE_SIZE_4K);
 	CHECK(k.mm.max_fault_retries == mm_params.max_fault_retries);
 	CHECK(k.mm.anon_vma_lock == mm_params.anon_vma_lock);
 	CHECK(k.mm.i_mmap_lock == mm_params.i_mmap_lock);
@@ -80,6 +81,7 @@ static int test_set(void)
 		{ "rmap_walkers=9", "from 1 to 8" },
 		{ "anon_vma_lock=mutex", "expected rwsem or spinlock" },
 		{ "memcg=yes", "expected 1 (modeled) or 0 (left out)" },
+		{ "page_size=8K", "expected 4K or 16K or 64K" },
 	};
 	struct run_knobs k;
 	char err[256];
@@ -90,6 +92,8 @@ static int test_set(void)
 	CHECK(knob_set(&k, "i_mmap_lock=spinlock", err, sizeof(err)) == 1 &&
 	      k.mm.i_mmap_lock == RMAP_LOCK_SPINLOCK);
 	CHECK(knob_set(&k, "mem_bw=0", err, sizeof(err)) == 1 && !k.mm.mem_bw);
+	CHECK(knob_set(&k, "page_size=64K", err, sizeof(err)) == 1 &&
+	      k.mm.page_size == PAGE_SIZE_64K);
 	CHECK(knob_set(&k, "think_scale=0", err, sizeof(err)) == 1 && k.think_scale == 0);
 	CHECK(knob_set(&k, "variant=rwsem", err, sizeof(err)) == 0);
 	CHECK(knob_known("rmap_walks") && !knob_known("rmap_walk"));
@@ -107,7 +111,7 @@ static int test_list(void)
 		"-p file_miss=0 ", "-p max_fault_retries=8 ", "-p think_scale=1 ",
 		"-p anon_vma_lock=rwsem ", "-p i_mmap_lock=rwsem ", "-p rmap_walks=0 ",
 		"-p rmap_walkers=1 ", "-p fork_vma_lock=1 ", "-p zone_lock=1 ", "-p lru_lock=1 ",
-		"-p memcg=1 ", "-p mem_bw=1 ",
+		"-p memcg=1 ", "-p mem_bw=1 ", "-p page_size=4K ",
 	};
 	const char *out;
 	size_t i;

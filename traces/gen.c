@@ -34,6 +34,17 @@ int gen_is_workload(const char *name)
 	return find(name) != NULL;
 }
 
+int gen_has_param(const char *workload, const char *key)
+{
+	const struct gen_workload *wl = find(workload);
+	const struct gen_param *p;
+
+	for (p = wl ? wl->params : NULL; p && p->name; p++)
+		if (!strcmp(p->name, key))
+			return 1;
+	return 0;
+}
+
 /* trace_gen() and its kin; a NULL OUT is trace_gen_check(). */
 static int generate(const char *workload, int threads, uint64_t ops, uint64_t seed,
 		    int nparams, char **params, const struct gen_out *out,

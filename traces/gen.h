@@ -42,5 +42,7 @@ void gen_list(FILE *out);
 
 /* 1 if NAME is a workload trace_gen() knows (for TRACE|WORKLOAD args). */
 int gen_is_workload(const char *name);
+/* 1 if WORKLOAD has a parameter of its own named KEY (not a common one). */
+int gen_has_param(const char *workload, const char *key);
 
 #endif

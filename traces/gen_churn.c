@@ -11,7 +11,9 @@
  * one byte per page of it (touch_mem()) and frees it, so the loop is
  * mmap, a write fault per page, munmap.  With -p (permissions=1)
  * write_pattern() mprotects every even chunk read-only once written, so
- * that the chunks' VMAs do not merge.
+ * that the chunks' VMAs do not merge.  ebizzy steps through memory by
+ * getpagesize(): on ppc64 (64 KiB pages, -p page_size=64K) a 512 KiB
+ * copy is 8 faults between its mmap and munmap, not 128.
  *
  * jvm: task 0 is the VM thread (maps the heap and the safepoint polling
  * page, then runs periodic GCs that return heap regions with
@@ -49,6 +51,7 @@ static int chance(struct gen_task *t, double p)
 
 struct ebizzy {
 	uint64_t chunks, chunk_size, chunk_pages;
+	uint64_t page;			/* getpagesize(): touch_mem()'s stride */
 	int random_size, touch, permissions;
 	double search;
 };
@@ -59,12 +62,15 @@ static const struct gen_param ebizzy_params[] = {
 	{ "chunks", GP_COUNT, "10", "chunks the main thread allocates and fills first (ebizzy -n)" },
 	{ "chunk_size", GP_SIZE, "512K", "chunk size (ebizzy -s)" },
 	{ "random_size", GP_BOOL, "1",
-	  "1: each copy is uniform in [4K, chunk_size] (ebizzy -R); 0: chunk_size" },
+	  "1: each copy is uniform in [page_size, chunk_size] in pages (ebizzy -R); 0: chunk_size" },
 	{ "search", GP_NS, "20us", "mean time searching a copy before freeing it" },
 	{ "touch", GP_BOOL, "0",
 	  "1 (ebizzy -T): only write one byte per page of each copy, no copy and no search" },
 	{ "permissions", GP_BOOL, "0",
 	  "1 (ebizzy -p): every even chunk made read-only once filled, so chunks do not merge" },
+	{ "page_size", GP_SIZE, "4K",
+	  "the machine's base page, 4K, 16K or 64K (ppc64); one fault per page (the model's "
+	  "page_size, which passes it here)" },
 	{ NULL, GP_COUNT, NULL, NULL },
 };
 
@@ -74,12 +80,23 @@ static int ebizzy_init(struct gen *g)
 
 	e->chunks = gen_param_u64(g, "chunks");
 	e->chunk_size = gen_param_u64(g, "chunk_size");
-	e->chunk_pages = e->chunk_size / GEN_PAGE;
+	e->page = gen_param_u64(g, "page_size");
+	g->priv = e;
+	if (e->page != 4096 && e->page != 16384 && e->page != 65536) {
+		gen_error(g, "ebizzy: page_size=%llu; expected 4K, 16K or 64K",
+			  (unsigned long long)e->page);
+		return -1;
+	}
+	if (e->chunk_size % e->page) {
+		gen_error(g, "ebizzy: chunk_size=%llu is not a multiple of page_size=%llu",
+			  (unsigned long long)e->chunk_size, (unsigned long long)e->page);
+		return -1;
+	}
+	e->chunk_pages = e->chunk_size / e->page;
 	e->random_size = (int)gen_param_u64(g, "random_size");
 	e->search = gen_param(g, "search");
 	e->touch = (int)gen_param_u64(g, "touch");
 	e->permissions = (int)gen_param_u64(g, "permissions");
-	g->priv = e;
 	return 0;
 }
 
@@ -103,7 +120,7 @@ static enum gen_step ebizzy_step(struct gen *g, struct gen_task *t)
 		t->phase = EB_SETUP_FILL;
 		return GEN_MORE;
 	case EB_SETUP_FILL:
-		if (gen_fault(g, t, t->addr + t->pos * GEN_PAGE, MLT_F_WRITE,
+		if (gen_fault(g, t, t->addr + t->pos * e->page, MLT_F_WRITE,
 			      GEN_COST_FAULT_ANON) < 0)
 			return GEN_ERROR;
 		if (++t->pos == e->chunk_pages)
@@ -118,7 +135,7 @@ static enum gen_step ebizzy_step(struct gen *g, struct gen_task *t)
 		t->phase = EB_SETUP_MAP;
 		return GEN_MORE;
 	case EB_COPY_MAP:
-		t->len = e->random_size ? (1 + pick(t, e->chunk_pages)) * GEN_PAGE :
+		t->len = e->random_size ? (1 + pick(t, e->chunk_pages)) * e->page :
 					  e->chunk_size;
 		t->addr = gen_mmap(g, t, t->len, MLT_PROT_READ | MLT_PROT_WRITE,
 				   GEN_MAP_PRIVATE | GEN_MAP_ANON);
@@ -128,10 +145,10 @@ static enum gen_step ebizzy_step(struct gen *g, struct gen_task *t)
 		t->phase = EB_COPY_FILL;
 		return GEN_MORE;
 	case EB_COPY_FILL:
-		if (gen_fault(g, t, t->addr + t->pos * GEN_PAGE, MLT_F_WRITE,
+		if (gen_fault(g, t, t->addr + t->pos * e->page, MLT_F_WRITE,
 			      GEN_COST_FAULT_ANON) < 0)
 			return GEN_ERROR;
-		if (++t->pos == t->len / GEN_PAGE) {
+		if (++t->pos == t->len / e->page) {
 			if (!e->touch)
 				gen_idle(t, gen_exp(t, e->search));
 			t->phase = EB_FREE;
@@ -154,7 +171,7 @@ const struct gen_workload gen_ebizzy = {
 	.min_threads = 1,
 	.default_ops = 200000,
 	.params = ebizzy_params,
-	.notes = "    records: exactly -n OPS (setup: chunks * (chunk_size/4096 + 1) by thread 0,\n"
+	.notes = "    records: exactly -n OPS (setup: chunks * (chunk_size/page_size + 1) by thread 0,\n"
 		 "    and with permissions=1 an mprotect per even chunk)\n"
 		 "    ebizzy -mTt N: -t N -p touch=1 -p random_size=0; -mTRp: touch=1 permissions=1\n",
 	.init = ebizzy_init,

@@ -82,6 +82,15 @@ struct figure {
 /* pft as mmtests runs it: threads faulting their slices of one region. */
 #define PFT(s, t, ...) { "pft", s, t, { "shared=1", __VA_ARGS__ } }
 
+/*
+ * The baseline kernel of each SPF series: 3.18-rc1 (Zijlstra), 4.16 and
+ * 4.17 (Dufour's v9 and v11) all zapped munmap's pages with mmap_lock
+ * held for write, as kernels did before 4.20; Lespinasse's 5.12 downgrades.
+ */
+#define PRE_4_20 "munmap_downgrade=0"
+/* Dufour's POWER8: ppc64 kernels are built with 64 KiB pages. */
+#define PPC64 "page_size=64K"
+
 static const struct figure figures[] = {
 	READ("rcuscale-rwlock-1", PERFBOOK, READ_SIDE_RWLOCK, "rwlock", 1, 11.32),
 	READ("rcuscale-rwlock-4", PERFBOOK, READ_SIDE_RWLOCK, "rwlock", 4, 68.88),
@@ -117,17 +126,17 @@ static const struct figure figures[] = {
 	{ .name = "lkp-page_fault1", .source = LKP, .machine = "skl-4s-192",
 	  .what = "will-it-scale page_fault1, threads, 100%", .kind = FIG_REL_PCT,
 	  .published = 36.4,
-	  .a = { "page_fault1", "global-rwsem", 192, { NULL } },
+	  .a = { "page_fault1", "global-rwsem", 192, { PRE_4_20 } },
 	  .b = { "page_fault1", "spf-srcu", 192, { "variant=dufour-v11" } } },
 	{ .name = "lkp-page_fault2", .source = LKP, .machine = "skl-4s-192",
 	  .what = "will-it-scale page_fault2, threads, 100%", .kind = FIG_REL_PCT,
 	  .published = -17.8,
-	  .a = { "page_fault2", "global-rwsem", 192, { NULL } },
+	  .a = { "page_fault2", "global-rwsem", 192, { PRE_4_20 } },
 	  .b = { "page_fault2", "spf-srcu", 192, { "variant=dufour-v11" } } },
 	{ .name = "lkp-page_fault3", .source = LKP, .machine = "skl-4s-192",
 	  .what = "will-it-scale page_fault3, threads, 100%", .kind = FIG_REL_PCT,
 	  .published = -19.1,
-	  .a = { "page_fault3", "global-rwsem", 192, { NULL } },
+	  .a = { "page_fault3", "global-rwsem", 192, { PRE_4_20 } },
 	  .b = { "page_fault3", "spf-srcu", 192, { "variant=dufour-v11" } } },
 	{ .name = "lkp-thp", .source = LKP, .machine = "skl-4s-192",
 	  .what = "page_fault2/3 with THP", .why_not = "the model has no transparent huge pages" },
@@ -157,18 +166,19 @@ static const struct figure figures[] = {
 	{ .name = "multi-fault-20", .source = ZIJLSTRA, .machine = "ivb-ep-2x10x2",
 	  .what = "multi-fault, 20 threads: SPF against the baseline", .kind = FIG_REL_PCT,
 	  .published = 58,
-	  .a = { "multi_fault", "global-rwsem", 20, { NULL } },
+	  .a = { "multi_fault", "global-rwsem", 20, { PRE_4_20 } },
 	  .b = { "multi_fault", "spf-srcu", 20, { "variant=zijlstra" } } },
 	{ .name = "multi-fault-60", .source = ZIJLSTRA, .machine = "ivb-ex-4x15x2",
 	  .what = "multi-fault, 60 threads: SPF against the baseline", .kind = FIG_REL_PCT,
 	  .published = 78,
-	  .a = { "multi_fault", "global-rwsem", 60, { NULL } },
+	  .a = { "multi_fault", "global-rwsem", 60, { PRE_4_20 } },
 	  .b = { "multi_fault", "spf-srcu", 60, { "variant=zijlstra" } } },
 	{ .name = "ebizzy-power8", .source = DUFOUR, .machine = "power8-80",
 	  .what = "ebizzy -mTt 80: SPF v11 against the baseline", .kind = FIG_REL_PCT,
 	  .published = 84,
-	  .a = { "ebizzy", "global-rwsem", 80, { "touch=1", "random_size=0" } },
-	  .b = { "ebizzy", "spf-srcu", 80, { "variant=dufour-v11", "touch=1", "random_size=0" } } },
+	  .a = { "ebizzy", "global-rwsem", 80, { PRE_4_20, "touch=1", "random_size=0", PPC64 } },
+	  .b = { "ebizzy", "spf-srcu", 80, { "variant=dufour-v11", "touch=1", "random_size=0",
+					     PPC64 } } },
 };
 
 #define NR_FIGURES ((int)(sizeof(figures) / sizeof(figures[0])))

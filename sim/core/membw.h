@@ -26,5 +26,7 @@ void membw_setup(bool enabled);
  * `own_ns` (clear_page(), copy_page()): returns when the page is written.
  */
 void membw_stream_page(sim_time_t own_ns);
+/* The same for `pages` 4 KiB units at once (a 16 or 64 KiB base page). */
+void membw_stream_pages(sim_time_t own_ns, unsigned int pages);
 
 #endif

@@ -47,6 +47,7 @@ static void count_fault_kind(const char *kind)
 static void new_fault_page(const struct vm_fault *vmf, sim_time_t fill_ns)
 {
 	struct task *t = current;
+	unsigned int units = base_page_4k_units();
 
 	alloc_page_local();
 	/*
@@ -64,7 +65,13 @@ static void new_fault_page(const struct vm_fault *vmf, sim_time_t fill_ns)
 		task_sleep_ns(RECLAIM_THROTTLE_NS);
 	}
 	mem_cgroup_charge();
-	membw_stream_page(fill_ns);
+	/*
+	 * clear_page() or copy_page() of the whole base page: a 64 KiB page
+	 * (ppc64) is sixteen times the machine's 4 KiB cost, and as many
+	 * units of the socket's bandwidth.  One struct page all the same: one
+	 * allocation, one charge, one LRU entry, one PTE.
+	 */
+	membw_stream_pages(fill_ns * units, units);
 }
 
 /* The page prepared for a fault that lost its race goes back at once. */

@@ -23,7 +23,8 @@
 #include "sim/mm/swap.h"
 #include "sim/mm/vma_tree.h"
 
-struct mm_params mm_params = { .file_miss = 0.0, .max_fault_retries = 8,
+struct mm_params mm_params = { .file_miss = 0.0, .page_size = PAGE_SIZE_4K,
+				.max_fault_retries = 8,
 				.anon_vma_lock = RMAP_LOCK_RWSEM,
 				.i_mmap_lock = RMAP_LOCK_RWSEM, .rmap_walks = 0,
 				.rmap_walkers = 1, .fork_vma_lock = true,

@@ -287,8 +287,16 @@ enum rmap_lock_kind {
 	RMAP_LOCK_SPINLOCK,	/* before the mmu-notifier conversion */
 };
 
+/*
+ * The base page size the kernel is built with: 4 KiB on x86; 64 KiB on
+ * ppc64 (CONFIG_PPC_64K_PAGES, what its distributions build), 16 or
+ * 64 KiB on arm64 by choice.
+ */
+enum page_size_kind { PAGE_SIZE_4K, PAGE_SIZE_16K, PAGE_SIZE_64K };
+
 struct mm_params {
 	double file_miss;	/* first touch of a file page misses the page cache */
+	enum page_size_kind page_size;
 	int max_fault_retries;
 	enum rmap_lock_kind anon_vma_lock;
 	enum rmap_lock_kind i_mmap_lock;
@@ -306,5 +314,11 @@ struct mm_params {
 	double alloc_stall;
 };
 extern struct mm_params mm_params;
+
+/* A base page in 4 KiB units (the machine's page_zero, page_copy, mem_page). */
+static inline unsigned int base_page_4k_units(void)
+{
+	return 1u << (2 * (unsigned int)mm_params.page_size);
+}
 
 #endif

@@ -37,6 +37,10 @@ static const struct knob knobs[] = {
 	{ "file_miss", KNOB_NUMBER, "0",
 	  "fraction of first touches of file pages that miss the page cache (I/O)",
 	  NULL, 0, 1, "a fraction", AT(mm.file_miss) },
+	{ "page_size", KNOB_ENUM, "4K",
+	  "the kernel's base page size: a fault clears or copies one such page (64K: ppc64's "
+	  "CONFIG_PPC_64K_PAGES); a workload with a page_size of its own gets it too",
+	  "4K|16K|64K", 0, 0, NULL, AT(mm.page_size) },
 	{ "max_fault_retries", KNOB_INT, "8",
 	  "VM_FAULT_RETRY rounds a fault may take before it is an error",
 	  NULL, 1, 1000, "a whole number", AT(mm.max_fault_retries) },

@@ -254,6 +254,10 @@ static int sort_params(const struct run_spec *spec, const struct scheme_ops *ops
 		rc = knob_set(&sp->knobs, kv, err, errlen);
 		if (rc < 0)
 			return -1;
+		/* A fact of the kernel both see, as the base page size: the
+		 * workload's pages are the kernel's. */
+		if (rc && workload && gen_has_param(spec->trace, key))
+			sp->gen_kv[sp->ngen++] = (char *)kv;
 		if (rc)
 			continue;
 		if (workload && !strcmp(key, "ops")) {
