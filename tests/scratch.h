@@ -11,6 +11,8 @@ const char *scratch_path(const char *name);
 const char *scratch_dir(void);
 /* How many entries the directory holds: stray temporaries show up. */
 int scratch_entries(void);
+/* The same of any directory (. and .. aside), or -1 if it cannot be read. */
+int dir_entries(const char *dir);
 /* Remove the directory now (the next scratch_path() makes a new one). */
 void scratch_cleanup(void);
 int file_exists(const char *path);

@@ -26,6 +26,7 @@
 #include <sqlite3.h>
 #include <zlib.h>
 
+#include "tests/scratch.h"
 #include "tests/test.h"
 #include "sim/core/machine.h"
 #include "traces/mlt.h"
@@ -107,16 +108,7 @@ static int puts_file(const char *name, const char *text)
 /* Entries of the case directory, or -1. */
 static int entries(void)
 {
-	DIR *d = opendir(casedir);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-	closedir(d);
-	return n;
+	return dir_entries(casedir);
 }
 
 /* ---- Running the binary ---- */

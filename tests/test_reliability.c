@@ -12,7 +12,6 @@
  * transaction, so a kill at any point must leave either all of it or a
  * run that is not COMPLETE (RUNNING, INTERRUPTED).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -272,21 +271,6 @@ static int no_orphans_left(double timeout)
 		if (p == 0)
 			sleep_s(0.01);
 	}
-}
-
-/* Entries of dir other than . and .., or -1 if it cannot be read. */
-static int dir_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-	closedir(d);
-	return n;
 }
 
 static int test_sigkill_loop(void)

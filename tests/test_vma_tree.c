@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_rng.h>
+
 #include "schemes/registry.h"
 #include "sim/core/machine.h"
 #include "sim/mm/mm.h"
@@ -17,14 +19,11 @@
 
 #define NR_VMAS	6000
 
-static uint64_t rnd_state = 88172645463325252ULL;
+static gsl_rng *rng;
 
-static uint64_t rnd(void)
+static unsigned long rnd(unsigned long n)
 {
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
+	return gsl_rng_uniform_int(rng, n);
 }
 
 /* VMA i spans pages [2i + 1, 2i + 2): a hole of a page before each. */
@@ -48,7 +47,7 @@ static int check_index(struct mm_struct *mm, const bool *in, int nr_in)
 		pos++;
 	}
 	for (k = 0; k < 2000; k++) {
-		unsigned long addr = rnd() % ((unsigned long)(2 * NR_VMAS + 2) * PAGE_SIZE);
+		unsigned long addr = rnd((unsigned long)(2 * NR_VMAS + 2) * PAGE_SIZE);
 		int want = 0, first = -1;
 
 		for (i = 0; i < NR_VMAS; i++) {
@@ -78,12 +77,15 @@ static int test_many_vmas(void)
 	struct mm_struct *mm;
 	char why[256];
 
+	rng = gsl_rng_alloc(gsl_rng_taus2);
+	CHECK(rng);
+	gsl_rng_set(rng, 1);
 	sim_begin(&cfg);
 	mm = mm_alloc(scheme_find("global-rwsem", NULL, 0), NULL);
 	for (i = 0; i < NR_VMAS; i++)
 		order[i] = i;
 	for (i = NR_VMAS - 1; i > 0; i--) {
-		int j = (int)(rnd() % (uint64_t)(i + 1)), t = order[i];
+		int j = (int)rnd((unsigned long)i + 1), t = order[i];
 
 		order[i] = order[j];
 		order[j] = t;
@@ -103,7 +105,7 @@ static int test_many_vmas(void)
 	CHECKF(mm_validate(mm, why, sizeof(why)) == 0, "%s", why);
 	/* Erase four in five, at random; then put half of them back. */
 	for (i = 0; i < NR_VMAS; i++) {
-		if (rnd() % 5) {
+		if (rnd(5)) {
 			mt_erase(mm, vma[order[i]]);
 			in[order[i]] = false;
 			nr_in--;
@@ -138,6 +140,7 @@ static int test_many_vmas(void)
 	CHECK(mm->mm_mt.nr == 0 && mm->mm_mt.nr_blocks == 0);
 	mm_teardown_all();
 	sim_end();
+	gsl_rng_free(rng);
 	return 0;
 }
 
