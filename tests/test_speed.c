@@ -74,17 +74,17 @@ static int test_fixed_seed_results(void)
 		uint64_t sim_ns, events, hash;
 	} v[] = {
 		{ "traces/samples/py.perf.txt.xz", "pervma-refcount", 16, 16, 2, NULL, NULL,
-		  2102797868ULL, 1275791ULL, 0x9a6d2237f5f64a8ULL },
+		  2102784149ULL, 1275528ULL, 0x4d637c58d46ed796ULL },
 		{ "traces/samples/py.perf.txt.xz", "global-rwsem", 8, 16, 1, NULL, NULL,
-		  2151692426ULL, 1188258ULL, 0x200e009d694e1cdeULL },
+		  2151687372ULL, 1188002ULL, 0xa16d8f7895e7eab8ULL },
 		{ "pft", "spf-srcu", 8, 8, 1, "think_scale=0", NULL,
-		  70935884ULL, 1492879ULL, 0xa7030884336399b9ULL },
+		  70935884ULL, 1492879ULL, 0x25a3d0f63a70940cULL },
 		{ "pft", "rcu-fault", 8, 8, 3, NULL, NULL,
-		  93537847ULL, 1752531ULL, 0x98f7ad43fa07ac7ULL },
+		  93537847ULL, 1752531ULL, 0x6939411249c13d34ULL },
 		{ "vmaops", "ww-vma", 8, 8, 1, "ops=4000", "shared=0.5",
-		  2273938ULL, 37789ULL, 0x536ebe7131169a2ULL },
+		  2273938ULL, 37789ULL, 0x7566d42aa99fc1f9ULL },
 		{ "anonvma", "mt-lock", 8, 8, 1, "rmap_walks=100", NULL,
-		  78442092ULL, 711241ULL, 0x3604faf7f409bb6ULL },
+		  78442092ULL, 711241ULL, 0xb33a8bb421316d45ULL },
 	};
 	size_t i;
 	int bad = 0;
