@@ -96,8 +96,8 @@ static int write_trace(struct trace *t, const char *path)
 	}
 	for (i = 0; i < t->nmms; i++)
 		mm_ids[i] = 100 + i;
-	CHECKF(mlt_writer_close(w, thr, t->nthreads, mm_ids, t->nmms, "test", err, sizeof(err)) == 0,
-	       "%s", err);
+	CHECKF(mlt_writer_close(w, thr, t->nthreads, mm_ids, t->nmms, "test", err,
+				sizeof(err)) == 0, "%s", err);
 	return 0;
 }
 
@@ -355,7 +355,8 @@ static int test_relocated_overlay_follows(void)
 	add_mmap(&t, 1000, 0, R_ADDR, 16, 0, 0);
 	add_mmap(&t, 1010, 0, R_ADDR + 4 * PG, 4, MLT_PROT_READ, 0);
 	for (i = 0; i < 4; i++)
-		add_fault(&t, 1020 + (uint64_t)i * 50000, 0, R_ADDR + (uint64_t)(4 + i) * PG, false);
+		add_fault(&t, 1020 + (uint64_t)i * 50000, 0, R_ADDR + (uint64_t)(4 + i) * PG,
+			  false);
 	rec_add(&t, 500000, 0, MLT_MUNMAP, R_ADDR, 16 * PG, 0, 0, 0);
 	CHECK(write_trace(&t, scratch_path("follow.mlt")) == 0);
 	CHECK(replay(scratch_path("follow.mlt"), "pervma-refcount", 4, 0, &r) == 0);
@@ -396,7 +397,8 @@ static int test_early_mapping_kept(void)
 	rec_add(&t, when++, 0, MLT_MUNMAP, R_ADDR, 16 * PG, 0, 0, 0);
 	add_mmap(&t, 1000, 1, R_ADDR, 16, MLT_PROT_READ, MLT_F_FILE);
 	for (i = 0; i < 16; i++)
-		add_fault(&t, 1000 + (uint64_t)(i + 1) * 20000, 1, R_ADDR + (uint64_t)i * PG, false);
+		add_fault(&t, 1000 + (uint64_t)(i + 1) * 20000, 1, R_ADDR + (uint64_t)i * PG,
+			  false);
 	rec_add(&t, 350000, 1, MLT_MUNMAP, R_ADDR, 16 * PG, 0, 0, 0);
 	CHECK(write_trace(&t, scratch_path("early.mlt")) == 0);
 	CHECK(replay(scratch_path("early.mlt"), "pervma-refcount", 4, 0, &r) == 0);
@@ -447,7 +449,8 @@ static int test_mremap_relocates(void)
 	CHECK(result_counter(&r, "mremap_moved_ptes") == 4);
 	CHECK(result_counter(&r, "fault_file_read") == 64);
 	CHECK(result_counter(&r, "fault_anon") == 4);
-	CHECK(result_counter(&r, "vma_unmapped") == 3);	/* file, the moved source, the moved VMA */
+	/* The file mapping, the moved VMA's source and the moved VMA. */
+	CHECK(result_counter(&r, "vma_unmapped") == 3);
 	run_result_free(&r);
 	return 0;
 }

@@ -245,7 +245,8 @@ static int clone_brk(struct replay_task *rt, unsigned long brk)
 /* [start, *end) for a page-aligned start and len bytes, if mm would take it. */
 static bool page_range(uint64_t start, uint64_t len, uint64_t *end)
 {
-	if (!len || start & (PAGE_SIZE - 1) || len > TASK_SIZE || start + len > TASK_SIZE)
+	if (!len || start & (PAGE_SIZE - 1) || start >= TASK_SIZE || len > TASK_SIZE ||
+	    start + len > TASK_SIZE)
 		return false;
 	*end = (start + len + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
 	return true;
@@ -390,7 +391,8 @@ static int replay_mmap(struct replay_task *rt, const struct mlt_record *rec)
 			piece = end;
 			to = at;
 			if (rt_reloc(rt)->nr)
-				piece = reloc_piece(rt_reloc(rt), at, end, rt->index, rt->clone, &to);
+				piece = reloc_piece(rt_reloc(rt), at, end, rt->index, rt->clone,
+						    &to);
 			if (mm_mmap(rt->mm, (unsigned long)to, (unsigned long)(piece - at), prot,
 				    flags | MAP_FIXED, NULL))
 				rc = -1;
@@ -438,7 +440,8 @@ static int replay_mremap(struct replay_task *rt, const struct mlt_record *rec)
 	else if (!fixed && new_end > old_end)
 		replay_reloc_end(rt, old_end, new_end);
 	rc = mm_mremap(rt->mm, (unsigned long)from, (unsigned long)rec->len,
-		       (unsigned long)rec->arg0, (unsigned long)to, fixed ? MREMAP_FIXED : 0, &moved);
+		       (unsigned long)rec->arg0, (unsigned long)to, fixed ? MREMAP_FIXED : 0,
+		       &moved);
 	if (rc)
 		return rc;
 	if (dst != src) {
