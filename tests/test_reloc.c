@@ -456,6 +456,86 @@ static int test_mremap_relocates(void)
 }
 
 /*
+ * Random ops of four threads in a few MiB, where mappings meet all the
+ * time and the replay reorders them, with some values far out of range:
+ * whatever the replay makes of them, every op is replayed, the oracle
+ * finds nothing wrong, and no mmap replaces what the recording did not.
+ */
+static int test_random_ops(void)
+{
+	static const char *const schemes[] = { "global-rwsem", "ww-vma", "pervma-refcount" };
+	static struct trace t;
+	uint64_t seed = 12345, when = 0;
+	size_t s;
+	int i;
+
+	memset(&t, 0, sizeof(t));
+	t.nthreads = 4;
+	t.nmms = 1;
+	for (i = 0; i < MAX_RECS; i++) {
+		uint64_t r, addr, len, arg1;
+		uint32_t task;
+		uint8_t flags;
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		r = seed >> 16;
+		task = (uint32_t)(r % 4);
+		addr = R_ADDR + (r >> 8) % 1024 * PG;
+		len = (1 + (r >> 20) % 64) * PG;
+		arg1 = R_ADDR + (r >> 28) % 1024 * PG;
+		flags = (uint8_t)((r >> 40) % 2 ? MLT_F_FIXED : 0);
+		if ((r >> 44) % 97 == 0)
+			addr = ~0ULL - PG + 1;		/* far out of range */
+		if ((r >> 44) % 89 == 0)
+			len = ~0ULL;
+		when += (r >> 50) % 3000;
+		switch ((r >> 4) % 8) {
+		case 0:
+		case 1:
+			add_mmap(&t, when, task, addr, (int)(len / PG), MLT_PROT_READ | MLT_PROT_WRITE,
+				 flags | ((r >> 41) % 3 ? 0 : MLT_F_FILE));
+			break;
+		case 2:
+			rec_add(&t, when, task, MLT_MUNMAP, addr, len, 0, 0, 0);
+			break;
+		case 3:
+			rec_add(&t, when, task, MLT_MPROTECT, addr, len, MLT_PROT_READ, 0, 0);
+			break;
+		case 4:
+			rec_add(&t, when, task, MLT_MREMAP, addr, len, len + PG * ((r >> 45) % 3),
+				(r >> 47) % 2 ? addr : arg1, flags);
+			break;
+		case 5:
+			rec_add(&t, when, task, MLT_MADVISE, addr, len, MLT_MADV_DONTNEED, 0, 0);
+			break;
+		case 6:
+			add_fault(&t, when, task, addr + (r >> 52) % len % (64 * PG), (r >> 46) % 2);
+			break;
+		default:
+			rec_add(&t, when, task, MLT_LOOKUP, addr + 12, 0, 0, 0, 0);
+			break;
+		}
+	}
+	CHECK(write_trace(&t, scratch_path("random.mlt")) == 0);
+	for (s = 0; s < sizeof(schemes) / sizeof(schemes[0]); s++) {
+		struct run_result r;
+		int threads;
+
+		for (threads = 0; threads <= 8; threads += 8) {
+			CHECK(replay(scratch_path("random.mlt"), schemes[s], 4, threads, &r) == 0);
+			print_counters(schemes[s], &r);
+			CHECK(!strcmp(r.status, RUN_COMPLETE));
+			CHECK(r.violations_total == 0);
+			CHECK(result_counter(&r, "ops_in") == result_counter(&r, "ops_replayed"));
+			CHECK(result_counter(&r, "mmap_replaced_overlap") == 0);
+			CHECK(result_counter(&r, "mmap_relocated") > 0);
+			run_result_free(&r);
+		}
+	}
+	return 0;
+}
+
+/*
  * The bundled traces at 16 and 32 threads on 16 CPUs: no mmap replaces a
  * mapping the recording did not, and no more faults find nothing mapped
  * (SIGSEGV, then an implicit VMA) than when such mmaps replaced.
@@ -508,6 +588,7 @@ const struct test_case reloc_tests[] = {
 	{ "reloc/relocated_overlay_follows", test_relocated_overlay_follows },
 	{ "reloc/early_mapping_kept", test_early_mapping_kept },
 	{ "reloc/mremap_relocates", test_mremap_relocates },
+	{ "reloc/random_ops", test_random_ops },
 	{ "reloc/bundled_traces", test_bundled_traces },
 	{ NULL, NULL },
 };
