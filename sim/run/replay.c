@@ -60,6 +60,7 @@ struct replay {
 	/* Bit i: record i maps over a range live in recorded order (it
 	 * replaced what was there, and replaces it in the replay too). */
 	uint64_t *replaces;
+	uint64_t low_index, low_index_at;	/* replay_low_index(), and when to look again */
 	uint32_t *mm_left;		/* by trace mm index: its tasks not yet ended */
 	uint64_t *first_time;		/* per recorded thread */
 	uint64_t *first_index;		/* per recorded thread: its first record */
@@ -275,15 +276,23 @@ static uint64_t replay_addr(struct replay_task *rt, uint64_t addr)
 	return e ? e->to + (addr - e->start) : addr;
 }
 
-/* The lowest record index a task may still replay. */
-static uint64_t replay_low_index(const struct replay *r)
+/*
+ * The lowest record index a task may still replay.  It only grows, so a
+ * value some ops old is a safe one: recomputed once the tasks have
+ * replayed as many ops as there are tasks, it costs O(1) an op.
+ */
+static uint64_t replay_low_index(struct replay *r)
 {
 	uint64_t low = UINT64_MAX;
 	int i;
 
+	if (r->ops_done < r->low_index_at)
+		return r->low_index;
 	for (i = 0; i < r->ntasks; i++)
 		if (r->tasks[i].task && !r->tasks[i].finished && r->tasks[i].index < low)
 			low = r->tasks[i].index;
+	r->low_index = low;
+	r->low_index_at = r->ops_done + (uint64_t)r->ntasks;
 	return low;
 }
 
