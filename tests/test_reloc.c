@@ -413,6 +413,48 @@ static int test_early_mapping_kept(void)
 }
 
 /*
+ * A recorded replacement over a mapping that the recording made only
+ * after it, and that the replay ran early, goes elsewhere too: thread 2's
+ * reservation of R comes late, thread 0's segment over it (which it
+ * unmaps again) later still, and thread 1's file mapping of the segment's
+ * range, recorded after that munmap, is there first.  Thread 1 reads its
+ * mapping to the last page; thread 0's munmap unmaps its own segment.
+ */
+static int test_replacement_spares_early_mapping(void)
+{
+	static struct trace t;
+	struct run_result r;
+	int i;
+
+	memset(&t, 0, sizeof(t));
+	t.nthreads = 3;
+	t.nmms = 1;
+	add_mmap(&t, 0, 2, Q_ADDR, 256, MLT_PROT_READ | MLT_PROT_WRITE, 0);
+	for (i = 0; i < 256; i++)
+		add_fault(&t, 1 + (uint64_t)i, 2, Q_ADDR + (uint64_t)i * PG, true);
+	add_mmap(&t, 300, 2, R_ADDR, 16, MLT_PROT_READ | MLT_PROT_WRITE, 0);
+	add_mmap(&t, 0, 0, Q_ADDR + 0x10000000, 128, MLT_PROT_READ | MLT_PROT_WRITE, 0);
+	for (i = 0; i < 128; i++)
+		add_fault(&t, 1 + (uint64_t)i, 0, Q_ADDR + 0x10000000 + (uint64_t)i * PG, true);
+	add_mmap(&t, 400, 0, R_ADDR + 4 * PG, 4, MLT_PROT_READ | MLT_PROT_WRITE, 0);
+	rec_add(&t, 500, 0, MLT_MUNMAP, R_ADDR + 4 * PG, 4 * PG, 0, 0, 0);
+	add_mmap(&t, 600, 1, R_ADDR + 4 * PG, 4, MLT_PROT_READ, MLT_F_FILE);
+	for (i = 0; i < 4; i++)
+		add_fault(&t, 600 + (uint64_t)(i + 1) * 100000, 1, R_ADDR + (uint64_t)(4 + i) * PG,
+			  false);
+	rec_add(&t, 600000, 1, MLT_MUNMAP, R_ADDR + 4 * PG, 4 * PG, 0, 0, 0);
+	CHECK(write_trace(&t, scratch_path("spare.mlt")) == 0);
+	CHECK(replay(scratch_path("spare.mlt"), "pervma-refcount", 4, 0, &r) == 0);
+	print_counters("replacement spares", &r);
+	CHECK(clean_run(&r) == 0);
+	CHECK(result_counter(&r, "mmap_relocated") == 2);	/* the segment, the reservation */
+	CHECK(result_counter(&r, "fault_file_read") == 4);
+	CHECK(result_counter(&r, "vma_unmapped") == 2);
+	run_result_free(&r);
+	return 0;
+}
+
+/*
  * An mremap whose destination was free when recorded but is still mapped
  * in the replay moves elsewhere (MREMAP_MAYMOVE), and the writes after it
  * follow the moved pages; the file mapping that was in the way is read to
@@ -587,6 +629,7 @@ const struct test_case reloc_tests[] = {
 	{ "reloc/recorded_overlay_replaces", test_recorded_overlay_replaces },
 	{ "reloc/relocated_overlay_follows", test_relocated_overlay_follows },
 	{ "reloc/early_mapping_kept", test_early_mapping_kept },
+	{ "reloc/replacement_spares_early_mapping", test_replacement_spares_early_mapping },
 	{ "reloc/mremap_relocates", test_mremap_relocates },
 	{ "reloc/random_ops", test_random_ops },
 	{ "reloc/bundled_traces", test_bundled_traces },

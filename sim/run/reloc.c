@@ -304,6 +304,21 @@ void reloc_keep_later(struct reloc_table *t, const struct reloc_table *placed, u
 	}
 }
 
+bool reloc_later_mapped(const struct reloc_table *placed, uint64_t start, uint64_t end,
+			uint64_t idx, int clone)
+{
+	size_t k;
+
+	for (k = rt_first_reaching(placed, start); k < placed->nr && placed->e[k].start < end;
+	     k++) {
+		const struct reloc_entry *c = &placed->e[k];
+
+		if (c->clone == clone && c->from > idx && c->until == UINT64_MAX && c->end > start)
+			return true;
+	}
+	return false;
+}
+
 /* Keep the entries still of use from record low on: by until, or by the record that made them. */
 static void rt_filter(struct reloc_table *t, uint64_t low, bool by_until)
 {

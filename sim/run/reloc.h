@@ -110,6 +110,12 @@ bool reloc_end(struct reloc_table *t, uint64_t start, uint64_t end, uint64_t idx
  */
 void reloc_keep_later(struct reloc_table *t, const struct reloc_table *placed, uint64_t start,
 		      uint64_t end, uint64_t idx, int clone);
+/*
+ * Does placed list a mapping in [start, end) made where recorded by a
+ * record of clone after idx, and still there (no record has ended it)?
+ */
+bool reloc_later_mapped(const struct reloc_table *placed, uint64_t start, uint64_t end,
+			uint64_t idx, int clone);
 /* Drop the entries that no record from index low on can use. */
 void reloc_prune(struct reloc_table *t, uint64_t low);
 /* Drop the entries made by records at or below low (for placed lists). */

@@ -395,7 +395,14 @@ static int replay_mmap(struct replay_task *rt, const struct mlt_record *rec)
 	if (!page_range(start, rec->len, &end))
 		return mm_mmap(rt->mm, (unsigned long)start, (unsigned long)rec->len, prot, flags,
 			       NULL);
-	if (replaced_in_recording(rt->r, rt->index)) {
+	/*
+	 * A recorded replacement whose range holds a mapping made after it in
+	 * recorded order, which the replay ran early, would replace another
+	 * thread's mapping that the recording never replaced: it goes
+	 * elsewhere instead, as a new mapping would.
+	 */
+	if (replaced_in_recording(rt->r, rt->index) &&
+	    !reloc_later_mapped(&rt->r->placed[rt->mm_idx], start, end, rt->index, rt->clone)) {
 		for (at = start; at < end; at = piece) {
 			piece = end;
 			to = at;
@@ -432,6 +439,7 @@ static int replay_mremap(struct replay_task *rt, const struct mlt_record *rec)
 	uint64_t new_end = dst + ((rec->arg0 + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1));
 	bool fixed = replaced_in_recording(rt->r, rt->index);
 	uint64_t from = replay_addr(rt, src), to = dst;
+	uint64_t lo = dst == src ? old_end : dst;	/* what it newly covers */
 	unsigned long moved;
 	int rc;
 
@@ -439,15 +447,17 @@ static int replay_mremap(struct replay_task *rt, const struct mlt_record *rec)
 	    old_end > TASK_SIZE || new_end > TASK_SIZE)
 		return mm_mremap(rt->mm, (unsigned long)src, (unsigned long)rec->len,
 				 (unsigned long)rec->arg0, (unsigned long)dst, 0, NULL);
+	/* Over a mapping made after it in recorded order: as replay_mmap(). */
+	if (fixed && lo < new_end &&
+	    reloc_later_mapped(&rt->r->placed[rt->mm_idx], lo, new_end, rt->index, rt->clone))
+		fixed = false;
 	if (dst == src)
 		to = from;
 	else if (fixed)
 		to = replay_addr(rt, dst);
 	/* What the newly covered range held before in recorded order is gone. */
-	if (!fixed && dst != src)
-		replay_reloc_end(rt, dst, new_end);
-	else if (!fixed && new_end > old_end)
-		replay_reloc_end(rt, old_end, new_end);
+	if (!fixed && lo < new_end)
+		replay_reloc_end(rt, lo, new_end);
 	rc = mm_mremap(rt->mm, (unsigned long)from, (unsigned long)rec->len,
 		       (unsigned long)rec->arg0, (unsigned long)to, fixed ? MREMAP_FIXED : 0,
 		       &moved);
