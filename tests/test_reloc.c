@@ -501,7 +501,7 @@ static int test_mremap_relocates(void)
  * Random ops of four threads in a few MiB, where mappings meet all the
  * time and the replay reorders them, with some values far out of range:
  * whatever the replay makes of them, every op is replayed, the oracle
- * finds nothing wrong, and no mmap replaces what the recording did not.
+ * finds nothing wrong, and mmaps that find their range taken go elsewhere.
  */
 static int test_random_ops(void)
 {
