@@ -21,11 +21,11 @@ extern const struct test_case engine_tests[], task_tests[], sync_tests[], ww_tes
 	rcu_tests[], machine_tests[], validation_tests[], trace_tests[], gen_tests[], mm_tests[], scheme_tests[],
 	store_tests[], report_tests[], newcomer_tests[], badinput_tests[], sweep_tests[],
 	reliability_tests[], ww_vma_tests[], layout_tests[], fault_shared_tests[], lib_tests[], output_tests[],
-	host_tests[], knob_tests[], plugin_tests[], speed_tests[], vma_tree_tests[];
+	host_tests[], knob_tests[], plugin_tests[], speed_tests[], vma_tree_tests[], reloc_tests[];
 
 static const struct test_case *const tables[] = {
 	engine_tests, task_tests, sync_tests, ww_tests, rcu_tests, machine_tests,
-	validation_tests, trace_tests, gen_tests, mm_tests, scheme_tests,
+	validation_tests, trace_tests, gen_tests, mm_tests, reloc_tests, scheme_tests,
 	store_tests, report_tests, badinput_tests, sweep_tests, reliability_tests,
 	ww_vma_tests, fault_shared_tests, layout_tests, lib_tests, output_tests, host_tests, knob_tests, plugin_tests, speed_tests,
 	vma_tree_tests,

@@ -448,14 +448,15 @@ static int t_pft_counts(void)
  * Replay PATH, a generated benchmark, on CPUS CPUs with think times scaled
  * by THINK_SCALE: every record replayed, none failed, and the benchmark
  * never met what it did not map (an implicit VMA for a fault in a hole, a
- * SIGSEGV) nor mapped over a live mapping.  FAULTS, if not NULL, gets the
- * faults replayed.
+ * SIGSEGV) nor found a range it maps still taken (an mmap or mremap placed
+ * elsewhere, or one replacing a live mapping).  FAULTS, if not NULL, gets
+ * the faults replayed.
  */
 static int replay_benchmark(const char *path, const char *scheme, int cpus,
 			    const char *think_scale, uint64_t records, uint64_t *faults)
 {
 	static const char *const must_be_zero[] = {
-		"op_errors", "fault_sigsegv", "implicit_vma", "mmap_replaced_overlap",
+		"op_errors", "fault_sigsegv", "implicit_vma", "mmap_relocated", "mremap_relocated",
 	};
 	struct run_spec spec = { .trace = path, .scheme = scheme, .cpus = cpus, .seed = 1,
 				 .nparams = 1, .params = { think_scale } };
@@ -862,7 +863,7 @@ static int replay_clean(const char *path, const char *scheme, uint64_t records)
 {
 	static const char *const must_be_zero[] = {
 		"op_errors", "fault_sigsegv", "implicit_vma", "mremap_efault",
-		"mprotect_enomem", "mmap_replaced_overlap",
+		"mprotect_enomem", "mmap_relocated", "mremap_relocated",
 	};
 	struct run_spec spec = { .trace = path, .scheme = scheme, .cpus = 4, .seed = 1 };
 	struct run_result r;

@@ -420,11 +420,11 @@ static int test_threads_scaling(void)
 
 	CHECK(run("traces/samples/xz.perf.txt.xz", "rcu-fault", 16, 10, &r, 0, NULL) == 0);
 	printf("  xz trace, 3 recorded threads -> %d tasks: %s, ops in %llu replayed %llu, "
-	       "implicit VMAs %llu, overlapping mmaps %llu\n", r.threads, r.status,
-	       (unsigned long long)result_counter(&r, "ops_in"),
+	       "implicit VMAs %llu, mmaps placed elsewhere %llu\n", r.threads,
+	       r.status, (unsigned long long)result_counter(&r, "ops_in"),
 	       (unsigned long long)result_counter(&r, "ops_replayed"),
 	       (unsigned long long)result_counter(&r, "implicit_vma"),
-	       (unsigned long long)result_counter(&r, "mmap_replaced_overlap"));
+	       (unsigned long long)result_counter(&r, "mmap_relocated"));
 	CHECK(r.threads == 10);
 	CHECK(!strcmp(r.status, RUN_COMPLETE));
 	CHECK(result_counter(&r, "ops_in") == result_counter(&r, "ops_replayed"));

@@ -74,17 +74,17 @@ static int test_fixed_seed_results(void)
 		uint64_t sim_ns, events, hash;
 	} v[] = {
 		{ "traces/samples/py.perf.txt.xz", "pervma-refcount", 16, 16, 2, NULL, NULL,
-		  2102797868ULL, 1275791ULL, 0x9a6d2237f5f64a8ULL },
+		  2102784149ULL, 1275528ULL, 0x4d637c58d46ed796ULL },
 		{ "traces/samples/py.perf.txt.xz", "global-rwsem", 8, 16, 1, NULL, NULL,
-		  2151692426ULL, 1188258ULL, 0x200e009d694e1cdeULL },
+		  2151687372ULL, 1188002ULL, 0xa16d8f7895e7eab8ULL },
 		{ "pft", "spf-srcu", 8, 8, 1, "think_scale=0", NULL,
-		  70936955ULL, 1492945ULL, 0x4490b13d03c077c8ULL },
+		  70936955ULL, 1492945ULL, 0x70bef0f7f99bdcb7ULL },
 		{ "pft", "rcu-fault", 8, 8, 3, NULL, NULL,
-		  93522733ULL, 1752246ULL, 0xfac37ecbb074a799ULL },
+		  93522733ULL, 1752246ULL, 0x6a4dfd2d52f29972ULL },
 		{ "vmaops", "ww-vma", 8, 8, 1, "ops=4000", "shared=0.5",
-		  2294636ULL, 37579ULL, 0xb77c7402be3c8e3ULL },
+		  2294636ULL, 37579ULL, 0x4a3af41735b08d06ULL },
 		{ "anonvma", "mt-lock", 8, 8, 1, "rmap_walks=100", NULL,
-		  78280596ULL, 711022ULL, 0xf29371ffdcd9997fULL },
+		  78280596ULL, 711022ULL, 0x3f631a75b06ad3d4ULL },
 	};
 	size_t i;
 	int bad = 0;

@@ -520,6 +520,85 @@ static bool can_merge(const struct vm_area_struct *vma, unsigned long flags)
 	return vma->vm_flags == flags && !(flags & (VM_FILE | VM_SHARED));
 }
 
+/* The lowest address an mmap may get: the kernel's default mmap_min_addr. */
+#define MMAP_MIN_ADDR	0x10000UL
+
+/* The lowest address at or above a that lies at offset off of its 2 MiB. */
+static unsigned long pmd_offset_up(unsigned long a, unsigned long off)
+{
+	unsigned long s = (a & ~(PMD_SIZE - 1)) | off;
+
+	return s >= a ? s : s + PMD_SIZE;
+}
+
+/* Does a range of len at offset off of its 2 MiB fit in [lo, hi)?  *start: the highest. */
+static bool fits_top_down(unsigned long lo, unsigned long hi, unsigned long len,
+			  unsigned long off, unsigned long *start)
+{
+	unsigned long s;
+
+	if (hi < lo || hi - lo < len)
+		return false;
+	s = ((hi - len) & ~(PMD_SIZE - 1)) | off;
+	if (s > hi - len) {
+		if (s < PMD_SIZE)
+			return false;
+		s -= PMD_SIZE;
+	}
+	if (s < lo)
+		return false;
+	*start = s;
+	return true;
+}
+
+/*
+ * get_unmapped_area() for an mmap, or an mremap destination, whose range
+ * [hint, hint + len) is taken: a free range of len bytes, 0 if none.
+ *
+ * The kernel, finding the hint taken, searches top-down below mmap_base
+ * (unmapped_area_topdown()).  Here the first gap above the hint that fits
+ * is taken, and failing that the highest one below it: the model has no
+ * mmap_base, and a trace's next mappings are made top-down below the ones
+ * it has, so a search below mmap_base would land where the recording maps
+ * next, and every later mmap there would have to move too; above the hint
+ * are the older mappings and the holes they left.  Staying near the hint
+ * also keeps a clone group's mappings in its own 1 TiB (replay.h).  The
+ * range keeps the hint's offset in its 2 MiB, so that which of its pages
+ * share a page table (and a PTE lock) is as recorded.
+ */
+static unsigned long get_unmapped_area(struct mm_struct *mm, unsigned long hint,
+				       unsigned long len)
+{
+	struct maple_tree *mt = &mm->mm_mt;
+	unsigned long off = hint & (PMD_SIZE - 1), found = 0;
+	unsigned long start = hint < MMAP_MIN_ADDR ? pmd_offset_up(MMAP_MIN_ADDR, off) : hint;
+	int pos, k;
+
+	mm_call_tree_lock(mm);
+	/* Upward: the gaps between the VMAs from the hint on. */
+	for (pos = mt_first_at_or_after(mm, hint); !found; pos++) {
+		unsigned long limit = pos < mt->nr ? mt_at(mm, pos)->vm_start : TASK_SIZE;
+
+		if (start <= limit && limit - start >= len)
+			found = start;
+		else if (pos >= mt->nr)
+			break;
+		else if (mt_at(mm, pos)->vm_end > start)
+			start = pmd_offset_up(mt_at(mm, pos)->vm_end, off);
+	}
+	/* Downward: the highest gap below that fits. */
+	for (k = mt_first_at_or_after(mm, hint); !found && k >= 0; k--) {
+		unsigned long lo = k > 0 ? mt_at(mm, k - 1)->vm_end : 0;
+		unsigned long hi = k < mt->nr ? mt_at(mm, k)->vm_start : TASK_SIZE;
+
+		fits_top_down(lo > MMAP_MIN_ADDR ? lo : MMAP_MIN_ADDR, hi, len, off, &found);
+	}
+	mm_call_tree_unlock(mm);
+	if (found)
+		find_vma(mm, found);	/* the gap walk, charged as one tree walk */
+	return found;
+}
+
 /* ---- the operations ------------------------------------------------------ */
 
 int mm_fault(struct mm_struct *mm, unsigned long addr, unsigned int flags)
@@ -537,12 +616,50 @@ int mm_fault(struct mm_struct *mm, unsigned long addr, unsigned int flags)
 	return 0;
 }
 
+/*
+ * Where a new mapping goes, with range locked: MAP_FIXED over a taken
+ * range replaces what is there; without it the address is a hint, and a
+ * taken range sends the mapping to a free one (range moves there, still
+ * locked).  -1, with the range unlocked, if there is no room.
+ */
+static int mmap_place(struct mm_struct *mm, struct mm_range *range, unsigned long flags,
+		      bool *relocated)
+{
+	unsigned long size = range->end - range->start, to;
+
+	for (;;) {
+		if (!next_vma_locked(mm, range->start, range->end))
+			return 0;
+		if (flags & MAP_FIXED) {
+			do_munmap_locked(mm, range->start, range->end);
+			return 0;
+		}
+		to = get_unmapped_area(mm, range->start, size);
+		if (!to) {
+			mm_call_range_unlock(mm);
+			count_event("mmap_enomem");
+			return -1;
+		}
+		if (!*relocated)
+			count_event("mmap_relocated");
+		*relocated = true;
+		range->start = to;
+		range->end = to + size;
+		if (!mm_has_range_locks(mm))
+			return 0;	/* the write lock holds the whole mm */
+		/* Range locks: lock the new range, and look again. */
+		mm_call_range_unlock(mm);
+		mm_call_range_lock(mm, range, 1);
+	}
+}
+
 int mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len,
-	    unsigned long prot, unsigned long flags)
+	    unsigned long prot, unsigned long flags, unsigned long *mapped)
 {
 	unsigned long end = addr + page_align(len), vm_flags;
 	struct vm_area_struct *prev, *next, *vma;
 	struct mm_range range = { addr, end, true };
+	bool relocated = false;
 	int pos;
 
 	if (!len || addr & (PAGE_SIZE - 1) || end > TASK_SIZE || end <= addr)
@@ -553,12 +670,12 @@ int mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len,
 	task_delay(sim_machine->cost.mmap_body);
 again:
 	mm_call_range_lock(mm, &range, 1);
-	if (next_vma_locked(mm, addr, end)) {
-		/* MAP_FIXED over existing mappings (or a trace that knew better). */
-		if (!(flags & MAP_FIXED))
-			count_event("mmap_replaced_overlap");
-		do_munmap_locked(mm, addr, end);
+	if (mmap_place(mm, &range, flags, &relocated)) {
+		syscall_exit();
+		return -1;
 	}
+	addr = range.start;
+	end = range.end;
 	find_vma(mm, addr);
 	pos = mt_first_at_or_after(mm, addr);
 	prev = pos > 0 ? mt_at(mm, pos - 1) : NULL;
@@ -599,6 +716,8 @@ again:
 	}
 	mm_call_range_unlock(mm);
 	syscall_exit();
+	if (mapped)
+		*mapped = addr;
 	return 0;
 restart:
 	op_restart(mm);
@@ -817,20 +936,10 @@ static int move_vma(struct mm_struct *mm, struct vm_area_struct *vma, unsigned l
 	return 0;
 }
 
-int mm_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
-	      unsigned long new_len, unsigned long new_addr)
+/* The ranges an mremap locks: the source, then the destination (move_vma()'s order). */
+static int mremap_ranges(struct mm_range *ranges, unsigned long addr, unsigned long old_end,
+			 unsigned long new_addr, unsigned long new_end)
 {
-	unsigned long old_end = addr + page_align(old_len), new_end;
-	struct mm_range ranges[2];
-	struct vm_area_struct *vma;
-	int nr_ranges = 1;
-
-	new_len = page_align(new_len);
-	new_end = new_addr + new_len;
-	if (addr & (PAGE_SIZE - 1) || new_addr & (PAGE_SIZE - 1) || !new_len ||
-	    old_end > TASK_SIZE || new_end > TASK_SIZE || new_end <= new_addr)
-		return -1;
-	/* The source, then the destination: the order move_vma() meets them. */
 	ranges[0].start = addr;
 	ranges[0].end = old_end > addr ? old_end : addr + PAGE_SIZE;
 	ranges[0].merge = false;
@@ -838,12 +947,42 @@ int mm_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
 		if (new_end > ranges[0].end)
 			ranges[0].end = new_end;
 		ranges[0].merge = true;
-	} else {
-		ranges[1].start = new_addr;
-		ranges[1].end = new_end;
-		ranges[1].merge = false;
-		nr_ranges = 2;
+		return 1;
 	}
+	ranges[1].start = new_addr;
+	ranges[1].end = new_end;
+	ranges[1].merge = false;
+	return 2;
+}
+
+/*
+ * Is where vma is to go taken?  Growing in place, by what lies past its
+ * end; moving, by anything at the destination (the source included).
+ */
+static bool mremap_dest_taken(struct mm_struct *mm, struct vm_area_struct *vma,
+			      unsigned long addr, unsigned long new_addr, unsigned long new_end)
+{
+	if (new_addr == addr)
+		return new_end > vma->vm_end && next_vma_locked(mm, vma->vm_end, new_end);
+	return next_vma_locked(mm, new_addr, new_end) != NULL;
+}
+
+int mm_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
+	      unsigned long new_len, unsigned long new_addr, unsigned long flags,
+	      unsigned long *moved_to)
+{
+	unsigned long old_end = addr + page_align(old_len), new_end, to;
+	struct mm_range ranges[2];
+	struct vm_area_struct *vma;
+	bool relocated = false;
+	int nr_ranges;
+
+	new_len = page_align(new_len);
+	new_end = new_addr + new_len;
+	if (addr & (PAGE_SIZE - 1) || new_addr & (PAGE_SIZE - 1) || !new_len ||
+	    old_end > TASK_SIZE || new_end > TASK_SIZE || new_end <= new_addr)
+		return -1;
+	nr_ranges = mremap_ranges(ranges, addr, old_end, new_addr, new_end);
 	syscall_enter();
 again:
 	mm_call_range_lock(mm, ranges, nr_ranges);
@@ -855,11 +994,36 @@ again:
 		count_event("mremap_efault");
 		return -1;
 	}
+	if (!(flags & MREMAP_FIXED) && mremap_dest_taken(mm, vma, addr, new_addr, new_end)) {
+		/*
+		 * MREMAP_MAYMOVE: a destination that is taken (or a VMA that
+		 * cannot grow where it is) gets a free range instead, as
+		 * get_unmapped_area() gives it.
+		 */
+		to = get_unmapped_area(mm, new_addr, new_len);
+		if (!to) {
+			mm_call_range_unlock(mm);
+			syscall_exit();
+			count_event("mremap_enomem");
+			return -1;
+		}
+		if (!relocated)
+			count_event("mremap_relocated");
+		relocated = true;
+		new_addr = to;
+		new_end = to + new_len;
+		nr_ranges = mremap_ranges(ranges, addr, old_end, new_addr, new_end);
+		if (mm_has_range_locks(mm)) {
+			/* Range locks: lock the new destination, and look again. */
+			mm_call_range_unlock(mm);
+			goto again;
+		}
+	}
 	if (new_addr == addr) {
 		if (new_end < old_end) {
 			do_munmap_locked(mm, new_end, old_end);
 		} else if (new_end > vma->vm_end) {
-			/* Grow in place: whatever the trace says was free, make it so. */
+			/* Grow in place (MREMAP_FIXED: over what is there). */
 			do_munmap_locked(mm, vma->vm_end, new_end);
 			mm_call_vma_write(vma);
 			if (vma_adjust(vma, vma->vm_start, new_end, vma->vm_flags, NULL, NULL))
@@ -870,6 +1034,8 @@ again:
 	}
 	mm_call_range_unlock(mm);
 	syscall_exit();
+	if (moved_to)
+		*moved_to = new_addr;
 	return 0;
 restart:
 	op_restart(mm);

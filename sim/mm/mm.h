@@ -29,15 +29,29 @@ struct mm_struct *mm_allocated(int i);
 
 /* ---- the operations a task performs (replay calls these) ------------ */
 int mm_fault(struct mm_struct *mm, unsigned long addr, unsigned int flags);
+/*
+ * mmap(): with MAP_FIXED, [addr, addr + len) replaces whatever is there;
+ * without, addr is a hint and a range already taken is placed in a free
+ * one, as get_unmapped_area() does (counted as mmap_relocated).  *mapped,
+ * if not NULL, gets the address used.  -1 if refused or there is no room.
+ */
 int mm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len,
-	    unsigned long prot, unsigned long flags);
+	    unsigned long prot, unsigned long flags, unsigned long *mapped);
 int mm_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len);
 int mm_mprotect(struct mm_struct *mm, unsigned long addr, unsigned long len,
 		unsigned long prot);
 int mm_brk(struct mm_struct *mm, unsigned long brk);
 int mm_madvise_dontneed(struct mm_struct *mm, unsigned long addr, unsigned long len);
+/*
+ * mremap() to new_addr (addr: resize in place).  With MREMAP_FIXED in
+ * flags the destination, or the range grown into, replaces what is there;
+ * without, a destination that is taken, or a VMA that cannot grow in
+ * place, goes to a free range (MREMAP_MAYMOVE; counted as
+ * mremap_relocated).  *moved_to, if not NULL, gets where the VMA is now.
+ */
 int mm_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
-	      unsigned long new_len, unsigned long new_addr);
+	      unsigned long new_len, unsigned long new_addr, unsigned long flags,
+	      unsigned long *moved_to);
 /* mmap_read_lock() + find_vma(addr) + unlock, no fault (a uprobe hit); -1: no VMA there. */
 int mm_lookup(struct mm_struct *mm, unsigned long addr);
 /* fork(): a new mm with copies of every VMA, private pages write-protected. */

@@ -65,6 +65,10 @@
 #define MAP_FIXED	0x10
 #define MAP_ANONYMOUS	0x20
 #endif
+#ifndef MREMAP_FIXED
+#define MREMAP_MAYMOVE	0x1
+#define MREMAP_FIXED	0x2
+#endif
 
 /* FAULT_FLAG_* */
 #define FAULT_FLAG_WRITE	0x01

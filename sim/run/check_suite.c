@@ -67,7 +67,7 @@ static int nfaults(const struct sc *sc)
 static void map_anon(struct sc *sc, unsigned long addr, int pages)
 {
 	mm_mmap(sc->mm, addr, (unsigned long)pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
-		MAP_ANONYMOUS);
+		MAP_ANONYMOUS, NULL);
 }
 
 /* Faulter: map A (first task only), then write-fault pages of it. */
@@ -126,12 +126,15 @@ static void remapper(struct sc *sc)
 {
 	if (!sc->tiny)
 		task_delay(jitter(3000));
-	mm_mremap(sc->mm, A_ADDR, NPAGES * PAGE_SIZE, NPAGES * PAGE_SIZE, B_ADDR);
+	mm_mremap(sc->mm, A_ADDR, NPAGES * PAGE_SIZE, NPAGES * PAGE_SIZE, B_ADDR, MREMAP_FIXED,
+		  NULL);
 	if (sc->tiny)
 		return;
 	task_delay(jitter(2000));
-	mm_mremap(sc->mm, B_ADDR, NPAGES * PAGE_SIZE, NPAGES * PAGE_SIZE, A_ADDR);
-	mm_mremap(sc->mm, A_ADDR, NPAGES * PAGE_SIZE, NPAGES / 2 * PAGE_SIZE, A_ADDR);
+	mm_mremap(sc->mm, B_ADDR, NPAGES * PAGE_SIZE, NPAGES * PAGE_SIZE, A_ADDR, MREMAP_FIXED,
+		  NULL);
+	mm_mremap(sc->mm, A_ADDR, NPAGES * PAGE_SIZE, NPAGES / 2 * PAGE_SIZE, A_ADDR,
+		  MREMAP_FIXED, NULL);
 }
 
 /* Splits (mprotect of a middle part) and merges (mmap next to A). */
@@ -175,7 +178,7 @@ static void io_faulter(struct sc *sc)
 {
 	int i;
 
-	mm_mmap(sc->mm, A_ADDR, NPAGES * PAGE_SIZE, PROT_READ, 0);
+	mm_mmap(sc->mm, A_ADDR, NPAGES * PAGE_SIZE, PROT_READ, 0, NULL);
 	for (i = 0; i < (sc->tiny ? 1 : 6); i++)
 		mm_fault(sc->mm, page(A_ADDR, i * 3), 0);
 }
@@ -197,7 +200,7 @@ static void map_two(struct sc *sc, unsigned long a, unsigned long b, unsigned lo
 	int i;
 
 	map_anon(sc, a, NPAGES);
-	mm_mmap(sc->mm, b, NPAGES * PAGE_SIZE, bprot, MAP_ANONYMOUS);
+	mm_mmap(sc->mm, b, NPAGES * PAGE_SIZE, bprot, MAP_ANONYMOUS, NULL);
 	for (i = 0; i < (sc->tiny ? 1 : 8); i++) {
 		mm_fault(sc->mm, page(a, i * 5), FAULT_FLAG_WRITE);
 		mm_fault(sc->mm, page(b, i * 5), bprot & PROT_WRITE ? FAULT_FLAG_WRITE : 0);
@@ -218,14 +221,16 @@ static void mover(struct sc *sc, unsigned long from, unsigned long to)
 	for (i = 0; i < (sc->tiny ? 1 : 4); i++) {
 		if (!sc->tiny)
 			task_delay(jitter(2000));
-		mm_mremap(sc->mm, from, NPAGES * PAGE_SIZE, NPAGES * PAGE_SIZE, to);
+		mm_mremap(sc->mm, from, NPAGES * PAGE_SIZE, NPAGES * PAGE_SIZE, to, MREMAP_FIXED,
+			  NULL);
 		if (sc->tiny)
 			return;
 		task_delay(jitter(2000));
-		mm_mremap(sc->mm, to, NPAGES * PAGE_SIZE, NPAGES * PAGE_SIZE, from);
+		mm_mremap(sc->mm, to, NPAGES * PAGE_SIZE, NPAGES * PAGE_SIZE, from, MREMAP_FIXED,
+			  NULL);
 		/* Put the other side back, whoever moved it. */
 		mm_mmap(sc->mm, to, NPAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
-			MAP_ANONYMOUS | MAP_FIXED);
+			MAP_ANONYMOUS | MAP_FIXED, NULL);
 	}
 }
 
@@ -271,13 +276,14 @@ static void map_c_rw(struct sc *sc)
 
 static void map_c_ro(struct sc *sc)
 {
-	mm_mmap(sc->mm, C_ADDR, NPAGES * PAGE_SIZE, PROT_READ, MAP_ANONYMOUS | MAP_FIXED);
+	mm_mmap(sc->mm, C_ADDR, NPAGES * PAGE_SIZE, PROT_READ, MAP_ANONYMOUS | MAP_FIXED, NULL);
 	mm_fault(sc->mm, page(C_ADDR, 2), 0);
 }
 
 static void move_a_onto_c(struct sc *sc)
 {
-	mm_mremap(sc->mm, A_ADDR, NPAGES * PAGE_SIZE, NPAGES * PAGE_SIZE, C_ADDR);
+	mm_mremap(sc->mm, A_ADDR, NPAGES * PAGE_SIZE, NPAGES * PAGE_SIZE, C_ADDR, MREMAP_FIXED,
+		  NULL);
 	mm_fault(sc->mm, page(C_ADDR, 3), FAULT_FLAG_WRITE);
 }
 
@@ -342,11 +348,12 @@ static void move_a2_onto_a(struct sc *sc)
 	for (i = 0; i < (sc->tiny ? 1 : 4); i++) {
 		if (!sc->tiny)
 			task_delay(jitter(2000));
-		mm_mremap(sc->mm, A2_ADDR, NPAGES * PAGE_SIZE, NPAGES * PAGE_SIZE, A_ADDR);
+		mm_mremap(sc->mm, A2_ADDR, NPAGES * PAGE_SIZE, NPAGES * PAGE_SIZE, A_ADDR,
+			  MREMAP_FIXED, NULL);
 		if (sc->tiny)
 			return;
 		task_delay(jitter(2000));
-		mm_mmap(sc->mm, A2_ADDR, NPAGES * PAGE_SIZE, PROT_READ, MAP_ANONYMOUS | MAP_FIXED);
+		mm_mmap(sc->mm, A2_ADDR, NPAGES * PAGE_SIZE, PROT_READ, MAP_ANONYMOUS | MAP_FIXED, NULL);
 	}
 }
 

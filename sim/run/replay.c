@@ -10,6 +10,7 @@
 #include "sim/mm/mm.h"
 #include "sim/core/task.h"
 #include "sim/core/timeline.h"
+#include "sim/run/reloc.h"
 #include "sim/run/watchdog.h"
 
 #define CLONE_SHIFT	40
@@ -44,13 +45,17 @@ struct replay_task {
 	int clone;
 	uint64_t xor_mask;
 	struct mm_struct *mm;
+	uint32_t mm_idx;		/* its mm's index in the trace */
 	struct task *task;
 	uint64_t cursor;		/* its next record, or where to look for it */
 	bool cursor_exact;		/* else cursor starts a chunk to look in */
+	uint64_t index;			/* the record being replayed (its first, before) */
 	bool exited;
+	bool finished;			/* no record of it is left to replay */
 	uint64_t remaining;		/* records of it not yet read ahead */
-	/* Its next records, read ahead (replay_next()). */
+	/* Its next records and their indexes, read ahead (replay_next()). */
 	struct mlt_record ahead[TASK_READ_AHEAD];
+	uint64_t ahead_index[TASK_READ_AHEAD];
 	unsigned int ahead_i, ahead_n;
 	/* This clone's own heap, for brk records (clones > 0). */
 	unsigned long heap_start, heap_end;
@@ -65,8 +70,16 @@ struct replay {
 	int ntasks;
 	struct replay_task *tasks;	/* ntrace * nclones, by clone then thread */
 	struct mm_struct **mms;		/* by trace mm index */
+	/* By trace mm index: recorded ranges the replay placed elsewhere, and
+	 * those it mapped where recorded (reloc.h). */
+	struct reloc_table *reloc, *placed;
+	/* Bit i: record i maps over a range live in recorded order (it
+	 * replaced what was there, and replaces it in the replay too). */
+	uint64_t *replaces;
+	uint64_t low_index, low_index_at;	/* replay_low_index(), and when to look again */
 	uint32_t *mm_left;		/* by trace mm index: its tasks not yet ended */
 	uint64_t *first_time;		/* per recorded thread */
+	uint64_t *first_index;		/* per recorded thread: its first record */
 	uint64_t *nrec;			/* records per recorded thread */
 	int64_t *fork_parent;		/* -1: no FORK starts it */
 	uint64_t ops_in, ops_done, op_errors;
@@ -171,10 +184,10 @@ static struct trace_chunk *chunk_get(struct replay *r, uint64_t c)
 }
 
 /*
- * Rt's next record from the chunks into rec: 1, or 0 if the trace has no
- * more of its thread.
+ * Rt's next record from the chunks into rec, its index into *index: 1, or
+ * 0 if the trace has no more of its thread.
  */
-static int fetch_record(struct replay_task *rt, struct mlt_record *rec)
+static int fetch_record(struct replay_task *rt, struct mlt_record *rec, uint64_t *index)
 {
 	struct replay *r = rt->r;
 	uint64_t i = rt->cursor, n = r->f->nrecords;
@@ -197,6 +210,7 @@ static int fetch_record(struct replay_task *rt, struct mlt_record *rec)
 	}
 	off = (uint32_t)(i % CHUNK_RECORDS);
 	mlt_decode(ch->data + (size_t)off * MLT_RECORD_SIZE, rec);
+	*index = i;
 	if (ch->next[off] != CHUNK_NONE) {
 		rt->cursor = i - off + ch->next[off];
 		rt->cursor_exact = true;
@@ -224,7 +238,8 @@ static int replay_next(struct replay_task *rt, struct mlt_record *rec)
 		if (!n)
 			return 0;
 		rt->ahead_i = rt->ahead_n = 0;
-		while (rt->ahead_n < n && fetch_record(rt, &rt->ahead[rt->ahead_n]))
+		while (rt->ahead_n < n && fetch_record(rt, &rt->ahead[rt->ahead_n],
+						       &rt->ahead_index[rt->ahead_n]))
 			rt->ahead_n++;
 		rt->remaining -= rt->ahead_n;
 		if (!rt->ahead_n) {
@@ -235,6 +250,7 @@ static int replay_next(struct replay_task *rt, struct mlt_record *rec)
 			return 0;
 		}
 	}
+	rt->index = rt->ahead_index[rt->ahead_i];
 	*rec = rt->ahead[rt->ahead_i++];
 	return 1;
 }
@@ -280,7 +296,7 @@ static int clone_brk(struct replay_task *rt, unsigned long brk)
 	}
 	if (brk > rt->heap_end) {
 		int rc = mm_mmap(rt->mm, rt->heap_end, brk - rt->heap_end, PROT_READ | PROT_WRITE,
-				 MAP_ANONYMOUS | MAP_FIXED);
+				 MAP_ANONYMOUS | MAP_FIXED, NULL);
 
 		rt->heap_end = brk;
 		return rc;
@@ -294,10 +310,250 @@ static int clone_brk(struct replay_task *rt, unsigned long brk)
 	return 0;
 }
 
+/* ---- mappings the replay placed elsewhere (reloc.h) ------------------ */
+
+/* [start, *end) for a page-aligned start and len bytes, if mm would take it. */
+static bool page_range(uint64_t start, uint64_t len, uint64_t *end)
+{
+	if (!len || start & (PAGE_SIZE - 1) || start >= TASK_SIZE || len > TASK_SIZE ||
+	    start + len > TASK_SIZE)
+		return false;
+	*end = (start + len + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+	return true;
+}
+
+/* Did record idx map over a range live in recorded order? */
+static bool replaced_in_recording(const struct replay *r, uint64_t idx)
+{
+	return r->replaces[idx / 64] >> (idx % 64) & 1;
+}
+
+static struct reloc_table *rt_reloc(struct replay_task *rt)
+{
+	return &rt->r->reloc[rt->mm_idx];
+}
+
+/* Where the replay has addr (as rt's clone addresses it) for rt's record. */
+static uint64_t replay_addr(struct replay_task *rt, uint64_t addr)
+{
+	const struct reloc_table *t = rt_reloc(rt);
+	const struct reloc_entry *e;
+
+	if (!t->nr)
+		return addr;
+	e = reloc_find(t, addr, rt->index, rt->clone);
+	return e ? e->to + (addr - e->start) : addr;
+}
+
+/*
+ * The lowest record index a task may still replay.  It only grows, so a
+ * value some ops old is a safe one: recomputed once the tasks have
+ * replayed as many ops as there are tasks, it costs O(1) an op.
+ */
+static uint64_t replay_low_index(struct replay *r)
+{
+	uint64_t low = UINT64_MAX;
+	int i;
+
+	if (r->ops_done < r->low_index_at)
+		return r->low_index;
+	for (i = 0; i < r->ntasks; i++)
+		if (r->tasks[i].task && !r->tasks[i].finished && r->tasks[i].index < low)
+			low = r->tasks[i].index;
+	r->low_index = low;
+	r->low_index_at = r->ops_done + (uint64_t)r->ntasks;
+	return low;
+}
+
+/* Once either table of rt's mm has grown: drop what no record to come can use. */
+static void replay_reloc_prune(struct replay_task *rt)
+{
+	struct reloc_table *t = rt_reloc(rt), *placed = &rt->r->placed[rt->mm_idx];
+	uint64_t low;
+
+	if (t->nr < t->prune_at && placed->nr < placed->prune_at)
+		return;
+	low = replay_low_index(rt->r);
+	reloc_prune(t, low);
+	reloc_prune_made_before(placed, low);
+}
+
+/* rt's record ended the mapping at [start, end): translations of it stop after it. */
+static void replay_reloc_end(struct replay_task *rt, uint64_t start, uint64_t end)
+{
+	struct reloc_table *t = rt_reloc(rt), *placed = &rt->r->placed[rt->mm_idx];
+	bool ended = false;
+
+	if (t->nr)
+		ended = reloc_end(t, start, end, rt->index, rt->clone);
+	if (placed->nr)
+		ended |= reloc_end(placed, start, end, rt->index, rt->clone);
+	if (ended)
+		replay_reloc_prune(rt);
+}
+
+/*
+ * rt's record mapped recorded [start, end) at to: listed as placed where
+ * recorded, or entered in the table with what later records had already
+ * mapped in its range where recorded.
+ */
+static void replay_placed(struct replay_task *rt, uint64_t start, uint64_t end, uint64_t to)
+{
+	struct reloc_table *placed = &rt->r->placed[rt->mm_idx];
+
+	if (to == start) {
+		reloc_add(placed, start, end, to, rt->index, rt->clone);
+	} else {
+		reloc_add(rt_reloc(rt), start, end, to, rt->index, rt->clone);
+		reloc_keep_later(rt_reloc(rt), placed, start, end, rt->index, rt->clone);
+	}
+	replay_reloc_prune(rt);
+}
+
+/* The munmap, mprotect or madvise of rec on [start, start + len) of the replay. */
+static int range_op_at(struct replay_task *rt, const struct mlt_record *rec, uint64_t start,
+		       uint64_t len)
+{
+	switch (rec->op) {
+	case MLT_MUNMAP:
+		return mm_munmap(rt->mm, (unsigned long)start, (unsigned long)len);
+	case MLT_MPROTECT:
+		return mm_mprotect(rt->mm, (unsigned long)start, (unsigned long)len,
+				   (unsigned long)rec->arg0);
+	default:
+		return mm_madvise_dontneed(rt->mm, (unsigned long)start, (unsigned long)len);
+	}
+}
+
+/*
+ * A munmap, mprotect or madvise(DONTNEED) of a recorded range: where parts
+ * of it were placed elsewhere, one call per part, each where the replay
+ * has it (a munmap of two mappings, one of them moved, unmaps both).
+ */
+static int range_op(struct replay_task *rt, const struct mlt_record *rec)
+{
+	uint64_t start = rec->addr ^ rt->xor_mask, end, at, to, piece;
+	int rc = 0;
+
+	if (!rt_reloc(rt)->nr || !page_range(start, rec->len, &end))
+		return range_op_at(rt, rec, start, rec->len);
+	for (at = start; at < end; at = piece) {
+		piece = reloc_piece(rt_reloc(rt), at, end, rt->index, rt->clone, &to);
+		rc |= range_op_at(rt, rec, to, piece - at);
+	}
+	if (rec->op == MLT_MUNMAP)
+		replay_reloc_end(rt, start, end);
+	return rc;
+}
+
+/*
+ * An mmap.  One that overlapped a live range in recorded order replaced it
+ * (ld.so's segments over its reservation, or a trace that lost MAP_FIXED):
+ * MAP_FIXED, over where the replay has what it replaced.  Any other found
+ * its range free when recorded, so whatever the replay still has there
+ * (another thread's mapping whose munmap comes later in this schedule) is
+ * not its to replace: it goes where mm_mmap() finds room, and the records
+ * after it that address the range follow it there.
+ */
+static int replay_mmap(struct replay_task *rt, const struct mlt_record *rec)
+{
+	uint64_t start = rec->addr ^ rt->xor_mask, end, at, to, piece;
+	unsigned long prot = map_prot(rec), flags = map_flags(rec) & ~MAP_FIXED, mapped;
+	int rc = 0;
+
+	if (!page_range(start, rec->len, &end))
+		return mm_mmap(rt->mm, (unsigned long)start, (unsigned long)rec->len, prot, flags,
+			       NULL);
+	/*
+	 * A recorded replacement whose range holds a mapping made after it in
+	 * recorded order, which the replay ran early, would replace another
+	 * thread's mapping that the recording never replaced: it goes
+	 * elsewhere instead, as a new mapping would.
+	 */
+	if (replaced_in_recording(rt->r, rt->index) &&
+	    !reloc_later_mapped(&rt->r->placed[rt->mm_idx], start, end, rt->index, rt->clone)) {
+		for (at = start; at < end; at = piece) {
+			piece = end;
+			to = at;
+			if (rt_reloc(rt)->nr)
+				piece = reloc_piece(rt_reloc(rt), at, end, rt->index, rt->clone,
+						    &to);
+			if (mm_mmap(rt->mm, (unsigned long)to, (unsigned long)(piece - at), prot,
+				    flags | MAP_FIXED, NULL))
+				rc = -1;
+			else if (to == at)
+				replay_placed(rt, at, piece, to);
+		}
+		return rc;
+	}
+	/* What the range held before in recorded order is gone by now. */
+	replay_reloc_end(rt, start, end);
+	rc = mm_mmap(rt->mm, (unsigned long)start, (unsigned long)rec->len, prot, flags, &mapped);
+	if (!rc)
+		replay_placed(rt, start, end, mapped);
+	return rc;
+}
+
+/*
+ * An mremap: the source is where the replay has it.  A move's destination
+ * that was live in recorded order (MREMAP_FIXED over a mapping) is where
+ * the replay has that mapping; one that was free may be taken in the
+ * replay, and then goes elsewhere as an mmap would, and so may a VMA that
+ * grew in place into what the replay still has mapped past it.
+ */
+static int replay_mremap(struct replay_task *rt, const struct mlt_record *rec)
+{
+	uint64_t x = rt->xor_mask, src = rec->addr ^ x, dst = rec->arg1 ^ x;
+	uint64_t old_end = src + ((rec->len + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1));
+	uint64_t new_end = dst + ((rec->arg0 + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1));
+	bool fixed = replaced_in_recording(rt->r, rt->index);
+	uint64_t from = replay_addr(rt, src), to = dst;
+	uint64_t lo = dst == src ? old_end : dst;	/* what it newly covers */
+	unsigned long moved;
+	int rc;
+
+	if (src >= TASK_SIZE || dst >= TASK_SIZE || rec->len > TASK_SIZE || rec->arg0 > TASK_SIZE ||
+	    old_end > TASK_SIZE || new_end > TASK_SIZE)
+		return mm_mremap(rt->mm, (unsigned long)src, (unsigned long)rec->len,
+				 (unsigned long)rec->arg0, (unsigned long)dst, 0, NULL);
+	/* Over a mapping made after it in recorded order: as replay_mmap(). */
+	if (fixed && lo < new_end &&
+	    reloc_later_mapped(&rt->r->placed[rt->mm_idx], lo, new_end, rt->index, rt->clone))
+		fixed = false;
+	if (dst == src)
+		to = from;
+	else if (fixed)
+		to = replay_addr(rt, dst);
+	/* What the newly covered range held before in recorded order is gone. */
+	if (!fixed && lo < new_end)
+		replay_reloc_end(rt, lo, new_end);
+	rc = mm_mremap(rt->mm, (unsigned long)from, (unsigned long)rec->len,
+		       (unsigned long)rec->arg0, (unsigned long)to, fixed ? MREMAP_FIXED : 0,
+		       &moved);
+	if (rc)
+		return rc;
+	if (dst != src) {
+		replay_reloc_end(rt, src, old_end);	/* the source range is free now */
+		if (moved != to || to == dst)
+			replay_placed(rt, dst, new_end, moved);
+	} else if (moved != from) {
+		/* It could not grow where it was and moved. */
+		replay_reloc_end(rt, src, old_end > new_end ? old_end : new_end);
+		replay_placed(rt, src, new_end, moved);
+	} else if (new_end < old_end) {
+		replay_reloc_end(rt, new_end, old_end);
+	} else if (new_end > old_end) {
+		/* Grown in place: the new tail is where the rest of it is. */
+		replay_placed(rt, old_end, new_end, from + (old_end - src));
+	}
+	return rc;
+}
+
 static int do_op(struct replay_task *rt, const struct mlt_record *rec)
 {
 	struct mm_struct *mm = rt->mm;
 	uint64_t x = rt->xor_mask;
+	unsigned long addr;
 	unsigned int flags = 0;
 
 	switch (rec->op) {
@@ -308,35 +564,31 @@ static int do_op(struct replay_task *rt, const struct mlt_record *rec)
 			flags |= FAULT_FLAG_INSTRUCTION;
 		if (rec->flags & MLT_F_PRESENT)
 			flags |= FAULT_FLAG_PRESENT;
-		if (!mm_fault(mm, (unsigned long)(rec->addr ^ x), flags))
+		addr = (unsigned long)replay_addr(rt, rec->addr ^ x);
+		if (!mm_fault(mm, addr, flags))
 			return 0;
-		if (mm_adopt_region(mm, (unsigned long)(rec->addr ^ x), flags))
+		if (mm_adopt_region(mm, addr, flags))
 			return -1;	/* a VMA is there but refuses the access */
-		return mm_fault(mm, (unsigned long)(rec->addr ^ x), flags);
+		return mm_fault(mm, addr, flags);
 	case MLT_MMAP:
-		return mm_mmap(mm, (unsigned long)(rec->addr ^ x), (unsigned long)rec->len,
-			       map_prot(rec), map_flags(rec));
+		return replay_mmap(rt, rec);
 	case MLT_MUNMAP:
-		return mm_munmap(mm, (unsigned long)(rec->addr ^ x), (unsigned long)rec->len);
 	case MLT_MPROTECT:
-		return mm_mprotect(mm, (unsigned long)(rec->addr ^ x), (unsigned long)rec->len,
-				   (unsigned long)rec->arg0);
+		return range_op(rt, rec);
 	case MLT_BRK:
 		if (rt->clone)
 			return clone_brk(rt, (unsigned long)(rec->addr ^ x));
 		return mm_brk(mm, (unsigned long)rec->addr);
 	case MLT_MADVISE:
 		if (rec->arg0 == MLT_MADV_DONTNEED)
-			return mm_madvise_dontneed(mm, (unsigned long)(rec->addr ^ x),
-						   (unsigned long)rec->len);
+			return range_op(rt, rec);
 		count_event("madvise_other");
 		task_delay(sim_machine->cost.syscall_entry);
 		return 0;
 	case MLT_MREMAP:
-		return mm_mremap(mm, (unsigned long)(rec->addr ^ x), (unsigned long)rec->len,
-				 (unsigned long)rec->arg0, (unsigned long)(rec->arg1 ^ x));
+		return replay_mremap(rt, rec);
 	case MLT_LOOKUP:
-		return mm_lookup(mm, (unsigned long)(rec->addr ^ x));
+		return mm_lookup(mm, (unsigned long)replay_addr(rt, rec->addr ^ x));
 	default:
 		return 0;	/* FORK, EXIT: handled by the task loop */
 	}
@@ -413,8 +665,15 @@ static void replay_task_fn(void *arg)
 				replay_mm_install(r, mm_idx, pmm ? mm_dup(pmm) : mm_alloc(r->ops, r->args));
 				watchdog_op_end();
 				/* The fork's latency: what the parent waits in fork(). */
-				if (pmm)
+				if (pmm) {
 					hist_add(&r->hist[MLT_FORK], sim_now() - f0);
+					/* The child has the parent's mappings where the
+					 * replay put them. */
+					reloc_copy(&r->reloc[mm_idx],
+						   &r->reloc[r->f->threads[parent].mm]);
+					reloc_copy(&r->placed[mm_idx],
+						   &r->placed[r->f->threads[parent].mm]);
+				}
 			}
 			if (!r->mms[mm_idx])
 				replay_mm_install(r, mm_idx, mm_alloc(r->ops, r->args));
@@ -490,6 +749,7 @@ static void replay_task_fn(void *arg)
 	}
 	if (rt->exited)
 		r->ops_done++;		/* the EXIT, exit_mmap() done */
+	rt->finished = true;
 	task_delay(0);
 	if (sim_now() > r->last_end)
 		r->last_end = sim_now();
@@ -532,12 +792,125 @@ int replay_check_threads(const struct mlt_file *f, int threads, char *err, size_
 	return 0;
 }
 
+/* One mm in recorded order, for the setup pass. */
+struct setup_mm {
+	struct range_set live;		/* its mappings, as far as the trace shows */
+	uint64_t start_brk, brk;	/* its heap, as mm_brk() keeps it */
+	bool started;			/* a record of it came */
+};
+
+/* A forked child's mm starts as a copy of its parent's (mm_dup()). */
+static void setup_fork(struct replay *r, struct setup_mm *sm, const struct mlt_record *rec)
+{
+	struct setup_mm *child = &sm[r->f->threads[rec->task].mm], *parent;
+
+	if (child->started || rec->arg0 >= r->ntrace)
+		return;
+	parent = &sm[r->f->threads[rec->arg0].mm];
+	if (!parent->started || parent == child)
+		return;
+	range_set_copy(&child->live, &parent->live);
+	child->start_brk = parent->start_brk;
+	child->brk = parent->brk;
+}
+
+/* brk as mm_brk() takes it: the heap grows into or shrinks out of live. */
+static void setup_brk(struct setup_mm *m, uint64_t brk)
+{
+	if (brk > TASK_SIZE)
+		return;
+	brk = (brk + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+	if (!m->start_brk) {
+		m->start_brk = m->brk = brk;
+		return;
+	}
+	if (brk == m->brk || brk < m->start_brk)
+		return;
+	if (brk < m->brk)
+		range_set_remove(&m->live, brk, m->brk);
+	else
+		range_set_add(&m->live, m->brk, brk);
+	m->brk = brk;
+}
+
+/*
+ * mremap in recorded order: a resize in place grows into the range past
+ * the old end or gives back its tail, a move frees the source; what is
+ * newly covered replaced a live mapping if it met one (MREMAP_FIXED).
+ */
+static void setup_mremap(struct replay *r, struct setup_mm *m, const struct mlt_record *rec,
+			 uint64_t idx)
+{
+	uint64_t old_end, new_end, lo, hi;
+
+	if (rec->addr & (PAGE_SIZE - 1) || rec->addr >= TASK_SIZE || rec->len > TASK_SIZE ||
+	    !page_range(rec->arg1, rec->arg0, &new_end))
+		return;
+	old_end = (rec->addr + rec->len + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+	if (rec->arg1 != rec->addr) {
+		range_set_remove(&m->live, rec->addr, old_end);
+		lo = rec->arg1;
+		hi = new_end;
+	} else if (new_end < old_end) {
+		range_set_remove(&m->live, new_end, old_end);
+		return;
+	} else {
+		lo = old_end;
+		hi = new_end;
+	}
+	if (range_set_meets(&m->live, lo, hi))
+		r->replaces[idx / 64] |= 1ULL << (idx % 64);
+	range_set_add(&m->live, lo, hi);
+}
+
+/*
+ * The setup pass's view of record idx: the ranges live in recorded order,
+ * and which mmaps (and mremaps) mapped over one of them.  A fault or lookup
+ * outside every known range hit a mapping made before recording began:
+ * its page is live too, so an mmap recorded over it later replaced it.
+ */
+static void setup_note(struct replay *r, struct setup_mm *sm, const struct mlt_record *rec,
+		       uint64_t idx)
+{
+	struct setup_mm *m = &sm[r->f->threads[rec->task].mm];
+	uint64_t end, page = rec->addr & ~(uint64_t)(PAGE_SIZE - 1);
+
+	switch (rec->op) {
+	case MLT_MMAP:
+		if (!page_range(rec->addr, rec->len, &end))
+			break;
+		if (range_set_meets(&m->live, rec->addr, end))
+			r->replaces[idx / 64] |= 1ULL << (idx % 64);
+		range_set_add(&m->live, rec->addr, end);
+		break;
+	case MLT_MUNMAP:
+		if (page_range(rec->addr, rec->len, &end))
+			range_set_remove(&m->live, rec->addr, end);
+		break;
+	case MLT_MREMAP:
+		setup_mremap(r, m, rec, idx);
+		break;
+	case MLT_BRK:
+		setup_brk(m, rec->addr);
+		break;
+	case MLT_FAULT:
+	case MLT_LOOKUP:
+		if (rec->addr < TASK_SIZE && !range_set_meets(&m->live, page, page + PAGE_SIZE))
+			range_set_add(&m->live, page, page + PAGE_SIZE);
+		break;
+	default:
+		break;
+	}
+	m->started = true;
+}
+
 struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops,
 			    const struct scheme_args *args, int threads, double think_scale,
 			    char *err, size_t errlen)
 {
 	struct replay *r;
 	struct mlt_record rec;
+	struct setup_mm *sm;
 	uint32_t t;
 	int k, i, rc;
 
@@ -555,12 +928,20 @@ struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops,
 	r->mms = xzalloc(f->nmms * sizeof(*r->mms));
 	r->mm_left = xzalloc(f->nmms * sizeof(*r->mm_left));
 	r->first_time = xzalloc(r->ntrace * sizeof(*r->first_time));
+	r->first_index = xzalloc(r->ntrace * sizeof(*r->first_index));
 	r->fork_parent = xzalloc(r->ntrace * sizeof(*r->fork_parent));
 	r->nrec = xzalloc(r->ntrace * sizeof(*r->nrec));
+	r->reloc = xcalloc(f->nmms, sizeof(*r->reloc));
+	r->placed = xcalloc(f->nmms, sizeof(*r->placed));
+	r->replaces = xcalloc((size_t)(f->nrecords / 64 + 1), sizeof(*r->replaces));
+	sm = xcalloc(f->nmms, sizeof(*sm));
 	for (i = 0; i < MLT_NR_OPS; i++)
 		hist_init(&r->hist[i]);
 
-	/* One pass for each thread's start time and how it starts. */
+	/*
+	 * One pass for each thread's start time and how it starts, and for
+	 * the mmaps that replaced a live mapping in recorded order.
+	 */
 	for (t = 0; t < r->ntrace; t++) {
 		r->first_time[t] = UINT64_MAX;
 		r->fork_parent[t] = -1;
@@ -570,12 +951,19 @@ struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops,
 		if ((f->next & 0xffff) == 0)
 			drop_upto(r, f->next);
 		r->nrec[rec.task]++;
-		if (r->first_time[rec.task] != UINT64_MAX)
-			continue;
-		r->first_time[rec.task] = rec.time_ns;
-		if (rec.op == MLT_FORK && rec.arg0 < r->ntrace)
-			r->fork_parent[rec.task] = (int64_t)rec.arg0;
+		if (r->first_time[rec.task] == UINT64_MAX) {
+			r->first_time[rec.task] = rec.time_ns;
+			r->first_index[rec.task] = f->next - 1;
+			if (rec.op == MLT_FORK && rec.arg0 < r->ntrace) {
+				r->fork_parent[rec.task] = (int64_t)rec.arg0;
+				setup_fork(r, sm, &rec);
+			}
+		}
+		setup_note(r, sm, &rec, f->next - 1);
 	}
+	for (i = 0; i < (int)f->nmms; i++)
+		range_set_free(&sm[i].live);
+	free(sm);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s", f->err);
 		replay_free(r);
@@ -611,6 +999,8 @@ struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops,
 			rt->trace_task = t;
 			rt->clone = k;
 			rt->xor_mask = (uint64_t)k << CLONE_SHIFT;
+			rt->mm_idx = f->threads[t].mm;
+			rt->index = r->first_index[t];
 			rt->remaining = r->nrec[t];
 			if (r->first_time[t] == UINT64_MAX)
 				continue;	/* a thread with no records */
@@ -680,10 +1070,19 @@ void replay_free(struct replay *r)
 		free(b->waiters);
 		free(b);
 	}
+	if (r->reloc)
+		for (k = 0; k < (int)r->f->nmms; k++) {
+			reloc_free(&r->reloc[k]);
+			reloc_free(&r->placed[k]);
+		}
+	free(r->reloc);
+	free(r->placed);
+	free(r->replaces);
 	free(r->tasks);
 	free(r->mms);
 	free(r->mm_left);
 	free(r->first_time);
+	free(r->first_index);
 	free(r->fork_parent);
 	free(r->nrec);
 	free(r);

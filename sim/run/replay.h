@@ -13,6 +13,13 @@
  * have yet, so memory holds only records that are ahead of their task
  * (live state), never the trace; pages behind the cursor are dropped.
  *
+ * The schedule is not the recording's: an mmap may find its range still
+ * mapped by another thread whose munmap of it, recorded before, has not
+ * run yet.  Only an mmap that mapped over a live range in the recording
+ * itself (found by a pass in recorded order at setup) replaces what is
+ * there; any other is placed in a free range, and the records after it
+ * that address the range follow it there (reloc.h).
+ *
  * --threads N beyond the recorded thread count T clones thread groups:
  * K = ceil(N / T) groups; group k replays threads 0..T-1 (the last group
  * only as many as make N) in the same mm as the originals, with every

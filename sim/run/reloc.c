@@ -1,0 +1,362 @@
+/*
+ * Replay's address bookkeeping: the ranges live in recorded order, and the
+ * recorded ranges the replay placed elsewhere (reloc.h).  Both are sorted
+ * arrays: a process has a few thousand mappings at most, and the table of
+ * placed-elsewhere ranges is empty in almost every run, so a lookup on the
+ * replay's hot path costs one test of its size.
+ */
+#include "sim/run/reloc.h"
+#include "lib/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- ranges live in recorded order ----------------------------------- */
+
+/* Index of the first range whose end is at least addr. */
+static size_t rs_first_end_from(const struct range_set *s, uint64_t addr)
+{
+	size_t lo = 0, hi = s->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->r[mid].end < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Index of the first range starting above addr. */
+static size_t rs_first_start_above(const struct range_set *s, uint64_t addr)
+{
+	size_t lo = 0, hi = s->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->r[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Room for one more range. */
+static void rs_reserve(struct range_set *s)
+{
+	if (s->nr < s->cap)
+		return;
+	s->cap = s->cap ? s->cap * 2 : 16;
+	s->r = xreallocarray(s->r, s->cap, sizeof(*s->r));
+}
+
+/* Replace ranges [i, j) by one range (or insert it at i if i == j). */
+static void rs_splice(struct range_set *s, size_t i, size_t j, uint64_t start, uint64_t end)
+{
+	if (i == j) {
+		rs_reserve(s);
+		memmove(&s->r[i + 1], &s->r[i], (s->nr - i) * sizeof(*s->r));
+		s->nr++;
+	} else if (j > i + 1) {
+		memmove(&s->r[i + 1], &s->r[j], (s->nr - j) * sizeof(*s->r));
+		s->nr -= j - i - 1;
+	}
+	s->r[i].start = start;
+	s->r[i].end = end;
+}
+
+bool range_set_meets(const struct range_set *s, uint64_t start, uint64_t end)
+{
+	size_t i;
+
+	if (end <= start)
+		return false;
+	i = rs_first_end_from(s, start + 1);
+	return i < s->nr && s->r[i].start < end;
+}
+
+void range_set_add(struct range_set *s, uint64_t start, uint64_t end)
+{
+	size_t i, j;
+
+	if (end <= start)
+		return;
+	i = rs_first_end_from(s, start);	/* touching counts: merged */
+	j = rs_first_start_above(s, end);
+	if (i < j) {
+		if (s->r[i].start < start)
+			start = s->r[i].start;
+		if (s->r[j - 1].end > end)
+			end = s->r[j - 1].end;
+	}
+	rs_splice(s, i, j, start, end);
+}
+
+void range_set_remove(struct range_set *s, uint64_t start, uint64_t end)
+{
+	size_t i, j;
+
+	if (end <= start)
+		return;
+	i = rs_first_end_from(s, start + 1);
+	if (i == s->nr || s->r[i].start >= end)
+		return;
+	if (s->r[i].start < start && s->r[i].end > end) {
+		/* A hole in the middle: the range splits in two. */
+		uint64_t tail = s->r[i].end;
+
+		s->r[i].end = start;
+		rs_splice(s, i + 1, i + 1, end, tail);
+		return;
+	}
+	if (s->r[i].start < start)
+		s->r[i++].end = start;
+	for (j = i; j < s->nr && s->r[j].end <= end; j++)
+		;
+	if (j < s->nr && s->r[j].start < end)
+		s->r[j].start = end;
+	memmove(&s->r[i], &s->r[j], (s->nr - j) * sizeof(*s->r));
+	s->nr -= j - i;
+}
+
+void range_set_copy(struct range_set *dst, const struct range_set *src)
+{
+	range_set_free(dst);
+	if (!src->nr)
+		return;
+	dst->r = xreallocarray(NULL, src->nr, sizeof(*src->r));
+	memcpy(dst->r, src->r, src->nr * sizeof(*src->r));
+	dst->nr = dst->cap = src->nr;
+}
+
+void range_set_free(struct range_set *s)
+{
+	free(s->r);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- recorded ranges placed elsewhere -------------------------------- */
+
+/* Does e translate for record idx of clone? */
+static bool entry_valid(const struct reloc_entry *e, uint64_t idx, int clone)
+{
+	return e->clone == clone && e->from < idx && idx <= e->until;
+}
+
+/* Index of the first entry starting above addr. */
+static size_t rt_first_start_above(const struct reloc_table *t, uint64_t addr)
+{
+	size_t lo = 0, hi = t->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->e[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct reloc_entry *reloc_find(const struct reloc_table *t, uint64_t addr, uint64_t idx,
+				     int clone)
+{
+	const struct reloc_entry *best = NULL;
+	size_t k = rt_first_start_above(t, addr);
+
+	/* Entries start at or below addr from k down; none further back is
+	 * longer than max_len. */
+	while (k-- > 0) {
+		const struct reloc_entry *e = &t->e[k];
+
+		if (addr - e->start >= t->max_len)
+			break;
+		if (e->end > addr && entry_valid(e, idx, clone) && (!best || e->from > best->from))
+			best = e;
+	}
+	return best;
+}
+
+uint64_t reloc_piece(const struct reloc_table *t, uint64_t start, uint64_t end, uint64_t idx,
+		     int clone, uint64_t *to)
+{
+	const struct reloc_entry *e = reloc_find(t, start, idx, clone);
+	size_t k;
+
+	*to = start;
+	if (e) {
+		*to = e->to + (start - e->start);
+		if (e->end < end)
+			end = e->end;
+	}
+	/* Another entry beginning inside the piece may take over there. */
+	for (k = rt_first_start_above(t, start); k < t->nr && t->e[k].start < end; k++) {
+		if (entry_valid(&t->e[k], idx, clone)) {
+			end = t->e[k].start;
+			break;
+		}
+	}
+	return end;
+}
+
+/* Insert e keeping the table sorted by start. */
+static void rt_insert(struct reloc_table *t, const struct reloc_entry *e)
+{
+	size_t k = rt_first_start_above(t, e->start);
+
+	if (t->nr == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 8;
+		t->e = xreallocarray(t->e, t->cap, sizeof(*t->e));
+	}
+	memmove(&t->e[k + 1], &t->e[k], (t->nr - k) * sizeof(*t->e));
+	t->e[k] = *e;
+	t->nr++;
+	if (e->end - e->start > t->max_len)
+		t->max_len = e->end - e->start;
+}
+
+void reloc_add(struct reloc_table *t, uint64_t start, uint64_t end, uint64_t to, uint64_t idx,
+	       int clone)
+{
+	struct reloc_entry e = { start, end, to, idx, UINT64_MAX, clone };
+
+	if (end > start)
+		rt_insert(t, &e);
+}
+
+/* The part [start, end) of e, translated as e is. */
+static struct reloc_entry entry_part(const struct reloc_entry *e, uint64_t start, uint64_t end)
+{
+	struct reloc_entry p = *e;
+
+	p.start = start;
+	p.end = end;
+	p.to = e->to + (start - e->start);
+	return p;
+}
+
+/* Index of the first entry that may reach addr (none before it is that long). */
+static size_t rt_first_reaching(const struct reloc_table *t, uint64_t addr)
+{
+	return addr > t->max_len ? rt_first_start_above(t, addr - t->max_len) : 0;
+}
+
+bool reloc_end(struct reloc_table *t, uint64_t start, uint64_t end, uint64_t idx, int clone)
+{
+	struct reloc_entry *parts = NULL;
+	size_t k, lo, hi, n, nparts = 0;
+
+	if (end <= start)
+		return false;
+	/*
+	 * Each entry meeting [start, end) that translates for idx leaves the
+	 * table and comes back as up to three pieces: the part inside, ended
+	 * at idx, and the parts outside, as they were.  Re-inserted after the
+	 * walk, so the table stays sorted.
+	 */
+	lo = rt_first_reaching(t, start);
+	for (k = n = lo; k < t->nr && t->e[k].start < end; k++) {
+		struct reloc_entry *e = &t->e[k];
+
+		if (e->end <= start || !entry_valid(e, idx, clone) || e->until == idx) {
+			t->e[n++] = *e;
+			continue;
+		}
+		parts = xreallocarray(parts, nparts + 3, sizeof(*parts));
+		if (e->start < start)
+			parts[nparts++] = entry_part(e, e->start, start);
+		if (e->end > end)
+			parts[nparts++] = entry_part(e, end, e->end);
+		parts[nparts] = entry_part(e, e->start > start ? e->start : start,
+					   e->end < end ? e->end : end);
+		parts[nparts++].until = idx;
+	}
+	hi = k;
+	if (!nparts)
+		return false;
+	memmove(&t->e[n], &t->e[hi], (t->nr - hi) * sizeof(*t->e));
+	t->nr -= hi - n;
+	for (k = 0; k < nparts; k++)
+		rt_insert(t, &parts[k]);
+	free(parts);
+	return true;
+}
+
+void reloc_keep_later(struct reloc_table *t, const struct reloc_table *placed, uint64_t start,
+		      uint64_t end, uint64_t idx, int clone)
+{
+	struct reloc_entry p;
+	size_t k;
+
+	for (k = rt_first_reaching(placed, start); k < placed->nr && placed->e[k].start < end;
+	     k++) {
+		const struct reloc_entry *c = &placed->e[k];
+
+		if (c->clone != clone || c->from <= idx || c->end <= start)
+			continue;
+		p = entry_part(c, c->start > start ? c->start : start, c->end < end ? c->end : end);
+		rt_insert(t, &p);
+	}
+}
+
+bool reloc_later_mapped(const struct reloc_table *placed, uint64_t start, uint64_t end,
+			uint64_t idx, int clone)
+{
+	size_t k;
+
+	for (k = rt_first_reaching(placed, start); k < placed->nr && placed->e[k].start < end;
+	     k++) {
+		const struct reloc_entry *c = &placed->e[k];
+
+		if (c->clone == clone && c->from > idx && c->until == UINT64_MAX && c->end > start)
+			return true;
+	}
+	return false;
+}
+
+/* Keep the entries still of use from record low on: by until, or by the record that made them. */
+static void rt_filter(struct reloc_table *t, uint64_t low, bool by_until)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < t->nr; k++)
+		if (by_until ? t->e[k].until >= low : t->e[k].from > low)
+			t->e[n++] = t->e[k];
+	t->nr = n;
+	if (!n)
+		t->max_len = 0;
+	t->prune_at = 2 * n + 16;
+}
+
+void reloc_prune(struct reloc_table *t, uint64_t low)
+{
+	rt_filter(t, low, true);
+}
+
+void reloc_prune_made_before(struct reloc_table *t, uint64_t low)
+{
+	rt_filter(t, low, false);
+}
+
+void reloc_copy(struct reloc_table *dst, const struct reloc_table *src)
+{
+	reloc_free(dst);
+	if (!src->nr)
+		return;
+	dst->e = xreallocarray(NULL, src->nr, sizeof(*src->e));
+	memcpy(dst->e, src->e, src->nr * sizeof(*src->e));
+	dst->nr = dst->cap = src->nr;
+	dst->max_len = src->max_len;
+	dst->prune_at = src->prune_at;
+}
+
+void reloc_free(struct reloc_table *t)
+{
+	free(t->e);
+	memset(t, 0, sizeof(*t));
+}
