@@ -74,17 +74,17 @@ static int test_fixed_seed_results(void)
 		uint64_t sim_ns, events, hash;
 	} v[] = {
 		{ "traces/samples/py.perf.txt.xz", "pervma-refcount", 16, 16, 2, NULL, NULL,
-		  2102797868ULL, 1275791ULL, 0x9a6d2237f5f64a8ULL },
+		  2102781478ULL, 1265834ULL, 0x3005cefab87cf22fULL },
 		{ "traces/samples/py.perf.txt.xz", "global-rwsem", 8, 16, 1, NULL, NULL,
-		  2151692426ULL, 1188258ULL, 0x200e009d694e1cdeULL },
+		  2151655877ULL, 1177349ULL, 0xed5f43e401f4f70aULL },
 		{ "pft", "spf-srcu", 8, 8, 1, "think_scale=0", NULL,
-		  70936955ULL, 1492945ULL, 0x4490b13d03c077c8ULL },
+		  70751795ULL, 1476220ULL, 0x6733c702504c5d94ULL },
 		{ "pft", "rcu-fault", 8, 8, 3, NULL, NULL,
-		  93522733ULL, 1752246ULL, 0xfac37ecbb074a799ULL },
+		  93520605ULL, 1736436ULL, 0xe5afae14a0dba91dULL },
 		{ "vmaops", "ww-vma", 8, 8, 1, "ops=4000", "shared=0.5",
-		  2294636ULL, 37579ULL, 0xb77c7402be3c8e3ULL },
+		  2295549ULL, 37325ULL, 0xc26ce4d9ef970fbfULL },
 		{ "anonvma", "mt-lock", 8, 8, 1, "rmap_walks=100", NULL,
-		  78280596ULL, 711022ULL, 0xf29371ffdcd9997fULL },
+		  77057899ULL, 709535ULL, 0xc008250baa7b09cbULL },
 	};
 	size_t i;
 	int bad = 0;

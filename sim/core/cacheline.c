@@ -43,6 +43,21 @@ static gsl_rng *event_rng;
 /* The run's machine prefetches adjacent lines (adjacent_line_prefetch()). */
 static bool adjacent_prefetch;
 
+/*
+ * Each CPU's prefetch fills still on their way, the last PF_FILLS of them
+ * (a few are in flight at once: one per demand miss): a demand access to
+ * one merges with it and waits for it to land.
+ */
+#define PF_FILLS	8
+
+static struct pf_fills {
+	struct {
+		const struct cacheline *l;
+		sim_time_t until;
+	} f[PF_FILLS];
+	unsigned int next;
+} pf_fills[MAX_CPUS];
+
 static struct line_class classes[MAX_LINE_CLASSES] = { { "other", 0, 0, 0 } };
 static int nr_classes = 1;
 static struct name_cache class_ids;
@@ -93,7 +108,6 @@ void line_init(struct cacheline *l, const char *klass)
 {
 	memset(l, 0, sizeof(*l));
 	l->owner = -1;
-	l->pf_cpu = -1;
 	l->klass = klass ? line_class_get(klass) : 0;
 }
 
@@ -109,6 +123,7 @@ void cacheline_setup(const struct machine *m, uint64_t seed, bool prefetch)
 	int a, b;
 
 	adjacent_prefetch = prefetch;
+	memset(pf_fills, 0, sizeof(pf_fills));
 
 	if (!event_rng)
 		event_rng = gsl_rng_alloc(gsl_rng_taus2);
@@ -233,11 +248,12 @@ static __always_inline sim_time_t line_transfer(struct cacheline *l, enum line_d
  * as a transfer does, counted among b's transfers.  That is false sharing
  * at 128 bytes: a CPU that only writes b loses it to another that only
  * touches a.  A demand access by `cpu` to b before the fill lands merges
- * with it and waits for it (pf_cpu, pf_until: the last prefetch only).
+ * with it and waits for it (pf_fills).
  */
 static __noinline void adjacent_line_prefetch(struct cacheline *b, int cpu, sim_time_t asked)
 {
 	const struct machine_costs *c = &sim_machine->cost;
+	struct pf_fills *pf;
 	sim_time_t arrive;
 	enum line_dist d;
 
@@ -261,15 +277,30 @@ static __noinline void adjacent_line_prefetch(struct cacheline *b, int cpu, sim_
 	b->busy_until = arrive + c->line_hold;
 	b->transfers++;
 	classes[b->klass].transfers++;
-	b->pf_cpu = (int16_t)cpu;
-	b->pf_until = arrive;
+	pf = &pf_fills[cpu];
+	pf->f[pf->next].l = b;
+	pf->f[pf->next].until = arrive;
+	pf->next = (pf->next + 1) % PF_FILLS;
+	if (arrive > b->pf_until)
+		b->pf_until = arrive;
 }
 
-/* A hit by `cpu` on a line its own prefetch is still bringing: the wait. */
+static __noinline sim_time_t prefetch_wait(const struct cacheline *l, int cpu, sim_time_t asked)
+{
+	const struct pf_fills *pf = &pf_fills[cpu];
+	int i;
+
+	for (i = 0; i < PF_FILLS; i++)
+		if (pf->f[i].l == l && pf->f[i].until > asked)
+			return pf->f[i].until - asked;
+	return 0;
+}
+
+/* A hit by `cpu`: the wait, if its copy is a prefetch still on its way. */
 static __always_inline sim_time_t prefetch_in_flight(const struct cacheline *l, int cpu,
 						     sim_time_t asked)
 {
-	return unlikely(l->pf_until > asked) && l->pf_cpu == cpu ? l->pf_until - asked : 0;
+	return unlikely(l->pf_until > asked) ? prefetch_wait(l, cpu, asked) : 0;
 }
 
 /*

@@ -56,12 +56,11 @@ struct cacheline {
 	int16_t owner;			/* CPU with the line Modified, or -1 */
 	uint16_t klass;			/* index into the line class table */
 	uint16_t nr_spinners;
-	int16_t pf_cpu;			/* the CPU of the last prefetch into it, or -1 */
 	uint8_t poisoned;		/* the object it belongs to was freed */
 	uint64_t sharers[CPU_MASK_WORDS];
 	struct task *spinners;
 	struct cacheline *buddy;	/* the other line of its 128-byte pair, or NULL */
-	sim_time_t pf_until;		/* when that prefetch's data lands */
+	sim_time_t pf_until;		/* when the last prefetch into it lands */
 	uint64_t transfers;
 	sim_time_t queue_ns;		/* total time requests waited for the line */
 };

@@ -67,9 +67,16 @@ struct mm_struct *mm_alloc(const struct scheme_ops *ops, const struct scheme_arg
 	 * count ending the line page_table_lock is on and its owner starting
 	 * the next (kept apart on purpose), where mmlist and mm_lock_seq
 	 * follow (mm_lock_line: the schemes' per-VMA-lock sequence goes there).
+	 * Since mm_count took the first line to itself (6.3), those are the
+	 * third line (the count 56 bytes into it, as the comment above
+	 * mmap_lock has it: 184 on x86-64 with SCHED_MM_CID) and the fourth:
+	 * one 128-byte pair, the mm_struct taken 128-byte aligned (its slab
+	 * aligns it to a line), so the adjacent-line prefetcher moves them
+	 * together.
 	 */
 	init_rwsem(&mm->mmap_lock, "mmap_lock");
 	rwsem_split_count_owner(&mm->mmap_lock, "mmap_lock");
+	line_pair(&mm->mmap_lock.line, &mm->mmap_lock.owner_line);
 	spin_lock_init(&mm->page_table_lock, "page_table_lock", &mm->mmap_lock.line);
 	spin_lock_init(&mm->mm_mt.ma_lock, "maple_tree_lock", NULL);
 	line_init(&mm->counters_line, "mm_counters");
