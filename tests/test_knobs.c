@@ -69,6 +69,7 @@ static int test_defaults(void)
 	CHECK(k.mm.zone_lock == mm_params.zone_lock && k.mm.lru_lock == mm_params.lru_lock);
 	CHECK(k.mm.memcg == mm_params.memcg && k.mm.mem_bw == mm_params.mem_bw);
 	CHECK(k.think_scale == 1.0);
+	CHECK(k.adjacent_line_prefetch);	/* as the machine has it */
 	return 0;
 }
 
@@ -95,6 +96,8 @@ static int test_set(void)
 	CHECK(knob_set(&k, "page_size=64K", err, sizeof(err)) == 1 &&
 	      k.mm.page_size == PAGE_SIZE_64K);
 	CHECK(knob_set(&k, "think_scale=0", err, sizeof(err)) == 1 && k.think_scale == 0);
+	CHECK(knob_set(&k, "adjacent_line_prefetch=0", err, sizeof(err)) == 1 &&
+	      !k.adjacent_line_prefetch);
 	CHECK(knob_set(&k, "variant=rwsem", err, sizeof(err)) == 0);
 	CHECK(knob_known("rmap_walks") && !knob_known("rmap_walk"));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -111,7 +114,7 @@ static int test_list(void)
 		"-p file_miss=0 ", "-p max_fault_retries=8 ", "-p think_scale=1 ",
 		"-p anon_vma_lock=rwsem ", "-p i_mmap_lock=rwsem ", "-p rmap_walks=0 ",
 		"-p rmap_walkers=1 ", "-p fork_vma_lock=1 ", "-p zone_lock=1 ", "-p lru_lock=1 ",
-		"-p memcg=1 ", "-p mem_bw=1 ", "-p page_size=4K ",
+		"-p memcg=1 ", "-p mem_bw=1 ", "-p page_size=4K ", "-p adjacent_line_prefetch=1 ",
 	};
 	const char *out;
 	size_t i;

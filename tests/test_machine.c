@@ -39,17 +39,19 @@ static int test_presets(void)
  */
 static int test_preset_table(void)
 {
+	/* pf: Intel cores from Sandy Bridge on pair lines into 128 bytes. */
 	static const struct {
 		const char *name;
 		int ncpus, sockets;
+		bool pf;
 	} want[] = {
-		{ "xeon-8176-2s", 112, 2 }, { "epyc-7763-2s", 256, 2 },
-		{ "laptop-8", 16, 1 }, { "opteron-6172-4s", 48, 4 },
-		{ "xeon-e5-2690v4-2s", 56, 2 }, { "xeon-e5-2690v3-2s", 48, 2 },
-		{ "xeon-gold-6138-2s", 80, 2 }, { "skl-4s-192", 192, 4 },
-		{ "xeon-8336c-2s", 128, 2 }, { "epyc-zen5-2s", 256, 2 },
-		{ "power8-80", 80, 1 }, { "ivb-ep-2x10x2", 40, 2 },
-		{ "ivb-ex-4x15x2", 120, 4 }, { "vm-x86-16", 16, 1 },
+		{ "xeon-8176-2s", 112, 2, true }, { "epyc-7763-2s", 256, 2, false },
+		{ "laptop-8", 16, 1, false }, { "opteron-6172-4s", 48, 4, false },
+		{ "xeon-e5-2690v4-2s", 56, 2, true }, { "xeon-e5-2690v3-2s", 48, 2, true },
+		{ "xeon-gold-6138-2s", 80, 2, true }, { "skl-4s-192", 192, 4, true },
+		{ "xeon-8336c-2s", 128, 2, true }, { "epyc-zen5-2s", 256, 2, false },
+		{ "power8-80", 80, 1, false }, { "ivb-ep-2x10x2", 40, 2, true },
+		{ "ivb-ex-4x15x2", 120, 4, true }, { "vm-x86-16", 16, 1, true },
 	};
 	const int nwant = (int)(sizeof(want) / sizeof(want[0]));
 	const struct machine *m;
@@ -71,6 +73,8 @@ static int test_preset_table(void)
 			       m->cost.occupancy[d] <= m->cost.occupancy[d + 1],
 			       "%s: distance %d costs more than %d", m->name, d, d + 1);
 		CHECKF(m->cost.mem_page > 0, "%s", m->name);
+		CHECKF(m->adjacent_line_prefetch == want[i].pf, "%s: adjacent-line prefetch %d",
+		       m->name, m->adjacent_line_prefetch);
 	}
 	/* Zen 5: 8-core CCDs, 8 per socket. */
 	m = machine_find("epyc-zen5-2s", NULL);
@@ -122,6 +126,16 @@ static int test_ini(void)
 	CHECK(m.ncpus == 56);
 	CHECK(m.cost.latency[DIST_LLC] == 70);
 	CHECK(m.cost.occupancy[DIST_LLC] == 36);
+	CHECK(m.adjacent_line_prefetch);	/* the base's */
+	CHECK(!write_file(path, "[machine]\nbase = xeon-8176-2s\nadjacent_line_prefetch = 0\n"));
+	CHECK(machine_load_ini(path, &m, err, sizeof(err)) == 0);
+	CHECK(!m.adjacent_line_prefetch);
+	CHECK(!write_file(path, "[machine]\nbase = epyc-7763-2s\nadjacent_line_prefetch = 1\n"));
+	CHECK(machine_load_ini(path, &m, err, sizeof(err)) == 0);
+	CHECK(m.adjacent_line_prefetch);
+	CHECK(!write_file(path, "[machine]\nbase = xeon-8176-2s\nadjacent_line_prefetch = on\n"));
+	CHECK(machine_load_ini(path, &m, err, sizeof(err)) == -1);
+	CHECKF(strstr(err, ":3:") && strstr(err, "adjacent_line_prefetch"), "%s", err);
 
 	/* Errors name the file, the line and what was expected. */
 	CHECK(!write_file(path, "[machine]\nbase = xeon-8176-2s\n[latency]\nllc = fast\n"));
@@ -384,6 +398,195 @@ static int test_line_locked_rmw_keeps(void)
 	return 0;
 }
 
+/*
+ * 128-byte false sharing (the L2 adjacent-line prefetcher): CPU 0 stores to
+ * a and to its buddy b, as a writer stores to two words of one object;
+ * CPU 1 only reads b.  Each of CPU 1's misses on b also fetches a, which
+ * CPU 0 has Modified: CPU 0 keeps it Shared, and its next store to a pays
+ * for the ownership again.  With the prefetcher off a stays CPU 0's.
+ */
+#define PAIR_ROUNDS 20
+
+struct pair {
+	struct cacheline a, b;
+	sim_time_t a_store_ns;		/* CPU 0's stores to a after the first */
+};
+
+/* Round i of either CPU starts at i us (+ offset). */
+static void pair_wait_round(int i, sim_time_t offset)
+{
+	task_delay((sim_time_t)i * 1000 + offset - sim_now() - current->lag_ns);
+}
+
+static void pair_writer(void *arg)
+{
+	struct pair *p = arg;
+	sim_time_t t0;
+	int i;
+
+	line_write(&p->a);
+	for (i = 1; i <= PAIR_ROUNDS; i++) {
+		pair_wait_round(i, 0);
+		t0 = sim_now() + current->lag_ns;
+		line_write(&p->a);
+		p->a_store_ns += sim_now() + current->lag_ns - t0;
+		line_write(&p->b);
+	}
+}
+
+static void pair_reader(void *arg)
+{
+	struct pair *p = arg;
+	int i;
+
+	for (i = 1; i <= PAIR_ROUNDS; i++) {
+		pair_wait_round(i, 500);
+		line_read(&p->b);
+	}
+}
+
+static int run_pair(bool off, struct pair *p)
+{
+	struct sim_config cfg = { .machine = machine_find("xeon-8176-2s", NULL), .ncpus = 2,
+				  .seed = 1, .adjacent_line_prefetch_off = off };
+
+	memset(p, 0, sizeof(*p));
+	sim_begin(&cfg);
+	line_init(&p->a, "pair_a");
+	line_init(&p->b, "pair_b");
+	line_pair(&p->a, &p->b);
+	task_create("writer", pair_writer, p, 0, 0);
+	task_create("reader", pair_reader, p, 1, 0);
+	sim_run(UINT64_MAX);
+	sim_end();
+	return 0;
+}
+
+static int test_line_adjacent_false_sharing(void)
+{
+	const struct machine *x = machine_find("xeon-8176-2s", NULL);
+	struct pair *on = calloc(1, sizeof(*on)), *off = calloc(1, sizeof(*off));
+
+	CHECK(x->adjacent_line_prefetch);
+	run_pair(false, on);
+	run_pair(true, off);
+	printf("  a's transfers: %llu with the prefetcher, %llu without; CPU 0's %d stores to a "
+	       "took %llu ns, %llu without\n", (unsigned long long)on->a.transfers,
+	       (unsigned long long)off->a.transfers, PAIR_ROUNDS,
+	       (unsigned long long)on->a_store_ns, (unsigned long long)off->a_store_ns);
+	/* Off: a came from memory once and never left CPU 0. */
+	CHECK(off->a.transfers == 1);
+	CHECK(off->a_store_ns == PAIR_ROUNDS * x->cost.l1_hit);
+	/* On: each of CPU 1's misses on b prefetches a; each of CPU 0's stores
+	 * to a after the first round upgrades it again. */
+	CHECK(on->a.transfers == 1 + PAIR_ROUNDS + (PAIR_ROUNDS - 1));
+	CHECK(on->a_store_ns == (PAIR_ROUNDS - 1) * (x->cost.latency[DIST_LLC] + x->cost.l1_hit) +
+				x->cost.l1_hit);
+	/* b moves the same either way. */
+	CHECK(on->b.transfers == off->b.transfers);
+	free(on);
+	free(off);
+	return 0;
+}
+
+/*
+ * The prefetch is in the background: the miss that triggers it waits only
+ * for its own line; the buddy, fetched at the same time, is a hit once it
+ * has landed, and an access before that waits for the rest of its fill.
+ * x is Shared by CPU 0, its buddy y Modified on the other socket (CPU 28);
+ * CPU 1 reads x, then y at once; later a line z, then its buddy w, which
+ * CPU 0 owns.
+ */
+struct bg {
+	struct cacheline x, y, z, w;
+	sim_time_t x_ns, y_ns, z_ns, w_ns;
+};
+
+static sim_time_t timed_read(struct cacheline *l)
+{
+	sim_time_t t0 = sim_now() + current->lag_ns;
+
+	line_read(l);
+	return sim_now() + current->lag_ns - t0;
+}
+
+static void bg_holders(void *arg)
+{
+	struct bg *p = arg;
+
+	if (current->cpu == 0) {
+		line_read(&p->x);
+		line_write(&p->w);
+	} else {
+		line_write(&p->y);
+	}
+}
+
+static void bg_reader(void *arg)
+{
+	struct bg *p = arg;
+
+	p->x_ns = timed_read(&p->x);
+	p->y_ns = timed_read(&p->y);
+	task_delay(1000);
+	p->z_ns = timed_read(&p->z);
+	task_delay(1000);
+	p->w_ns = timed_read(&p->w);
+}
+
+static int run_bg(bool off, struct bg *p)
+{
+	struct sim_config cfg = { .machine = machine_find("xeon-8176-2s", NULL), .ncpus = 29,
+				  .seed = 1, .adjacent_line_prefetch_off = off };
+
+	memset(p, 0, sizeof(*p));
+	sim_begin(&cfg);
+	line_init(&p->x, "bg_x");
+	line_init(&p->y, "bg_y");
+	line_init(&p->z, "bg_z");
+	line_init(&p->w, "bg_w");
+	line_pair(&p->x, &p->y);
+	line_pair(&p->z, &p->w);
+	task_create("cpu0", bg_holders, p, 0, 0);
+	task_create("cpu28", bg_holders, p, 28, 0);
+	task_create("reader", bg_reader, p, 1, 1000);
+	sim_run(UINT64_MAX);
+	sim_end();
+	return 0;
+}
+
+static int test_line_adjacent_background(void)
+{
+	const struct machine *x = machine_find("xeon-8176-2s", NULL);
+	const struct machine_costs *c = &x->cost;
+	struct bg *on = calloc(1, sizeof(*on)), *off = calloc(1, sizeof(*off));
+
+	run_bg(false, on);
+	run_bg(true, off);
+	printf("  x %llu ns, y right after %llu (without the prefetcher %llu); z %llu, "
+	       "its buddy w later %llu (%llu)\n", (unsigned long long)on->x_ns,
+	       (unsigned long long)on->y_ns, (unsigned long long)off->y_ns,
+	       (unsigned long long)on->z_ns, (unsigned long long)on->w_ns,
+	       (unsigned long long)off->w_ns);
+	/* The miss on x costs what it does without the prefetcher. */
+	CHECK(on->x_ns == c->latency[DIST_LLC] + c->l1_hit && on->x_ns == off->x_ns);
+	/* y, asked with x, lands one remote latency after: the rest is waited. */
+	CHECK(off->y_ns == c->latency[DIST_REMOTE] + c->l1_hit);
+	CHECK(on->y_ns == c->latency[DIST_REMOTE] - c->latency[DIST_LLC]);
+	/* CPU 0's store to w brought z along (z comes from CPU 0, not memory);
+	 * CPU 1's miss on z brings w, a hit by the time CPU 1 reads it. */
+	CHECK(on->z_ns == c->latency[DIST_LLC] + c->l1_hit);
+	CHECK(off->z_ns == c->latency[DIST_MEMORY] + c->l1_hit);
+	CHECK(on->w_ns == c->l1_hit);
+	CHECK(off->w_ns == c->latency[DIST_LLC] + c->l1_hit);
+	/* y: filled into CPU 0 with x, taken by CPU 28, prefetched by CPU 1,
+	 * whose read merged with the fill; w: CPU 0's store, CPU 1's prefetch. */
+	CHECK(on->y.transfers == 3 && on->w.transfers == 2);
+	free(on);
+	free(off);
+	return 0;
+}
+
 const struct test_case machine_tests[] = {
 	{ "machine/presets", test_presets },
 	{ "machine/preset_table", test_preset_table },
@@ -392,5 +595,7 @@ const struct test_case machine_tests[] = {
 	{ "machine/line_queueing", test_line_queueing },
 	{ "machine/line_posted_store", test_line_posted_store },
 	{ "machine/line_locked_rmw_keeps", test_line_locked_rmw_keeps },
+	{ "machine/line_adjacent_false_sharing", test_line_adjacent_false_sharing },
+	{ "machine/line_adjacent_background", test_line_adjacent_background },
 	{ NULL, NULL },
 };

@@ -74,17 +74,17 @@ static int test_fixed_seed_results(void)
 		uint64_t sim_ns, events, hash;
 	} v[] = {
 		{ "traces/samples/py.perf.txt.xz", "pervma-refcount", 16, 16, 2, NULL, NULL,
-		  2102784149ULL, 1275528ULL, 0x4d637c58d46ed796ULL },
+		  2102767819ULL, 1265425ULL, 0x7580de325dfd133eULL },
 		{ "traces/samples/py.perf.txt.xz", "global-rwsem", 8, 16, 1, NULL, NULL,
-		  2151687372ULL, 1188002ULL, 0xa16d8f7895e7eab8ULL },
+		  2151651885ULL, 1179147ULL, 0x44612471aae3a303ULL },
 		{ "pft", "spf-srcu", 8, 8, 1, "think_scale=0", NULL,
-		  70936955ULL, 1492945ULL, 0x70bef0f7f99bdcb7ULL },
+		  70753593ULL, 1476691ULL, 0x2ba51cf7002e71d3ULL },
 		{ "pft", "rcu-fault", 8, 8, 3, NULL, NULL,
-		  93522733ULL, 1752246ULL, 0x6a4dfd2d52f29972ULL },
+		  93520525ULL, 1736435ULL, 0xf9f8092a88a24e6aULL },
 		{ "vmaops", "ww-vma", 8, 8, 1, "ops=4000", "shared=0.5",
-		  2294636ULL, 37579ULL, 0x4a3af41735b08d06ULL },
+		  2295549ULL, 37325ULL, 0x2f760355e40089d4ULL },
 		{ "anonvma", "mt-lock", 8, 8, 1, "rmap_walks=100", NULL,
-		  78280596ULL, 711022ULL, 0x3f631a75b06ad3d4ULL },
+		  77057899ULL, 709535ULL, 0x252289d845de0f48ULL },
 	};
 	size_t i;
 	int bad = 0;

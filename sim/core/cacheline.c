@@ -40,6 +40,24 @@ static struct store_buffer {
 /* Shuffles invalidation order when a store comes from event context. */
 static gsl_rng *event_rng;
 
+/* The run's machine prefetches adjacent lines (adjacent_line_prefetch()). */
+static bool adjacent_prefetch;
+
+/*
+ * Each CPU's prefetch fills still on their way, the last PF_FILLS of them
+ * (a few are in flight at once: one per demand miss): a demand access to
+ * one merges with it and waits for it to land.
+ */
+#define PF_FILLS	8
+
+static struct pf_fills {
+	struct {
+		const struct cacheline *l;
+		sim_time_t until;
+	} f[PF_FILLS];
+	unsigned int next;
+} pf_fills[MAX_CPUS];
+
 static struct line_class classes[MAX_LINE_CLASSES] = { { "other", 0, 0, 0 } };
 static int nr_classes = 1;
 static struct name_cache class_ids;
@@ -93,9 +111,19 @@ void line_init(struct cacheline *l, const char *klass)
 	l->klass = klass ? line_class_get(klass) : 0;
 }
 
-void cacheline_setup(const struct machine *m, uint64_t seed)
+void line_pair(struct cacheline *a, struct cacheline *b)
+{
+	assert(a != b);
+	a->buddy = b;
+	b->buddy = a;
+}
+
+void cacheline_setup(const struct machine *m, uint64_t seed, bool prefetch)
 {
 	int a, b;
+
+	adjacent_prefetch = prefetch;
+	memset(pf_fills, 0, sizeof(pf_fills));
 
 	if (!event_rng)
 		event_rng = gsl_rng_alloc(gsl_rng_taus2);
@@ -208,6 +236,74 @@ static __always_inline sim_time_t line_transfer(struct cacheline *l, enum line_d
 }
 
 /*
+ * The L2 spatial prefetcher of Intel cores since Sandy Bridge (Intel 64 and
+ * IA-32 Architectures Optimization Reference Manual, "Spatial Prefetcher":
+ * it "strives to complete every cache line fetched to the L2 cache with
+ * the pair line that completes it to a 128-byte aligned chunk").  When
+ * `cpu` misses on a line (a read or an RFO), its buddy b is read into that
+ * CPU's cache too, in the background: the requester does not wait for it.
+ * The fill is a read like any other: it is served by the nearest copy, or
+ * by the CPU that has b Modified, which keeps it Shared (so its next store
+ * to b pays for the ownership again), and it queues on b and occupies it
+ * as a transfer does, counted among b's transfers.  That is false sharing
+ * at 128 bytes: a CPU that only writes b loses it to another that only
+ * touches a.  A demand access by `cpu` to b before the fill lands merges
+ * with it and waits for it (pf_fills).
+ */
+static __noinline void adjacent_line_prefetch(struct cacheline *b, int cpu, sim_time_t asked)
+{
+	const struct machine_costs *c = &sim_machine->cost;
+	struct pf_fills *pf;
+	sim_time_t arrive;
+	enum line_dist d;
+
+	if (b->owner == cpu || is_sharer(b, cpu))
+		return;		/* the pair is complete already */
+	if (b->owner >= 0) {
+		d = machine_dist(sim_machine, cpu, b->owner);
+		b->sharers[b->owner / 64] |= 1ULL << (b->owner % 64);
+		b->owner = -1;
+	} else {
+		d = nearest_copy(b, cpu);
+	}
+	b->sharers[cpu / 64] |= 1ULL << (cpu % 64);
+	/* As line_transfer() for an access whose op takes no time; no
+	 * requester waits, so no queue time is counted. */
+	if (asked >= b->busy_until)
+		arrive = asked + c->latency[d];
+	else
+		arrive = b->busy_until +
+			 (c->occupancy[d] > c->line_hold ? c->occupancy[d] - c->line_hold : 0);
+	b->busy_until = arrive + c->line_hold;
+	b->transfers++;
+	classes[b->klass].transfers++;
+	pf = &pf_fills[cpu];
+	pf->f[pf->next].l = b;
+	pf->f[pf->next].until = arrive;
+	pf->next = (pf->next + 1) % PF_FILLS;
+	if (arrive > b->pf_until)
+		b->pf_until = arrive;
+}
+
+static __noinline sim_time_t prefetch_wait(const struct cacheline *l, int cpu, sim_time_t asked)
+{
+	const struct pf_fills *pf = &pf_fills[cpu];
+	int i;
+
+	for (i = 0; i < PF_FILLS; i++)
+		if (pf->f[i].l == l && pf->f[i].until > asked)
+			return pf->f[i].until - asked;
+	return 0;
+}
+
+/* A hit by `cpu`: the wait, if its copy is a prefetch still on its way. */
+static __always_inline sim_time_t prefetch_in_flight(const struct cacheline *l, int cpu,
+						     sim_time_t asked)
+{
+	return unlikely(l->pf_until > asked) ? prefetch_wait(l, cpu, asked) : 0;
+}
+
+/*
  * Does the current task still have the line it just received?  Reads hit
  * in the window; writes only if it came Exclusive (by a write or RMW).
  */
@@ -261,7 +357,7 @@ static __always_inline sim_time_t line_read_op(struct cacheline *l, int cpu, sim
 
 	classes[l->klass].accesses++;
 	if (l->owner == cpu || is_sharer(l, cpu))
-		return 0;
+		return prefetch_in_flight(l, cpu, asked);
 	if (l->owner >= 0) {
 		/* The owner keeps a Shared copy after supplying the data. */
 		d = machine_dist(sim_machine, cpu, l->owner);
@@ -271,6 +367,8 @@ static __always_inline sim_time_t line_read_op(struct cacheline *l, int cpu, sim
 		d = nearest_copy(l, cpu);
 	}
 	l->sharers[cpu / 64] |= 1ULL << (cpu % 64);
+	if (unlikely(l->buddy) && adjacent_prefetch)
+		adjacent_line_prefetch(l->buddy, cpu, asked);
 	return line_transfer(l, d, asked, op);
 }
 
@@ -391,10 +489,17 @@ static __always_inline sim_time_t line_write_op(struct cacheline *l, int cpu, si
 
 	classes[l->klass].accesses++;
 	if (l->owner != cpu) {
+		/* An RFO that brings the line (no copy here: not an upgrade)
+		 * prefetches its buddy. */
+		if (unlikely(l->buddy) && adjacent_prefetch &&
+		    (l->owner >= 0 || !is_sharer(l, cpu)))
+			adjacent_line_prefetch(l->buddy, cpu, asked);
 		d = l->owner >= 0 ? machine_dist(sim_machine, cpu, l->owner)
 				  : farthest_copy(l, cpu);
 		if (d != NR_DIST)
 			wait = line_transfer(l, d, asked, op);
+		else
+			wait = prefetch_in_flight(l, cpu, asked);	/* Exclusive, maybe in flight */
 		memset(l->sharers, 0, sizeof(l->sharers));
 		l->owner = (int16_t)cpu;
 	}

@@ -28,6 +28,12 @@
  * waits first and reads the value on completion.  Both points lie inside
  * the operation's interval, so every modeled word is linearizable.
  *
+ * Adjacent lines: two lines an object lays out in one 128-byte aligned
+ * chunk may be paired (line_pair()).  On a machine with Intel's L2 spatial
+ * prefetcher a miss on one also fetches the other, its buddy, for the
+ * same CPU in the background (cacheline.c, adjacent_line_prefetch()):
+ * false sharing at 128 bytes.  Unpaired lines are not affected.
+ *
  * Spinning: a task that waits for a line to change parks as a spinner
  * (its CPU stays busy).  Any store to the line wakes every spinner, in a
  * random order; each re-reads the line, queueing like any other transfer.
@@ -53,6 +59,8 @@ struct cacheline {
 	uint8_t poisoned;		/* the object it belongs to was freed */
 	uint64_t sharers[CPU_MASK_WORDS];
 	struct task *spinners;
+	struct cacheline *buddy;	/* the other line of its 128-byte pair, or NULL */
+	sim_time_t pf_until;		/* when the last prefetch into it lands */
 	uint64_t transfers;
 	sim_time_t queue_ns;		/* total time requests waited for the line */
 };
@@ -73,6 +81,12 @@ const struct line_class *line_class_at(int i);
 void line_classes_reset(void);
 
 void line_init(struct cacheline *l, const char *klass);
+/*
+ * a and b are the two 64-byte halves of one 128-byte aligned chunk, as the
+ * object they belong to is laid out in the kernel; after line_init() of
+ * both.  Only lines whose pairing the layout fixes are paired.
+ */
+void line_pair(struct cacheline *a, struct cacheline *b);
 
 /*
  * Freed memory: a line of a freed object is poisoned, and any access to it
@@ -80,8 +94,12 @@ void line_init(struct cacheline *l, const char *klass);
  * then proceeds, as a real use after free would.
  */
 extern void (*line_poison_hook)(const struct cacheline *l);
-/* Build per-CPU masks for the machine in use; call once per run. */
-void cacheline_setup(const struct machine *m, uint64_t seed);
+/*
+ * Build per-CPU masks for the machine in use; call once per run.  With
+ * adjacent_prefetch (the machine's adjacent_line_prefetch, unless the run
+ * turns it off) a miss on a paired line fetches its buddy too.
+ */
+void cacheline_setup(const struct machine *m, uint64_t seed, bool adjacent_prefetch);
 
 /* In task context: charge the current task for one access. */
 void line_read(struct cacheline *l);

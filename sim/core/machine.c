@@ -63,6 +63,18 @@
  * Skylake-SP figure above), 0.73 for EPYC (the Zen 3 figure above).
  * memory_gib is left to the default (4 GiB per CPU) where the published
  * results do not say how much memory the machine had.
+ *
+ * adjacent_line_prefetch: the Intel 64 and IA-32 Architectures Optimization
+ * Reference Manual describes the L2 "Spatial Prefetcher" from Sandy Bridge
+ * on (client and server parts; the later chapters keep the L2 prefetchers),
+ * and the SDM's MSR_MISC_FEATURE_CONTROL (1A4H) bit 1, "L2 Adjacent Cache
+ * Line Prefetcher Disable", the switch behind firmware's "Adjacent Cache
+ * Line Prefetch": on for the Intel presets, Ivy Bridge to Ice Lake-SP and
+ * the guest of a Skylake-SP host (the host's cores prefetch; a guest
+ * cannot turn it off).  Off for laptop-8, which names no part, and for the
+ * AMD and POWER presets: AMD documents stream, stride and region
+ * prefetchers, not a fixed 128-byte pairing, and POWER8's lines are 128
+ * bytes themselves (the model keeps its lines at 64: left out).
  */
 #include "sim/core/ini.h"
 #include "sim/core/machine.h"
@@ -93,6 +105,7 @@ static const struct machine presets[] = {
 			   "systems ~200 GB/s",
 		.sockets = 2, .cores_per_socket = 28, .threads_per_core = 2,
 		.cores_per_llc = 28, .memory_gib = 192,
+		.adjacent_line_prefetch = true,
 		.cost = {
 			.latency   = { 5, 80, 80, 200, 90 },
 			.occupancy = { 4, 36, 36, 45, 10 },
@@ -157,6 +170,7 @@ static const struct machine presets[] = {
 			   "POWER8 (2016): STREAM up to 65 GB/s per Xeon E5 v4 socket",
 		.sockets = 2, .cores_per_socket = 14, .threads_per_core = 2,
 		.cores_per_llc = 14,
+		.adjacent_line_prefetch = true,
 		.cost = {
 			.latency   = { 8, 44, 44, 118, 90 },
 			.occupancy = { 6, 34, 34, 41, 10 },
@@ -178,6 +192,7 @@ static const struct machine presets[] = {
 			   "STREAM 65 of 76.8 GB/s peak on Xeon E5 v4",
 		.sockets = 2, .cores_per_socket = 12, .threads_per_core = 2,
 		.cores_per_llc = 12,
+		.adjacent_line_prefetch = true,
 		.cost = {
 			.latency   = { 8, 44, 44, 118, 90 },
 			.occupancy = { 6, 34, 34, 41, 10 },
@@ -200,6 +215,7 @@ static const struct machine presets[] = {
 			   "DDR4-2666",
 		.sockets = 2, .cores_per_socket = 20, .threads_per_core = 2,
 		.cores_per_llc = 20,
+		.adjacent_line_prefetch = true,
 		.cost = {
 			.latency   = { 8, 47, 47, 134, 90 },
 			.occupancy = { 6, 36, 36, 45, 10 },
@@ -222,6 +238,7 @@ static const struct machine presets[] = {
 			   "Intel ARK: Platinum 8160, 24 cores, 6 channels DDR4-2666, 3 UPI links",
 		.sockets = 4, .cores_per_socket = 24, .threads_per_core = 2,
 		.cores_per_llc = 24, .memory_gib = 768,
+		.adjacent_line_prefetch = true,
 		.cost = {
 			.latency   = { 8, 47, 47, 134, 90 },
 			.occupancy = { 6, 36, 36, 45, 10 },
@@ -243,6 +260,7 @@ static const struct machine presets[] = {
 			   "socket 108; Intel: Ice Lake-SP, 8 channels DDR4-3200 per socket",
 		.sockets = 2, .cores_per_socket = 32, .threads_per_core = 2,
 		.cores_per_llc = 32,
+		.adjacent_line_prefetch = true,
 		.cost = {
 			.latency   = { 8, 51, 51, 108, 90 },
 			.occupancy = { 6, 39, 39, 45, 10 },
@@ -319,6 +337,7 @@ static const struct machine presets[] = {
 			   "(2016): STREAM 65 of 76.8 GB/s peak on Xeon E5 v4",
 		.sockets = 2, .cores_per_socket = 10, .threads_per_core = 2,
 		.cores_per_llc = 10,
+		.adjacent_line_prefetch = true,
 		.cost = {
 			.latency   = { 8, 44, 44, 118, 90 },
 			.occupancy = { 6, 34, 34, 41, 10 },
@@ -341,6 +360,7 @@ static const struct machine presets[] = {
 			   "E7-4890 v2, 15 cores, 85 GB/s per socket, 3 QPI links",
 		.sockets = 4, .cores_per_socket = 15, .threads_per_core = 2,
 		.cores_per_llc = 15,
+		.adjacent_line_prefetch = true,
 		.cost = {
 			.latency   = { 8, 44, 44, 118, 135 },
 			.occupancy = { 6, 34, 34, 41, 10 },
@@ -365,6 +385,7 @@ static const struct machine presets[] = {
 			   "transfer on Skylake-SP; host memory: 6 channels DDR4-2666",
 		.sockets = 1, .cores_per_socket = 8, .threads_per_core = 2,
 		.cores_per_llc = 8,
+		.adjacent_line_prefetch = true,
 		.cost = {
 			.latency   = { 8, 47, 47, 47, 90 },
 			.occupancy = { 6, 36, 36, 36, 10 },
@@ -628,6 +649,15 @@ static int machine_ini_field(struct ini_ctx *c, const char *name, const char *va
 		c->topo_line[i] = c->src->lineno;
 		return 1;
 	}
+	if (!strcmp(name, "adjacent_line_prefetch")) {
+		if (strcmp(value, "0") && strcmp(value, "1")) {
+			snprintf(c->err, c->errlen, "expected 1 (the cores pair lines into 128 bytes) "
+				 "or 0 (they do not) for adjacent_line_prefetch, got '%s'", value);
+			return 0;
+		}
+		c->m->adjacent_line_prefetch = *value == '1';
+		return 1;
+	}
 	if (!strcmp(name, "memory_gib")) {
 		if (parse_uint(value, 1 << 20, &v) || !v) {
 			snprintf(c->err, c->errlen, "expected GiB of memory, 1-%d, for memory_gib, "
@@ -638,8 +668,8 @@ static int machine_ini_field(struct ini_ctx *c, const char *name, const char *va
 		return 1;
 	}
 	snprintf(c->err, c->errlen, "expected one of name, summary, base, sockets, "
-		 "cores_per_socket, threads_per_core, cores_per_llc, memory_gib in [machine], "
-		 "got '%s'", name);
+		 "cores_per_socket, threads_per_core, cores_per_llc, memory_gib, "
+		 "adjacent_line_prefetch in [machine], got '%s'", name);
 	return 0;
 }
 
@@ -783,5 +813,7 @@ void machine_print(const struct machine *m, FILE *out)
 		(unsigned long long)c->latency[4], (unsigned long long)c->occupancy[0],
 		(unsigned long long)c->occupancy[1], (unsigned long long)c->occupancy[2],
 		(unsigned long long)c->occupancy[3], (unsigned long long)c->occupancy[4]);
+	fprintf(out, "%16s L2 adjacent-line prefetch %s\n", "",
+		m->adjacent_line_prefetch ? "on (128-byte line pairs)" : "off");
 	print_sources(m->sources, out);
 }

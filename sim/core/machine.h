@@ -18,6 +18,7 @@
 #ifndef MMLOCKSIM_MACHINE_H
 #define MMLOCKSIM_MACHINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -76,6 +77,13 @@ struct machine {
 	int threads_per_core;
 	int cores_per_llc;
 	int memory_gib;			/* installed memory, split evenly over the sockets */
+	/*
+	 * The cores have Intel's L2 adjacent-line (spatial) prefetcher: a miss
+	 * on one line of a 128-byte pair also fetches the other (cacheline.h).
+	 * Firmware calls it "Adjacent Cache Line Prefetch" and can turn it
+	 * off; so can a run (-p adjacent_line_prefetch=0).
+	 */
+	bool adjacent_line_prefetch;
 	/*
 	 * The published measurements and specifications a preset's costs
 	 * come from, "; " between them (machine_print() lists them).

@@ -126,6 +126,9 @@ struct pt_page *pt_alloc(struct mm_struct *mm, unsigned long addr)
 		spin_lock_init(&pt->ptl, "ptl", NULL);
 		for (i = 0; i < PTRS_PER_PTE / 8; i++)
 			line_init(&pt->pte_lines[i], "pte");
+		/* A page table is a page: its lines pair up into 128 bytes. */
+		for (i = 0; i < PTRS_PER_PTE / 8; i += 2)
+			line_pair(&pt->pte_lines[i], &pt->pte_lines[i + 1]);
 		pt_insert(mm, pt);
 		count_event("pgtable_alloc");
 	}

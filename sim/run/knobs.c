@@ -71,6 +71,11 @@ static const struct knob knobs[] = {
 	  "modeled|left out", 0, 0, NULL, AT(mm.memcg) },
 	{ "mem_bw", KNOB_BOOL, "1", "clear_page() against the socket's memory bandwidth",
 	  "modeled|left out", 0, 0, NULL, AT(mm.mem_bw) },
+	/* The firmware setting users flip ("Adjacent Cache Line Prefetch"). */
+	{ "adjacent_line_prefetch", KNOB_BOOL, "1",
+	  "the L2 adjacent-line prefetcher of the machines that have one ([machine] "
+	  "adjacent_line_prefetch)", "as the machine has it|disabled", 0, 0, NULL,
+	  AT(adjacent_line_prefetch) },
 	/* The slowest op of any workload is ~4 ms (the rwsem's handoff timeout). */
 	{ "livelock_ms", KNOB_INT, "1000",
 	  "a run with no op completing for this long while tasks spin or retry is a livelock",

@@ -19,6 +19,8 @@ struct run_knobs {
 	struct mm_params mm;
 	double think_scale;	/* multiplies think times and thread starts */
 	int livelock_ms;	/* the progress watchdog's window, simulated ms */
+	/* 0: the machine's adjacent-line prefetcher off (the firmware switch) */
+	bool adjacent_line_prefetch;
 };
 
 /* Every knob at its default (the table's). */

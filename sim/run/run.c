@@ -538,6 +538,7 @@ int run_simulation(const struct run_spec *spec, struct run_result *res,
 	cfg.machine = st->m;
 	cfg.ncpus = res->cpus;
 	cfg.seed = spec->seed;
+	cfg.adjacent_line_prefetch_off = !st->sp.knobs.adjacent_line_prefetch;
 	sim_begin(&cfg);
 	st->begun = true;
 	oracle_setup();

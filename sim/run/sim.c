@@ -25,7 +25,7 @@ void sim_begin(const struct sim_config *cfg)
 
 	engine_reset();
 	machine_use(m);
-	cacheline_setup(m, cfg->seed);
+	cacheline_setup(m, cfg->seed, m->adjacent_line_prefetch && !cfg->adjacent_line_prefetch_off);
 	line_classes_reset();
 	lock_stats_reset();
 	counters_reset();

@@ -6,6 +6,7 @@
 #ifndef MMLOCKSIM_SIM_H
 #define MMLOCKSIM_SIM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sim/core/machine.h"
@@ -15,6 +16,8 @@ struct sim_config {
 	int ncpus;		/* 0: all of the machine's */
 	uint64_t seed;
 	size_t stack_size;	/* 0: default */
+	/* The machine's adjacent-line prefetcher turned off, as firmware can. */
+	bool adjacent_line_prefetch_off;
 };
 
 void sim_begin(const struct sim_config *cfg);
