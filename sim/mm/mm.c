@@ -354,12 +354,14 @@ static int for_each_pte(struct mm_struct *mm, unsigned long start, unsigned long
 	int touched = 0;
 
 	for (pmd = start & ~(PMD_SIZE - 1); pmd < end; pmd += PMD_SIZE) {
-		struct pt_page *pt = pt_lookup(mm, pmd);
-		unsigned long lo = pmd > start ? pmd : start;
-		unsigned long hi = pmd + PMD_SIZE < end ? pmd + PMD_SIZE : end;
+		struct pt_page *pt = pt_next(mm, pmd, end);
+		unsigned long lo, hi;
 
 		if (!pt)
-			continue;
+			break;
+		pmd = pt_start(pt);
+		lo = pmd > start ? pmd : start;
+		hi = pmd + PMD_SIZE < end ? pmd + PMD_SIZE : end;
 		/* Locked even when it looks empty: a fault may be installing. */
 		spin_lock(pt_ptl(pt));
 		for (addr = lo; addr < hi; addr += PAGE_SIZE) {
@@ -437,10 +439,12 @@ static void free_pgtables(struct mm_struct *mm, unsigned long start, unsigned lo
 
 	mm_call_tree_lock(mm);
 	for (pmd = start & ~(PMD_SIZE - 1); pmd < end; pmd += PMD_SIZE) {
-		struct pt_page *pt = pt_lookup(mm, pmd);
+		struct pt_page *pt = pt_next(mm, pmd, end);
 
-		if (pt)
-			pt_free_if_unused(mm, pt);
+		if (!pt)
+			break;
+		pmd = pt_start(pt);
+		pt_free_if_unused(mm, pt);
 	}
 	mm_call_tree_unlock(mm);
 }
@@ -930,6 +934,8 @@ static int move_vma(struct mm_struct *mm, struct vm_area_struct *vma, unsigned l
 		struct pt_page *pt = pt_lookup(mm, a), *npt;
 		unsigned long na = new_addr + (a - addr);
 
+		if (!pt)	/* no PTE in the rest of this 2 MiB: on to the next */
+			a = (a | (PMD_SIZE - 1)) - (PAGE_SIZE - 1);
 		if (!pt || !pte_present(pt, a))
 			continue;
 		npt = pt_lookup(mm, na);

@@ -237,6 +237,9 @@ struct mm_struct {
 	/* page tables: open-addressed hash of PTE pages by addr >> PMD_SHIFT */
 	struct pt_page **pt;
 	unsigned int pt_cap, pt_nr;
+	/* their indexes in order, for the walks over a range (pt_next()) */
+	unsigned long *pt_order;
+	unsigned int pt_order_cap;
 	struct pt_page **all_pts;	/* every PTE page allocated, for teardown */
 	unsigned int nr_all_pts, cap_all_pts;
 	struct pt_page *pt_pool;	/* freed, past their grace period */

@@ -1,7 +1,9 @@
 /*
  * Page tables: one PTE page per 2 MiB (what a PMD entry points to), with
  * its split PTE lock and the lines its 512 PTEs live on, found through an
- * open-addressed hash by addr >> PMD_SHIFT.
+ * open-addressed hash by addr >> PMD_SHIFT, and kept in address order
+ * beside it for the walks over a range (munmap of a reservation of
+ * gigabytes has a few page tables in thousands of 2 MiB).
  */
 #include "sim/mm/pgtable.h"
 #include "lib/xalloc.h"
@@ -46,6 +48,57 @@ struct pt_page *pt_lookup(struct mm_struct *mm, unsigned long addr)
 	return NULL;
 }
 
+/* Index of the first page table in order at or after index. */
+static unsigned int pt_order_search(const struct mm_struct *mm, unsigned long index)
+{
+	unsigned int lo = 0, hi = mm->pt_nr;
+
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (mm->pt_order[mid] < index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct pt_page *pt_next(struct mm_struct *mm, unsigned long addr, unsigned long end)
+{
+	unsigned int i = pt_order_search(mm, addr >> PMD_SHIFT);
+
+	if (i == mm->pt_nr || mm->pt_order[i] << PMD_SHIFT >= end)
+		return NULL;
+	return pt_lookup(mm, mm->pt_order[i] << PMD_SHIFT);
+}
+
+unsigned long pt_start(const struct pt_page *pt)
+{
+	return pt->index << PMD_SHIFT;
+}
+
+static void pt_order_insert(struct mm_struct *mm, unsigned long index)
+{
+	unsigned int i = pt_order_search(mm, index);
+
+	if (mm->pt_nr == mm->pt_order_cap) {
+		mm->pt_order_cap = mm->pt_order_cap ? mm->pt_order_cap * 2 : 64;
+		mm->pt_order = xreallocarray(mm->pt_order, mm->pt_order_cap, sizeof(*mm->pt_order));
+	}
+	memmove(&mm->pt_order[i + 1], &mm->pt_order[i],
+		(mm->pt_nr - i) * sizeof(*mm->pt_order));
+	mm->pt_order[i] = index;
+}
+
+static void pt_order_remove(struct mm_struct *mm, unsigned long index)
+{
+	unsigned int i = pt_order_search(mm, index);
+
+	memmove(&mm->pt_order[i], &mm->pt_order[i + 1],
+		(mm->pt_nr - i - 1) * sizeof(*mm->pt_order));
+}
+
 static void pt_insert(struct mm_struct *mm, struct pt_page *pt)
 {
 	unsigned int i;
@@ -68,6 +121,7 @@ static void pt_insert(struct mm_struct *mm, struct pt_page *pt)
 	for (i = pt_slot(mm, pt->index); mm->pt[i]; i = (i + 1) & (mm->pt_cap - 1))
 		;
 	mm->pt[i] = pt;
+	pt_order_insert(mm, pt->index);
 	mm->pt_nr++;
 }
 
@@ -89,6 +143,7 @@ static void pt_remove(struct mm_struct *mm, struct pt_page *pt)
 			i = j;
 		}
 	}
+	pt_order_remove(mm, pt->index);
 	mm->pt_nr--;
 }
 
@@ -261,6 +316,7 @@ void pgtable_destroy(struct mm_struct *mm)
 		free(mm->all_pts[i]);
 	free(mm->all_pts);
 	free(mm->pt);
+	free(mm->pt_order);
 	mm->all_pts = NULL;
 	mm->pt = NULL;
 	mm->pt_pool = NULL;

@@ -12,6 +12,14 @@
 struct pt_page;
 
 struct pt_page *pt_lookup(struct mm_struct *mm, unsigned long addr);
+/*
+ * The first page table at or after addr's 2 MiB that starts below end, or
+ * NULL: what a walk over [addr, end) looking up every 2 MiB in turn finds
+ * next, without looking at the empty ones.
+ */
+struct pt_page *pt_next(struct mm_struct *mm, unsigned long addr, unsigned long end);
+/* The address of the first byte pt maps. */
+unsigned long pt_start(const struct pt_page *pt);
 /* __pte_alloc(): allocate under mm->page_table_lock (charged). */
 struct pt_page *pt_alloc(struct mm_struct *mm, unsigned long addr);
 /* free_pgtables(): drop an empty PTE page no VMA covers any more. */
