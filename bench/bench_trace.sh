@@ -78,13 +78,16 @@ for k in all zone_lock lru_lock memcg mem_bw; do
 		i=$((i + 1))
 	done
 	set -- $(median "$TMP/k.$k")
-	label=$k
-	[ "$k" = all ] && label="everything_on"
-	[ "$k" != all ] && label="$k=0"
+	label="$k=0"
+	if [ "$k" = all ]; then
+		label=everything_on
+	fi
 	echo "$label $1 $2 $4" | awk -v all="${all_ns:-}" '{
 		ns = $3 * 1e9 / $2
 		printf "  %-22s %12.2f %14.0f %14s\n", $1, $4 / $2, ns,
 		       all == "" ? "" : sprintf("%.0f", all - ns)
 	}'
-	[ "$k" = all ] && all_ns=$(echo "$1 $2" | awk '{ printf "%.3f", $2 * 1e9 / $1 }')
+	if [ "$k" = all ]; then
+		all_ns=$(echo "$1 $2" | awk '{ printf "%.3f", $2 * 1e9 / $1 }')
+	fi
 done
