@@ -14,21 +14,28 @@
 #include "tests/test.h"
 #include "tests/workloads.h"
 
+/* Run spec with knob (if any) added: 0 if it ran to COMPLETE. */
+static int run_complete(struct run_spec *spec, const char *knob, struct run_result *r)
+{
+	char err[512];
+
+	if (knob)
+		spec->params[spec->nparams++] = knob;
+	if (run_simulation(spec, r, err, sizeof(err))) {
+		printf("  run failed: %s\n", err);
+		return -1;
+	}
+	return strcmp(r->status, RUN_COMPLETE) ? -1 : 0;
+}
+
 static int run_pft(const char *machine, int cpus, const char *knob, struct run_result *r)
 {
 	struct run_spec spec = { .trace = "pft", .scheme = "pervma-refcount", .machine = machine,
 				 .cpus = cpus, .threads = cpus, .seed = 1, .nparams = 4,
 				 /* each thread its own mapping: the VMA is not what they share */
 				 .params = { "size=4M", "iterations=2", "think_scale=0", "shared=0" } };
-	char err[512];
 
-	if (knob)
-		spec.params[spec.nparams++] = knob;
-	if (run_simulation(&spec, r, err, sizeof(err))) {
-		printf("  run failed: %s\n", err);
-		return -1;
-	}
-	return strcmp(r->status, RUN_COMPLETE) ? -1 : 0;
+	return run_complete(&spec, knob, r);
 }
 
 static uint64_t lock_acq(const struct run_result *r, const char *name)
@@ -218,15 +225,8 @@ static int run_pf(const char *scheme, int cpus, const char *knob, struct run_res
 	struct run_spec spec = { .trace = "pft", .scheme = scheme, .machine = "xeon-e5-2690v4-2s",
 				 .cpus = cpus, .threads = cpus, .seed = 1, .nparams = 4,
 				 .params = { "shared=1", "size=2M", "iterations=1", "think_scale=0" } };
-	char err[512];
 
-	if (knob)
-		spec.params[spec.nparams++] = knob;
-	if (run_simulation(&spec, r, err, sizeof(err))) {
-		printf("  run failed: %s\n", err);
-		return -1;
-	}
-	return strcmp(r->status, RUN_COMPLETE) ? -1 : 0;
+	return run_complete(&spec, knob, r);
 }
 
 static int test_adjacent_line_prefetch(void)
