@@ -241,6 +241,65 @@ static void reorder_trace(struct trace *t)
 	rec_add(t, 900000, 1, MLT_MUNMAP, R_ADDR, 16 * PG, 0, 0, 0);
 }
 
+/* What reloc_find() must answer, from every entry of the table. */
+static const struct reloc_entry *find_by_scan(const struct reloc_table *t, uint64_t addr,
+					      uint64_t idx, int clone)
+{
+	const struct reloc_entry *best = NULL;
+	size_t k;
+
+	for (k = 0; k < t->nr; k++) {
+		const struct reloc_entry *e = &t->e[k];
+
+		if (e->clone == clone && e->from < idx && idx <= e->until && e->start <= addr &&
+		    addr < e->end && (!best || e->from > best->from))
+			best = e;
+	}
+	return best;
+}
+
+/*
+ * Mappings of four clones placed, ended and pruned at random, long ones
+ * among many short ones: every lookup finds what a scan of the whole table
+ * finds, though it reads only its clone's entries and stops at the first
+ * that, with all before it, cannot reach the address.
+ */
+static int test_find_matches_scan(void)
+{
+	struct reloc_table t = { 0 };
+	uint64_t seed = 99, idx;
+	int lookups = 0;
+
+	for (idx = 1; idx < 4000; idx++) {
+		uint64_t r, start, len;
+		int clone, i;
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		r = seed >> 16;
+		clone = (int)(r % 4);
+		start = 0x400000 + (r >> 2) % 512 * PG;
+		len = (r >> 11) % 16 == 0 ? (r >> 15) % 256 * PG + PG : (r >> 15) % 4 * PG + PG;
+		if ((r >> 23) % 3)
+			reloc_add(&t, start, start + len, 0x7000000000 + (r >> 25) % 4096 * PG, idx, clone);
+		else
+			reloc_end(&t, start, start + len, idx, clone);
+		if (idx % 500 == 0)
+			reloc_prune(&t, idx - 300);
+		for (i = 0; i < 8; i++, lookups++) {
+			uint64_t addr = 0x400000 + (r >> (i + 3)) % (800 * PG) + i;
+			int c = (clone + i) % 4;
+
+			CHECKF(reloc_find(&t, addr, idx + 1, c) == find_by_scan(&t, addr, idx + 1, c),
+			       "record %llu, clone %d, address %#llx", (unsigned long long)idx, c,
+			       (unsigned long long)addr);
+		}
+	}
+	printf("  %d lookups in a table of %zu entries at the end\n", lookups, t.nr);
+	CHECK(t.nr > 100);
+	reloc_free(&t);
+	return 0;
+}
+
 /*
  * The mmap that the replay runs before the munmap recorded ahead of it
  * goes elsewhere: its faults land in it (file reads, never in the other
@@ -620,6 +679,7 @@ static int test_bundled_traces(void)
 
 const struct test_case reloc_tests[] = {
 	{ "reloc/tables", test_tables },
+	{ "reloc/find_matches_scan", test_find_matches_scan },
 	{ "reloc/reorder_relocates", test_reorder_relocates },
 	{ "reloc/recorded_overlay_replaces", test_recorded_overlay_replaces },
 	{ "reloc/relocated_overlay_follows", test_relocated_overlay_follows },
