@@ -5,6 +5,7 @@
  * record counts follow from the parameters, output is deterministic for a
  * seed, and bad names or values give one clear message and no file.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "schemes/registry.h"
 #include "sim/run/run.h"
 #include "tests/test.h"
 #include "tests/scratch.h"
@@ -450,10 +452,11 @@ static int t_pft_counts(void)
  * never met what it did not map (an implicit VMA for a fault in a hole, a
  * SIGSEGV) nor found a range it maps still taken (an mmap or mremap placed
  * elsewhere, or one replacing a live mapping).  FAULTS, if not NULL, gets
- * the faults replayed.
+ * the faults replayed, FAULT_RATE their rate per simulated second.
  */
 static int replay_benchmark(const char *path, const char *scheme, int cpus,
-			    const char *think_scale, uint64_t records, uint64_t *faults)
+			    const char *think_scale, uint64_t records, uint64_t *faults,
+			    double *fault_rate)
 {
 	static const char *const must_be_zero[] = {
 		"op_errors", "fault_sigsegv", "implicit_vma", "mmap_relocated", "mremap_relocated",
@@ -480,6 +483,8 @@ static int replay_benchmark(const char *path, const char *scheme, int cpus,
 	fault = result_op(&r, "fault");
 	if (faults)
 		*faults = fault ? fault->count : 0;
+	if (fault_rate)
+		*fault_rate = fault ? fault->throughput_per_s : 0;
 	run_result_free(&r);
 	return 0;
 }
@@ -533,18 +538,54 @@ static int t_wis(void)
 			for (t = 0; t < 3; t++)
 				CHECK(s.last_time[t] < 5000000 && s.last_time[t] > 4900000);
 			CHECK(replay_benchmark(scratch_path("d.mlt"), "pervma-refcount", 3,
-					       "think_scale=0", s.n, NULL) == 0);
+					       "think_scale=0", s.n, NULL, NULL) == 0);
 		}
 		CHECK(gen_check("page_fault1", 3, 0, 3, "size=256K", "duration=5ms", "procs=1",
 				scratch_path("d.mlt"), &s) == 0);
 		CHECK(s.nmms == 3 && s.last_time[2] > 4900000);
 		CHECK(replay_benchmark(scratch_path("d.mlt"), "global-rwsem", 3, "think_scale=1",
-				       s.n, NULL) == 0);
+				       s.n, NULL, NULL) == 0);
 		/* An op count given still cuts the run. */
 		CHECK(gen_check("page_fault1", 3, 1000, 3, "size=256K", "duration=5ms", NULL,
 				scratch_path("d.mlt"), &s) == 0);
 		CHECK(s.n == 1000);
 	}
+	return 0;
+}
+
+/*
+ * pft as mmtests runs it (one region the threads carve, phases apart by
+ * barriers), 48 threads on 48 CPUs, under every scheme of the default
+ * comparison: nothing implicit, no SIGSEGV, no mapping placed elsewhere,
+ * and the fault rate with the generator's think time (think_scale=1)
+ * within 3% of the rate without (think_scale=0), since a generated trace
+ * carries only user time and the ops' costs come from the model.  (The
+ * mean fault latency may move more: think time spreads the threads'
+ * faults apart, so fewer meet on a line.)
+ */
+static int t_pft_48_every_scheme(void)
+{
+	const char *path = scratch_path("p48.mlt");
+	struct summary s;
+	int i, schemes = 0;
+
+	schemes_init();
+	CHECK(gen_check("pft", 48, 0, 3, "size=4M", "iterations=1", NULL, path, &s) == 0);
+	for (i = 0; i < scheme_count(); i++) {
+		const struct scheme_ops *ops = scheme_at(i);
+		double r0, r1;
+
+		if (!scheme_in_default_compare(ops))
+			continue;
+		CHECK(replay_benchmark(path, ops->name, 48, "think_scale=0", s.n, NULL, &r0) == 0);
+		CHECK(replay_benchmark(path, ops->name, 48, "think_scale=1", s.n, NULL, &r1) == 0);
+		printf("  %-16s faults/s think_scale=0 %.0f, =1 %.0f (%+.2f%%)\n", ops->name, r0, r1,
+		       100 * (r1 / r0 - 1));
+		CHECKF(r0 > 0 && fabs(r1 / r0 - 1) <= 0.03, "%s: %.0f against %.0f faults/s",
+		       ops->name, r1, r0);
+		schemes++;
+	}
+	CHECK(schemes >= 4);
 	return 0;
 }
 
@@ -604,7 +645,7 @@ static int t_procs(void)
 	CHECK(s.n == 4 * 2 * (256 + 2));
 	CHECK(!strcmp(s.comm[0], "pft"));
 	CHECK(replay_benchmark(scratch_path("m.mlt"), "pervma-refcount", 4, "think_scale=1",
-			       s.n, NULL) == 0);
+			       s.n, NULL, NULL) == 0);
 	/*
 	 * With no mm shared, what decides between the schemes is gone:
 	 * mmap_lock against per-VMA locks is a wash, and the processes run
@@ -681,7 +722,7 @@ static int t_ebizzy(void)
 				scratch_path("e.mlt"), &s) == 0);
 		CHECK(s.ops[MLT_MPROTECT] == 3);
 		CHECK(replay_benchmark(scratch_path("e.mlt"), "pervma-refcount", 2, "think_scale=1",
-				       s.n, NULL) == 0);
+				       s.n, NULL, NULL) == 0);
 		searched = s.last_time[1];
 		CHECK(gen_check("ebizzy", 2, 5000, 9, "chunks=5", "touch=1", "search=1ms",
 				scratch_path("e.mlt"), &s2) == 0);
@@ -1086,9 +1127,9 @@ static int t_multi_fault(void)
 				scratch_path("m.mlt"), &s) == 0);
 		CHECK(s.n == 30000 && s.ops[MLT_MADVISE] >= (uint64_t)threads[i]);
 		CHECK(replay_benchmark(scratch_path("m.mlt"), "global-rwsem", threads[i],
-				       "think_scale=1", s.n, &f1) == 0);
+				       "think_scale=1", s.n, &f1, NULL) == 0);
 		CHECK(replay_benchmark(scratch_path("m.mlt"), "spf-srcu", threads[i],
-				       "think_scale=0", s.n, &f0) == 0);
+				       "think_scale=0", s.n, &f0, NULL) == 0);
 		CHECK(f0 == s.ops[MLT_FAULT] && f1 == s.ops[MLT_FAULT]);
 	}
 
@@ -1139,9 +1180,9 @@ static int t_vma_lookup(void)
 		CHECK(gen_check("vma_lookup", threads[i], 20000, 1, NULL, NULL, NULL,
 				scratch_path("l.mlt"), &s) == 0);
 		CHECK(replay_benchmark(scratch_path("l.mlt"), "spf-srcu", threads[i],
-				       "think_scale=0", s.n, NULL) == 0);
+				       "think_scale=0", s.n, NULL, NULL) == 0);
 		CHECK(replay_benchmark(scratch_path("l.mlt"), "pervma-refcount", threads[i],
-				       "think_scale=1", s.n, NULL) == 0);
+				       "think_scale=1", s.n, NULL, NULL) == 0);
 		CHECKF(run_simulation(&spec, &r, err, sizeof(err)) == 0, "%s", err);
 		lk = result_op(&r, "lookup");
 		CHECK(lk && lk->count == s.ops[MLT_LOOKUP] && lk->throughput_per_s > 0);
@@ -1198,6 +1239,7 @@ static int t_vma_lookup(void)
 const struct test_case gen_tests[] = {
 	{ "gen/defaults", t_defaults },
 	{ "gen/pft_counts", t_pft_counts },
+	{ "gen/pft_48_every_scheme", t_pft_48_every_scheme },
 	{ "gen/will_it_scale", t_wis },
 	{ "gen/process_mode", t_procs },
 	{ "gen/ebizzy", t_ebizzy },
