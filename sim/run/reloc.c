@@ -216,16 +216,23 @@ uint64_t reloc_piece(const struct reloc_table *t, uint64_t start, uint64_t end, 
 	return end;
 }
 
-/* Set each entry's reach from k on, after a change at k. */
+/* Set entry k's reach from its own end and its clone's entries before it. */
+static void rt_set_reach(struct reloc_table *t, size_t k)
+{
+	struct reloc_entry *e = &t->e[k];
+
+	e->reach = e->end;
+	if (k && e[-1].clone == e->clone && e[-1].reach > e->reach)
+		e->reach = e[-1].reach;
+}
+
+/* After a change at k: the reach of k's clone's entries from k on. */
 static void rt_reach_from(struct reloc_table *t, size_t k)
 {
-	for (; k < t->nr; k++) {
-		struct reloc_entry *e = &t->e[k];
+	int clone = k < t->nr ? t->e[k].clone : 0;
 
-		e->reach = e->end;
-		if (k && e[-1].clone == e->clone && e[-1].reach > e->reach)
-			e->reach = e[-1].reach;
-	}
+	for (; k < t->nr && t->e[k].clone == clone; k++)
+		rt_set_reach(t, k);
 }
 
 /* Insert e keeping the table sorted by (clone, start). */
@@ -356,7 +363,8 @@ static void rt_filter(struct reloc_table *t, uint64_t low, bool by_until)
 		if (by_until ? t->e[k].until >= low : t->e[k].from > low)
 			t->e[n++] = t->e[k];
 	t->nr = n;
-	rt_reach_from(t, 0);
+	for (k = 0; k < n; k++)
+		rt_set_reach(t, k);
 	if (!n)
 		t->max_len = 0;
 	t->prune_at = 2 * n + 16;
