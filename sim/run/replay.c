@@ -70,8 +70,9 @@ struct replay {
 	int ntasks;
 	struct replay_task *tasks;	/* ntrace * nclones, by clone then thread */
 	struct mm_struct **mms;		/* by trace mm index */
-	/* By trace mm index: recorded ranges the replay placed elsewhere, and
-	 * those it mapped where recorded (reloc.h). */
+	/* By trace mm index, then clone (reloc_at()): recorded ranges the
+	 * replay placed elsewhere, and those it mapped where recorded
+	 * (reloc.h).  A lookup is one clone's, so each clone has its own. */
 	struct reloc_table *reloc, *placed;
 	/* Bit i: record i maps over a range live in recorded order (it
 	 * replaced what was there, and replaces it in the replay too). */
@@ -328,9 +329,30 @@ static bool replaced_in_recording(const struct replay *r, uint64_t idx)
 	return r->replaces[idx / 64] >> (idx % 64) & 1;
 }
 
+static size_t reloc_at(const struct replay *r, uint32_t mm_idx, int clone)
+{
+	return (size_t)mm_idx * (size_t)r->nclones + (size_t)clone;
+}
+
 static struct reloc_table *rt_reloc(struct replay_task *rt)
 {
-	return &rt->r->reloc[rt->mm_idx];
+	return &rt->r->reloc[reloc_at(rt->r, rt->mm_idx, rt->clone)];
+}
+
+static struct reloc_table *rt_placed(struct replay_task *rt)
+{
+	return &rt->r->placed[reloc_at(rt->r, rt->mm_idx, rt->clone)];
+}
+
+/* A forked child has its parent's mappings where the replay put them. */
+static void replay_reloc_copy(struct replay *r, uint32_t child, uint32_t parent)
+{
+	int c;
+
+	for (c = 0; c < r->nclones; c++) {
+		reloc_copy(&r->reloc[reloc_at(r, child, c)], &r->reloc[reloc_at(r, parent, c)]);
+		reloc_copy(&r->placed[reloc_at(r, child, c)], &r->placed[reloc_at(r, parent, c)]);
+	}
 }
 
 /* Where the replay has addr (as rt's clone addresses it) for rt's record. */
@@ -368,7 +390,7 @@ static uint64_t replay_low_index(struct replay *r)
 /* Once either table of rt's mm has grown: drop what no record to come can use. */
 static void replay_reloc_prune(struct replay_task *rt)
 {
-	struct reloc_table *t = rt_reloc(rt), *placed = &rt->r->placed[rt->mm_idx];
+	struct reloc_table *t = rt_reloc(rt), *placed = rt_placed(rt);
 	uint64_t low;
 
 	if (t->nr < t->prune_at && placed->nr < placed->prune_at)
@@ -381,7 +403,7 @@ static void replay_reloc_prune(struct replay_task *rt)
 /* rt's record ended the mapping at [start, end): translations of it stop after it. */
 static void replay_reloc_end(struct replay_task *rt, uint64_t start, uint64_t end)
 {
-	struct reloc_table *t = rt_reloc(rt), *placed = &rt->r->placed[rt->mm_idx];
+	struct reloc_table *t = rt_reloc(rt), *placed = rt_placed(rt);
 	bool ended = false;
 
 	if (t->nr)
@@ -399,7 +421,7 @@ static void replay_reloc_end(struct replay_task *rt, uint64_t start, uint64_t en
  */
 static void replay_placed(struct replay_task *rt, uint64_t start, uint64_t end, uint64_t to)
 {
-	struct reloc_table *placed = &rt->r->placed[rt->mm_idx];
+	struct reloc_table *placed = rt_placed(rt);
 
 	if (to == start) {
 		reloc_add(placed, start, end, to, rt->index, rt->clone);
@@ -471,7 +493,7 @@ static int replay_mmap(struct replay_task *rt, const struct mlt_record *rec)
 	 * elsewhere instead, as a new mapping would.
 	 */
 	if (replaced_in_recording(rt->r, rt->index) &&
-	    !reloc_later_mapped(&rt->r->placed[rt->mm_idx], start, end, rt->index, rt->clone)) {
+	    !reloc_later_mapped(rt_placed(rt), start, end, rt->index, rt->clone)) {
 		for (at = start; at < end; at = piece) {
 			piece = end;
 			to = at;
@@ -518,7 +540,7 @@ static int replay_mremap(struct replay_task *rt, const struct mlt_record *rec)
 				 (unsigned long)rec->arg0, (unsigned long)dst, 0, NULL);
 	/* Over a mapping made after it in recorded order: as replay_mmap(). */
 	if (fixed && lo < new_end &&
-	    reloc_later_mapped(&rt->r->placed[rt->mm_idx], lo, new_end, rt->index, rt->clone))
+	    reloc_later_mapped(rt_placed(rt), lo, new_end, rt->index, rt->clone))
 		fixed = false;
 	if (dst == src)
 		to = from;
@@ -667,12 +689,7 @@ static void replay_task_fn(void *arg)
 				/* The fork's latency: what the parent waits in fork(). */
 				if (pmm) {
 					hist_add(&r->hist[MLT_FORK], sim_now() - f0);
-					/* The child has the parent's mappings where the
-					 * replay put them. */
-					reloc_copy(&r->reloc[mm_idx],
-						   &r->reloc[r->f->threads[parent].mm]);
-					reloc_copy(&r->placed[mm_idx],
-						   &r->placed[r->f->threads[parent].mm]);
+					replay_reloc_copy(r, mm_idx, r->f->threads[parent].mm);
 				}
 			}
 			if (!r->mms[mm_idx])
@@ -931,8 +948,8 @@ struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops,
 	r->first_index = xzalloc(r->ntrace * sizeof(*r->first_index));
 	r->fork_parent = xzalloc(r->ntrace * sizeof(*r->fork_parent));
 	r->nrec = xzalloc(r->ntrace * sizeof(*r->nrec));
-	r->reloc = xcalloc(f->nmms, sizeof(*r->reloc));
-	r->placed = xcalloc(f->nmms, sizeof(*r->placed));
+	r->reloc = xcalloc((size_t)f->nmms * (size_t)r->nclones, sizeof(*r->reloc));
+	r->placed = xcalloc((size_t)f->nmms * (size_t)r->nclones, sizeof(*r->placed));
 	r->replaces = xcalloc((size_t)(f->nrecords / 64 + 1), sizeof(*r->replaces));
 	sm = xcalloc(f->nmms, sizeof(*sm));
 	for (i = 0; i < MLT_NR_OPS; i++)
@@ -1071,7 +1088,7 @@ void replay_free(struct replay *r)
 		free(b);
 	}
 	if (r->reloc)
-		for (k = 0; k < (int)r->f->nmms; k++) {
+		for (k = 0; k < (int)r->f->nmms * r->nclones; k++) {
 			reloc_free(&r->reloc[k]);
 			reloc_free(&r->placed[k]);
 		}
