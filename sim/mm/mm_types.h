@@ -234,8 +234,12 @@ struct mm_struct {
 	const struct scheme_ops *ops;
 	const struct scheme_args *args;	/* the run's scheme parameters; NULL: defaults */
 	void *priv;			/* the scheme's mm_priv_size bytes */
-	/* page tables: open-addressed hash of PTE pages by addr >> PMD_SHIFT */
-	struct pt_page **pt;
+	/* page tables: open-addressed hash of PTE pages by addr >> PMD_SHIFT,
+	 * each slot with its key, so a probe reads no page table */
+	struct pt_hash_slot {
+		unsigned long index;
+		struct pt_page *pt;	/* NULL: empty */
+	} *pt;
 	unsigned int pt_cap, pt_nr;
 	/* their indexes in order, for the walks over a range (pt_next()) */
 	unsigned long *pt_order;

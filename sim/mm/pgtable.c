@@ -42,9 +42,9 @@ struct pt_page *pt_lookup(struct mm_struct *mm, unsigned long addr)
 
 	if (!mm->pt_cap)
 		return NULL;
-	for (i = pt_slot(mm, index); mm->pt[i]; i = (i + 1) & (mm->pt_cap - 1))
-		if (mm->pt[i]->index == index)
-			return mm->pt[i];
+	for (i = pt_slot(mm, index); mm->pt[i].pt; i = (i + 1) & (mm->pt_cap - 1))
+		if (mm->pt[i].index == index)
+			return mm->pt[i].pt;
 	return NULL;
 }
 
@@ -99,28 +99,31 @@ static void pt_order_remove(struct mm_struct *mm, unsigned long index)
 		(mm->pt_nr - i - 1) * sizeof(*mm->pt_order));
 }
 
-static void pt_insert(struct mm_struct *mm, struct pt_page *pt)
+/* Into the first free slot from its home. */
+static void pt_hash_put(struct mm_struct *mm, unsigned long index, struct pt_page *pt)
 {
 	unsigned int i;
 
+	for (i = pt_slot(mm, index); mm->pt[i].pt; i = (i + 1) & (mm->pt_cap - 1))
+		;
+	mm->pt[i].index = index;
+	mm->pt[i].pt = pt;
+}
+
+static void pt_insert(struct mm_struct *mm, struct pt_page *pt)
+{
 	if ((mm->pt_nr + 1) * 2 > mm->pt_cap) {
-		struct pt_page **old = mm->pt;
+		struct pt_hash_slot *old = mm->pt;
 		unsigned int oldcap = mm->pt_cap, j;
 
 		mm->pt_cap = oldcap ? oldcap * 2 : 64;
 		mm->pt = xzalloc(mm->pt_cap * sizeof(*mm->pt));
-		for (j = 0; j < oldcap; j++) {
-			if (!old[j])
-				continue;
-			for (i = pt_slot(mm, old[j]->index); mm->pt[i]; i = (i + 1) & (mm->pt_cap - 1))
-				;
-			mm->pt[i] = old[j];
-		}
+		for (j = 0; j < oldcap; j++)
+			if (old[j].pt)
+				pt_hash_put(mm, old[j].index, old[j].pt);
 		free(old);
 	}
-	for (i = pt_slot(mm, pt->index); mm->pt[i]; i = (i + 1) & (mm->pt_cap - 1))
-		;
-	mm->pt[i] = pt;
+	pt_hash_put(mm, pt->index, pt);
 	pt_order_insert(mm, pt->index);
 	mm->pt_nr++;
 }
@@ -130,16 +133,16 @@ static void pt_remove(struct mm_struct *mm, struct pt_page *pt)
 {
 	unsigned int mask = mm->pt_cap - 1, i, j;
 
-	for (i = pt_slot(mm, pt->index); mm->pt[i] != pt; i = (i + 1) & mask)
+	for (i = pt_slot(mm, pt->index); mm->pt[i].pt != pt; i = (i + 1) & mask)
 		;
-	mm->pt[i] = NULL;
-	for (j = (i + 1) & mask; mm->pt[j]; j = (j + 1) & mask) {
-		unsigned int home = pt_slot(mm, mm->pt[j]->index);
+	mm->pt[i].pt = NULL;
+	for (j = (i + 1) & mask; mm->pt[j].pt; j = (j + 1) & mask) {
+		unsigned int home = pt_slot(mm, mm->pt[j].index);
 
 		/* Move j back into the hole if its home is not in (i, j]. */
 		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
 			mm->pt[i] = mm->pt[j];
-			mm->pt[j] = NULL;
+			mm->pt[j].pt = NULL;
 			i = j;
 		}
 	}
