@@ -81,6 +81,27 @@ static void list_options(const struct cli_opt *opts, char *buf, size_t len)
 					opts[i].name);
 }
 
+/*
+ * A list collects KEY=VAL: each key once, for the same reason an option
+ * is given once (`-p size=1M -p size=2M` would otherwise run 2M while the
+ * command line, and the run's recorded arguments, also say 1M).
+ */
+static int cli_key_repeated(const char *cmd, const struct cli_opt *o, const char *val)
+{
+	const char *const *prev = o->dest;
+	size_t keylen = strcspn(val, "=");
+	int i;
+
+	for (i = 0; i < *o->count; i++)
+		if (!strncmp(prev[i], val, keylen) && prev[i][keylen] == val[keylen] &&
+		    (val[keylen] == '=' || val[keylen] == '\0')) {
+			cli_error(cmd, "%s %s: %.*s is given twice (%s before); a key takes one value",
+				  o->name, val, (int)keylen, val, prev[i]);
+			return 1;
+		}
+	return 0;
+}
+
 static int take(const char *cmd, struct cli_opt *o, const char *val)
 {
 	uint64_t v;
@@ -97,6 +118,8 @@ static int take(const char *cmd, struct cli_opt *o, const char *val)
 			cli_error(cmd, "%s: expected at most %d of them", o->name, (int)o->max);
 			return -1;
 		}
+		if (cli_key_repeated(cmd, o, val))
+			return -1;
 		((const char **)o->dest)[(*o->count)++] = val;
 		return 0;
 	case CLI_INT:
