@@ -412,6 +412,10 @@ static int t_strace(void)
 		/* The time jumps to 4e9 s on line 3 and is back on line 4. */
 		{ "time jump", STRACE_BRK "7  1.000001 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000000000\n"
 		  "7  4000000000.000000 munmap(0x7f0000000000, 8192) = 0\n7  3.000000 brk(0x1021000) = 0x1021000\n", ":4:" },
+		/* Back 40 s, to before the first line's time: still a step back. */
+		{ "time back before the first", "7  41.000000 brk(NULL) = 0x1000000\n"
+		  "7  41.000001 brk(0x1021000) = 0x1021000\n7  1.000000 brk(0x1022000) = 0x1022000\n",
+		  ":3:" },
 	};
 	char big[1200];
 	size_t i;

@@ -318,21 +318,25 @@ uint64_t tb_time(struct tbuild *tb, uint64_t abs_ns)
 		tb->base = abs_ns;
 		tb->last_line = line;
 	}
-	t = abs_ns >= tb->base ? abs_ns - tb->base : 0;
-	if (t < tb->last) {
-		if (tb->last - t > TB_MAX_STEP_BACK_NS && !tb->failed) {
+	/* Compared as recorded: a time before the first line's is a step back too. */
+	if (abs_ns < tb->base + tb->last) {
+		uint64_t back = tb->base + tb->last - abs_ns;
+
+		if (back > TB_MAX_STEP_BACK_NS && !tb->failed) {
 			snprintf(tb->err, sizeof(tb->err),
 				 "expected times in order (at most %.0f s back), found %.6f s, "
 				 "%.6f s before line %llu's %.6f s (a clock that was set, or a "
 				 "corrupted time on one of the two lines)",
-				 TB_MAX_STEP_BACK_NS / 1e9, abs_ns / 1e9, (tb->last - t) / 1e9,
+				 TB_MAX_STEP_BACK_NS / 1e9, abs_ns / 1e9, back / 1e9,
 				 (unsigned long long)tb->last_line,
 				 (tb->base + tb->last) / 1e9);
 			tb->failed = 1;
 		}
 		tb->sum->clamped++;
-		t = tb->last;
-	} else if (t > tb->last) {
+		return tb->last;
+	}
+	t = abs_ns - tb->base;
+	if (t > tb->last) {
 		if (t - tb->last > tb->sum->max_gap_ns) {
 			tb->sum->max_gap_ns = t - tb->last;
 			tb->sum->max_gap_line = line;
