@@ -347,6 +347,8 @@ static int t_perf(void)
 		{ "blank and comments", "\n  \n# perf\n\r\n", ": byte " },
 		{ "not a trace", "hello world\n", ":1:" },
 		{ "line cut in the head", PERF_FAULT "   xz  1/1  [000]   1.0000", ":2:" },
+		{ "last line cut in the event name", PERF_FAULT "   xz  1/1  [000]   1.000001: "
+		  "exceptions:page_fa", ":2:" },
 		{ "line cut in the payload", PERF_FAULT PERF_HEAD "exceptions:page_fault_user: address=", ":2:" },
 		{ "no error_code", PERF_FAULT PERF_HEAD "exceptions:page_fault_user: address=0x1000 ip=0x1\n", ":2:" },
 		{ "65-bit address", PERF_HEAD "exceptions:page_fault_user: address=0x10000000000000000 ip=0x1 error_code=0x6\n", ":1:" },

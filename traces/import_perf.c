@@ -618,6 +618,10 @@ static int do_line(struct perf *pf, const char *line)
 			import_skip(pf->sum, R_SYSCALL, 1);
 		else if (!strncmp(pl.ev, "PERF_RECORD_", 12))
 			import_skip(pf->sum, R_RECORD, 1);
+		else if (textin_unterminated(pf->in))
+			/* perf script ends every line: an unknown event on
+			 * a last line without its end is a name cut short */
+			return bad(pf, "a whole last line: the file ends inside it (cut short?)");
 		else
 			import_skip(pf->sum, R_EVENT, 1);
 		return 0;

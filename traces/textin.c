@@ -31,6 +31,7 @@ struct textin {
 	int eof_out;		/* no more decompressed bytes will come */
 	int failed;
 	uint64_t lineno;
+	bool unterminated;	/* the last line ended with the input, not a line end */
 	uint64_t in_total;	/* compressed bytes read from the file so far */
 	char err[512];
 	lzma_stream xz;
@@ -309,6 +310,7 @@ int textin_getline(struct textin *t, char **line, size_t *len)
 			}
 			t->start += n + skip;
 			t->lineno++;
+			t->unterminated = !skip;
 			if (n > TEXTIN_MAX_LINE) {
 				fail_line(t, t->lineno,
 					  "expected a line of at most %d bytes",
@@ -394,6 +396,11 @@ size_t textin_peek(struct textin *t, const char **p, size_t n)
 	}
 	*p = t->win + t->start;
 	return t->end - t->start < n ? t->end - t->start : n;
+}
+
+bool textin_unterminated(const struct textin *t)
+{
+	return t->unterminated;
 }
 
 uint64_t textin_lineno(const struct textin *t)

@@ -7,6 +7,7 @@
 #define MMLOCKSIM_TEXTIN_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Longest line accepted (bytes, without the newline). */
@@ -33,6 +34,8 @@ long textin_read(struct textin *t, void *buf, size_t n);
 size_t textin_peek(struct textin *t, const char **p, size_t n);
 
 uint64_t textin_lineno(const struct textin *t);	/* of the last line */
+/* Did the last line end with the input instead of a line end (cut short?) */
+bool textin_unterminated(const struct textin *t);
 const char *textin_error(const struct textin *t);
 const char *textin_kind(const struct textin *t);	/* "plain", "xz", "gzip" */
 const char *textin_path(const struct textin *t);
