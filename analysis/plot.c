@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "analysis/plot.h"
+#include "analysis/store.h"
 
 extern const char plot_scaling_gp[], plot_latency_cdf_gp[], plot_lock_wait_gp[];
 
@@ -73,7 +74,8 @@ int plot_all(const char *db, const char *dir, char *err, size_t errlen)
 	char out[4096], log[320], said[256], cmd[400];
 	const char *tmp = getenv("TMPDIR");
 	struct stat st;
-	int i, fd;
+	char *uri;
+	int i, fd, rc = 0;
 
 	if (!have("gnuplot")) {
 		snprintf(err, errlen, "--plot: gnuplot not found (Debian package gnuplot-nox; "
@@ -105,8 +107,14 @@ int plot_all(const char *db, const char *dir, char *err, size_t errlen)
 		return -1;
 	}
 	close(fd);
+	uri = store_reader_uri(db);
+	if (!uri) {
+		snprintf(err, errlen, "--plot: out of memory");
+		unlink(log);
+		return -1;
+	}
 	snprintf(cmd, sizeof(cmd), "gnuplot 2>'%s'", log);
-	for (i = 0; plot_names[i]; i++) {
+	for (i = 0; plot_names[i] && rc == 0; i++) {
 		FILE *p;
 		int status;
 
@@ -115,10 +123,10 @@ int plot_all(const char *db, const char *dir, char *err, size_t errlen)
 		p = safe_path(log) ? popen(cmd, "w") : NULL;
 		if (!p) {
 			snprintf(err, errlen, "--plot: cannot run gnuplot: %s", strerror(errno));
-			unlink(log);
-			return -1;
+			rc = -1;
+			break;
 		}
-		fprintf(p, "db = '%s'\nout = '%s'\n%s", db, out, scripts[i]);
+		fprintf(p, "db = '%s'\nout = '%s'\n%s", uri, out, scripts[i]);
 		status = pclose(p);
 		if (status != 0 || stat(out, &st) < 0 || st.st_size == 0) {
 			first_line(log, said, sizeof(said));
@@ -126,10 +134,10 @@ int plot_all(const char *db, const char *dir, char *err, size_t errlen)
 				 WIFEXITED(status) ? WEXITSTATUS(status) : -1, said[0] ? ": " : "",
 				 said);
 			unlink(out);
-			unlink(log);
-			return -1;
+			rc = -1;
 		}
 	}
+	free(uri);
 	unlink(log);
-	return 0;
+	return rc;
 }

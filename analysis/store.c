@@ -301,6 +301,11 @@ static int can_read_immutable(const char *path)
 	return stat(wal, &st) != 0 || st.st_size == 0;
 }
 
+char *store_reader_uri(const char *path)
+{
+	return file_uri(path, can_read_immutable(path) ? "immutable=1" : "mode=ro");
+}
+
 /*
  * PRAGMA quick_check of schema ("main", "shard"): 0 if it says ok, else -1
  * with the first problem it names.

@@ -52,6 +52,13 @@ int store_schema_version(void);
  * ("PATH: ...") on any failure.
  */
 struct store *store_open(const char *path, int mode, char *err, size_t errlen);
+/*
+ * A URI for another program's read of PATH (the sqlite3 shell of the
+ * plots): immutable when no connection is writing, so that the reader
+ * leaves no -shm or -wal file beside a database it only reads; malloc'd,
+ * NULL if out of memory.
+ */
+char *store_reader_uri(const char *path);
 /* Close (checkpointing the WAL).  NULL is fine. */
 void store_close(struct store *s);
 /* Name S as NAME in its messages (a database built under a temporary name). */

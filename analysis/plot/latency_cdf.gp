@@ -1,4 +1,4 @@
-# Cumulative distribution of page fault latency, one line per scheme, at
+# Cumulative distribution of page fault latency, one line per scheme (variant), at
 # the largest CPU count, from the latency histograms of all seeds pooled
 # (table lat_hist; log x).  Only COMPLETE runs; the source and machine of
 # the database's first run.
@@ -7,7 +7,9 @@
 
 sql(q) = sprintf("sqlite3 -readonly -separator '|' '%s' \"%s\"", db, q)
 grp = "r.status = 'COMPLETE' AND r.source = (SELECT source FROM run ORDER BY run_id LIMIT 1) AND r.machine = (SELECT machine FROM run ORDER BY run_id LIMIT 1)"
-schemes = system(sql("SELECT group_concat(scheme, ' ') FROM (SELECT scheme FROM run r WHERE " . grp . " GROUP BY scheme ORDER BY min(run_id))"))
+# A variant is its own series, named as compare -s names it (NAME:KEY=VAL...).
+lab(p) = sprintf("(%sscheme || CASE WHEN %sscheme_args = '' THEN '' ELSE ':' || replace(%sscheme_args, ' ', ':') END)", p, p, p)
+schemes = system(sql("SELECT group_concat(lab, ' ') FROM (SELECT " . lab("r.") . " AS lab FROM run r WHERE " . grp . " GROUP BY lab ORDER BY min(run_id))"))
 maxcpus = system(sql("SELECT coalesce(max(cpus), 0) FROM run r WHERE " . grp))
 what = system(sql("SELECT source || ' on ' || machine FROM run ORDER BY run_id LIMIT 1"))
 
@@ -26,7 +28,7 @@ set grid
 # Points (hi_ns of bucket, fraction of faults up to it), after a first point
 # (lo_ns of the first bucket, 0) so that each curve starts from 0.
 cdf(s) = "WITH b AS (SELECT h.lo_ns, h.hi_ns, sum(h.count) AS c FROM lat_hist h " . \
-	"JOIN run r ON r.run_id = h.run_id WHERE " . grp . " AND r.scheme = '" . s . "' " . \
+	"JOIN run r ON r.run_id = h.run_id WHERE " . grp . " AND " . lab("r.") . " = '" . s . "' " . \
 	"AND r.cpus = " . maxcpus . " AND h.op = 'fault' GROUP BY h.lo_ns, h.hi_ns) " . \
 	"SELECT x, y FROM (SELECT min(lo_ns) AS x, 0.0 AS y FROM b UNION ALL " . \
 	"SELECT hi_ns, 1.0 * sum(c) OVER (ORDER BY lo_ns) / sum(c) OVER () FROM b) ORDER BY x"

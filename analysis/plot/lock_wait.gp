@@ -1,4 +1,4 @@
-# Lock wait per fault by lock class, one bar per scheme in each class
+# Lock wait per fault by lock class, one bar per scheme (variant) in each class
 # (clustered), at the largest CPU count: total wait_ns of the class over
 # all seeds divided by the faults of those runs (table lock_stat).  Only
 # COMPLETE runs; the source and machine of the database's first run.
@@ -7,7 +7,9 @@
 
 sql(q) = sprintf("sqlite3 -readonly -separator '|' '%s' \"%s\"", db, q)
 grp = "r.status = 'COMPLETE' AND r.source = (SELECT source FROM run ORDER BY run_id LIMIT 1) AND r.machine = (SELECT machine FROM run ORDER BY run_id LIMIT 1)"
-schemes = system(sql("SELECT group_concat(scheme, ' ') FROM (SELECT scheme FROM run r WHERE " . grp . " GROUP BY scheme ORDER BY min(run_id))"))
+# A variant is its own series, named as compare -s names it (NAME:KEY=VAL...).
+lab(p) = sprintf("(%sscheme || CASE WHEN %sscheme_args = '' THEN '' ELSE ':' || replace(%sscheme_args, ' ', ':') END)", p, p, p)
+schemes = system(sql("SELECT group_concat(lab, ' ') FROM (SELECT " . lab("r.") . " AS lab FROM run r WHERE " . grp . " GROUP BY lab ORDER BY min(run_id))"))
 maxcpus = system(sql("SELECT coalesce(max(cpus), 0) FROM run r WHERE " . grp))
 at = grp . " AND r.cpus = " . maxcpus
 locks = system(sql("SELECT group_concat(lock, ' ') FROM (SELECT DISTINCT k.lock FROM lock_stat k JOIN run r ON r.run_id = k.run_id WHERE " . at . " ORDER BY k.lock)"))
@@ -29,10 +31,10 @@ w = n > 0 ? 0.8 / n : 0.8
 rows(s) = "WITH l AS (SELECT lock, row_number() OVER (ORDER BY lock) - 1 AS idx FROM " . \
 	"(SELECT DISTINCT k.lock FROM lock_stat k JOIN run r ON r.run_id = k.run_id WHERE " . at . ")), " . \
 	"f AS (SELECT sum(o.count) AS faults FROM op_stat o JOIN run r ON r.run_id = o.run_id " . \
-	"WHERE " . at . " AND r.scheme = '" . s . "' AND o.op = 'fault') " . \
+	"WHERE " . at . " AND " . lab("r.") . " = '" . s . "' AND o.op = 'fault') " . \
 	"SELECT l.idx, 1.0 * sum(k.wait_ns) / max((SELECT faults FROM f), 1) FROM lock_stat k " . \
 	"JOIN run r ON r.run_id = k.run_id JOIN l ON l.lock = k.lock " . \
-	"WHERE " . at . " AND r.scheme = '" . s . "' GROUP BY l.idx ORDER BY l.idx"
+	"WHERE " . at . " AND " . lab("r.") . " = '" . s . "' GROUP BY l.idx ORDER BY l.idx"
 
 if (n == 0 || words(locks) == 0) {
 	set label 1 "no lock statistics in COMPLETE runs" at graph 0.5, 0.5 center

@@ -1,4 +1,4 @@
-# Fault throughput against CPU count, one line per scheme, with the 95%
+# Fault throughput against CPU count, one line per scheme (variant), with the 95%
 # confidence interval of the mean over seeds as error bars (view v_scaling).
 # Only COMPLETE runs; the source and machine of the database's first run.
 #
@@ -9,7 +9,9 @@
 
 sql(q) = sprintf("sqlite3 -readonly -separator '|' '%s' \"%s\"", db, q)
 grp = "source = (SELECT source FROM run ORDER BY run_id LIMIT 1) AND machine = (SELECT machine FROM run ORDER BY run_id LIMIT 1)"
-schemes = system(sql("SELECT group_concat(scheme, ' ') FROM (SELECT scheme FROM run WHERE status = 'COMPLETE' AND " . grp . " GROUP BY scheme ORDER BY min(run_id))"))
+# A variant is its own series, named as compare -s names it (NAME:KEY=VAL...).
+lab(p) = sprintf("(%sscheme || CASE WHEN %sscheme_args = '' THEN '' ELSE ':' || replace(%sscheme_args, ' ', ':') END)", p, p, p)
+schemes = system(sql("SELECT group_concat(lab, ' ') FROM (SELECT " . lab("") . " AS lab FROM run WHERE status = 'COMPLETE' AND " . grp . " GROUP BY lab ORDER BY min(run_id))"))
 what = system(sql("SELECT source || ' on ' || machine FROM run ORDER BY run_id LIMIT 1"))
 
 set terminal pngcairo size 900,600 noenhanced
@@ -28,6 +30,6 @@ if (words(schemes) == 0) {
 	set label 1 "no COMPLETE runs in the database" at graph 0.5, 0.5 center
 	plot [1:2][0:1] 2 notitle
 } else {
-	plot for [s in schemes] '< '.sql("SELECT cpus, mean_tput, coalesce(ci95_tput, 0) FROM v_scaling WHERE scheme = '" . s . "' AND " . grp . " ORDER BY cpus") \
+	plot for [s in schemes] '< '.sql("SELECT cpus, mean_tput, coalesce(ci95_tput, 0) FROM v_scaling WHERE " . lab("") . " = '" . s . "' AND " . grp . " ORDER BY cpus") \
 		using 1:2:3 with yerrorlines lw 2 pt 7 title s
 }
