@@ -776,8 +776,8 @@ static int check_clash(struct store *s, const char *in_path, char *err, size_t e
 		const char *args = (const char *)sqlite3_column_text(st, 7);
 
 		snprintf(err, errlen, "%s: run %lld (%s, %s, %s, %d CPUs, %d threads, seed %lld%s%s) "
-			 "is already in %s as run %lld; refusing to count it twice (was this shard "
-			 "merged before?)", in_path, (long long)sqlite3_column_int64(st, 0),
+			 "is already in %s as run %lld, from an earlier input of this merge or a "
+			 "merge before; refusing to count it twice", in_path, (long long)sqlite3_column_int64(st, 0),
 			 sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
 			 sqlite3_column_text(st, 3), sqlite3_column_int(st, 4),
 			 sqlite3_column_int(st, 5), (long long)sqlite3_column_int64(st, 6),

@@ -554,14 +554,15 @@ static int t_open_any_and_stats(void)
 	mlt_close(f);
 	out = open_memstream(&buf, &len);
 	CHECK(out);
-	CHECK(trace_stats(scratch_path("x.mlt"), out) == 0);
+	CHECK(trace_stats(scratch_path("x.mlt"), out, err, sizeof(err)) == 0);
 	fclose(out);
 	fputs(buf, stderr);
 	CHECK(strstr(buf, "fault=72623"));
 	CHECK(strstr(buf, "distinct 4 KiB pages faulted"));
 	CHECK(strstr(buf, "tid 2121"));
 	free(buf);
-	CHECK(trace_stats(scratch_path("missing.mlt"), stderr) < 0);
+	CHECK(trace_stats(scratch_path("missing.mlt"), stderr, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "missing.mlt"));
 	scratch_cleanup();
 	return 0;
 }

@@ -486,9 +486,11 @@ struct mlt_file *mlt_open_fd(int fd, const char *path, char *err, size_t errlen)
 		/* The count is checked against the file before any product
 		 * is formed, so a hostile count cannot wrap the figures. */
 		seterr(err, errlen,
-		       "%s: byte %llu: expected %llu records of %d bytes after the header, file has room for %llu (%s at record %llu)",
-		       path, (unsigned long long)need,
-		       (unsigned long long)f->nrecords, MLT_RECORD_SIZE,
+		       "%s: byte %llu: expected %llu records of %d bytes from byte %llu (the header's count, at byte 8), the file's %llu bytes have room for %llu (%s at record %llu)",
+		       path, (unsigned long long)(have < f->nrecords ? f->map_len :
+						  need + f->nrecords * MLT_RECORD_SIZE),
+		       (unsigned long long)f->nrecords,
+		       MLT_RECORD_SIZE, (unsigned long long)need, (unsigned long long)f->map_len,
 		       (unsigned long long)have,
 		       have < f->nrecords ? "truncated" : "trailing data",
 		       (unsigned long long)(have < f->nrecords ? have : f->nrecords));

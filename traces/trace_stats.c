@@ -145,10 +145,9 @@ static void pr_ops(FILE *out, const uint64_t *ops)
 	fputc('\n', out);
 }
 
-int trace_stats(const char *path, FILE *out)
+int trace_stats(const char *path, FILE *out, char *err, size_t errlen)
 {
-	char err[512];
-	struct mlt_file *f = trace_open_any(path, NULL, NULL, err, sizeof(err));
+	struct mlt_file *f = trace_open_any(path, NULL, NULL, err, errlen);
 	struct mmstat *mms = NULL;
 	uint64_t (*th)[MLT_NR_OPS] = NULL;
 	uint64_t ops[MLT_NR_OPS] = { 0 }, total = 0, peak = 0;
@@ -157,10 +156,8 @@ int trace_stats(const char *path, FILE *out)
 	uint32_t i;
 	int rc, ret = -1;
 
-	if (!f) {
-		fprintf(stderr, "%s\n", err);
+	if (!f)
 		return -1;
-	}
 	mms = xcalloc(f->nmms + 1, sizeof(*mms));
 	th = xcalloc(f->nthreads + 1, sizeof(*th));
 	while ((rc = mlt_next(f, &r)) > 0) {
@@ -202,7 +199,7 @@ int trace_stats(const char *path, FILE *out)
 			peak = total;
 	}
 	if (rc < 0) {
-		fprintf(stderr, "%s\n", f->err);
+		snprintf(err, errlen, "%s", f->err);
 		goto out;
 	}
 	fprintf(out, "trace %s\nsource: %s\n", path, f->source);

@@ -68,6 +68,7 @@ int cli_stats(int argc, char **argv)
 {
 	struct cli_opt opts[] = { CLI_OPT_END };
 	const char *trace;
+	char err[1024];
 	int rc, npos;
 
 	rc = cli_parse("stats", argc, argv, opts, &trace, 1, &npos, "TRACE");
@@ -83,5 +84,9 @@ int cli_stats(int argc, char **argv)
 		cli_error("stats", "expected one TRACE (mmlocksim stats --help)");
 		return EXIT_BAD_INPUT;
 	}
-	return trace_stats(trace, stdout) ? EXIT_BAD_INPUT : 0;
+	if (trace_stats(trace, stdout, err, sizeof(err))) {
+		cli_error("stats", "%s", err);
+		return EXIT_BAD_INPUT;
+	}
+	return 0;
 }

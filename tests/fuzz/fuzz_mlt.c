@@ -83,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (valid) {
 		FILE *null = fopen("/dev/null", "w");
 
-		if (!null || trace_stats(in, null) != 0)
+		if (!null || trace_stats(in, null, err, sizeof(err)) != 0)
 			fuzz_fail("stats failed on a valid trace");
 		fclose(null);
 		fuzz_check_dir(keep);
