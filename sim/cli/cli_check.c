@@ -75,7 +75,7 @@ int cli_check(int argc, char **argv)
 		char msg[4096];	/* the name as typed and the whole list */
 
 		if (!scheme_find(only_scheme, msg, sizeof(msg))) {
-			fprintf(stderr, "mmlocksim: %s\n", msg);
+			cli_error("check", "%s", msg);
 			return EXIT_BAD_INPUT;
 		}
 	}

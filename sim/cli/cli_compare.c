@@ -132,7 +132,7 @@ static int parse_variant(struct variant *v)
 	}
 	v->ops = scheme_find(v->item, msg, sizeof(msg));
 	if (!v->ops) {
-		fprintf(stderr, "mmlocksim: %s\n", msg);
+		cli_error("compare", "%s", msg);
 		return -1;
 	}
 	return 0;
