@@ -1218,6 +1218,8 @@ static int t_cli_commands(void)
 		{ "ops=1e9", "run", "mmap1", "-s", "global-rwsem", "-p", "ops=1e9", NULL },
 		{ "KEY=VALUE", "run", "pft", "-s", "global-rwsem", "-p", "nokey", NULL },
 		{ "'bogus'", "run", "pft", "-s", "global-rwsem", "-p", "bogus=1", NULL },
+		{ "scheme pervma-refcount has it", "run", "pft", "-s", "global-rwsem", "-p",
+		  "vm_lock=embedded", NULL },
 		{ "size is given twice (size=1M before)", "run", "pft", "-s", "global-rwsem", "-p",
 		  "size=1M", "-p", "size=2M", NULL },
 		{ "variant is given twice", "compare", "pft", "-s", "pervma-refcount", "-p",

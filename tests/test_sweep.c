@@ -283,13 +283,14 @@ static int test_bad_ini(void)
 		{ E_HEAD "[params]\nthink_scale = 1, inf\n", "exp-bad.ini:6: -p think_scale=inf: expected" },
 		{ E_HEAD "[params]\nthink_scale = -1\n", "exp-bad.ini:6: -p think_scale=-1: expected" },
 		{ E_HEAD "[params]\nfile_miss = 0\nfile_miss2 = 1\n",
-		  "exp-bad.ini:7: unknown parameter 'file_miss2' for workload pft" },
+		  "exp-bad.ini:7: -p file_miss2=1: 'file_miss2' is not a parameter of scheme" },
 		{ E_HEAD "[params]\nfile_miss = 2\n", "exp-bad.ini:6: -p file_miss=2: expected" },
 		{ E_HEAD "[params]\nrmap_walkers = 0\n", "exp-bad.ini:6: -p rmap_walkers=0: expected" },
 		{ E_HEAD "[params]\nrmap_walkers = 1, 9\n", "exp-bad.ini:6: -p rmap_walkers=9: expected" },
 		{ "[experiment]\nsources = pft, ebizzy\nschemes = global-rwsem\ncpus = 1\n"
-		  "[params]\nsize = 1M\n", "exp-bad.ini:6: unknown parameter 'size' for workload ebizzy" },
-		{ E_HEAD "[source pft]\nbogus = 1\n", "exp-bad.ini:6: unknown parameter 'bogus'" },
+		  "[params]\nsize = 1M\n", "exp-bad.ini:6: -p size=1M: 'size' is not a parameter of "
+		  "scheme 'global-rwsem'" },
+		{ E_HEAD "[source pft]\nbogus = 1\n", "exp-bad.ini:6: -p bogus=1: 'bogus' is not a parameter" },
 		{ E_HEAD "[source pft]\nsize = 1M, -1M\n", "exp-bad.ini:6: parameter size: expected" },
 		{ E_HEAD "[scheme mt-lock]\nspec_tries = 3, -1\n",
 		  "exp-bad.ini:6: -p spec_tries=-1: expected a whole number from 1 to 64" },

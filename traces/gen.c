@@ -45,6 +45,31 @@ int gen_has_param(const char *workload, const char *key)
 	return 0;
 }
 
+int gen_takes_param(const char *workload, const char *key)
+{
+	const struct gen_param *p;
+
+	if (!find(workload))
+		return 0;
+	for (p = gen_common_params; p->name; p++)
+		if (!strcmp(p->name, key))
+			return 1;
+	return gen_has_param(workload, key);
+}
+
+void gen_param_names(const char *workload, char *buf, size_t len)
+{
+	const struct gen_workload *wl = find(workload);
+	const struct gen_param *p;
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (p = wl ? wl->params : NULL; p && p->name && off < len; p++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? " " : "", p->name);
+	for (p = gen_common_params; wl && p->name && off < len; p++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? " " : "", p->name);
+}
+
 /* trace_gen() and its kin; a NULL OUT is trace_gen_check(). */
 static int generate(const char *workload, int threads, uint64_t ops, uint64_t seed,
 		    int nparams, char **params, const struct gen_out *out,

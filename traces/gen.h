@@ -44,5 +44,9 @@ void gen_list(FILE *out);
 int gen_is_workload(const char *name);
 /* 1 if WORKLOAD has a parameter of its own named KEY (not a common one). */
 int gen_has_param(const char *workload, const char *key);
+/* 1 if WORKLOAD takes -p KEY=VAL, its own or a common one (think_*). */
+int gen_takes_param(const char *workload, const char *key);
+/* WORKLOAD's parameter names, space-separated, into buf ("" if none). */
+void gen_param_names(const char *workload, char *buf, size_t len);
 
 #endif

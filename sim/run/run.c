@@ -222,6 +222,27 @@ struct sorted_params {
  * set.  res, if not NULL, gets every KEY=VAL.  0, or -1 with one line in
  * err.
  */
+/* -p KV taken by nothing of the run: what it is not, and a scheme that has it. */
+static void unknown_param(const char *kv, const char *key, const struct scheme_ops *ops,
+			  const char *workload, char *err, size_t errlen)
+{
+	char names[512] = "";
+	int k;
+
+	for (k = 0; k < scheme_count() && !scheme_has_param(scheme_at(k), key); k++)
+		;
+	if (workload)
+		gen_param_names(workload, names, sizeof(names));
+	snprintf(err, errlen, "-p %s: '%s' is not a parameter of scheme '%s' (see mmlocksim list "
+		 "schemes),%s of the model (%s)%s%s%s%s%s%s%s", kv, key, ops->name,
+		 workload ? "" : " nor", knob_names(), workload ? " nor of workload " : "",
+		 workload ? workload : "", workload ? " (" : "", names,
+		 workload ? ", ops)" : "",
+		 k < scheme_count() ? "; scheme " : "", k < scheme_count() ? scheme_at(k)->name : "");
+	if (k < scheme_count())
+		snprintf(err + strlen(err), errlen - strlen(err), " has it");
+}
+
 static int sort_params(const struct run_spec *spec, const struct scheme_ops *ops, int workload,
 		       struct run_result *res, struct sorted_params *sp, char *err, size_t errlen)
 {
@@ -272,12 +293,11 @@ static int sort_params(const struct run_spec *spec, const struct scheme_ops *ops
 			}
 			continue;
 		}
-		if (workload) {
+		if (workload && gen_takes_param(spec->trace, key)) {
 			sp->gen_kv[sp->ngen++] = (char *)kv;
 			continue;
 		}
-		snprintf(err, errlen, "-p %s: not a parameter of scheme '%s' (see mmlocksim list "
-			 "schemes) nor of the model (%s)", kv, ops->name, knob_names());
+		unknown_param(kv, key, ops, workload ? spec->trace : NULL, err, errlen);
 		return -1;
 	}
 	return scheme_args_parse(ops, nscheme, scheme_kv, &sp->args, err, errlen);
