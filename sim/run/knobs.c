@@ -173,7 +173,7 @@ static int knob_parse(const struct knob *k, const char *kv, const char *val, voi
 		*(double *)dst = d;
 		return 0;
 	}
-	snprintf(err, errlen, "-p %s: expected %s from %g to %g", kv, k->what, k->lo, k->hi);
+	snprintf(err, errlen, "-p %s: expected %s from %.15g to %.15g", kv, k->what, k->lo, k->hi);
 	return -1;
 }
 
@@ -239,7 +239,7 @@ void knobs_list(FILE *out)
 		else if (k->type == KNOB_ENUM)
 			fprintf(out, " (%s)", k->choices);
 		else
-			fprintf(out, " (%g to %g)", k->lo, k->hi);
+			fprintf(out, " (%.15g to %.15g)", k->lo, k->hi);
 		fprintf(out, "\n");
 	}
 }
