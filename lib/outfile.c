@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char *kind_of(mode_t m)
 {
@@ -20,6 +21,31 @@ static const char *kind_of(mode_t m)
 	if (S_ISSOCK(m))
 		return "a socket";
 	return "not a regular file";
+}
+
+/*
+ * The temporary file goes beside the destination: its directory must take
+ * it, checked now so that a command says so before its work, not after.
+ */
+static int dir_writable(const char *path, struct outfile *out, char *err, size_t errlen)
+{
+	const char *slash = strrchr(out->dest, '/');
+	char *dir = slash ? strndup(out->dest, slash == out->dest ? 1 : (size_t)(slash - out->dest))
+			  : strdup(".");
+
+	if (!dir) {
+		snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
+		outfile_free(out);
+		return -1;
+	}
+	if (access(dir, W_OK | X_OK) < 0) {
+		snprintf(err, errlen, "%s: cannot write in %s: %s", path, dir, strerror(errno));
+		free(dir);
+		outfile_free(out);
+		return -1;
+	}
+	free(dir);
+	return 0;
 }
 
 int outfile_check(const char *path, struct outfile *out, char *err, size_t errlen)
@@ -61,7 +87,7 @@ done:
 		snprintf(err, errlen, "%s: %s", path, strerror(errno ? errno : ENOMEM));
 		return -1;
 	}
-	return 0;
+	return out->stream ? 0 : dir_writable(path, out, err, errlen);
 }
 
 void outfile_free(struct outfile *out)

@@ -1244,6 +1244,8 @@ static int t_cli_commands(void)
 		{ "libs", "run", "anonvma", "-s", "global-rwsem", "-p", "libs=65", NULL },
 		{ "lib_size", "run", "anonvma", "-s", "global-rwsem", "-p", "lib_size=0", NULL },
 		{ "nope.so", "run", "pft", "--plugin", "nope.so", NULL },
+		{ "cannot write in /nonexistent-dir", "run", "pft", "-s", "global-rwsem", "--timeline",
+		  "/nonexistent-dir/t.json", NULL },
 		{ "--cpus", "compare", "pft", "--cpus", "1,x", NULL },
 		{ "--cpus", "compare", "pft", "--cpus", "", NULL },
 		{ "'4096'", "compare", "pft", "--cpus", "4096", NULL },

@@ -167,11 +167,15 @@ int cli_run(int argc, char **argv)
 	if (spec.timeline) {
 		char err[600];
 
+		struct outfile where;
+
 		if (outfile_not_input(spec.timeline, spec.trace, err, sizeof(err)) < 0 ||
-		    (dbpath && outfile_not_input(spec.timeline, dbpath, err, sizeof(err)) < 0)) {
+		    (dbpath && outfile_not_input(spec.timeline, dbpath, err, sizeof(err)) < 0) ||
+		    outfile_check(spec.timeline, &where, err, sizeof(err)) < 0) {
 			cli_error("run", "--timeline %s", err);
 			return EXIT_BAD_INPUT;
 		}
+		outfile_free(&where);
 	}
 	if (spec.plugin) {
 		/*
