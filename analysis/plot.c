@@ -66,6 +66,19 @@ int plot_check_dir(const char *dir, char *err, size_t errlen)
 			 dir, !S_ISDIR(st.st_mode) ? "not a directory" : strerror(errno));
 		return -1;
 	}
+	if (stat(dir, &st) < 0) {
+		/* To be made: its parent must take it. */
+		const char *slash = strrchr(dir, '/');
+		char parent[4096];
+
+		snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash == dir ? 1 : slash - dir) : 1,
+			 slash ? dir : ".");
+		if (access(parent, W_OK | X_OK) < 0) {
+			snprintf(err, errlen, "--plot %s: cannot create it in %s: %s", dir, parent,
+				 strerror(errno));
+			return -1;
+		}
+	}
 	return 0;
 }
 

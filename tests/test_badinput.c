@@ -1712,6 +1712,14 @@ static int t_plot_dir(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		if (bad_db_cli("--plot", cases[i], "expected a directory"))
 			return 1;
+	/* A new directory where none can be made: said before the report. */
+	{
+		char *const report_into_nothing[] = { "report", "good.db", "--plot",
+						      "/nonexistent-dir/plots", NULL };
+
+		if (bad_db_cli("--plot", report_into_nothing, "cannot create it in /nonexistent-dir"))
+			return 1;
+	}
 	return 0;
 }
 

@@ -46,6 +46,10 @@ int cli_report(int argc, char **argv)
 		cli_error("report", "expected a database (mmlocksim report --help)");
 		return EXIT_BAD_INPUT;
 	}
+	if (plotdir && plot_check_dir(plotdir, err, sizeof(err))) {
+		cli_error("report", "%s", err);
+		return EXIT_BAD_INPUT;
+	}
 	/* The database is only read unless the fits are to be stored in it. */
 	db = store_open(path, write_fits ? STORE_EXISTING : STORE_READONLY, err, sizeof(err));
 	if (!db) {
