@@ -47,27 +47,18 @@ int gen_has_param(const char *workload, const char *key)
 
 int gen_takes_param(const char *workload, const char *key)
 {
-	const struct gen_param *p;
+	const struct gen_workload *wl = find(workload);
 
-	if (!find(workload))
-		return 0;
-	for (p = gen_common_params; p->name; p++)
-		if (!strcmp(p->name, key))
-			return 1;
-	return gen_has_param(workload, key);
+	return wl && gen_param_known(wl, key);
 }
 
 void gen_param_names(const char *workload, char *buf, size_t len)
 {
 	const struct gen_workload *wl = find(workload);
-	const struct gen_param *p;
-	size_t off = 0;
 
 	buf[0] = 0;
-	for (p = wl ? wl->params : NULL; p && p->name && off < len; p++)
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? " " : "", p->name);
-	for (p = gen_common_params; wl && p->name && off < len; p++)
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? " " : "", p->name);
+	if (wl)
+		gen_param_list(wl, buf, len);
 }
 
 /* trace_gen() and its kin; a NULL OUT is trace_gen_check(). */

@@ -67,6 +67,11 @@ static long param_index(const struct gen_workload *wl, const char *name,
 	return -1;
 }
 
+int gen_param_known(const struct gen_workload *wl, const char *name)
+{
+	return param_index(wl, name, strlen(name)) >= 0;
+}
+
 double gen_param(const struct gen *g, const char *name)
 {
 	long i = param_index(g->wl, name, strlen(name));
@@ -176,7 +181,7 @@ static int parse_value(enum gen_ptype type, const char *s, double *v)
 	return -1;
 }
 
-static void list_names(const struct gen_workload *wl, char *buf, size_t len)
+void gen_param_list(const struct gen_workload *wl, char *buf, size_t len)
 {
 	size_t i, n = nparams_of(wl), off = 0;
 
@@ -209,7 +214,7 @@ static int parse_params(struct gen *g, int nparams, char **params)
 		}
 		idx = param_index(wl, params[k], (size_t)(eq - params[k]));
 		if (idx < 0) {
-			list_names(wl, names, sizeof(names));
+			gen_param_list(wl, names, sizeof(names));
 			gen_error(g, "unknown parameter '%.*s' for workload %s; valid: %s",
 				  (int)(eq - params[k]), params[k], wl->name, names);
 			return -1;

@@ -217,5 +217,9 @@ int gen_run(const struct gen_workload *wl, unsigned threads, uint64_t ops,
 void gen_describe(const struct gen_workload *wl, FILE *out);
 /* Print the common parameters' table. */
 void gen_describe_common(FILE *out);
+/* 1 if WL takes parameter NAME, its own or a common one. */
+int gen_param_known(const struct gen_workload *wl, const char *name);
+/* WL's parameter names, its own then the common ones, space-separated. */
+void gen_param_list(const struct gen_workload *wl, char *buf, size_t len);
 
 #endif
