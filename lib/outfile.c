@@ -55,10 +55,8 @@ int outfile_check(const char *path, struct outfile *out, char *err, size_t errle
 	out->stream = false;
 	out->dest = NULL;
 	if (lstat(path, &st) < 0) {
-		/*
-		 * A new name (or one whose directory is missing or closed: the
-		 * temporary file's creation says so, naming PATH).
-		 */
+		/* A new name (or one whose directory is missing or closed:
+		 * dir_writable() says so, naming PATH). */
 		out->dest = strdup(path);
 		goto done;
 	}
