@@ -261,8 +261,8 @@ static const struct reloc_entry *find_by_scan(const struct reloc_table *t, uint6
 /*
  * Mappings of four clones placed, ended and pruned at random, long ones
  * among many short ones: every lookup finds what a scan of the whole table
- * finds, though it reads only its clone's entries and stops at the first
- * that, with all before it, cannot reach the address.
+ * finds, though it stops at the first entry that, with all before it,
+ * cannot reach the address.
  */
 static int test_find_matches_scan(void)
 {

@@ -8,7 +8,6 @@
 #include "sim/run/reloc.h"
 #include "lib/xalloc.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,20 +147,15 @@ static bool entry_valid(const struct reloc_entry *e, uint64_t idx, int clone)
 	return e->clone == clone && e->from < idx && idx <= e->until;
 }
 
-/*
- * The table is sorted by (clone, start): every lookup is one clone's, so
- * it reads that clone's entries only, however many clones relocate.
- * Index of the first entry after (clone, addr) in that order.
- */
-static size_t rt_first_start_above(const struct reloc_table *t, int clone, uint64_t addr)
+/* Index of the first entry starting above addr. */
+static size_t rt_first_start_above(const struct reloc_table *t, uint64_t addr)
 {
 	size_t lo = 0, hi = t->nr;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct reloc_entry *e = &t->e[mid];
 
-		if (e->clone < clone || (e->clone == clone && e->start <= addr))
+		if (t->e[mid].start <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -169,24 +163,18 @@ static size_t rt_first_start_above(const struct reloc_table *t, int clone, uint6
 	return lo;
 }
 
-/* Is entry k of clone's and does it start below end? */
-static bool rt_clone_below(const struct reloc_table *t, size_t k, int clone, uint64_t end)
-{
-	return k < t->nr && t->e[k].clone == clone && t->e[k].start < end;
-}
-
 const struct reloc_entry *reloc_find(const struct reloc_table *t, uint64_t addr, uint64_t idx,
 				     int clone)
 {
 	const struct reloc_entry *best = NULL;
-	size_t k = rt_first_start_above(t, clone, addr);
+	size_t k = rt_first_start_above(t, addr);
 
-	/* Clone's entries start at or below addr from k down; none from
-	 * the first whose reach stops short of addr gets there. */
+	/* Entries start at or below addr from k down; none from the first
+	 * whose reach stops short of addr gets there. */
 	while (k-- > 0) {
 		const struct reloc_entry *e = &t->e[k];
 
-		if (e->clone != clone || e->reach <= addr)
+		if (e->reach <= addr)
 			break;
 		if (e->end > addr && entry_valid(e, idx, clone) && (!best || e->from > best->from))
 			best = e;
@@ -207,7 +195,7 @@ uint64_t reloc_piece(const struct reloc_table *t, uint64_t start, uint64_t end, 
 			end = e->end;
 	}
 	/* Another entry beginning inside the piece may take over there. */
-	for (k = rt_first_start_above(t, clone, start); rt_clone_below(t, k, clone, end); k++) {
+	for (k = rt_first_start_above(t, start); k < t->nr && t->e[k].start < end; k++) {
 		if (entry_valid(&t->e[k], idx, clone)) {
 			end = t->e[k].start;
 			break;
@@ -216,29 +204,20 @@ uint64_t reloc_piece(const struct reloc_table *t, uint64_t start, uint64_t end, 
 	return end;
 }
 
-/* Set entry k's reach from its own end and its clone's entries before it. */
-static void rt_set_reach(struct reloc_table *t, size_t k)
-{
-	struct reloc_entry *e = &t->e[k];
-
-	e->reach = e->end;
-	if (k && e[-1].clone == e->clone && e[-1].reach > e->reach)
-		e->reach = e[-1].reach;
-}
-
-/* After a change at k: the reach of k's clone's entries from k on. */
+/* Set each entry's reach from k on, after a change at k. */
 static void rt_reach_from(struct reloc_table *t, size_t k)
 {
-	int clone = k < t->nr ? t->e[k].clone : 0;
+	for (; k < t->nr; k++) {
+		struct reloc_entry *e = &t->e[k];
 
-	for (; k < t->nr && t->e[k].clone == clone; k++)
-		rt_set_reach(t, k);
+		e->reach = k && e[-1].reach > e->end ? e[-1].reach : e->end;
+	}
 }
 
-/* Insert e keeping the table sorted by (clone, start). */
+/* Insert e keeping the table sorted by start. */
 static void rt_insert(struct reloc_table *t, const struct reloc_entry *e)
 {
-	size_t k = rt_first_start_above(t, e->clone, e->start);
+	size_t k = rt_first_start_above(t, e->start);
 
 	if (t->nr == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 8;
@@ -272,12 +251,10 @@ static struct reloc_entry entry_part(const struct reloc_entry *e, uint64_t start
 	return p;
 }
 
-/* Index of clone's first entry that may reach addr (none before it is that long). */
-static size_t rt_first_reaching(const struct reloc_table *t, int clone, uint64_t addr)
+/* Index of the first entry that may reach addr (none before it is that long). */
+static size_t rt_first_reaching(const struct reloc_table *t, uint64_t addr)
 {
-	if (addr > t->max_len)
-		return rt_first_start_above(t, clone, addr - t->max_len);
-	return clone > INT_MIN ? rt_first_start_above(t, clone - 1, UINT64_MAX) : 0;
+	return addr > t->max_len ? rt_first_start_above(t, addr - t->max_len) : 0;
 }
 
 bool reloc_end(struct reloc_table *t, uint64_t start, uint64_t end, uint64_t idx, int clone)
@@ -293,8 +270,8 @@ bool reloc_end(struct reloc_table *t, uint64_t start, uint64_t end, uint64_t idx
 	 * at idx, and the parts outside, as they were.  Re-inserted after the
 	 * walk, so the table stays sorted.
 	 */
-	lo = rt_first_reaching(t, clone, start);
-	for (k = n = lo; rt_clone_below(t, k, clone, end); k++) {
+	lo = rt_first_reaching(t, start);
+	for (k = n = lo; k < t->nr && t->e[k].start < end; k++) {
 		struct reloc_entry *e = &t->e[k];
 
 		if (e->end <= start || !entry_valid(e, idx, clone) || e->until == idx) {
@@ -328,7 +305,7 @@ void reloc_keep_later(struct reloc_table *t, const struct reloc_table *placed, u
 	struct reloc_entry p;
 	size_t k;
 
-	for (k = rt_first_reaching(placed, clone, start); rt_clone_below(placed, k, clone, end);
+	for (k = rt_first_reaching(placed, start); k < placed->nr && placed->e[k].start < end;
 	     k++) {
 		const struct reloc_entry *c = &placed->e[k];
 
@@ -344,7 +321,7 @@ bool reloc_later_mapped(const struct reloc_table *placed, uint64_t start, uint64
 {
 	size_t k;
 
-	for (k = rt_first_reaching(placed, clone, start); rt_clone_below(placed, k, clone, end);
+	for (k = rt_first_reaching(placed, start); k < placed->nr && placed->e[k].start < end;
 	     k++) {
 		const struct reloc_entry *c = &placed->e[k];
 
@@ -363,8 +340,7 @@ static void rt_filter(struct reloc_table *t, uint64_t low, bool by_until)
 		if (by_until ? t->e[k].until >= low : t->e[k].from > low)
 			t->e[n++] = t->e[k];
 	t->nr = n;
-	for (k = 0; k < n; k++)
-		rt_set_reach(t, k);
+	rt_reach_from(t, 0);
 	if (!n)
 		t->max_len = 0;
 	t->prune_at = 2 * n + 16;

@@ -73,10 +73,10 @@ struct reloc_entry {
 	uint64_t to;
 	uint64_t from, until;
 	int clone;
-	uint64_t reach;		/* the highest end of clone's entries up to this one */
+	uint64_t reach;		/* the highest end of the entries up to this one */
 };
 
-/* Sorted by (clone, start); entries may overlap where their windows do not. */
+/* Sorted by start; entries may overlap where their windows do not. */
 struct reloc_table {
 	struct reloc_entry *e;
 	size_t nr, cap;
