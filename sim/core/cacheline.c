@@ -466,7 +466,7 @@ static __always_inline void line_access_end(struct cacheline *l, sim_time_t wait
 	}
 }
 
-void line_read(struct cacheline *l)
+static __noinline void line_read_checked(struct cacheline *l)
 {
 	struct task *t = current;
 
@@ -480,6 +480,25 @@ void line_read(struct cacheline *l)
 	}
 	line_access_end(l, line_read_by(l, t->cpu, sim_now() + t->lag_ns),
 			sim_machine->cost.l1_hit, false);
+}
+
+/*
+ * Most reads hit, with no check running: those are settled here, as
+ * line_read_checked() would settle them, without its calls and spills.
+ */
+void line_read(struct cacheline *l)
+{
+	struct task *t = current;
+	sim_time_t asked = sim_now() + t->lag_ns;
+
+	if (likely(!sim_perturb.enabled && !sim_perturb.tso && !l->poisoned) &&
+	    ((t->kept_line == l && asked < t->kept_until) ||
+	     ((l->owner == t->cpu || is_sharer(l, t->cpu)) && l->pf_until <= asked))) {
+		classes[l->klass].accesses++;
+		task_charge(sim_machine->cost.l1_hit);
+		return;
+	}
+	line_read_checked(l);
 }
 
 static __always_inline sim_time_t line_write_op(struct cacheline *l, int cpu, sim_time_t asked, sim_time_t op)
@@ -560,26 +579,72 @@ static __always_inline void line_own(struct cacheline *l, sim_time_t op_cost, bo
 	line_access_end(l, line_write_op(l, t->cpu, sim_now() + t->lag_ns, op_cost), op_cost, true);
 }
 
+static __noinline void line_own_checked(struct cacheline *l, sim_time_t op_cost, bool locked)
+{
+	line_own(l, op_cost, locked);
+}
+
+/*
+ * The common write, as line_own() settles it, without its calls: no check
+ * running, nobody spinning on the line, and the line kept Exclusive from
+ * the task's last transfer or Modified in its CPU's cache.  *owned: it was
+ * the latter (a posted store then records when it landed).
+ */
+static __always_inline bool line_own_hit_fast(struct cacheline *l, sim_time_t op_cost, bool locked,
+					      bool *owned)
+{
+	struct task *t = current;
+	sim_time_t asked = sim_now() + t->lag_ns;
+
+	if (unlikely(sim_perturb.enabled || sim_perturb.tso || l->poisoned || l->nr_spinners))
+		return false;
+	*owned = false;
+	if (t->kept_line == l && asked < t->kept_until && t->kept_exclusive) {
+		if (locked)
+			task_locks_kept(op_cost);
+	} else if (l->owner == t->cpu) {
+		*owned = true;
+	} else {
+		return false;
+	}
+	classes[l->klass].accesses++;
+	task_charge(op_cost);
+	return true;
+}
+
 void line_write(struct cacheline *l)
 {
-	line_own(l, sim_machine->cost.l1_hit, false);
+	bool owned;
+
+	if (!line_own_hit_fast(l, sim_machine->cost.l1_hit, false, &owned))
+		line_own_checked(l, sim_machine->cost.l1_hit, false);
 }
 
 void line_rmw(struct cacheline *l)
 {
 	struct task *t = current;
+	bool owned;
 
 	/* A locked instruction drains the store buffer first. */
 	if (t->store_drain_at > sim_now() + t->lag_ns)
 		task_delay(t->store_drain_at - sim_now() - t->lag_ns);
-	line_own(l, sim_machine->cost.atomic, true);
+	if (!line_own_hit_fast(l, sim_machine->cost.atomic, true, &owned))
+		line_own_checked(l, sim_machine->cost.atomic, true);
 }
 
 void line_write_posted(struct cacheline *l)
 {
 	struct task *t = current;
 	sim_time_t asked, landed;
+	bool owned;
 
+	asked = sim_now() + t->lag_ns;
+	if (line_own_hit_fast(l, sim_machine->cost.l1_hit, false, &owned)) {
+		/* Modified here: it lands at once (line_write_op() waits 0). */
+		if (owned && asked > t->store_drain_at)
+			t->store_drain_at = asked;
+		return;
+	}
 	if (unlikely(sim_perturb.tso))
 		sb_before(l, true);
 	line_access_begin(l);

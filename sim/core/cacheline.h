@@ -52,15 +52,16 @@
 #include "sim/core/task.h"
 
 struct cacheline {
-	sim_time_t busy_until;
+	/* What a hit reads, first: one host cacheline when aligned. */
 	int16_t owner;			/* CPU with the line Modified, or -1 */
 	uint16_t klass;			/* index into the line class table */
 	uint16_t nr_spinners;
 	uint8_t poisoned;		/* the object it belongs to was freed */
+	sim_time_t pf_until;		/* when the last prefetch into it lands */
 	uint64_t sharers[CPU_MASK_WORDS];
+	sim_time_t busy_until;
 	struct task *spinners;
 	struct cacheline *buddy;	/* the other line of its 128-byte pair, or NULL */
-	sim_time_t pf_until;		/* when the last prefetch into it lands */
 	uint64_t transfers;
 	sim_time_t queue_ns;		/* total time requests waited for the line */
 };

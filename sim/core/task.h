@@ -57,6 +57,13 @@ struct task {
 	enum task_state state;
 	bool wake_pending;		/* woken between prepare_sleep and schedule */
 	bool preempt_pending;
+	/* What every access and delay reads, beside sp: a switch's first line. */
+	bool kept_exclusive;		/* kept_line came in Exclusive state */
+	sim_time_t lag_ns;		/* local hit time not yet charged */
+	const void *kept_line;		/* the line this task last received ... */
+	sim_time_t kept_until;		/* ... and keeps until then */
+	sim_time_t store_drain_at;	/* when its posted stores are all done */
+	const void *point_line;		/* its next access's check point already taken */
 	void (*fn)(void *arg);
 	void *arg;
 	const char *name;
@@ -93,12 +100,6 @@ struct task {
 	void *private;			/* the owner's per-task data */
 	struct task *rq_next;
 	struct task *spin_next;		/* on a cacheline's spinner list */
-	const void *kept_line;		/* the line this task last received ... */
-	sim_time_t kept_until;		/* ... and keeps until then */
-	bool kept_exclusive;		/* ... in Exclusive state */
-	sim_time_t lag_ns;		/* local hit time not yet charged */
-	sim_time_t store_drain_at;	/* when its posted stores are all done */
-	const void *point_line;		/* its next access's check point already taken */
 
 	/* Stack: [stack_base, stack_base + guard) is PROT_NONE. */
 	char *stack_base;

@@ -15,17 +15,22 @@
 
 #include "sim/mm/vma_tree.h"
 
+/* A fault sets a PTE's three bits together: one host cacheline for them. */
+struct pte_bits {
+	uint64_t present;
+	uint64_t writable;
+	uint64_t anon;			/* maps an anonymous page (PageAnon) */
+};
+
 struct pt_page {
 	unsigned long index;		/* addr >> PMD_SHIFT */
-	struct rcu_head rcu;		/* freed after a grace period */
-	struct pt_page *pool_next;
+	int nr_present;
 	bool dead;			/* unlinked from the PMD: pmd_same() fails */
 	spinlock_t ptl;
+	struct pte_bits bits[PTRS_PER_PTE / 64];
 	struct cacheline pte_lines[PTRS_PER_PTE / 8];
-	uint64_t present[PTRS_PER_PTE / 64];
-	uint64_t writable[PTRS_PER_PTE / 64];
-	uint64_t anon[PTRS_PER_PTE / 64];	/* maps an anonymous page (PageAnon) */
-	int nr_present;
+	struct rcu_head rcu;		/* freed after a grace period */
+	struct pt_page *pool_next;
 };
 
 /* ---- page tables ------------------------------------------------------- */
@@ -249,14 +254,14 @@ bool pte_present(const struct pt_page *pt, unsigned long addr)
 {
 	unsigned int b = pte_bit(addr);
 
-	return pt->present[b / 64] & (1ULL << (b % 64));
+	return pt->bits[b / 64].present & (1ULL << (b % 64));
 }
 
 bool pte_write(const struct pt_page *pt, unsigned long addr)
 {
 	unsigned int b = pte_bit(addr);
 
-	return pt->writable[b / 64] & (1ULL << (b % 64));
+	return pt->bits[b / 64].writable & (1ULL << (b % 64));
 }
 
 void pte_set(struct mm_struct *mm, struct pt_page *pt, unsigned long addr, bool writable)
@@ -267,11 +272,11 @@ void pte_set(struct mm_struct *mm, struct pt_page *pt, unsigned long addr, bool 
 		pt->nr_present++;
 		mm->rss_pages++;
 	}
-	pt->present[b / 64] |= 1ULL << (b % 64);
+	pt->bits[b / 64].present |= 1ULL << (b % 64);
 	if (writable)
-		pt->writable[b / 64] |= 1ULL << (b % 64);
+		pt->bits[b / 64].writable |= 1ULL << (b % 64);
 	else
-		pt->writable[b / 64] &= ~(1ULL << (b % 64));
+		pt->bits[b / 64].writable &= ~(1ULL << (b % 64));
 }
 
 void pte_clear(struct mm_struct *mm, struct pt_page *pt, unsigned long addr)
@@ -282,16 +287,16 @@ void pte_clear(struct mm_struct *mm, struct pt_page *pt, unsigned long addr)
 		pt->nr_present--;
 		mm->rss_pages--;
 	}
-	pt->present[b / 64] &= ~(1ULL << (b % 64));
-	pt->writable[b / 64] &= ~(1ULL << (b % 64));
-	pt->anon[b / 64] &= ~(1ULL << (b % 64));
+	pt->bits[b / 64].present &= ~(1ULL << (b % 64));
+	pt->bits[b / 64].writable &= ~(1ULL << (b % 64));
+	pt->bits[b / 64].anon &= ~(1ULL << (b % 64));
 }
 
 bool pte_anon(const struct pt_page *pt, unsigned long addr)
 {
 	unsigned int b = pte_bit(addr);
 
-	return pt->anon[b / 64] & (1ULL << (b % 64));
+	return pt->bits[b / 64].anon & (1ULL << (b % 64));
 }
 
 void pte_set_anon(struct pt_page *pt, unsigned long addr, bool anon)
@@ -299,16 +304,16 @@ void pte_set_anon(struct pt_page *pt, unsigned long addr, bool anon)
 	unsigned int b = pte_bit(addr);
 
 	if (anon)
-		pt->anon[b / 64] |= 1ULL << (b % 64);
+		pt->bits[b / 64].anon |= 1ULL << (b % 64);
 	else
-		pt->anon[b / 64] &= ~(1ULL << (b % 64));
+		pt->bits[b / 64].anon &= ~(1ULL << (b % 64));
 }
 
 void pte_wrprotect(struct pt_page *pt, unsigned long addr)
 {
 	unsigned int b = pte_bit(addr);
 
-	pt->writable[b / 64] &= ~(1ULL << (b % 64));
+	pt->bits[b / 64].writable &= ~(1ULL << (b % 64));
 }
 
 void pgtable_destroy(struct mm_struct *mm)

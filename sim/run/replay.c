@@ -89,6 +89,7 @@ struct replay {
 	size_t dropped;			/* trace bytes already released */
 	sim_time_t last_end;		/* when the last task finished */
 	struct trace_chunk chunk[NR_CHUNKS];
+	struct trace_chunk *chunk_last;	/* the last one chunk_get() returned */
 	uint64_t chunk_clock, chunk_loads;
 	double think_scale;		/* 1: as recorded; 0: no think time at all */
 	struct replay_barrier *barriers;	/* MLT_BARRIERs some task waits at */
@@ -137,16 +138,22 @@ static void drop_all(struct replay *r)
 static struct trace_chunk *chunk_get(struct replay *r, uint64_t c)
 {
 	struct trace_chunk *victim = &r->chunk[0];
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	const unsigned char *src;
-	size_t len, base, lo, hi;
+	size_t page, len, base, lo, hi;
 	uint32_t k, n;
 
+	/* Tasks replaying the same stretch of the trace ask for the chunk
+	 * the last lookup found, one record at a time. */
+	if (r->chunk_last && r->chunk_last->index == c) {
+		r->chunk_last->used = ++r->chunk_clock;
+		return r->chunk_last;
+	}
 	for (k = 0; k < NR_CHUNKS; k++) {
 		struct trace_chunk *ch = &r->chunk[k];
 
 		if (ch->data && ch->index == c) {
 			ch->used = ++r->chunk_clock;
+			r->chunk_last = ch;
 			return ch;
 		}
 		if (!ch->data || ch->used < victim->used)
@@ -160,6 +167,7 @@ static struct trace_chunk *chunk_get(struct replay *r, uint64_t c)
 	n = (uint32_t)(r->f->nrecords - c * CHUNK_RECORDS < CHUNK_RECORDS ?
 		       r->f->nrecords - c * CHUNK_RECORDS : CHUNK_RECORDS);
 	len = (size_t)n * MLT_RECORD_SIZE;
+	page = (size_t)sysconf(_SC_PAGESIZE);
 	src = r->f->raw + c * CHUNK_RECORDS * MLT_RECORD_SIZE;
 	memcpy(victim->data, src, len);
 	base = (size_t)(src - (const unsigned char *)r->f->map);
@@ -180,6 +188,7 @@ static struct trace_chunk *chunk_get(struct replay *r, uint64_t c)
 	}
 	victim->index = c;
 	victim->used = ++r->chunk_clock;
+	r->chunk_last = victim;
 	r->chunk_loads++;
 	return victim;
 }
