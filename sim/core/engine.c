@@ -108,7 +108,7 @@ static inline bool fifo_push(const struct event *ev)
  * a pop (ev = the last slot) and to push into a root left vacant by the
  * running event (see engine_run).
  */
-static void sift_down_from(struct event ev, uint32_t i, uint32_t nr)
+static void sift_down_from(const struct event *ev, uint32_t i, uint32_t nr)
 {
 	struct event *heap = sim_engine.heap;
 
@@ -122,15 +122,15 @@ static void sift_down_from(struct event ev, uint32_t i, uint32_t nr)
 		for (c = first + 1; c < end; c++)
 			if (event_before(&heap[c], &heap[best]))
 				best = c;
-		if (!event_before(&heap[best], &ev))
+		if (!event_before(&heap[best], ev))
 			break;
 		heap[i] = heap[best];
 		i = best;
 	}
-	heap[i] = ev;
+	heap[i] = *ev;
 }
 
-static inline void sift_down(struct event ev, uint32_t nr)
+static inline void sift_down(const struct event *ev, uint32_t nr)
 {
 	sift_down_from(ev, 0, nr);
 }
@@ -148,7 +148,7 @@ void event_at_slow(sim_time_t when, event_fn fn, void *obj, uint64_t arg)
 #endif
 	if (sim_engine.root_vacant) {
 		sim_engine.root_vacant = false;
-		sift_down(ev, sim_engine.nr);
+		sift_down(&ev, sim_engine.nr);
 		return;
 	}
 	if (sim_engine.nr == sim_engine.cap)
@@ -176,7 +176,7 @@ static inline void heap_fill_vacant_root(void)
 	nr = --sim_engine.nr;
 	sim_engine.root_vacant = false;
 	if (nr)
-		sift_down(sim_engine.heap[nr], nr);
+		sift_down(&sim_engine.heap[nr], nr);
 }
 
 /*
@@ -231,7 +231,7 @@ bool engine_take_next_slow(event_fn fn, void **obj)
 		uint32_t nr = --sim_engine.nr;
 
 		if (nr)
-			sift_down(sim_engine.heap[nr], nr);
+			sift_down(&sim_engine.heap[nr], nr);
 	}
 	return true;
 }
@@ -292,7 +292,7 @@ bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg
 	*next = heap[top].obj;
 	e->now = heap[top].time;
 	e->events_run++;
-	sift_down_from(ev, top, e->nr);
+	sift_down_from(&ev, top, e->nr);
 	return true;
 plain:
 	event_at(when, fn, obj, arg);

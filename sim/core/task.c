@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lib/xalloc.h"
+#include "sim/core/compiler.h"
 #include "sim/core/timeline.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -433,6 +434,10 @@ static void start_event(void *obj, uint64_t arg)
 
 /* ---- public ---------------------------------------------------------- */
 
+/* CPUs whose steal_ns is not 0: most runs have none, and a delay need
+ * not then read its CPU's line. */
+static int nr_cpus_stolen;
+
 void sched_init(const struct sched_params *params)
 {
 	assert(params->ncpus > 0);
@@ -440,6 +445,7 @@ void sched_init(const struct sched_params *params)
 	sched.p = *params;
 	sched.page = (size_t)sysconf(_SC_PAGESIZE);
 	sched.cpus = xcalloc((size_t)params->ncpus, sizeof(*sched.cpus));
+	nr_cpus_stolen = 0;
 	install_overflow_handler();
 }
 
@@ -543,19 +549,29 @@ void cpu_steal_time(int cpu, sim_time_t ns)
 {
 	struct sim_cpu *c = &sched.cpus[cpu];
 
-	if (c->curr)
-		c->steal_ns += ns;	/* an idle CPU does the work in its idle time */
+	if (!c->curr || !ns)
+		return;		/* an idle CPU does the work in its idle time */
+	if (!c->steal_ns)
+		nr_cpus_stolen++;
+	c->steal_ns += ns;
 }
 
 void task_delay(sim_time_t ns)
 {
 	struct task *t = current;
-	struct sim_cpu *c = &sched.cpus[t->cpu];
 	void *obj;
 
-	ns += t->lag_ns + c->steal_ns;
+	ns += t->lag_ns;
 	t->lag_ns = 0;
-	c->steal_ns = 0;
+	if (unlikely(nr_cpus_stolen)) {
+		struct sim_cpu *c = &sched.cpus[t->cpu];
+
+		if (c->steal_ns) {
+			ns += c->steal_ns;
+			c->steal_ns = 0;
+			nr_cpus_stolen--;
+		}
+	}
 	if (!ns)
 		return;
 	/* Resumed at now + ns: switch_out() with the push and take fused. */

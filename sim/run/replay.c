@@ -40,23 +40,24 @@ struct trace_chunk {
 };
 
 struct replay_task {
+	/* What every op reads, on one host line. */
 	struct replay *r;
 	uint32_t trace_task;
 	int clone;
 	uint64_t xor_mask;
 	struct mm_struct *mm;
 	uint32_t mm_idx;		/* its mm's index in the trace */
+	unsigned int ahead_i, ahead_n;	/* in ahead[] below */
+	uint64_t index;			/* the record being replayed (its first, before) */
 	struct task *task;
 	uint64_t cursor;		/* its next record, or where to look for it */
 	bool cursor_exact;		/* else cursor starts a chunk to look in */
-	uint64_t index;			/* the record being replayed (its first, before) */
 	bool exited;
 	bool finished;			/* no record of it is left to replay */
 	uint64_t remaining;		/* records of it not yet read ahead */
 	/* Its next records and their indexes, read ahead (replay_next()). */
 	struct mlt_record ahead[TASK_READ_AHEAD];
 	uint64_t ahead_index[TASK_READ_AHEAD];
-	unsigned int ahead_i, ahead_n;
 	/* This clone's own heap, for brk records (clones > 0). */
 	unsigned long heap_start, heap_end;
 };
@@ -237,7 +238,7 @@ static int fetch_record(struct replay_task *rt, struct mlt_record *rec, uint64_t
  * reads a few records ahead: memory stays O(tasks) plus the chunk cache
  * however long the trace.
  */
-static int replay_next(struct replay_task *rt, struct mlt_record *rec)
+static const struct mlt_record *replay_next(struct replay_task *rt)
 {
 	struct replay *r = rt->r;
 
@@ -246,7 +247,7 @@ static int replay_next(struct replay_task *rt, struct mlt_record *rec)
 			TASK_READ_AHEAD;
 
 		if (!n)
-			return 0;
+			return NULL;
 		rt->ahead_i = rt->ahead_n = 0;
 		while (rt->ahead_n < n && fetch_record(rt, &rt->ahead[rt->ahead_n],
 						       &rt->ahead_index[rt->ahead_n]))
@@ -257,12 +258,11 @@ static int replay_next(struct replay_task *rt, struct mlt_record *rec)
 				 "%s: record count of task %u changed under us",
 				 r->f->path, rt->trace_task);
 			engine_stop();
-			return 0;
+			return NULL;
 		}
 	}
 	rt->index = rt->ahead_index[rt->ahead_i];
-	*rec = rt->ahead[rt->ahead_i++];
-	return 1;
+	return &rt->ahead[rt->ahead_i++];
 }
 
 static unsigned long map_flags(const struct mlt_record *rec)
@@ -673,15 +673,15 @@ static void replay_task_fn(void *arg)
 {
 	struct replay_task *rt = arg;
 	struct replay *r = rt->r;
-	struct mlt_record rec;
+	const struct mlt_record *rec;
 	uint64_t prev_time = 0;
 	sim_time_t prev_cost = 0;
 	bool started = false;
 
-	while (replay_next(rt, &rec)) {
+	while ((rec = replay_next(rt))) {
 		sim_time_t t0;
 
-		if (rec.op == MLT_FORK && !started) {
+		if (rec->op == MLT_FORK && !started) {
 			int64_t parent = r->fork_parent[rt->trace_task];
 			uint32_t mm_idx = r->f->threads[rt->trace_task].mm;
 
@@ -716,27 +716,27 @@ static void replay_task_fn(void *arg)
 			mm_enter(rt->mm);
 			started = true;
 		} else {
-			sim_time_t think = rec.time_ns > prev_time + prev_cost ?
-					   rec.time_ns - prev_time - prev_cost : 0;
+			sim_time_t think = rec->time_ns > prev_time + prev_cost ?
+					   rec->time_ns - prev_time - prev_cost : 0;
 
 			if (r->think_scale != 1.0)
 				think = (sim_time_t)((double)think * r->think_scale);
 			task_user_work(think);	/* back in user mode, even if for 0 ns */
 		}
-		prev_time = rec.time_ns;
-		r->op_count[rec.op]++;
-		if (rec.op == MLT_EXIT) {
+		prev_time = rec->time_ns;
+		r->op_count[rec->op]++;
+		if (rec->op == MLT_EXIT) {
 			rt->exited = true;
 			break;
 		}
-		if (rec.op == MLT_FORK) {
+		if (rec->op == MLT_FORK) {
 			r->ops_done++;
 			prev_cost = 0;
 			continue;
 		}
-		if (rec.op == MLT_BARRIER) {
+		if (rec->op == MLT_BARRIER) {
 			t0 = sim_now();
-			replay_barrier(r, rt, &rec);
+			replay_barrier(r, rt, rec);
 			r->ops_done++;
 			/* how long it waited for the others, as its op's latency */
 			hist_add(&r->hist[MLT_BARRIER], sim_now() - t0);
@@ -745,7 +745,7 @@ static void replay_task_fn(void *arg)
 		}
 		t0 = sim_now();
 		watchdog_op_begin();
-		if (do_op(rt, &rec))
+		if (do_op(rt, rec))
 			r->op_errors++;
 		task_delay(0);
 		/* Replayed once it has returned: a task stuck in its last op
@@ -753,13 +753,13 @@ static void replay_task_fn(void *arg)
 		r->ops_done++;
 		watchdog_op_end();
 		prev_cost = sim_now() - t0;
-		hist_add(&r->hist[rec.op], prev_cost);
+		hist_add(&r->hist[rec->op], prev_cost);
 		if (timeline_on)
-			timeline_span(TL_TASK, rt->task->id, "op", mlt_op_name(rec.op), t0, sim_now());
+			timeline_span(TL_TASK, rt->task->id, "op", mlt_op_name(rec->op), t0, sim_now());
 	}
 	/* Records queued after an EXIT (a bad trace) are still counted in. */
-	while (rt->exited && replay_next(rt, &rec))
-		r->ops_done++, r->op_count[rec.op]++;
+	while (rt->exited && (rec = replay_next(rt)))
+		r->ops_done++, r->op_count[rec->op]++;
 	if (started) {
 		/* exit(): the last task of the mm tears it down (exit_mmap),
 		 * and that is the EXIT op's latency; an earlier one only leaves. */
