@@ -340,6 +340,10 @@ static void resume_event(void *obj, uint64_t arg)
 
 /* ---- run queues ------------------------------------------------------ */
 
+/* Tasks queued on all CPUs: with none, a return to user mode that has no
+ * user work to do need not read its CPU's line. */
+static int nr_queued_all;
+
 static void rq_enqueue(struct sim_cpu *cpu, struct task *t)
 {
 	t->rq_next = NULL;
@@ -349,6 +353,7 @@ static void rq_enqueue(struct sim_cpu *cpu, struct task *t)
 		cpu->rq_head = t;
 	cpu->rq_tail = t;
 	cpu->nr_queued++;
+	nr_queued_all++;
 }
 
 static void rq_enqueue_head(struct sim_cpu *cpu, struct task *t)
@@ -358,6 +363,7 @@ static void rq_enqueue_head(struct sim_cpu *cpu, struct task *t)
 	if (!cpu->rq_tail)
 		cpu->rq_tail = t;
 	cpu->nr_queued++;
+	nr_queued_all++;
 }
 
 static struct task *rq_dequeue(struct sim_cpu *cpu)
@@ -369,6 +375,7 @@ static struct task *rq_dequeue(struct sim_cpu *cpu)
 		if (!cpu->rq_head)
 			cpu->rq_tail = NULL;
 		cpu->nr_queued--;
+		nr_queued_all--;
 	}
 	return t;
 }
@@ -446,6 +453,7 @@ void sched_init(const struct sched_params *params)
 	sched.page = (size_t)sysconf(_SC_PAGESIZE);
 	sched.cpus = xcalloc((size_t)params->ncpus, sizeof(*sched.cpus));
 	nr_cpus_stolen = 0;
+	nr_queued_all = 0;
 	install_overflow_handler();
 }
 
@@ -683,6 +691,8 @@ void task_user_work(sim_time_t ns)
 	struct sim_cpu *cpu = &sched.cpus[t->cpu];
 
 	task_delay(0);
+	if (!ns && !nr_queued_all)
+		return;		/* nobody to yield to, nothing to run */
 	if (cpu->nr_queued && (cpu->need_resched ||
 			       sim_now() - cpu->slice_start >= sched.p.timeslice_ns)) {
 		/* Return to user mode with need_resched set: schedule() first. */

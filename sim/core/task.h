@@ -57,13 +57,14 @@ struct task {
 	enum task_state state;
 	bool wake_pending;		/* woken between prepare_sleep and schedule */
 	bool preempt_pending;
-	/* What every access and delay reads, beside sp: a switch's first line. */
+	/* What every access, delay and op reads, beside sp: a switch's first line. */
 	bool kept_exclusive;		/* kept_line came in Exclusive state */
+	bool in_op;			/* for the progress watchdog (watchdog.h): */
+	sim_time_t op_since;		/* the op it is in, if any */
 	sim_time_t lag_ns;		/* local hit time not yet charged */
 	const void *kept_line;		/* the line this task last received ... */
 	sim_time_t kept_until;		/* ... and keeps until then */
 	sim_time_t store_drain_at;	/* when its posted stores are all done */
-	const void *point_line;		/* its next access's check point already taken */
 	void (*fn)(void *arg);
 	void *arg;
 	const char *name;
@@ -77,9 +78,7 @@ struct task {
 	struct cacheline *spin_line;	/* the line it is parked on as a spinner, or NULL */
 	bool spin_resched;		/* its spin loop checks need_resched(): IPI it */
 
-	/* For the progress watchdog (watchdog.h): the op it is in, if any. */
-	bool in_op;
-	sim_time_t op_since;
+	const void *point_line;		/* its next access's check point already taken */
 
 	/* Lock-correctness state, read by the checker (see check_hook). */
 	int rcu_read_depth;
