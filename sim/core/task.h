@@ -65,6 +65,17 @@ struct task {
 	const void *kept_line;		/* the line this task last received ... */
 	sim_time_t kept_until;		/* ... and keeps until then */
 	sim_time_t store_drain_at;	/* when its posted stores are all done */
+
+	/* Lock-correctness state, read by the checker (see check_hook), and
+	 * touched by every lock: next, with the first entries of held[]. */
+	int rcu_read_depth;
+	int srcu_read_depth;
+	int atomic_depth;		/* spinlocks held: sleeping here is a bug */
+	int in_kernel;			/* in a syscall or fault: no RCU QS at a tick */
+	int nr_held;			/* in held[] */
+	int nr_untracked;		/* held beyond TASK_MAX_HELD */
+	struct held_lock held[TASK_MAX_HELD];
+
 	void (*fn)(void *arg);
 	void *arg;
 	const char *name;
@@ -80,14 +91,6 @@ struct task {
 
 	const void *point_line;		/* its next access's check point already taken */
 
-	/* Lock-correctness state, read by the checker (see check_hook). */
-	int rcu_read_depth;
-	int srcu_read_depth;
-	int atomic_depth;		/* spinlocks held: sleeping here is a bug */
-	int in_kernel;			/* in a syscall or fault: no RCU QS at a tick */
-	int nr_held;			/* in held[] */
-	int nr_untracked;		/* held beyond TASK_MAX_HELD */
-	struct held_lock held[TASK_MAX_HELD];
 	const void *blocked_on;		/* the sleeping lock it waits for, or NULL */
 	uint16_t blocked_stat;		/* ... and its class */
 
