@@ -685,14 +685,20 @@ static void skip_rounds(struct task *t, struct sim_cpu *cpu, sim_time_t *ns)
  * preemption CFS/EEVDF gives a task that slept): the remainder continues
  * when the CPU comes back.
  */
+static void user_work(struct task *t, sim_time_t ns);
+
 void task_user_work(sim_time_t ns)
 {
-	struct task *t = current;
+	task_delay(0);
+	/* Nobody to yield to and nothing to run: no frame for the rest. */
+	if (ns || nr_queued_all)
+		user_work(current, ns);
+}
+
+static __noinline void user_work(struct task *t, sim_time_t ns)
+{
 	struct sim_cpu *cpu = &sched.cpus[t->cpu];
 
-	task_delay(0);
-	if (!ns && !nr_queued_all)
-		return;		/* nobody to yield to, nothing to run */
 	if (cpu->nr_queued && (cpu->need_resched ||
 			       sim_now() - cpu->slice_start >= sched.p.timeslice_ns)) {
 		/* Return to user mode with need_resched set: schedule() first. */
