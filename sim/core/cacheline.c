@@ -16,6 +16,7 @@ static struct {
 } topo;
 
 void (*line_poison_hook)(const struct cacheline *l);
+bool line_hits_inline = true;
 
 /*
  * The check's TSO store buffers (sim_perturb.tso), one per task (a task is
@@ -491,7 +492,7 @@ void line_read(struct cacheline *l)
 	struct task *t = current;
 	sim_time_t asked = sim_now() + t->lag_ns;
 
-	if (likely(!sim_perturb.enabled && !sim_perturb.tso && !l->poisoned) &&
+	if (likely(line_hits_inline && !sim_perturb.enabled && !sim_perturb.tso && !l->poisoned) &&
 	    ((t->kept_line == l && asked < t->kept_until) ||
 	     ((l->owner == t->cpu || is_sharer(l, t->cpu)) && l->pf_until <= asked))) {
 		classes[l->klass].accesses++;
@@ -596,7 +597,8 @@ static __always_inline bool line_own_hit_fast(struct cacheline *l, sim_time_t op
 	struct task *t = current;
 	sim_time_t asked = sim_now() + t->lag_ns;
 
-	if (unlikely(sim_perturb.enabled || sim_perturb.tso || l->poisoned || l->nr_spinners))
+	if (unlikely(!line_hits_inline || sim_perturb.enabled || sim_perturb.tso || l->poisoned ||
+		     l->nr_spinners))
 		return false;
 	*owned = false;
 	if (t->kept_line == l && asked < t->kept_until && t->kept_exclusive) {

@@ -81,6 +81,13 @@ int line_nr_classes(void);
 const struct line_class *line_class_at(int i);
 void line_classes_reset(void);
 
+/*
+ * Reads and writes that hit are settled inline (cacheline.c); false sends
+ * every access through the full path, which must give the same results
+ * (tests/test_speed.c compares the two).
+ */
+extern bool line_hits_inline;
+
 void line_init(struct cacheline *l, const char *klass);
 /*
  * a and b are the two 64-byte halves of one 128-byte aligned chunk, as the
