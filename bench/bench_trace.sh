@@ -6,7 +6,13 @@
 # this binary's so that both see the same machine load; each imports the
 # traces itself (the .mlt format has versions).
 #
-# usage: bench/bench_trace.sh [MMLOCKSIM]   (BASE, REPEATS in the environment)
+# With COUNTS=1 (and valgrind installed), also each binary's host
+# instructions and L1 data misses per fault on the same runs, counted by
+# cachegrind with a 32 KiB 8-way L1 and a 2 MiB L2: figures that do not
+# move with the load of a shared machine, where wall time can move by a
+# third between sittings.  About a minute more per binary.
+#
+# usage: bench/bench_trace.sh [MMLOCKSIM]   (BASE, REPEATS, COUNTS in the environment)
 set -eu
 
 B=${1:-${BUILDDIR:-build}/mmlocksim}
@@ -61,6 +67,38 @@ for t in xz py; do
 	fi
 done
 echo "  (median of $REPEATS; base: ${BASE:-none, set BASE=an older mmlocksim to compare})"
+
+# counts BIN MLT: "instructions l1_misses" of one run under cachegrind.
+counts() {
+	valgrind --tool=cachegrind --cache-sim=yes --D1=32768,8,64 --LL=2097152,16,64 \
+		--cachegrind-out-file=/dev/null "$1" run "$2" -s pervma-refcount --cpus 64 \
+		--threads 64 -p think_scale=0 2>&1 >/dev/null |
+		awk '/I *refs:/ { gsub(",", "", $NF); i = $NF }
+		     /D1  misses:/ { gsub(",", "", $4); d = $4 }
+		     END { print i, d }'
+}
+
+if [ "${COUNTS:-0}" = 1 ]; then
+	if ! command -v valgrind > /dev/null; then
+		echo "  counts skipped: no valgrind (apt install valgrind)"
+	else
+		echo "  host work per fault, counted by cachegrind (one run each):"
+		printf '  %-6s %-10s %16s %16s\n' trace binary "instructions" "L1 misses"
+		for t in xz py; do
+			f=$(awk '{ print $1; exit }' "$TMP/$t.new")
+			for which in this base; do
+				bin=$B mlt=$TMP/$t.mlt
+				if [ "$which" = base ]; then
+					[ -n "$BASE" ] || continue
+					bin=$BASE mlt=$TMP/$t.base.mlt
+				fi
+				set -- $(counts "$bin" "$mlt")
+				echo "$t $which $f $1 $2" | awk '{
+					printf "  %-6s %-10s %16.0f %16.1f\n", $1, $2, $4 / $3, $5 / $3 }'
+			done
+		done
+	fi
+fi
 
 # What each mechanism of the fault path costs the simulator: the xz trace
 # with it left out, against everything on (the oracle is on in every run).
