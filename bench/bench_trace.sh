@@ -7,10 +7,10 @@
 # traces itself (the .mlt format has versions).
 #
 # With COUNTS=1 (and valgrind installed), also each binary's host
-# instructions and L1 data misses per fault on the same runs, counted by
-# cachegrind with a 32 KiB 8-way L1 and a 2 MiB L2: figures that do not
-# move with the load of a shared machine, where wall time can move by a
-# third between sittings.  About a minute more per binary.
+# instructions and L1 data misses per fault, one run of each trace,
+# counted by cachegrind with a 32 KiB 8-way L1 and a 2 MiB L2: figures
+# that do not move with the load of a shared machine, where wall time can
+# move by a third between sittings.  About a minute more per binary.
 #
 # usage: bench/bench_trace.sh [MMLOCKSIM]   (BASE, REPEATS, COUNTS in the environment)
 set -eu
@@ -85,13 +85,13 @@ if [ "${COUNTS:-0}" = 1 ]; then
 		echo "  host work per fault, counted by cachegrind (one run each):"
 		printf '  %-6s %-10s %16s %16s\n' trace binary "instructions" "L1 misses"
 		for t in xz py; do
-			f=$(awk '{ print $1; exit }' "$TMP/$t.new")
 			for which in this base; do
-				bin=$B mlt=$TMP/$t.mlt
+				bin=$B mlt=$TMP/$t.mlt runs=$TMP/$t.new
 				if [ "$which" = base ]; then
 					[ -n "$BASE" ] || continue
-					bin=$BASE mlt=$TMP/$t.base.mlt
+					bin=$BASE mlt=$TMP/$t.base.mlt runs=$TMP/$t.old
 				fi
+				f=$(awk '{ print $1; exit }' "$runs")
 				set -- $(counts "$bin" "$mlt")
 				echo "$t $which $f $1 $2" | awk '{
 					printf "  %-6s %-10s %16.0f %16.1f\n", $1, $2, $4 / $3, $5 / $3 }'
