@@ -391,6 +391,13 @@ struct store *store_open(const char *path, int mode, char *err, size_t errlen)
 			 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
+	/*
+	 * Sorts, transient indices and statement journals in memory: a
+	 * results database is small, and a run killed in the instant between
+	 * SQLite's creating a temporary file and unlinking it would leave the
+	 * file behind in $TMPDIR.
+	 */
+	sqlite3_exec(s->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
 	/* Look before changing anything: never touch someone else's file. */
 	ntables = query_int(s->db, "SELECT count(*) FROM sqlite_schema", &rc);
 	if (rc == SQLITE_BUSY) {

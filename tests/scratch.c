@@ -60,6 +60,22 @@ int dir_entries(const char *path)
 	return n;
 }
 
+void dir_names(const char *path, char *buf, size_t len)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	size_t n = 0;
+
+	if (len)
+		buf[0] = 0;
+	if (!d)
+		return;
+	while ((e = readdir(d)) && n + 1 < len)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? " " : "", e->d_name);
+	closedir(d);
+}
+
 int scratch_entries(void)
 {
 	return dir_entries(scratch_dir());

@@ -294,7 +294,7 @@ static int no_orphans_left(double timeout)
 static int test_sigkill_loop(void)
 {
 	const char *old_tmpdir = getenv("TMPDIR");
-	char *saved = old_tmpdir ? strdup(old_tmpdir) : NULL, tmpdir[512];
+	char *saved = old_tmpdir ? strdup(old_tmpdir) : NULL, tmpdir[512], names[256];
 	unsigned seed = 20240611;
 	double t0 = wall_seconds();
 	int i, killed = 0, finished = 0, rc;
@@ -350,8 +350,9 @@ static int test_sigkill_loop(void)
 	printf("%d kills (%d sweeps had finished first; the sweep alone takes %.2f s), %.1f s\n",
 	       killed, finished, ref_wall, wall_seconds() - t0);
 	/* Runs killed mid-way left no generated trace (nor anything else) behind. */
-	CHECKF(dir_entries(tmpdir) == 0, "%s: %d files left by the killed runs", tmpdir,
-	       dir_entries(tmpdir));
+	dir_names(tmpdir, names, sizeof(names));
+	CHECKF(dir_entries(tmpdir) == 0, "%s: %d files left by the killed runs: %s", tmpdir,
+	       dir_entries(tmpdir), names);
 	if (saved)
 		setenv("TMPDIR", saved, 1);
 	else
