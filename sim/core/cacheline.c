@@ -493,7 +493,7 @@ void line_read(struct cacheline *l)
 	sim_time_t asked = sim_now() + t->lag_ns;
 
 	if (likely(line_hits_inline && !sim_perturb.enabled && !sim_perturb.tso && !l->poisoned) &&
-	    ((t->kept_line == l && asked < t->kept_until) ||
+	    (task_keeps(l, false) ||
 	     ((l->owner == t->cpu || is_sharer(l, t->cpu)) && l->pf_until <= asked))) {
 		classes[l->klass].accesses++;
 		task_charge(sim_machine->cost.l1_hit);
@@ -594,17 +594,14 @@ static __noinline void line_own_checked(struct cacheline *l, sim_time_t op_cost,
 static __always_inline bool line_own_hit_fast(struct cacheline *l, sim_time_t op_cost, bool locked,
 					      bool *owned)
 {
-	struct task *t = current;
-	sim_time_t asked = sim_now() + t->lag_ns;
-
 	if (unlikely(!line_hits_inline || sim_perturb.enabled || sim_perturb.tso || l->poisoned ||
 		     l->nr_spinners))
 		return false;
 	*owned = false;
-	if (t->kept_line == l && asked < t->kept_until && t->kept_exclusive) {
+	if (task_keeps(l, true)) {
 		if (locked)
 			task_locks_kept(op_cost);
-	} else if (l->owner == t->cpu) {
+	} else if (l->owner == current->cpu) {
 		*owned = true;
 	} else {
 		return false;
