@@ -14,6 +14,7 @@
 
 #include "analysis/plot.h"
 #include "analysis/store.h"
+#include "lib/outfile.h"
 
 extern const char plot_scaling_gp[], plot_latency_cdf_gp[], plot_lock_wait_gp[];
 
@@ -60,24 +61,20 @@ int plot_check_dir(const char *dir, char *err, size_t errlen)
 {
 	struct stat st;
 
-	/* Said here, in one line, rather than by gnuplot failing on each file. */
-	if (stat(dir, &st) == 0 && (!S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) < 0)) {
-		snprintf(err, errlen, "--plot %s: expected a directory to write the plots in: %s",
-			 dir, !S_ISDIR(st.st_mode) ? "not a directory" : strerror(errno));
-		return -1;
-	}
-	if (stat(dir, &st) < 0) {
-		/* To be made: its parent must take it. */
-		const char *slash = strrchr(dir, '/');
-		char parent[4096];
+	char parent[4096];
 
-		snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash == dir ? 1 : slash - dir) : 1,
-			 slash ? dir : ".");
-		if (access(parent, W_OK | X_OK) < 0) {
-			snprintf(err, errlen, "--plot %s: cannot create it in %s: %s", dir, parent,
-				 strerror(errno));
+	/* Said here, in one line, rather than by gnuplot failing on each file. */
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) < 0) {
+			snprintf(err, errlen, "--plot %s: expected a directory to write the plots in: %s",
+				 dir, !S_ISDIR(st.st_mode) ? "not a directory" : strerror(errno));
 			return -1;
 		}
+	} else if (parent_writable(dir, parent, sizeof(parent)) < 0) {
+		/* To be made: its parent must take it. */
+		snprintf(err, errlen, "--plot %s: cannot create it in %s: %s", dir, parent,
+			 strerror(errno));
+		return -1;
 	}
 	return 0;
 }

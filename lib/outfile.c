@@ -23,28 +23,30 @@ static const char *kind_of(mode_t m)
 	return "not a regular file";
 }
 
+int parent_writable(const char *path, char *dir, size_t dirlen)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(dir, dirlen, ".");
+	else
+		snprintf(dir, dirlen, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	return access(dir, W_OK | X_OK);
+}
+
 /*
  * The temporary file goes beside the destination: its directory must take
  * it, checked now so that a command says so before its work, not after.
  */
 static int dir_writable(const char *path, struct outfile *out, char *err, size_t errlen)
 {
-	const char *slash = strrchr(out->dest, '/');
-	char *dir = slash ? strndup(out->dest, slash == out->dest ? 1 : (size_t)(slash - out->dest))
-			  : strdup(".");
+	char dir[4096];
 
-	if (!dir) {
-		snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
-		outfile_free(out);
-		return -1;
-	}
-	if (access(dir, W_OK | X_OK) < 0) {
+	if (parent_writable(out->dest, dir, sizeof(dir)) < 0) {
 		snprintf(err, errlen, "%s: cannot write in %s: %s", path, dir, strerror(errno));
-		free(dir);
 		outfile_free(out);
 		return -1;
 	}
-	free(dir);
 	return 0;
 }
 

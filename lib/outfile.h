@@ -32,6 +32,13 @@ struct outfile {
 int outfile_check(const char *path, struct outfile *out, char *err, size_t errlen);
 void outfile_free(struct outfile *out);
 
+/*
+ * Can a new name be made beside PATH, in its directory?  0, or -1 with
+ * errno set; either way that directory (".", "/" or PATH up to its last
+ * slash) in DIR.
+ */
+int parent_writable(const char *path, char *dir, size_t dirlen);
+
 /* -1 with "OUT: is the input IN ..." in ERR if OUT and IN are one file. */
 int outfile_not_input(const char *out, const char *in, char *err, size_t errlen);
 
