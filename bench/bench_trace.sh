@@ -68,11 +68,13 @@ for t in xz py; do
 done
 echo "  (median of $REPEATS; base: ${BASE:-none, set BASE=an older mmlocksim to compare})"
 
-# counts BIN MLT: "instructions l1_misses" of one run under cachegrind.
+# counts BIN MLT [-p K=V]: "instructions l1_misses" of one run under cachegrind.
 counts() {
+	bin=$1 mlt=$2
+	shift 2
 	valgrind --tool=cachegrind --cache-sim=yes --D1=32768,8,64 --LL=2097152,16,64 \
-		--cachegrind-out-file=/dev/null "$1" run "$2" -s pervma-refcount --cpus 64 \
-		--threads 64 -p think_scale=0 2>&1 >/dev/null |
+		--cachegrind-out-file=/dev/null "$bin" run "$mlt" -s pervma-refcount --cpus 64 \
+		--threads 64 -p think_scale=0 "$@" 2>&1 >/dev/null |
 		awk '/I *refs:/ { gsub(",", "", $NF); i = $NF }
 		     /D1  misses:/ { gsub(",", "", $4); d = $4 }
 		     END { print i, d }'
@@ -102,30 +104,71 @@ fi
 
 # What each mechanism of the fault path costs the simulator: the xz trace
 # with it left out, against everything on (the oracle is on in every run).
-echo "  cost per fault of each mechanism (xz, this binary; median of $REPEATS):"
-printf '  %-22s %12s %14s %14s\n' "run" "events/fault" "wall ns/fault" "saves ns/fault"
-for k in all zone_lock lru_lock memcg mem_bw; do
+# The five configurations take turns within each repeat, so a change in
+# the machine's load falls on all of them alike.  A saving of a few tens
+# of ns is within the noise of wall time on a shared machine; with
+# COUNTS=1 the host instructions and L1 misses each one saves, counted
+# by cachegrind, are the firm figures.  A saving is the mechanism's own
+# host work plus the change its absence makes to the simulated run, and
+# the second can outweigh the first: without zone->lock, where xz's
+# faults spent about half their time waiting, the same faults run in less
+# than half the simulated time, more of them at once, with more line
+# transfers each, which costs the host more per fault, not less.
+MECHS="all zone_lock lru_lock memcg mem_bw"
+# mech K OUT: one run of this binary on xz with mechanism K left out (all: none).
+mech() {
+	if [ "$1" = all ]; then
+		one "$B" "$TMP/xz.mlt" "$2"
+	else
+		one "$B" "$TMP/xz.mlt" "$2" -p "$1=0"
+	fi
+}
+for k in $MECHS; do
 	: > "$TMP/k.$k"
-	i=0
-	while [ "$i" -lt "$REPEATS" ]; do
-		if [ "$k" = all ]; then
-			one "$B" "$TMP/xz.mlt" "$TMP/k.$k"
-		else
-			one "$B" "$TMP/xz.mlt" "$TMP/k.$k" -p "$k=0"
-		fi
-		i=$((i + 1))
+done
+i=0
+while [ "$i" -lt "$REPEATS" ]; do
+	for k in $MECHS; do
+		mech "$k" "$TMP/k.$k"
 	done
+	i=$((i + 1))
+done
+echo "  cost per fault of each mechanism (xz, this binary; median of $REPEATS, taking turns):"
+printf '  %-22s %12s %14s %14s\n' "run" "events/fault" "wall ns/fault" "saves ns/fault"
+all_ns=
+for k in $MECHS; do
 	set -- $(median "$TMP/k.$k")
 	label="$k=0"
-	if [ "$k" = all ]; then
-		label=everything_on
-	fi
-	echo "$label $1 $2 $4" | awk -v all="${all_ns:-}" '{
+	[ "$k" = all ] && label=everything_on
+	echo "$label $1 $2 $4" | awk -v all="$all_ns" '{
 		ns = $3 * 1e9 / $2
 		printf "  %-22s %12.2f %14.0f %14s\n", $1, $4 / $2, ns,
 		       all == "" ? "" : sprintf("%.0f", all - ns)
 	}'
-	if [ "$k" = all ]; then
-		all_ns=$(echo "$1 $2" | awk '{ printf "%.3f", $2 * 1e9 / $1 }')
-	fi
+	[ "$k" = all ] && all_ns=$(echo "$1 $2" | awk '{ printf "%.3f", $2 * 1e9 / $1 }')
 done
+
+if [ "${COUNTS:-0}" = 1 ] && command -v valgrind > /dev/null; then
+	echo "  the same, host work per fault counted by cachegrind (one run each;"
+	echo "  a negative saving: the run without it simulates more work per fault):"
+	printf '  %-22s %14s %14s %12s %12s\n' "run" "instructions" "saves" "L1 misses" "saves"
+	all_counts=
+	for k in $MECHS; do
+		f=$(awk '{ print $1; exit }' "$TMP/k.$k")
+		if [ "$k" = all ]; then
+			set -- $(counts "$B" "$TMP/xz.mlt")
+		else
+			set -- $(counts "$B" "$TMP/xz.mlt" -p "$k=0")
+		fi
+		label="$k=0"
+		[ "$k" = all ] && label=everything_on
+		echo "$label $f $1 $2 $all_counts" | awk '{
+			i = $3 / $2; d = $4 / $2
+			if (NF == 4)
+				printf "  %-22s %14.0f %14s %12.1f %12s\n", $1, i, "", d, ""
+			else
+				printf "  %-22s %14.0f %14.0f %12.1f %12.1f\n", $1, i, $5 - i, d, $6 - d
+		}'
+		[ "$k" = all ] && all_counts=$(echo "$f $1 $2" | awk '{ printf "%.3f %.3f", $2 / $1, $3 / $1 }')
+	done
+fi
