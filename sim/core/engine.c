@@ -102,13 +102,29 @@ static inline bool fifo_push(const struct event *ev)
 	return true;
 }
 
+/* Does an event at (time, seq) sort before ev, and ev before one at it? */
+static inline bool key_before(sim_time_t time, uint64_t seq, const struct event *ev)
+{
+	return time != ev->time ? time < ev->time : seq < ev->seq;
+}
+
+static inline bool event_before_key(const struct event *ev, sim_time_t time, uint64_t seq)
+{
+	return ev->time != time ? ev->time < time : ev->seq < seq;
+}
+
 /*
- * Move `ev` down from slot i to its place among the first nr slots (i's
- * parent, if any, sorts before ev).  From the root, used both to finish
- * a pop (ev = the last slot) and to push into a root left vacant by the
- * running event (see engine_run).
+ * Move the event (time, seq, fn, obj, arg) down from slot i to its place
+ * among the first nr slots (i's parent, if any, sorts before it).  From
+ * the root, used both to finish a pop (the event = the last slot) and to
+ * push into a root left vacant by the running event (see engine_run).
+ * The event comes in registers, not as a copy on the stack: the fused
+ * push and take of every delay calls this, and the stack below a task's
+ * frame is a host line of its own.
  */
-static void sift_down_from(const struct event *ev, uint32_t i, uint32_t nr)
+static inline __attribute__((always_inline))
+void sift_down_key(uint32_t i, uint32_t nr, sim_time_t time, uint64_t seq,
+		   event_fn fn, void *obj, uint64_t arg)
 {
 	struct event *heap = sim_engine.heap;
 
@@ -122,12 +138,21 @@ static void sift_down_from(const struct event *ev, uint32_t i, uint32_t nr)
 		for (c = first + 1; c < end; c++)
 			if (event_before(&heap[c], &heap[best]))
 				best = c;
-		if (!event_before(&heap[best], ev))
+		if (!event_before_key(&heap[best], time, seq))
 			break;
 		heap[i] = heap[best];
 		i = best;
 	}
-	heap[i] = *ev;
+	heap[i].time = time;
+	heap[i].seq = seq;
+	heap[i].fn = fn;
+	heap[i].obj = obj;
+	heap[i].arg = arg;
+}
+
+static void sift_down_from(const struct event *ev, uint32_t i, uint32_t nr)
+{
+	sift_down_key(i, nr, ev->time, ev->seq, ev->fn, ev->obj, ev->arg);
 }
 
 static inline void sift_down(const struct event *ev, uint32_t nr)
@@ -262,9 +287,9 @@ static inline uint32_t vacant_root_min(void)
 bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg, void **next)
 {
 	struct engine *e = &sim_engine;
-	struct event ev = { when, e->next_seq, fn, obj, arg };
 	const struct event *fifo_top = e->fifo_nr ? fifo_first() : NULL;
 	struct event *heap = e->heap;
+	uint64_t seq = e->next_seq;
 	uint32_t top = 0;
 	bool have_top;
 
@@ -277,9 +302,9 @@ bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg
 	} else {
 		have_top = e->nr != 0;
 	}
-	if ((!have_top || event_before(&ev, &heap[top])) &&
-	    (!fifo_top || event_before(&ev, fifo_top))) {
-		e->next_seq++;
+	if ((!have_top || key_before(when, seq, &heap[top])) &&
+	    (!fifo_top || key_before(when, seq, fifo_top))) {
+		e->next_seq = seq + 1;
 		e->now = when;
 		e->events_run++;
 		*next = obj;
@@ -288,11 +313,11 @@ bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg
 	if (!have_top || (fifo_top && event_before(fifo_top, &heap[top])) ||
 	    heap[top].fn != fn || heap[top].time > e->until)
 		goto plain;
-	e->next_seq++;
+	e->next_seq = seq + 1;
 	*next = heap[top].obj;
 	e->now = heap[top].time;
 	e->events_run++;
-	sift_down_from(&ev, top, e->nr);
+	sift_down_key(top, e->nr, when, seq, fn, obj, arg);
 	return true;
 plain:
 	event_at(when, fn, obj, arg);
