@@ -139,13 +139,17 @@ all_ns=
 for k in $MECHS; do
 	set -- $(median "$TMP/k.$k")
 	label="$k=0"
-	[ "$k" = all ] && label=everything_on
+	if [ "$k" = all ]; then
+		label=everything_on
+	fi
 	echo "$label $1 $2 $4" | awk -v all="$all_ns" '{
 		ns = $3 * 1e9 / $2
 		printf "  %-22s %12.2f %14.0f %14s\n", $1, $4 / $2, ns,
 		       all == "" ? "" : sprintf("%.0f", all - ns)
 	}'
-	[ "$k" = all ] && all_ns=$(echo "$1 $2" | awk '{ printf "%.3f", $2 * 1e9 / $1 }')
+	if [ "$k" = all ]; then
+		all_ns=$(echo "$1 $2" | awk '{ printf "%.3f", $2 * 1e9 / $1 }')
+	fi
 done
 
 if [ "${COUNTS:-0}" = 1 ] && command -v valgrind > /dev/null; then
@@ -161,7 +165,9 @@ if [ "${COUNTS:-0}" = 1 ] && command -v valgrind > /dev/null; then
 			set -- $(counts "$B" "$TMP/xz.mlt" -p "$k=0")
 		fi
 		label="$k=0"
-		[ "$k" = all ] && label=everything_on
+		if [ "$k" = all ]; then
+			label=everything_on
+		fi
 		echo "$label $f $1 $2 $all_counts" | awk '{
 			i = $3 / $2; d = $4 / $2
 			if (NF == 4)
@@ -169,6 +175,8 @@ if [ "${COUNTS:-0}" = 1 ] && command -v valgrind > /dev/null; then
 			else
 				printf "  %-22s %14.0f %14.0f %12.1f %12.1f\n", $1, i, $5 - i, d, $6 - d
 		}'
-		[ "$k" = all ] && all_counts=$(echo "$f $1 $2" | awk '{ printf "%.3f %.3f", $2 / $1, $3 / $1 }')
+		if [ "$k" = all ]; then
+			all_counts=$(echo "$f $1 $2" | awk '{ printf "%.3f %.3f", $2 / $1, $3 / $1 }')
+		fi
 	done
 fi
