@@ -55,9 +55,12 @@ struct replay_task {
 	bool exited;
 	bool finished;			/* no record of it is left to replay */
 	uint64_t remaining;		/* records of it not yet read ahead */
-	/* Its next records and their indexes, read ahead (replay_next()). */
-	struct mlt_record ahead[TASK_READ_AHEAD];
-	uint64_t ahead_index[TASK_READ_AHEAD];
+	/* Its next records, read ahead (replay_next()), each beside its
+	 * index: the op that takes one reads a host line, not two. */
+	struct ahead_record {
+		struct mlt_record rec;
+		uint64_t index;
+	} ahead[TASK_READ_AHEAD];
 	/* This clone's own heap, for brk records (clones > 0). */
 	unsigned long heap_start, heap_end;
 };
@@ -249,8 +252,8 @@ static const struct mlt_record *replay_next(struct replay_task *rt)
 		if (!n)
 			return NULL;
 		rt->ahead_i = rt->ahead_n = 0;
-		while (rt->ahead_n < n && fetch_record(rt, &rt->ahead[rt->ahead_n],
-						       &rt->ahead_index[rt->ahead_n]))
+		while (rt->ahead_n < n && fetch_record(rt, &rt->ahead[rt->ahead_n].rec,
+						       &rt->ahead[rt->ahead_n].index))
 			rt->ahead_n++;
 		rt->remaining -= rt->ahead_n;
 		if (!rt->ahead_n) {
@@ -261,8 +264,8 @@ static const struct mlt_record *replay_next(struct replay_task *rt)
 			return NULL;
 		}
 	}
-	rt->index = rt->ahead_index[rt->ahead_i];
-	return &rt->ahead[rt->ahead_i++];
+	rt->index = rt->ahead[rt->ahead_i].index;
+	return &rt->ahead[rt->ahead_i++].rec;
 }
 
 static unsigned long map_flags(const struct mlt_record *rec)
