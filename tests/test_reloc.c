@@ -262,11 +262,12 @@ static const struct reloc_entry *find_by_scan(const struct reloc_table *t, uint6
  * Mappings of four clones placed, ended and pruned at random, long ones
  * among many short ones: every lookup finds what a scan of the whole table
  * finds, though it stops at the first entry that, with all before it,
- * cannot reach the address.
+ * cannot reach the address.  A copy of the table (a fork's) answers as
+ * the table does.
  */
 static int test_find_matches_scan(void)
 {
-	struct reloc_table t = { 0 };
+	struct reloc_table t = { 0 }, copy = { 0 };
 	uint64_t seed = 99, idx;
 	int lookups = 0;
 
@@ -285,18 +286,29 @@ static int test_find_matches_scan(void)
 			reloc_end(&t, start, start + len, idx, clone);
 		if (idx % 500 == 0)
 			reloc_prune(&t, idx - 300);
+		if (idx % 97 == 0)
+			reloc_copy(&copy, &t);
 		for (i = 0; i < 8; i++, lookups++) {
 			uint64_t addr = 0x400000 + (r >> (i + 3)) % (800 * PG) + i;
 			int c = (clone + i) % 4;
+			const struct reloc_entry *e = reloc_find(&t, addr, idx + 1, c), *ce;
 
-			CHECKF(reloc_find(&t, addr, idx + 1, c) == find_by_scan(&t, addr, idx + 1, c),
+			CHECKF(e == find_by_scan(&t, addr, idx + 1, c),
 			       "record %llu, clone %d, address %#llx", (unsigned long long)idx, c,
 			       (unsigned long long)addr);
+			if (idx % 97 != 0)
+				continue;
+			ce = reloc_find(&copy, addr, idx + 1, c);
+			CHECKF(ce == find_by_scan(&copy, addr, idx + 1, c) &&
+			       (e ? ce && ce->to == e->to && ce->start == e->start : !ce),
+			       "the copy at record %llu, clone %d, address %#llx",
+			       (unsigned long long)idx, c, (unsigned long long)addr);
 		}
 	}
 	printf("  %d lookups in a table of %zu entries at the end\n", lookups, t.nr);
 	CHECK(t.nr > 100);
 	reloc_free(&t);
+	reloc_free(&copy);
 	return 0;
 }
 

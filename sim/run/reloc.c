@@ -155,7 +155,7 @@ static size_t rt_first_start_above(const struct reloc_table *t, uint64_t addr)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (t->e[mid].start <= addr)
+		if (t->starts[mid] <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -204,13 +204,14 @@ uint64_t reloc_piece(const struct reloc_table *t, uint64_t start, uint64_t end, 
 	return end;
 }
 
-/* Set each entry's reach from k on, after a change at k. */
+/* Set each entry's reach and start from k on, after a change at k. */
 static void rt_reach_from(struct reloc_table *t, size_t k)
 {
 	for (; k < t->nr; k++) {
 		struct reloc_entry *e = &t->e[k];
 
 		e->reach = k && e[-1].reach > e->end ? e[-1].reach : e->end;
+		t->starts[k] = e->start;
 	}
 }
 
@@ -222,6 +223,7 @@ static void rt_insert(struct reloc_table *t, const struct reloc_entry *e)
 	if (t->nr == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 8;
 		t->e = xreallocarray(t->e, t->cap, sizeof(*t->e));
+		t->starts = xreallocarray(t->starts, t->cap, sizeof(*t->starts));
 	}
 	memmove(&t->e[k + 1], &t->e[k], (t->nr - k) * sizeof(*t->e));
 	t->e[k] = *e;
@@ -363,6 +365,8 @@ void reloc_copy(struct reloc_table *dst, const struct reloc_table *src)
 		return;
 	dst->e = xreallocarray(NULL, src->nr, sizeof(*src->e));
 	memcpy(dst->e, src->e, src->nr * sizeof(*src->e));
+	dst->starts = xreallocarray(NULL, src->nr, sizeof(*src->starts));
+	memcpy(dst->starts, src->starts, src->nr * sizeof(*src->starts));
 	dst->nr = dst->cap = src->nr;
 	dst->max_len = src->max_len;
 	dst->prune_at = src->prune_at;
@@ -371,5 +375,6 @@ void reloc_copy(struct reloc_table *dst, const struct reloc_table *src)
 void reloc_free(struct reloc_table *t)
 {
 	free(t->e);
+	free(t->starts);
 	memset(t, 0, sizeof(*t));
 }
