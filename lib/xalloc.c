@@ -69,6 +69,19 @@ void *xreallocarray(void *p, size_t n, size_t size)
 	return xrealloc(p, array_size(n, size));
 }
 
+void *xzalloc_lines(size_t n, size_t size)
+{
+	size_t bytes = array_size(n ? n : 1, size ? size : 1);
+	void *p;
+
+	if (bytes > SIZE_MAX - 63)
+		fatal("out of memory");
+	bytes = (bytes + 63) & ~(size_t)63;	/* aligned_alloc() wants a multiple */
+	p = nonnull(aligned_alloc(64, bytes));
+	memset(p, 0, bytes);
+	return p;
+}
+
 char *xstrdup(const char *s)
 {
 	return nonnull(strdup(s));

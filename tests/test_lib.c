@@ -2,7 +2,7 @@
  * lib/: allocation that cannot fail and the wall clock.  An allocation
  * whose n * size does not fit in a size_t must end the process through
  * fatal() -- one line, exit 1 -- never wrap round to a small block that the
- * caller then overruns.
+ * caller then overruns.  A line-aligned allocation starts on 64 bytes.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@
 #include "lib/xalloc.h"
 #include "tests/test.h"
 
-enum { CALLOC, REALLOCARRAY, FATAL };
+enum { CALLOC, REALLOCARRAY, LINES, FATAL };
 
 /* Runs WHAT in a child: its exit status, and what it wrote to stderr in MSG. */
 static int in_child(int what, char *msg, size_t len)
@@ -37,6 +37,8 @@ static int in_child(int what, char *msg, size_t len)
 			free(xcalloc(big, 2));
 		else if (what == REALLOCARRAY)
 			free(xreallocarray(NULL, big, 2));
+		else if (what == LINES)
+			free(xzalloc_lines(big, 2));
 		else
 			fatal("cannot go on: %d", 42);
 		_exit(0);
@@ -61,6 +63,8 @@ static int test_overflow_is_fatal(void)
 	CHECKF(in_child(CALLOC, msg, sizeof(msg)) == 1, "xcalloc: %s", msg);
 	CHECKF(!strcmp(msg, "mmlocksim: out of memory\n"), "got '%s'", msg);
 	CHECKF(in_child(REALLOCARRAY, msg, sizeof(msg)) == 1, "xreallocarray: %s", msg);
+	CHECKF(!strcmp(msg, "mmlocksim: out of memory\n"), "got '%s'", msg);
+	CHECKF(in_child(LINES, msg, sizeof(msg)) == 1, "xzalloc_lines: %s", msg);
 	CHECKF(!strcmp(msg, "mmlocksim: out of memory\n"), "got '%s'", msg);
 	CHECK(in_child(FATAL, msg, sizeof(msg)) == 1);
 	CHECK(!strcmp(msg, "mmlocksim: cannot go on: 42\n"));
@@ -87,6 +91,22 @@ static int test_xalloc(void)
 	q = xzalloc(64);
 	for (i = 0; i < 64; i++)
 		CHECK(q[i] == 0);
+	free(q);
+	/* Line-aligned and zeroed, whatever was allocated before, and
+	 * every whole multiple of 64 starts a line of its own. */
+	for (i = 1; i < 200; i += 37) {
+		unsigned char *odd = xmalloc(i);
+		size_t k;
+
+		q = xzalloc_lines(3, 320 + i);
+		CHECKF((uintptr_t)q % 64 == 0, "%p after a block of %zu", (void *)q, i);
+		for (k = 0; k < 3 * (320 + i); k++)
+			CHECK(q[k] == 0);
+		free(q);
+		free(odd);
+	}
+	q = xzalloc_lines(0, 0);
+	CHECK(q && (uintptr_t)q % 64 == 0);
 	free(q);
 	CHECK(!strcmp(s, "mmap_lock"));
 	free(s);

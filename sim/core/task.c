@@ -524,7 +524,7 @@ static unsigned long task_seed(uint64_t run_seed, int id)
 struct task *task_create(const char *name, void (*fn)(void *), void *arg,
 			 int cpu, sim_time_t start)
 {
-	struct task *t = xzalloc(sizeof(*t));
+	struct task *t = xzalloc_lines(1, sizeof(*t));
 
 	if (sched.nr_tasks == sched.cap_tasks) {
 		int cap = sched.cap_tasks ? sched.cap_tasks * 2 : 64;

@@ -55,7 +55,7 @@ void mm_subsys_teardown(void)
 
 struct mm_struct *mm_alloc(const struct scheme_ops *ops, const struct scheme_args *args)
 {
-	struct mm_struct *mm = xzalloc(sizeof(*mm));
+	struct mm_struct *mm = xzalloc_lines(1, sizeof(*mm));
 
 	mm->id = nr_mms;
 	mm->ops = ops;

@@ -63,7 +63,7 @@ struct replay_task {
 	} ahead[TASK_READ_AHEAD];
 	/* This clone's own heap, for brk records (clones > 0). */
 	unsigned long heap_start, heap_end;
-};
+} __attribute__((aligned(64)));	/* each one's first line its own (xzalloc_lines) */
 
 struct replay {
 	struct mlt_file *f;
@@ -953,7 +953,7 @@ struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops,
 	r->ntrace = f->nthreads;
 	r->nclones = nr_clones(f->nthreads, threads);
 	r->ntasks = r->nclones == 1 ? (int)r->ntrace : threads;
-	r->tasks = xzalloc((size_t)r->ntasks * sizeof(*r->tasks));
+	r->tasks = xzalloc_lines((size_t)r->ntasks, sizeof(*r->tasks));
 	r->mms = xzalloc(f->nmms * sizeof(*r->mms));
 	r->mm_left = xzalloc(f->nmms * sizeof(*r->mm_left));
 	r->first_time = xzalloc(r->ntrace * sizeof(*r->first_time));
