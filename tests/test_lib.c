@@ -92,8 +92,7 @@ static int test_xalloc(void)
 	for (i = 0; i < 64; i++)
 		CHECK(q[i] == 0);
 	free(q);
-	/* Line-aligned and zeroed, whatever was allocated before, and
-	 * every whole multiple of 64 starts a line of its own. */
+	/* Line-aligned and zeroed, whatever was allocated before it. */
 	for (i = 1; i < 200; i += 37) {
 		unsigned char *odd = xmalloc(i);
 		size_t k;
