@@ -115,12 +115,18 @@ fi
 # than half the simulated time, more of them at once, with more line
 # transfers each, which costs the host more per fault, not less.
 MECHS="all zone_lock lru_lock memcg mem_bw"
-# mech K OUT: one run of this binary on xz with mechanism K left out (all: none).
-mech() {
+# mech_opt K: the option that leaves mechanism K out (none for all).
+mech_opt() {
+	if [ "$1" != all ]; then
+		echo "-p $1=0"
+	fi
+}
+# mech_label K: its row's name.
+mech_label() {
 	if [ "$1" = all ]; then
-		one "$B" "$TMP/xz.mlt" "$2"
+		echo everything_on
 	else
-		one "$B" "$TMP/xz.mlt" "$2" -p "$1=0"
+		echo "$1=0"
 	fi
 }
 for k in $MECHS; do
@@ -129,7 +135,7 @@ done
 i=0
 while [ "$i" -lt "$REPEATS" ]; do
 	for k in $MECHS; do
-		mech "$k" "$TMP/k.$k"
+		one "$B" "$TMP/xz.mlt" "$TMP/k.$k" $(mech_opt "$k")
 	done
 	i=$((i + 1))
 done
@@ -138,11 +144,7 @@ printf '  %-22s %12s %14s %14s\n' "run" "events/fault" "wall ns/fault" "saves ns
 all_ns=
 for k in $MECHS; do
 	set -- $(median "$TMP/k.$k")
-	label="$k=0"
-	if [ "$k" = all ]; then
-		label=everything_on
-	fi
-	echo "$label $1 $2 $4" | awk -v all="$all_ns" '{
+	echo "$(mech_label "$k") $1 $2 $4" | awk -v all="$all_ns" '{
 		ns = $3 * 1e9 / $2
 		printf "  %-22s %12.2f %14.0f %14s\n", $1, $4 / $2, ns,
 		       all == "" ? "" : sprintf("%.0f", all - ns)
@@ -159,16 +161,8 @@ if [ "${COUNTS:-0}" = 1 ] && command -v valgrind > /dev/null; then
 	all_counts=
 	for k in $MECHS; do
 		f=$(awk '{ print $1; exit }' "$TMP/k.$k")
-		if [ "$k" = all ]; then
-			set -- $(counts "$B" "$TMP/xz.mlt")
-		else
-			set -- $(counts "$B" "$TMP/xz.mlt" -p "$k=0")
-		fi
-		label="$k=0"
-		if [ "$k" = all ]; then
-			label=everything_on
-		fi
-		echo "$label $f $1 $2 $all_counts" | awk '{
+		set -- $(counts "$B" "$TMP/xz.mlt" $(mech_opt "$k"))
+		echo "$(mech_label "$k") $f $1 $2 $all_counts" | awk '{
 			i = $3 / $2; d = $4 / $2
 			if (NF == 4)
 				printf "  %-22s %14.0f %14s %12.1f %12s\n", $1, i, "", d, ""
