@@ -93,41 +93,57 @@ static int test_stop(void)
 }
 
 /*
- * Events scheduled from events, most of them later than everything queued
- * (the FIFO's case: transfers queued behind a busy line), the rest at
- * random (the heap's): the run order must still be (time, scheduling
- * order), and both structures must have been used.
+ * Events scheduled from events: most of them later than everything queued
+ * (the FIFO's case: transfers queued behind a busy line), some due within
+ * the wheel's microsecond, on both sides of its end (the wheel's), the
+ * rest at random further on (the heap's).  The run order must still be
+ * (time, scheduling order), and all three structures must have been used.
  */
 static gsl_rng *mix_rng;
 static uint64_t mix_scheduled, mix_last_time, mix_last_arg;
 static int mix_left, mix_bad;
 static sim_time_t mix_far;
+static uint32_t mix_wheel_max;
+
+/* Checks that (now, id) comes after the event run before it. */
+static void mix_check(uint64_t id)
+{
+	if (nseen && (sim_now() < mix_last_time ||
+		      (sim_now() == mix_last_time && id < mix_last_arg)))
+		mix_bad++;
+	mix_last_time = sim_now();
+	mix_last_arg = id;
+	nseen++;
+}
+
+static sim_time_t mix_when(void)
+{
+	double u = gsl_rng_uniform(mix_rng);
+
+	if (u < 0.5) {
+		mix_far += gsl_rng_uniform_int(mix_rng, 3);	/* ties too */
+		return mix_far > sim_now() ? mix_far : sim_now();
+	}
+	if (u < 0.8)
+		return sim_now() + gsl_rng_uniform_int(mix_rng, 1100);
+	return sim_now() + 1000 + gsl_rng_uniform_int(mix_rng, 40000);
+}
 
 static void mixed(void *obj, uint64_t arg)
 {
+	uint32_t in_wheel = engine_nr_queued() - sim_engine.fifo_nr -
+			    (sim_engine.nr - (sim_engine.root_vacant ? 1 : 0));
 	int k;
 
 	(void)obj;
-	if (nseen && (sim_now() < mix_last_time ||
-		      (sim_now() == mix_last_time && arg < mix_last_arg)))
-		mix_bad++;
-	mix_last_time = sim_now();
-	mix_last_arg = arg;
-	nseen++;
-	for (k = 0; k < 2 && mix_left > 0; k++, mix_left--) {
-		sim_time_t when;
-
-		if (gsl_rng_uniform(mix_rng) < 0.7) {
-			mix_far += gsl_rng_uniform_int(mix_rng, 3);	/* ties too */
-			when = mix_far > sim_now() ? mix_far : sim_now();
-		} else {
-			when = sim_now() + gsl_rng_uniform_int(mix_rng, 40);
-		}
-		event_at(when, mixed, NULL, mix_scheduled++);
-	}
+	mix_check(arg);
+	if (in_wheel > mix_wheel_max)
+		mix_wheel_max = in_wheel;
+	for (k = 0; k < 2 && mix_left > 0; k++, mix_left--)
+		event_at(mix_when(), mixed, NULL, mix_scheduled++);
 }
 
-static int test_fifo_and_heap(void)
+static void mix_start(void)
 {
 	mix_rng = gsl_rng_alloc(gsl_rng_taus2);
 	engine_reset();
@@ -136,13 +152,73 @@ static int test_fifo_and_heap(void)
 	mix_left = 200000;
 	mix_bad = 0;
 	mix_far = 100;
+	mix_wheel_max = 0;
+	mix_last_time = mix_last_arg = 0;
+}
+
+static int test_fifo_wheel_heap(void)
+{
+	mix_start();
 	event_at(0, mixed, NULL, 0);
 	engine_run(UINT64_MAX);
-	printf("  %d events run, %d out of order; FIFO ring %u slots, heap %u slots\n", nseen,
-	       mix_bad, sim_engine.fifo_cap, sim_engine.cap);
+	printf("  %d events run, %d out of order; FIFO ring %u slots, heap %u slots, "
+	       "up to %u in the wheel\n", nseen, mix_bad, sim_engine.fifo_cap, sim_engine.cap,
+	       mix_wheel_max);
 	CHECK(nseen == 200001);
 	CHECK(mix_bad == 0);
-	CHECK(sim_engine.fifo_cap > 0 && sim_engine.cap > 0);
+	CHECK(sim_engine.fifo_cap > 0 && sim_engine.cap > 0 && mix_wheel_max > 0);
+	CHECK(engine_nr_queued() == 0);
+	gsl_rng_free(mix_rng);
+	engine_free();
+	return 0;
+}
+
+/*
+ * The same mix through engine_push_take_next(), as a task's delays use it:
+ * each "task" runs, schedules its next step and goes straight on with
+ * whatever is due next, returning to the run loop only when that is not
+ * one of its kind.  Each step's object carries its scheduling order.
+ */
+static uint64_t step_id[200002];
+
+static void step(void *obj, uint64_t arg)
+{
+	void *next;
+
+	(void)arg;
+	for (;;) {
+		mix_check(*(uint64_t *)obj);
+		if (mix_left <= 0)
+			return;
+		mix_left--;
+		if (gsl_rng_uniform(mix_rng) < 0.1) {	/* now and then, a plain event */
+			step_id[mix_scheduled] = mix_scheduled;
+			event_at(mix_when(), step, &step_id[mix_scheduled], 0);
+			mix_scheduled++;
+			return;
+		}
+		step_id[mix_scheduled] = mix_scheduled;
+		if (!engine_push_take_next(mix_when(), step, &step_id[mix_scheduled++], 0, &next))
+			return;
+		obj = next;
+	}
+}
+
+static int test_push_take_next(void)
+{
+	int i;
+
+	mix_start();
+	mix_left = 200000 - 64;
+	for (i = 0; i < 64; i++) {
+		step_id[mix_scheduled] = mix_scheduled;
+		event_at(gsl_rng_uniform_int(mix_rng, 100), step, &step_id[mix_scheduled++], 0);
+	}
+	engine_run(UINT64_MAX);
+	printf("  %d steps run, %d out of order\n", nseen, mix_bad);
+	CHECK(nseen == 200000);
+	CHECK(mix_bad == 0);
+	CHECK(sim_engine.events_run == 200000);
 	gsl_rng_free(mix_rng);
 	engine_free();
 	return 0;
@@ -150,7 +226,8 @@ static int test_fifo_and_heap(void)
 
 const struct test_case engine_tests[] = {
 	{ "engine/heap_order", test_heap_order },
-	{ "engine/fifo_and_heap", test_fifo_and_heap },
+	{ "engine/fifo_wheel_heap", test_fifo_wheel_heap },
+	{ "engine/push_take_next", test_push_take_next },
 	{ "engine/run_until", test_run_until },
 	{ "engine/stop", test_stop },
 	{ NULL, NULL },

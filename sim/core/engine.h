@@ -39,7 +39,7 @@ struct engine {
 	 */
 	sim_time_t fifo_mark;
 	bool stop;
-	bool root_vacant;	/* the running event's slot, see engine_run() */
+	bool root_vacant;	/* the heap's root is the running event's, see engine_run() */
 	sim_time_t until;	/* engine_run()'s limit */
 };
 
@@ -96,53 +96,16 @@ sim_time_t engine_next_time(void);
  * Tasks use it to switch straight to the next task due instead of going
  * through the run loop's stack.
  */
-bool engine_take_next_slow(event_fn fn, void **obj);
+bool engine_take_next(event_fn fn, void **obj);
 /*
  * event_at(when, fn, obj, arg) then engine_take_next(fn, next): the same
- * order and the same clock, in one queue operation instead of two (or
- * none, when the new event is itself the next due).  A task that lets
- * time pass does this on every delay.
+ * order and the same clock, with the new event left out of the queue
+ * when it is itself the next due.  A task that lets time pass does this
+ * on every delay.
  */
 bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg, void **next);
 
-/* Queue internals shared by engine.c and the inline fast path below. */
-static inline bool event_before(const struct event *a, const struct event *b)
-{
-	if (a->time != b->time)
-		return a->time < b->time;
-	return a->seq < b->seq;
-}
-
-/* Is the next event due the FIFO's head (else the heap's root)? */
-static inline bool engine_next_is_fifo(void)
-{
-	const struct engine *e = &sim_engine;
-
-	return e->fifo_nr && (!e->nr || event_before(&e->fifo[e->fifo_head], &e->heap[0]));
-}
-
-static inline void engine_fifo_pop(void)
-{
-	sim_engine.fifo_head = (sim_engine.fifo_head + 1) & (sim_engine.fifo_cap - 1);
-	sim_engine.fifo_nr--;
-}
-
-static inline bool engine_take_next(event_fn fn, void **obj)
-{
-	struct engine *e = &sim_engine;
-	const struct event *top;
-
-	if (e->root_vacant || e->stop || !engine_next_is_fifo())
-		return engine_take_next_slow(fn, obj);
-	/* The FIFO's head is due next: pop it in place. */
-	top = &e->fifo[e->fifo_head];
-	if (top->fn != fn || top->time > e->until)
-		return false;
-	*obj = top->obj;
-	e->now = top->time;
-	e->events_run++;
-	engine_fifo_pop();
-	return true;
-}
+/* Events queued, the running one not counted. */
+uint32_t engine_nr_queued(void);
 
 #endif

@@ -223,10 +223,9 @@ static void tick_event(void *obj, uint64_t arg)
 	 * Only while a task is inside an op (nothing to judge otherwise: a
 	 * quiet stretch of think time schedules no ticks, and the scheduler
 	 * can take its time-slice rounds in one step), and while something
-	 * else is pending (this event is the root if vacant).
+	 * else is pending (the running event not counted).
 	 */
-	wd.armed = wd.in_ops > 0 &&
-		   sim_engine.nr - (sim_engine.root_vacant ? 1 : 0) + sim_engine.fifo_nr;
+	wd.armed = wd.in_ops > 0 && engine_nr_queued();
 	if (wd.armed)
 		event_after(WATCHDOG_TICK_NS, tick_event, NULL, 0);
 }
