@@ -18,9 +18,7 @@
  * before it (busy_until), so the events of a cacheline-heavy model are
  * mostly scheduled later than everything already queued.  An event that
  * sorts after the FIFO's tail is appended to it (O(1)), any other goes to
- * the heap, and the next event is the earlier of the two heads.  Both hold
- * (time, seq) order, so the order of events is exactly the heap's alone;
- * only the cost changes.
+ * the wheel or the heap.
  *
  * Why the wheel: a task model's events are mostly a task's resumption a
  * few hundred ns on (a line transfer, a local delay) among the dozens of
@@ -95,10 +93,11 @@ static void wheel_reset(void)
 
 static void wheel_grow(void)
 {
-	uint32_t old = wheel.node_cap ? wheel.node_cap : 1, cap = old * 2, i;
+	uint32_t old = wheel.node_cap ? wheel.node_cap : 1, cap, i;
 
-	if (cap < 256)
-		cap = 256;
+	if (old > UINT32_MAX / 2)
+		fatal("engine: more than %u events due within %d ns", old, WHEEL_SIZE);
+	cap = old < 128 ? 256 : old * 2;
 	wheel.node = xreallocarray(wheel.node, cap, sizeof(*wheel.node));
 	for (i = cap; i > old; i--) {
 		wheel.node[i - 1].next = wheel.free;
