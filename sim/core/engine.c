@@ -262,7 +262,6 @@ static inline bool key_before(sim_time_t time, uint64_t seq, const struct event 
 	return time != ev->time ? time < ev->time : seq < ev->seq;
 }
 
-
 /*
  * Move ev down from the root to its place among the first nr slots: to
  * finish a pop (ev = the last slot, no longer counted) or to push into a
