@@ -28,8 +28,11 @@
  * O(1) with no comparisons: all of a bucket's events are at one instant,
  * so its list in scheduling order is in (time, seq) order, and a bitmap
  * finds the first bucket in use.  On that trace the wheel does 10% fewer
- * host instructions than the heap alone, for 30% more L1 misses on its
- * 8 KiB of buckets (bench/bench_trace.sh with COUNTS=1).
+ * host instructions than the heap alone, for 25% more L1 misses on its
+ * 8 KiB of buckets (bench/bench_trace.sh with COUNTS=1).  Where the queue
+ * is shallow the heap was cheaper: on the py trace, whose heap held 4 to
+ * 7 events, the wheel costs 2% more; at 256 threads (epyc-7763-2s) it
+ * saves 9% on xz and 4% on py.
  *
  * ENGINE_NO_FIFO and ENGINE_NO_WHEEL build the engine without either, for
  * the comparisons of bench/run (rwsem model: as built against heap only;
