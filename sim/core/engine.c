@@ -23,16 +23,17 @@
  * Why the wheel: a task model's events are mostly a task's resumption a
  * few hundred ns on (a line transfer, a local delay) among the dozens of
  * other tasks' (on the xz trace at 64 threads, 98% of delays are under
- * 1 us, the heap holds 16 to 31 events, and its sift was a third of the
- * host's instructions).  A bucket per nanosecond makes a push and a pop
+ * 1 us, the heap mostly held 16 to 31 events, and the fused push and take
+ * of a delay, its sift-down the most of it, was a third of the host's
+ * instructions).  A bucket per nanosecond makes a push and a pop
  * O(1) with no comparisons: all of a bucket's events are at one instant,
  * so its list in scheduling order is in (time, seq) order, and a bitmap
  * finds the first bucket in use.  On that trace the wheel does 10% fewer
  * host instructions than the heap alone, for 25% more L1 misses on its
  * 8 KiB of buckets (bench/bench_trace.sh with COUNTS=1).  Where the queue
- * is shallow the heap was cheaper: on the py trace, whose heap held 4 to
- * 7 events, the wheel costs 2% more; at 256 threads (epyc-7763-2s) it
- * saves 9% on xz and 4% on py.
+ * is shallow the heap was cheaper: on the py trace, whose heap mostly held
+ * 2 to 7 events, the wheel costs 2% more; at 256 threads (epyc-7763-2s)
+ * it saves 9% on xz and 4% on py.
  *
  * ENGINE_NO_FIFO and ENGINE_NO_WHEEL build the engine without either, for
  * the comparisons of bench/run (rwsem model: as built against heap only;
