@@ -5,9 +5,10 @@
  * The queue size stays Q, so each event is one pop and one push at a
  * steady depth, which is the engine's inner loop with nothing else in it.
  *
- * The same source is linked twice by build.ninja: with sim/core/engine.c as
- * built for the simulator (4-ary heap) and with -DHEAP_ARITY=2 (binary
- * heap), so that bench/run shows both layouts side by side.  The binary
+ * The same source is linked three times by build.ninja: with
+ * sim/core/engine.c as built for the simulator (wheel, FIFO and 4-ary
+ * heap), and with its heap alone (-DENGINE_NO_WHEEL), 4-ary and binary
+ * (-DHEAP_ARITY=2), so that bench/run shows them side by side.  The binary
  * cannot see which engine it was linked with; the label comes from argv.
  *
  * Increments are drawn up front (gsl_rng_taus2 + gsl_ran_exponential) into
