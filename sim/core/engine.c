@@ -214,8 +214,7 @@ static void fifo_grow(void)
 	uint32_t cap = sim_engine.fifo_cap ? sim_engine.fifo_cap * 2 : 1024, i;
 	struct event *fifo = xreallocarray(NULL, cap, sizeof(*fifo));
 
-	for
- (i = 0; i < sim_engine.fifo_nr; i++)
+	for (i = 0; i < sim_engine.fifo_nr; i++)
 		fifo[i] = sim_engine.fifo[(sim_engine.fifo_head + i) & (sim_engine.fifo_cap - 1)];
 	free(sim_engine.fifo);
 	sim_engine.fifo = fifo;
@@ -260,12 +259,6 @@ static inline bool event_before(const struct event *a, const struct event *b)
 	return a->seq < b->seq;
 }
 
-/* Does an event at (time, seq) sort before ev? */
-static inline bool key_before(sim_time_t time, uint64_t seq, const struct event *ev)
-{
-	return time != ev->time ? time < ev->time : seq < ev->seq;
-}
-
 /*
  * Move ev down from the root to its place among the first nr slots: to
  * finish a pop (ev = the last slot, no longer counted) or to push into a
@@ -294,9 +287,11 @@ static void sift_down(const struct event *ev, uint32_t nr)
 	heap[i] = *ev;
 }
 
-void event_at_slow(sim_time_t when, event_fn fn, void *obj, uint64_t arg)
+/* Queue an event whose seq is already taken: the FIFO, the wheel or the heap. */
+static inline __attribute__((always_inline))
+void queue_event(sim_time_t when, uint64_t seq, event_fn fn, void *obj, uint64_t arg)
 {
-	struct event ev = { when, sim_engine.next_seq++, fn, obj, arg };
+	struct event ev = { when, seq, fn, obj, arg };
 	struct event *heap;
 	uint32_t i;
 
@@ -306,7 +301,7 @@ void event_at_slow(sim_time_t when, event_fn fn, void *obj, uint64_t arg)
 		return;
 #endif
 	if (wheel_takes(when)) {
-		wheel_add(when, ev.seq, fn, obj, arg);
+		wheel_add(when, seq, fn, obj, arg);
 		return;
 	}
 	if (sim_engine.root_vacant) {
@@ -327,6 +322,11 @@ void event_at_slow(sim_time_t when, event_fn fn, void *obj, uint64_t arg)
 		i = parent;
 	}
 	heap[i] = ev;
+}
+
+void event_at_slow(sim_time_t when, event_fn fn, void *obj, uint64_t arg)
+{
+	queue_event(when, sim_engine.next_seq++, fn, obj, arg);
 }
 
 /* Pop the heap's root (vacant or not): its last event sifts down from there. */
@@ -443,9 +443,10 @@ bool engine_take_next(event_fn fn, void **obj)
 }
 
 /*
- * If ev is due before everything queued, nothing moves at all; otherwise
- * the head is taken first and the new event queued after, which leaves the
- * order, (time, seq), as a push then a take would.
+ * If ev is due before everything queued, nothing moves at all (its seq is
+ * the newest, so that is when it is due strictly before the head);
+ * otherwise the head is taken first and the new event queued after, which
+ * leaves the order, (time, seq), as a push then a take would.
  */
 bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg, void **next)
 {
@@ -461,7 +462,7 @@ bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg
 	if (e->stop || when > e->until)
 		goto plain;
 	src = next_source(&top, &bucket);
-	if (src == SRC_NONE || key_before(when, seq, top)) {
+	if (src == SRC_NONE || when < top->time) {
 		e->next_seq = seq + 1;
 		e->now = when;
 		e->events_run++;
@@ -473,12 +474,8 @@ bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg
 	*next = top->obj;
 	top_time = top->time;
 	take_head(src, bucket);
-	if (wheel_takes(when)) {
-		e->next_seq = seq + 1;
-		wheel_add(when, seq, fn, obj, arg);
-	} else {
-		event_at(when, fn, obj, arg);
-	}
+	e->next_seq = seq + 1;
+	queue_event(when, seq, fn, obj, arg);
 	e->now = top_time;
 	e->events_run++;
 	return true;
