@@ -1,5 +1,6 @@
 /* The event queue: order by (time, sequence), run-until, determinism. */
 #include <gsl/gsl_rng.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -101,7 +102,7 @@ static int test_stop(void)
  */
 static gsl_rng *mix_rng;
 static uint64_t mix_scheduled, mix_last_time, mix_last_arg;
-static int mix_left, mix_bad;
+static int mix_left, mix_bad, mix_lone_queued, mix_lone_run;
 static sim_time_t mix_far;
 static uint32_t mix_wheel_max;
 
@@ -151,6 +152,7 @@ static void mix_start(void)
 	mix_scheduled = 1;
 	mix_left = 200000;
 	mix_bad = 0;
+	mix_lone_queued = mix_lone_run = 0;
 	mix_far = 100;
 	mix_wheel_max = 0;
 	mix_last_time = mix_last_arg = 0;
@@ -177,23 +179,47 @@ static int test_fifo_wheel_heap(void)
  * The same mix through engine_push_take_next(), as a task's delays use it:
  * each "task" runs, schedules its next step and goes straight on with
  * whatever is due next, returning to the run loop only when that is not
- * one of its kind.  Each step's object carries its scheduling order.
+ * one of its kind: a plain event of another kind (lone()), which must
+ * never be taken for a step.  Each event's object carries its scheduling
+ * order.
  */
 static uint64_t step_id[200002];
+static bool step_is_lone[200002];
+
+static void step(void *obj, uint64_t arg);
+
+static void lone(void *obj, uint64_t arg)
+{
+	(void)arg;
+	mix_check(*(uint64_t *)obj);
+	mix_lone_run++;
+	if (mix_left <= 0)
+		return;
+	mix_left--;
+	step_id[mix_scheduled] = mix_scheduled;
+	event_at(mix_when(), step, &step_id[mix_scheduled], 0);
+	mix_scheduled++;
+}
 
 static void step(void *obj, uint64_t arg)
 {
 	void *next;
+	double u;
 
 	(void)arg;
 	for (;;) {
 		mix_check(*(uint64_t *)obj);
+		if (step_is_lone[*(uint64_t *)obj])
+			mix_bad++;
 		if (mix_left <= 0)
 			return;
 		mix_left--;
-		if (gsl_rng_uniform(mix_rng) < 0.1) {	/* now and then, a plain event */
+		u = gsl_rng_uniform(mix_rng);
+		if (u < 0.1) {	/* now and then, a plain event, of either kind */
 			step_id[mix_scheduled] = mix_scheduled;
-			event_at(mix_when(), step, &step_id[mix_scheduled], 0);
+			event_at(mix_when(), u < 0.05 ? lone : step, &step_id[mix_scheduled], 0);
+			step_is_lone[mix_scheduled] = u < 0.05;
+			mix_lone_queued += u < 0.05;
 			mix_scheduled++;
 			return;
 		}
@@ -215,9 +241,11 @@ static int test_push_take_next(void)
 		event_at(gsl_rng_uniform_int(mix_rng, 100), step, &step_id[mix_scheduled++], 0);
 	}
 	engine_run(UINT64_MAX);
-	printf("  %d steps run, %d out of order\n", nseen, mix_bad);
+	printf("  %d steps run (%d of them lone, %d queued), %d out of order\n", nseen, mix_lone_run, mix_lone_queued, mix_bad);
 	CHECK(nseen == 200000);
 	CHECK(mix_bad == 0);
+	CHECK(mix_lone_queued > 1000);
+	CHECK(mix_lone_run == mix_lone_queued);
 	CHECK(sim_engine.events_run == 200000);
 	gsl_rng_free(mix_rng);
 	engine_free();

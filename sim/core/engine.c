@@ -47,6 +47,7 @@
 #include <string.h>
 
 #include "lib/xalloc.h"
+#include "sim/core/compiler.h"
 
 #ifndef HEAP_ARITY
 #define HEAP_ARITY 4
@@ -350,23 +351,35 @@ static inline void heap_fill_vacant_root(void)
 enum source { SRC_NONE, SRC_FIFO, SRC_HEAP, SRC_WHEEL };
 
 /*
+ * The earlier of the FIFO's head and the heap's root (which must not be
+ * vacant), NULL if both are empty; *src says which.
+ */
+static inline const struct event *far_head(enum source *src)
+{
+	const struct engine *e = &sim_engine;
+	const struct event *best = NULL;
+
+	*src = SRC_NONE;
+	if (e->fifo_nr) {
+		best = fifo_first();
+		*src = SRC_FIFO;
+	}
+	if (e->nr && (!best || event_before(&e->heap[0], best))) {
+		best = &e->heap[0];
+		*src = SRC_HEAP;
+	}
+	return best;
+}
+
+/*
  * The earliest of the three queues' heads and the queue it is in (for the
  * wheel, its bucket in *bucket).  The heap's root must not be vacant.
  */
 static inline enum source next_source(const struct event **top, uint32_t *bucket)
 {
-	const struct engine *e = &sim_engine;
-	const struct event *best = NULL;
-	enum source src = SRC_NONE;
+	enum source src;
+	const struct event *best = far_head(&src);
 
-	if (e->fifo_nr) {
-		best = fifo_first();
-		src = SRC_FIFO;
-	}
-	if (e->nr && (!best || event_before(&e->heap[0], best))) {
-		best = &e->heap[0];
-		src = SRC_HEAP;
-	}
 	if (wheel.nr) {
 		uint32_t b = wheel_first_bucket();
 		const struct event *w = &wheel.node[wheel.bucket[b].head].ev;
@@ -448,7 +461,8 @@ bool engine_take_next(event_fn fn, void **obj)
  * otherwise the head is taken first and the new event queued after, which
  * leaves the order, (time, seq), as a push then a take would.
  */
-bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg, void **next)
+static bool __attribute__((noinline))
+push_take_next_slow(sim_time_t when, event_fn fn, void *obj, uint64_t arg, void **next)
 {
 	struct engine *e = &sim_engine;
 	uint64_t seq = e->next_seq;
@@ -482,6 +496,64 @@ bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg
 plain:
 	event_at(when, fn, obj, arg);
 	return engine_take_next(fn, next);
+}
+
+/*
+ * A task's delay, as push_take_next_slow() does it, in the case that is
+ * nearly all of them: the new event is for the wheel and the next one due
+ * is either the new event itself or the wheel's head.  Then the head's
+ * node is taken off its bucket and reused for the new event (no free
+ * list), and nothing else is read; every other case goes the general way.
+ * Which queue holds an event never changes the order, (time, seq), so
+ * the FIFO is not offered the new event here.
+ */
+bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg, void **next)
+{
+	struct engine *e = &sim_engine;
+	const struct event *far;
+	struct wheel_node *node;
+	enum source far_src;
+	uint32_t b, n, nb;
+
+	assert(when >= e->now);
+	if (unlikely(e->root_vacant || e->stop || when > e->until || !wheel.nr || !wheel_takes(when)))
+		return push_take_next_slow(when, fn, obj, arg, next);
+	b = wheel_first_bucket();
+	n = wheel.bucket[b].head;
+	node = &wheel.node[n];
+	far = far_head(&far_src);
+	if (unlikely(far && event_before(far, &node->ev)))
+		return push_take_next_slow(when, fn, obj, arg, next);
+	if (when < node->ev.time) {
+		e->next_seq++;
+		e->now = when;
+		e->events_run++;
+		*next = obj;
+		return true;
+	}
+	if (unlikely(node->ev.fn != fn))
+		return push_take_next_slow(when, fn, obj, arg, next);
+	*next = node->ev.obj;
+	e->now = node->ev.time;
+	wheel.bucket[b].head = node->next;
+	if (!node->next) {
+		wheel.bucket[b].tail = 0;
+		wheel.used[b / 64] &= ~(1ULL << (b % 64));
+	}
+	node->ev.time = when;
+	node->ev.seq = e->next_seq++;
+	node->ev.obj = obj;
+	node->ev.arg = arg;
+	node->next = 0;
+	nb = (uint32_t)(when & (WHEEL_SIZE - 1));
+	if (wheel.bucket[nb].tail)
+		wheel.node[wheel.bucket[nb].tail].next = n;
+	else
+		wheel.bucket[nb].head = n;
+	wheel.bucket[nb].tail = n;
+	wheel.used[nb / 64] |= 1ULL << (nb % 64);
+	e->events_run++;
+	return true;
 }
 
 uint32_t engine_nr_queued(void)
