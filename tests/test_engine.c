@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/core/engine.h"
 #include "tests/test.h"
@@ -102,16 +103,27 @@ static int test_stop(void)
  */
 static gsl_rng *mix_rng;
 static uint64_t mix_scheduled, mix_last_time, mix_last_arg;
-static int mix_left, mix_bad, mix_lone_queued, mix_lone_run;
+static int mix_left, mix_bad, mix_bad_bound, mix_lone_queued, mix_lone_run;
 static sim_time_t mix_far;
+/* Below the first, events scheduled in order; below the second, near ones. */
+static double mix_in_order = 0.5, mix_near_until = 0.8;
 static uint32_t mix_wheel_max;
 
-/* Checks that (now, id) comes after the event run before it. */
+/*
+ * Checks that (now, id) comes after the event run before it, and that the
+ * engine's bound on the heads of the FIFO and the heap holds.
+ */
 static void mix_check(uint64_t id)
 {
+	const struct engine *e = &sim_engine;
+
 	if (nseen && (sim_now() < mix_last_time ||
 		      (sim_now() == mix_last_time && id < mix_last_arg)))
 		mix_bad++;
+	if (e->fifo_nr && e->fifo[e->fifo_head].time < e->far_low)
+		mix_bad_bound++;
+	if (e->nr && !e->root_vacant && e->heap[0].time < e->far_low)
+		mix_bad_bound++;
 	mix_last_time = sim_now();
 	mix_last_arg = id;
 	nseen++;
@@ -121,11 +133,11 @@ static sim_time_t mix_when(void)
 {
 	double u = gsl_rng_uniform(mix_rng);
 
-	if (u < 0.5) {
+	if (u < mix_in_order) {
 		mix_far += gsl_rng_uniform_int(mix_rng, 3);	/* ties too */
 		return mix_far > sim_now() ? mix_far : sim_now();
 	}
-	if (u < 0.8)
+	if (u < mix_near_until)
 		return sim_now() + gsl_rng_uniform_int(mix_rng, 1100);
 	return sim_now() + 1000 + gsl_rng_uniform_int(mix_rng, 40000);
 }
@@ -151,7 +163,7 @@ static void mix_start(void)
 	nseen = 0;
 	mix_scheduled = 1;
 	mix_left = 200000;
-	mix_bad = 0;
+	mix_bad = mix_bad_bound = 0;
 	mix_lone_queued = mix_lone_run = 0;
 	mix_far = 100;
 	mix_wheel_max = 0;
@@ -180,8 +192,9 @@ static int test_fifo_wheel_heap(void)
  * each "task" runs, schedules its next step and goes straight on with
  * whatever is due next, returning to the run loop only when that is not
  * one of its kind: a plain event of another kind (lone()), which must
- * never be taken for a step.  Each event's object carries its scheduling
- * order.
+ * never be taken for a step.  Some steps queue a lone event just before
+ * their delay, as a task wakes another and goes on.  Each event's object
+ * carries its scheduling order.
  */
 static uint64_t step_id[200002];
 static bool step_is_lone[200002];
@@ -223,6 +236,14 @@ static void step(void *obj, uint64_t arg)
 			mix_scheduled++;
 			return;
 		}
+		if (u < 0.2 && mix_left > 0) {	/* a lone event too, then the delay */
+			mix_left--;
+			step_id[mix_scheduled] = mix_scheduled;
+			event_at(mix_when(), lone, &step_id[mix_scheduled], 0);
+			step_is_lone[mix_scheduled] = true;
+			mix_lone_queued++;
+			mix_scheduled++;
+		}
 		step_id[mix_scheduled] = mix_scheduled;
 		if (!engine_push_take_next(mix_when(), step, &step_id[mix_scheduled++], 0, &next))
 			return;
@@ -230,26 +251,53 @@ static void step(void *obj, uint64_t arg)
 	}
 }
 
-static int test_push_take_next(void)
+static int push_take_next_mix(double in_order, double near_until, int ntasks)
 {
 	int i;
 
 	mix_start();
-	mix_left = 200000 - 64;
-	for (i = 0; i < 64; i++) {
+	mix_in_order = in_order;
+	mix_near_until = near_until;
+	memset(step_is_lone, 0, sizeof(step_is_lone));
+	mix_left = 200000 - ntasks;
+	for (i = 0; i < ntasks; i++) {
 		step_id[mix_scheduled] = mix_scheduled;
 		event_at(gsl_rng_uniform_int(mix_rng, 100), step, &step_id[mix_scheduled++], 0);
 	}
 	engine_run(UINT64_MAX);
-	printf("  %d steps run (%d of them lone, %d queued), %d out of order\n", nseen, mix_lone_run, mix_lone_queued, mix_bad);
+	printf("  %d tasks, %.0f%% in order, %.0f%% far: %d steps run (%d of them lone), %d out of order, "
+	       "%d heads before the bound\n", ntasks, 100 * in_order, 100 * (1 - near_until), nseen, mix_lone_run, mix_bad,
+	       mix_bad_bound);
 	CHECK(nseen == 200000);
 	CHECK(mix_bad == 0);
+	CHECK(mix_bad_bound == 0);
 	CHECK(mix_lone_queued > 1000);
 	CHECK(mix_lone_run == mix_lone_queued);
 	CHECK(sim_engine.events_run == 200000);
 	gsl_rng_free(mix_rng);
 	engine_free();
+	mix_in_order = 0.5;
+	mix_near_until = 0.8;
 	return 0;
+}
+
+/*
+ * Half the events in order keeps the FIFO from draining.  None in order
+ * leaves it mostly empty, so that an event the FIFO takes is often the
+ * earliest of all.  With two tasks instead of 64 the heap is often empty
+ * too, and an event pushed there is often its new root; with no far
+ * events as well, so is the FIFO, and an event it takes is often the
+ * first of both.  In all of these the bound on the two heads matters.
+ */
+static int test_push_take_next(void)
+{
+	int err = push_take_next_mix(0.5, 0.8, 64);
+
+	if (!err)
+		err = push_take_next_mix(0.0, 0.8, 64);
+	if (!err)
+		err = push_take_next_mix(0.0, 0.8, 2);
+	return err ? err : push_take_next_mix(0.0, 1.0, 2);
 }
 
 const struct test_case engine_tests[] = {

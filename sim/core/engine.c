@@ -288,6 +288,17 @@ static void sift_down(const struct event *ev, uint32_t nr)
 	heap[i] = *ev;
 }
 
+/*
+ * An event goes into the heap at `when`.  One that goes into the FIFO
+ * needs nothing: it is due no earlier than fifo_mark, and far_low never
+ * is later than fifo_mark (see engine_push_take_next()).
+ */
+static inline void far_lower(sim_time_t when)
+{
+	if (when < sim_engine.far_low)
+		sim_engine.far_low = when;
+}
+
 /* Queue an event whose seq is already taken: the FIFO, the wheel or the heap. */
 static inline __attribute__((always_inline))
 void queue_event(sim_time_t when, uint64_t seq, event_fn fn, void *obj, uint64_t arg)
@@ -305,6 +316,7 @@ void queue_event(sim_time_t when, uint64_t seq, event_fn fn, void *obj, uint64_t
 		wheel_add(when, seq, fn, obj, arg);
 		return;
 	}
+	far_lower(when);
 	if (sim_engine.root_vacant) {
 		sim_engine.root_vacant = false;
 		sift_down(&ev, sim_engine.nr);
@@ -521,9 +533,12 @@ bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg
 	b = wheel_first_bucket();
 	n = wheel.bucket[b].head;
 	node = &wheel.node[n];
-	far = far_head(&far_src);
-	if (unlikely(far && event_before(far, &node->ev)))
-		return push_take_next_slow(when, fn, obj, arg, next);
+	if (node->ev.time >= e->far_low) {
+		far = far_head(&far_src);
+		e->far_low = far ? far->time : e->fifo_mark;
+		if (far && event_before(far, &node->ev))
+			return push_take_next_slow(when, fn, obj, arg, next);
+	}
 	if (when < node->ev.time) {
 		e->next_seq++;
 		e->now = when;

@@ -38,6 +38,12 @@ struct engine {
 	 * only grow, so an event at or after this time sorts after it.
 	 */
 	sim_time_t fifo_mark;
+	/*
+	 * No later than the FIFO's head, the heap's root and fifo_mark:
+	 * lowered by every event the heap takes, raised only when the heads
+	 * are read (engine_push_take_next()).
+	 */
+	sim_time_t far_low;
 	bool stop;
 	bool root_vacant;	/* the heap's root is the running event's, see engine_run() */
 	sim_time_t until;	/* engine_run()'s limit */
