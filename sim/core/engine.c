@@ -35,6 +35,15 @@
  * 2 to 7 events, the wheel costs 2% more; at 256 threads (epyc-7763-2s)
  * it saves 9% on xz and 4% on py.
  *
+ * A task's delay (engine_push_take_next()) is mostly the wheel's alone:
+ * on xz at 64 threads the FIFO always held a far event and the heap
+ * nearly always one, but the next event was one of theirs in only 1% of
+ * the delays, the new event itself in 21% and the wheel's head in 78%.
+ * So a delay first compares the wheel's head with far_low, a bound on the
+ * other two heads kept without reading them, reuses the head's node for
+ * the new event, and leaves every other case to the general path: 9% fewer
+ * host instructions on xz, 7% on py, the same order.
+ *
  * ENGINE_NO_FIFO and ENGINE_NO_WHEEL build the engine without either, for
  * the comparisons of bench/run (rwsem model: as built against heap only;
  * the hold model: heap layouts alone).
