@@ -285,9 +285,8 @@ static int push_take_next_mix(double in_order, double near_until, int ntasks)
  * Half the events in order keeps the FIFO from draining.  None in order
  * leaves it mostly empty, so that an event the FIFO takes is often the
  * earliest of all.  With two tasks instead of 64 the heap is often empty
- * too, and an event pushed there is often its new root; with no far
- * events as well, so is the FIFO, and an event it takes is often the
- * first of both.  In all of these the bound on the two heads matters.
+ * too, and an event pushed there is often its new root, which the bound
+ * on the two heads must follow (engine/far_bound scripts the FIFO's case).
  */
 static int test_push_take_next(void)
 {
@@ -295,15 +294,77 @@ static int test_push_take_next(void)
 
 	if (!err)
 		err = push_take_next_mix(0.0, 0.8, 64);
-	if (!err)
-		err = push_take_next_mix(0.0, 0.8, 2);
-	return err ? err : push_take_next_mix(0.0, 1.0, 2);
+	return err ? err : push_take_next_mix(0.0, 0.8, 2);
+}
+
+/*
+ * One scripted case of the bound on the FIFO's and the heap's heads: a
+ * delay finds both empty (the bound then stays at fifo_mark), and the next
+ * task wakes another through the FIFO, due before the wheel's head, just
+ * before its own delay.  The woken one must run first.  Tasks A, B and C
+ * delay to their script's times in turn (0 ends one); L0 and L1 are plain
+ * events.
+ */
+static const sim_time_t fb_script[3][3] = { { 200, 300, 0 }, { 205, 400, 0 }, { 0 } };
+static int fb_phase[3], fb_n;
+static char fb_who[16];
+static sim_time_t fb_time[16];
+static char fb_names[] = "ABCLl";
+
+static void fb_log(void *obj, uint64_t arg)
+{
+	(void)arg;
+	if (fb_n < 16) {
+		fb_who[fb_n] = *(char *)obj;
+		fb_time[fb_n++] = sim_now();
+	}
+}
+
+static void fb_task(void *obj, uint64_t arg)
+{
+	void *next;
+
+	for (;;) {
+		int i = *(char *)obj - 'A';
+		sim_time_t to = fb_script[i][fb_phase[i]++];
+
+		fb_log(obj, arg);
+		if (i == 1 && fb_phase[i] == 2)
+			event_at(210, fb_log, &fb_names[4], 0);
+		if (!to || !engine_push_take_next(to, fb_task, obj, 0, &next))
+			return;
+		obj = next;
+	}
+}
+
+static int test_far_bound(void)
+{
+	static const char want_who[] = "ABCLABlAB";
+	static const sim_time_t want_time[] = { 10, 20, 30, 100, 200, 205, 210, 300, 400 };
+	int i;
+
+	engine_reset();
+	fb_n = 0;
+	memset(fb_phase, 0, sizeof(fb_phase));
+	event_at(100, fb_log, &fb_names[3], 0);
+	event_at(10, fb_task, &fb_names[0], 0);
+	event_at(20, fb_task, &fb_names[1], 0);
+	event_at(30, fb_task, &fb_names[2], 0);
+	engine_run(UINT64_MAX);
+	CHECK(fb_n == 9);
+	for (i = 0; i < 9; i++)
+		CHECKF(fb_who[i] == want_who[i] && fb_time[i] == want_time[i],
+		       "event %d: %c at %llu, not %c at %llu", i, fb_who[i],
+		       (unsigned long long)fb_time[i], want_who[i], (unsigned long long)want_time[i]);
+	engine_free();
+	return 0;
 }
 
 const struct test_case engine_tests[] = {
 	{ "engine/heap_order", test_heap_order },
 	{ "engine/fifo_wheel_heap", test_fifo_wheel_heap },
 	{ "engine/push_take_next", test_push_take_next },
+	{ "engine/far_bound", test_far_bound },
 	{ "engine/run_until", test_run_until },
 	{ "engine/stop", test_stop },
 	{ NULL, NULL },

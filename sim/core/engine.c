@@ -524,9 +524,10 @@ plain:
  * nearly all of them: the new event is for the wheel and the next one due
  * is either the new event itself or the wheel's head.  Then the head's
  * node is taken off its bucket and reused for the new event (no free
- * list), and nothing else is read; every other case goes the general way.
- * Which queue holds an event never changes the order, (time, seq), so
- * the FIFO is not offered the new event here.
+ * list); the FIFO's and the heap's heads are read only when the wheel's
+ * head is not due before far_low, and every other case goes the general
+ * way.  Which queue holds an event never changes the order, (time, seq),
+ * so the FIFO is not offered the new event here.
  */
 bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg, void **next)
 {
