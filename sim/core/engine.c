@@ -134,10 +134,41 @@ static inline bool wheel_takes(sim_time_t when)
 #endif
 }
 
+/* The bucket of the events at `when`. */
+static inline uint32_t wheel_bucket(sim_time_t when)
+{
+	return (uint32_t)(when & (WHEEL_SIZE - 1));
+}
+
+/* Append node n, its event filled in, to bucket b, the one of its time. */
+static inline void wheel_link(uint32_t n, uint32_t b)
+{
+	wheel.node[n].next = 0;
+	if (wheel.bucket[b].tail)
+		wheel.node[wheel.bucket[b].tail].next = n;
+	else
+		wheel.bucket[b].head = n;
+	wheel.bucket[b].tail = n;
+	wheel.used[b / 64] |= 1ULL << (b % 64);
+}
+
+/* Unlink the first node of bucket b, and return it. */
+static inline uint32_t wheel_unlink_head(uint32_t b)
+{
+	uint32_t n = wheel.bucket[b].head;
+
+	wheel.bucket[b].head = wheel.node[n].next;
+	if (!wheel.bucket[b].head) {
+		wheel.bucket[b].tail = 0;
+		wheel.used[b / 64] &= ~(1ULL << (b % 64));
+	}
+	return n;
+}
+
 static inline void wheel_add(sim_time_t when, uint64_t seq, event_fn fn, void *obj, uint64_t arg)
 {
-	uint32_t b = (uint32_t)(when & (WHEEL_SIZE - 1)), n;
 	struct wheel_node *node;
+	uint32_t n;
 
 	if (!wheel.free)
 		wheel_grow();
@@ -149,13 +180,7 @@ static inline void wheel_add(sim_time_t when, uint64_t seq, event_fn fn, void *o
 	node->ev.fn = fn;
 	node->ev.obj = obj;
 	node->ev.arg = arg;
-	node->next = 0;
-	if (wheel.bucket[b].tail)
-		wheel.node[wheel.bucket[b].tail].next = n;
-	else
-		wheel.bucket[b].head = n;
-	wheel.bucket[b].tail = n;
-	wheel.used[b / 64] |= 1ULL << (b % 64);
+	wheel_link(n, wheel_bucket(when));
 	wheel.nr++;
 }
 
@@ -175,13 +200,8 @@ static inline uint32_t wheel_first_bucket(void)
 /* Take the first event of bucket b off the wheel. */
 static inline void wheel_pop(uint32_t b)
 {
-	uint32_t n = wheel.bucket[b].head;
+	uint32_t n = wheel_unlink_head(b);
 
-	wheel.bucket[b].head = wheel.node[n].next;
-	if (!wheel.bucket[b].head) {
-		wheel.bucket[b].tail = 0;
-		wheel.used[b / 64] &= ~(1ULL << (b % 64));
-	}
 	wheel.node[n].next = wheel.free;
 	wheel.free = n;
 	wheel.nr--;
@@ -535,7 +555,7 @@ bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg
 	const struct event *far;
 	struct wheel_node *node;
 	enum source far_src;
-	uint32_t b, n, nb;
+	uint32_t b, n;
 
 	assert(when >= e->now);
 	if (unlikely(e->root_vacant || e->stop || when > e->until || !wheel.nr || !wheel_takes(when)))
@@ -558,25 +578,14 @@ bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg
 	}
 	if (unlikely(node->ev.fn != fn))
 		return push_take_next_slow(when, fn, obj, arg, next);
-	*next = node->ev.obj;
 	e->now = node->ev.time;
-	wheel.bucket[b].head = node->next;
-	if (!node->next) {
-		wheel.bucket[b].tail = 0;
-		wheel.used[b / 64] &= ~(1ULL << (b % 64));
-	}
+	wheel_unlink_head(b);
+	*next = node->ev.obj;
 	node->ev.time = when;
 	node->ev.seq = e->next_seq++;
 	node->ev.obj = obj;
 	node->ev.arg = arg;
-	node->next = 0;
-	nb = (uint32_t)(when & (WHEEL_SIZE - 1));
-	if (wheel.bucket[nb].tail)
-		wheel.node[wheel.bucket[nb].tail].next = n;
-	else
-		wheel.bucket[nb].head = n;
-	wheel.bucket[nb].tail = n;
-	wheel.used[nb / 64] |= 1ULL << (nb % 64);
+	wheel_link(n, wheel_bucket(when));
 	e->events_run++;
 	return true;
 }
