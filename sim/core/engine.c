@@ -320,7 +320,9 @@ static void sift_down(const struct event *ev, uint32_t nr)
 /*
  * An event goes into the heap at `when`.  One that goes into the FIFO
  * needs nothing: it is due no earlier than fifo_mark, and far_low never
- * is later than fifo_mark (see engine_push_take_next()).
+ * is later than fifo_mark, as every event in the heap went there for
+ * being due before it (see engine_push_take_next()).  Built without the
+ * FIFO, the bound falls back to fifo_mark, 0, whenever both are empty.
  */
 static inline void far_lower(sim_time_t when)
 {

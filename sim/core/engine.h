@@ -39,9 +39,9 @@ struct engine {
 	 */
 	sim_time_t fifo_mark;
 	/*
-	 * No later than the FIFO's head, the heap's root and fifo_mark:
-	 * lowered by every event the heap takes, raised only when the heads
-	 * are read (engine_push_take_next()).
+	 * No later than the FIFO's head and the heap's root, nor (with the
+	 * FIFO built in) than fifo_mark: lowered by every event the heap
+	 * takes, raised only when the heads are read (engine_push_take_next()).
 	 */
 	sim_time_t far_low;
 	bool stop;
