@@ -41,18 +41,23 @@ uint64_t hist_bucket_lo(int k)
 	return lo[k];
 }
 
-int hist_bucket_of(uint64_t ns)
+/* lo[8 * msb] = 2^msb <= ns < 2^(msb + 1) = lo[8 * msb + 8]. */
+static inline int bucket_of(uint64_t ns)
 {
 	int k;
 
 	if (ns == 0)
 		return 0;
-	init_bounds();
-	/* lo[8 * msb] = 2^msb <= ns < 2^(msb + 1) = lo[8 * msb + 8]. */
 	k = HIST_SUB * (63 - __builtin_clzll(ns)) + HIST_SUB - 1;
 	while (lo[k] > ns)
 		k--;
 	return k;
+}
+
+int hist_bucket_of(uint64_t ns)
+{
+	init_bounds();
+	return bucket_of(ns);
 }
 
 void hist_init(struct lat_hist *h)
@@ -67,13 +72,7 @@ void hist_add(struct lat_hist *h, uint64_t ns)
 	int k;
 
 	assert(lo_ready);
-	if (ns == 0) {
-		k = 0;
-	} else {
-		k = HIST_SUB * (63 - __builtin_clzll(ns)) + HIST_SUB - 1;
-		while (lo[k] > ns)
-			k--;
-	}
+	k = bucket_of(ns);
 	h->count[k]++;
 	h->n++;
 	h->sum += (double)ns;

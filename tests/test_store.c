@@ -599,6 +599,19 @@ static int test_hist(void)
 		CHECK(hist_bucket_of(v - 1) < 8 * i || v == 1);
 	}
 	CHECK(hist_bucket_of(UINT64_MAX) == HIST_BUCKETS - 1);
+	/* Each bound and the integer below it, in every power of two, and
+	 * hist_add() counting them in the same bucket. */
+	hist_init(&h);
+	for (k = 1; k < HIST_BUCKETS; k++) {
+		uint64_t edge = hist_bucket_lo(k);
+
+		CHECKF(hist_bucket_of(edge) == k || hist_bucket_lo(k + 1) == edge,
+		       "bound %llu of bucket %d", (unsigned long long)edge, k);
+		CHECKF(hist_bucket_of(edge - 1) < k, "%llu below bucket %d", (unsigned long long)(edge - 1), k);
+		hist_add(&h, edge);
+		CHECK(h.count[hist_bucket_of(edge)] >= 1);
+		hist_init(&h);
+	}
 
 	/* Percentiles within a bucket width (9%) of the exact ones. */
 	hist_init(&h);

@@ -21,6 +21,7 @@
  */
 #include "sim/mm/fault.h"
 
+#include "sim/core/counters.h"
 #include "sim/core/membw.h"
 #include "sim/mm/memcontrol.h"
 #include "sim/mm/mm_oracle.h"
@@ -32,9 +33,39 @@
 
 const struct mm_oracle_ops *mm_oracle;
 
-static void count_fault_kind(const char *kind)
+/*
+ * What a fault that installs a PTE did, counted as it ends: one counter
+ * each, registered by name the first time one is counted (the order the
+ * counters appear in), then bumped by index, since every fault counts one.
+ */
+enum fault_kind {
+	FAULT_WP_SHARED,
+	FAULT_COW,
+	FAULT_ANON,
+	FAULT_ANON_ZERO,
+	FAULT_FILE_COW,
+	FAULT_FILE_SHARED,
+	FAULT_FILE_READ,
+	NR_FAULT_KINDS
+};
+
+static const char *const fault_kind_names[NR_FAULT_KINDS] = {
+	[FAULT_WP_SHARED]	= "fault_wp_shared",
+	[FAULT_COW]		= "fault_cow",
+	[FAULT_ANON]		= "fault_anon",
+	[FAULT_ANON_ZERO]	= "fault_anon_zero",
+	[FAULT_FILE_COW]	= "fault_file_cow",
+	[FAULT_FILE_SHARED]	= "fault_file_shared",
+	[FAULT_FILE_READ]	= "fault_file_read",
+};
+
+static void count_fault_kind(enum fault_kind kind)
 {
-	counter_add(counter_id(kind), 1);
+	static int ids[NR_FAULT_KINDS];		/* counter id + 1; 0 until counted */
+
+	if (!ids[kind])
+		ids[kind] = counter_id(fault_kind_names[kind]) + 1;
+	counter_add(ids[kind] - 1, 1);
 }
 
 /*
@@ -61,7 +92,7 @@ static void new_fault_page(const struct vm_fault *vmf, sim_time_t fill_ns)
 	 */
 	if (mm_params.alloc_stall > 0 && !vmf->spec && !t->rcu_read_depth && !t->atomic_depth &&
 	    gsl_rng_uniform(t->rng) < mm_params.alloc_stall) {
-		count_fault_kind("fault_alloc_stall");
+		count_event("fault_alloc_stall");
 		task_sleep_ns(RECLAIM_THROTTLE_NS);
 	}
 	mem_cgroup_charge();
@@ -112,7 +143,7 @@ static void anon_vma_prepare(struct vm_fault *vmf)
 /* A speculative fault gives up: the scheme redoes it under mmap_lock. */
 static vm_fault_t spec_abort(struct vm_fault *vmf, const char *why)
 {
-	count_fault_kind(why);
+	counter_add(counter_id(why), 1);
 	vmf->aborted = true;
 	return VM_FAULT_RETRY;
 }
@@ -152,7 +183,7 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 	bool exec = vmf->flags & FAULT_FLAG_INSTRUCTION;
 	bool make_writable = false, new_page = false;
 	struct pt_page *pt;
-	const char *kind;
+	enum fault_kind kind;
 
 	if (addr < vmf->vm_start || addr >= vmf->vm_end ||
 	    (write && !(vmf->vm_flags & VM_WRITE)) ||
@@ -171,19 +202,19 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 	if (pt && pte_present(pt, addr)) {
 		if (!write || pte_write(pt, addr)) {
 			/* Someone else already fixed it up: a spurious fault. */
-			count_fault_kind("fault_spurious");
+			count_event("fault_spurious");
 			return 0;
 		}
 		make_writable = true;
 		if (vmf->vm_flags & VM_SHARED) {
 			/* do_wp_page() -> wp_page_shared(): the page cache's own page. */
-			kind = "fault_wp_shared";
+			kind = FAULT_WP_SHARED;
 		} else {
 			/* do_wp_page() -> wp_page_copy(): the copy is an anonymous page. */
 			anon_vma_prepare(vmf);
 			new_fault_page(vmf, c->page_copy);
 			new_page = true;
-			kind = "fault_cow";
+			kind = FAULT_COW;
 		}
 	} else if (!(vmf->vm_flags & VM_FILE)) {
 		if (write) {
@@ -192,10 +223,10 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 			new_fault_page(vmf, c->page_zero);
 			make_writable = true;
 			new_page = true;
-			kind = "fault_anon";
+			kind = FAULT_ANON;
 		} else {
 			/* Read of untouched anon memory maps the shared zero page. */
-			kind = "fault_anon_zero";
+			kind = FAULT_ANON_ZERO;
 		}
 	} else {
 		task_delay(c->pagecache_lookup);
@@ -203,7 +234,7 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 		    gsl_rng_uniform(current->rng) < mm_params.file_miss) {
 			if (vmf->spec & SPEC_NO_IO)
 				return spec_abort(vmf, "spf_no_io");
-			count_fault_kind("fault_major");
+			count_event("fault_major");
 			if (vmf->flags & FAULT_FLAG_ALLOW_RETRY) {
 				vmf->unlock(vmf);
 				task_sleep_ns(c->io);
@@ -217,11 +248,11 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 			new_fault_page(vmf, c->page_copy);
 			make_writable = true;
 			new_page = true;
-			kind = "fault_file_cow";
+			kind = FAULT_FILE_COW;
 		} else {
 			/* do_read_fault()/do_shared_fault(): map the cached page. */
 			make_writable = write;
-			kind = write ? "fault_file_shared" : "fault_file_read";
+			kind = write ? FAULT_FILE_SHARED : FAULT_FILE_READ;
 		}
 	}
 
@@ -247,7 +278,7 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 		if (!pt_dead(pt))
 			break;
 		spin_unlock(pt_ptl(pt));
-		count_fault_kind("fault_pmd_changed");
+		count_event("fault_pmd_changed");
 	}
 	if (vmf->validate && !vmf->validate(vmf)) {
 		spin_unlock(pt_ptl(pt));
@@ -262,7 +293,7 @@ vm_fault_t handle_mm_fault(struct vm_fault *vmf)
 		spin_unlock(pt_ptl(pt));
 		if (new_page)
 			drop_fault_page();
-		count_fault_kind("fault_raced");
+		count_event("fault_raced");
 		return 0;
 	}
 	oracle_pte_install(vmf);
