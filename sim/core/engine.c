@@ -542,35 +542,16 @@ plain:
 }
 
 /*
- * A task's delay, as push_take_next_slow() does it, in the case that is
- * nearly all of them: the new event is for the wheel and the next one due
- * is either the new event itself or the wheel's head.  Then the head's
- * node is taken off its bucket and reused for the new event (no free
- * list); the FIFO's and the heap's heads are read only when the wheel's
- * head is not due before far_low, and every other case goes the general
- * way.  Which queue holds an event never changes the order, (time, seq),
- * so the FIFO is not offered the new event here.
+ * The end of a delay whose next event is the new one or the wheel's head
+ * (node, first in bucket b): if the new event is due strictly first,
+ * nothing moves; otherwise the head's node is taken off its bucket and
+ * reused for the new event (no free list).
  */
-bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg, void **next)
+static __always_inline bool push_take_wheel_head(struct wheel_node *node, uint32_t b, sim_time_t when,
+						  event_fn fn, void *obj, uint64_t arg, void **next)
 {
 	struct engine *e = &sim_engine;
-	const struct event *far;
-	struct wheel_node *node;
-	enum source far_src;
-	uint32_t b, n;
 
-	assert(when >= e->now);
-	if (unlikely(e->root_vacant || e->stop || when > e->until || !wheel.nr || !wheel_takes(when)))
-		return push_take_next_slow(when, fn, obj, arg, next);
-	b = wheel_first_bucket();
-	n = wheel.bucket[b].head;
-	node = &wheel.node[n];
-	if (node->ev.time >= e->far_low) {
-		far = far_head(&far_src);
-		e->far_low = far ? far->time : e->fifo_mark;
-		if (far && event_before(far, &node->ev))
-			return push_take_next_slow(when, fn, obj, arg, next);
-	}
 	if (when < node->ev.time) {
 		e->next_seq++;
 		e->now = when;
@@ -587,9 +568,54 @@ bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg
 	node->ev.seq = e->next_seq++;
 	node->ev.obj = obj;
 	node->ev.arg = arg;
-	wheel_link(n, wheel_bucket(when));
+	wheel_link((uint32_t)(node - wheel.node), wheel_bucket(when));
 	e->events_run++;
 	return true;
+}
+
+/*
+ * The wheel's head is not due before far_low: read the FIFO's and the
+ * heap's heads, which makes the bound exact, and go the general way if
+ * one of them is due first.  Apart, so that the common path needs no
+ * registers of its own to save.
+ */
+static bool __attribute__((noinline))
+push_take_next_far(struct wheel_node *node, uint32_t b, sim_time_t when, event_fn fn, void *obj,
+		   uint64_t arg, void **next)
+{
+	struct engine *e = &sim_engine;
+	enum source far_src;
+	const struct event *far = far_head(&far_src);
+
+	e->far_low = far ? far->time : e->fifo_mark;
+	if (far && event_before(far, &node->ev))
+		return push_take_next_slow(when, fn, obj, arg, next);
+	return push_take_wheel_head(node, b, when, fn, obj, arg, next);
+}
+
+/*
+ * A task's delay, as push_take_next_slow() does it, in the case that is
+ * nearly all of them: the new event is for the wheel and the next one due
+ * is either the new event itself or the wheel's head.  The FIFO's and the
+ * heap's heads are read only when the wheel's head is not due before
+ * far_low, and every other case goes the general way.  Which queue holds
+ * an event never changes the order, (time, seq), so the FIFO is not
+ * offered the new event here.
+ */
+bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg, void **next)
+{
+	struct engine *e = &sim_engine;
+	struct wheel_node *node;
+	uint32_t b;
+
+	assert(when >= e->now);
+	if (unlikely(e->root_vacant || e->stop || when > e->until || !wheel.nr || !wheel_takes(when)))
+		return push_take_next_slow(when, fn, obj, arg, next);
+	b = wheel_first_bucket();
+	node = &wheel.node[wheel.bucket[b].head];
+	if (unlikely(node->ev.time >= e->far_low))
+		return push_take_next_far(node, b, when, fn, obj, arg, next);
+	return push_take_wheel_head(node, b, when, fn, obj, arg, next);
 }
 
 uint32_t engine_nr_queued(void)
