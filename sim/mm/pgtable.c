@@ -22,11 +22,18 @@ struct pte_bits {
 	uint64_t anon;			/* maps an anonymous page (PageAnon) */
 };
 
+/*
+ * What every fault reads besides its PTE's bits and line comes first and
+ * together: dead, nr_present, the PTE lock's words and its line's fields
+ * a hit reads, 64 bytes.  (Allocating page tables on host lines, to make
+ * that exactly one, cost py 3% more L1 misses and saved xz 3%; as they
+ * are, py has 0.7% fewer and xz 2% fewer than with the lock after index.)
+ */
 struct pt_page {
-	unsigned long index;		/* addr >> PMD_SHIFT */
 	int nr_present;
 	bool dead;			/* unlinked from the PMD: pmd_same() fails */
 	spinlock_t ptl;
+	unsigned long index;		/* addr >> PMD_SHIFT */
 	struct pte_bits bits[PTRS_PER_PTE / 64];
 	struct cacheline pte_lines[PTRS_PER_PTE / 8];
 	struct rcu_head rcu;		/* freed after a grace period */
