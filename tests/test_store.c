@@ -609,7 +609,7 @@ static int test_hist(void)
 		       "bound %llu of bucket %d", (unsigned long long)edge, k);
 		CHECKF(hist_bucket_of(edge - 1) < k, "%llu below bucket %d", (unsigned long long)(edge - 1), k);
 		hist_add(&h, edge);
-		CHECK(h.count[hist_bucket_of(edge)] >= 1);
+		CHECK(h.n == 1 && h.count[hist_bucket_of(edge)] == 1);
 		hist_init(&h);
 	}
 
