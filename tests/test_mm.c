@@ -6,7 +6,9 @@
 
 #include "schemes/registry.h"
 #include "sim/run/check_suite.h"
+#include "sim/core/task.h"
 #include "sim/mm/mm.h"
+#include "sim/mm/pgtable.h"
 #include "sim/run/run.h"
 #include "sim/run/sim.h"
 #include "tests/scratch.h"
@@ -143,6 +145,68 @@ static int test_struct_layout(void)
 	CHECK(mm->page_table_lock.line == mm->mmap_lock.count.line);
 	CHECK(mm->mmap_lock.wait_lock.line == mm->mmap_lock.owner.line);
 	mm_free(mm);
+	sim_end();
+	return 0;
+}
+
+/*
+ * Each task's lookup keeps the page table it found last: once that one is
+ * freed (free_pgtables()), neither task finds it again, and each finds the
+ * one allocated in its place; a lookup that found nothing stays nothing
+ * after an allocation.
+ */
+struct pt_lookup_case {
+	struct mm_struct *mm;
+	struct pt_page *first;
+	int fails;
+};
+
+#define PT_CASE_ADDR	(64UL << 21)
+
+static void pt_lookup_owner(void *arg)
+{
+	struct pt_lookup_case *c = arg;
+	struct pt_page *again;
+
+	c->fails += pt_lookup(c->mm, PT_CASE_ADDR) != NULL;
+	c->first = pt_alloc(c->mm, PT_CASE_ADDR);
+	c->fails += pt_lookup(c->mm, PT_CASE_ADDR) != c->first;
+	c->fails += pt_lookup(c->mm, PT_CASE_ADDR + (1UL << 21)) != NULL;
+	task_delay(1000);		/* the other task looks it up */
+	pt_free_if_unused(c->mm, c->first);
+	c->fails += pt_lookup(c->mm, PT_CASE_ADDR) != NULL;
+	task_delay(1000000);		/* past the grace period: back in the pool */
+	again = pt_alloc(c->mm, PT_CASE_ADDR);
+	c->fails += pt_lookup(c->mm, PT_CASE_ADDR) != again;
+	task_delay(1000);
+}
+
+static void pt_lookup_other(void *arg)
+{
+	struct pt_lookup_case *c = arg;
+
+	task_delay(500);
+	c->fails += pt_lookup(c->mm, PT_CASE_ADDR) != c->first;
+	task_delay(1000);		/* freed meanwhile */
+	c->fails += pt_lookup(c->mm, PT_CASE_ADDR) != NULL;
+	task_delay(2000000);		/* and allocated again */
+	c->fails += pt_lookup(c->mm, PT_CASE_ADDR) == NULL ||
+		    pt_dead(pt_lookup(c->mm, PT_CASE_ADDR));
+}
+
+static int test_pt_lookup_follows_free(void)
+{
+	struct sim_config cfg = { .machine = machine_find("xeon-8176-2s", NULL), .ncpus = 2, .seed = 1 };
+	struct pt_lookup_case c = { 0 };
+
+	sim_begin(&cfg);
+	c.mm = mm_alloc(scheme_find("global-rwsem", NULL, 0), NULL);
+	task_create("owner", pt_lookup_owner, &c, 0, 0);
+	task_create("other", pt_lookup_other, &c, 1, 0);
+	sim_run(UINT64_MAX);
+	CHECKF(c.fails == 0, "%d lookups found what the page tables do not hold", c.fails);
+	CHECK(c.first != NULL);
+	mm_free(c.mm);
 	sim_end();
 	return 0;
 }
@@ -540,6 +604,7 @@ const struct test_case mm_tests[] = {
 	{ "mm/i_mmap_lock", test_i_mmap_lock },
 	{ "mm/pft_global_rwsem", test_pft_global_rwsem },
 	{ "mm/struct_layout", test_struct_layout },
+	{ "mm/pt_lookup_follows_free", test_pt_lookup_follows_free },
 	{ "mm/munmap_downgrade", test_munmap_downgrade },
 	{ "mm/page_size", test_page_size },
 	{ "mm/real_traces_replay", test_real_traces_replay },

@@ -313,6 +313,81 @@ static int test_find_matches_scan(void)
 }
 
 /*
+ * Four clones, each with a memo, look up addresses near their last one
+ * (a little below it too) at record indexes that mostly grow, and where
+ * the table last changed, while it is changed, pruned, copied over and
+ * freed under them: every answer through a memo is reloc_find()'s, and
+ * most come from the memo (found and not found).
+ */
+static int test_memo_matches_find(void)
+{
+	struct reloc_table t = { 0 }, other = { 0 };
+	struct reloc_memo memo[4] = { 0 };
+	uint64_t seed = 7, idx, addr[4] = { 0x400000, 0x480000, 0x500000, 0x580000 };
+	uint64_t lookups = 0, hits = 0, null_hits = 0, last_start = 0x400000, last_r = 0;
+
+	for (idx = 1; idx < 6000; idx++) {
+		uint64_t r, start, len;
+		int c, i;
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		r = seed >> 16;
+		start = 0x400000 + (r >> 2) % 512 * PG;
+		len = (r >> 11) % 4 * PG + PG;
+		if (idx % 3 == 0 || idx % 13 == 0) {
+			last_start = start;
+			last_r = r;
+		}
+		if (idx % 3 == 0)
+			reloc_add(&t, start, start + len, 0x7000000000 + (r >> 25) % 4096 * PG, idx,
+				  (int)(r % 4));
+		else if (idx % 13 == 0)
+			reloc_end(&t, start, start + len, idx, (int)(r % 4));
+		if (idx % 700 == 0)
+			reloc_prune(&t, idx - 300);
+		if (idx % 1300 == 0) {
+			reloc_copy(&other, &t);
+			reloc_copy(&t, &other);
+		}
+		if (idx % 2900 == 0)
+			reloc_free(&t);
+		for (i = 0; i < 8; i++) {
+			const struct reloc_entry *want, *got;
+			struct reloc_memo before;
+			uint64_t at = idx - (r >> (i + 30)) % 4 / 3;	/* now and then the one before */
+
+			c = (int)((r >> (i * 2)) % 4);
+			if (i == 0) {
+				/* Where the last change was, by its clone, at it and after. */
+				c = (int)(last_r % 4);
+				addr[c] = last_start + (r >> 5) % 4 * (PG / 2);
+			} else if ((r >> (i + 20)) % 16 == 0) {
+				addr[c] = 0x400000 + (r >> (i + 5)) % (600 * PG);
+			} else {
+				addr[c] += (r >> (i + 9)) % 3 * (PG / 2) - PG / 2;
+			}
+			before = memo[c];
+			want = reloc_find(&t, addr[c], at, c);
+			got = reloc_find_memo(&t, &memo[c], addr[c], at, c);
+			CHECKF(got == want, "record %llu, clone %d, address %#llx",
+			       (unsigned long long)at, c, (unsigned long long)addr[c]);
+			lookups++;
+			if (!memcmp(&before, &memo[c], sizeof(before))) {
+				hits++;
+				null_hits += !got;
+			}
+		}
+	}
+	printf("  %llu lookups, %llu from a memo (%llu of them not found), %zu entries at the end\n",
+	       (unsigned long long)lookups, (unsigned long long)hits,
+	       (unsigned long long)null_hits, t.nr);
+	CHECK(hits > lookups / 2 && null_hits > 0 && hits - null_hits > lookups / 10);
+	reloc_free(&t);
+	reloc_free(&other);
+	return 0;
+}
+
+/*
  * The mmap that the replay runs before the munmap recorded ahead of it
  * goes elsewhere: its faults land in it (file reads, never in the other
  * thread's anonymous mapping, never in a hole), the other thread's
@@ -692,6 +767,7 @@ static int test_bundled_traces(void)
 const struct test_case reloc_tests[] = {
 	{ "reloc/tables", test_tables },
 	{ "reloc/find_matches_scan", test_find_matches_scan },
+	{ "reloc/memo_matches_find", test_memo_matches_find },
 	{ "reloc/reorder_relocates", test_reorder_relocates },
 	{ "reloc/recorded_overlay_replaces", test_recorded_overlay_replaces },
 	{ "reloc/relocated_overlay_follows", test_relocated_overlay_follows },

@@ -180,6 +180,9 @@ struct mm_range {
 	bool merge;
 };
 
+/* Tasks whose last page table lookup each mm keeps (pgtable.c). */
+#define PT_LOOKUP_CACHE	64
+
 /* A task's last tree lookup (by task id), good while the tree's
  * generation holds: the index the search gives for addresses in [lo, hi). */
 #define MT_LOOKUP_CACHE	64
@@ -244,6 +247,15 @@ struct mm_struct {
 	/* their indexes in order, for the walks over a range (pt_next()) */
 	unsigned long *pt_order;
 	unsigned int pt_order_cap;
+	/* per task (by id), its last page table found: a fault's lookups
+	 * and the oracle's after it read one slot of a small array, not the
+	 * hash's; good while pt_gen holds (pt_remove() bumps it) */
+	struct pt_lookup_entry {
+		unsigned long key;	/* index + 1; 0: nothing kept */
+		uint64_t gen;
+		struct pt_page *pt;
+	} pt_last[PT_LOOKUP_CACHE];
+	uint64_t pt_gen;
 	struct pt_page **all_pts;	/* every PTE page allocated, for teardown */
 	unsigned int nr_all_pts, cap_all_pts;
 	struct pt_page *pt_pool;	/* freed, past their grace period */

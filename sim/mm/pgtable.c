@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/core/task.h"
 #include "sim/mm/vma_tree.h"
 
 /* A fault sets a PTE's three bits together: one host cacheline for them. */
@@ -48,16 +49,31 @@ static unsigned int pt_slot(const struct mm_struct *mm, unsigned long index)
 	return (unsigned int)((index * 0x9e3779b97f4a7c15ULL) >> 40) & (mm->pt_cap - 1);
 }
 
+/*
+ * Host side only: the modeled walk is charged by the caller.  A task
+ * faults its way through one 2 MiB region after another, so the page
+ * table it found last is mostly the one it asks for again; kept per task,
+ * as found in the hash, it stays what the hash holds for its index until
+ * a page table leaves it (pt_remove()).  An absent one is not kept, as an
+ * insertion would make it stale.
+ */
 struct pt_page *pt_lookup(struct mm_struct *mm, unsigned long addr)
 {
 	unsigned long index = addr >> PMD_SHIFT;
+	struct pt_lookup_entry *e = &mm->pt_last[(current ? current->id : 0) % PT_LOOKUP_CACHE];
 	unsigned int i;
 
+	if (e->key == index + 1 && e->gen == mm->pt_gen)
+		return e->pt;
 	if (!mm->pt_cap)
 		return NULL;
 	for (i = pt_slot(mm, index); mm->pt[i].pt; i = (i + 1) & (mm->pt_cap - 1))
-		if (mm->pt[i].index == index)
-			return mm->pt[i].pt;
+		if (mm->pt[i].index == index) {
+			e->key = index + 1;
+			e->gen = mm->pt_gen;
+			e->pt = mm->pt[i].pt;
+			return e->pt;
+		}
 	return NULL;
 }
 
@@ -161,6 +177,7 @@ static void pt_remove(struct mm_struct *mm, struct pt_page *pt)
 	}
 	pt_order_remove(mm, pt->index);
 	mm->pt_nr--;
+	mm->pt_gen++;
 }
 
 /* __pte_alloc(): populate the PMD under mm->page_table_lock. */
@@ -337,4 +354,5 @@ void pgtable_destroy(struct mm_struct *mm)
 	mm->pt = NULL;
 	mm->pt_pool = NULL;
 	mm->pt_cap = mm->pt_nr = mm->nr_all_pts = mm->cap_all_pts = 0;
+	mm->pt_gen++;
 }

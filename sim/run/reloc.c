@@ -163,23 +163,82 @@ static size_t rt_first_start_above(const struct reloc_table *t, uint64_t addr)
 	return lo;
 }
 
-const struct reloc_entry *reloc_find(const struct reloc_table *t, uint64_t addr, uint64_t idx,
-				     int clone)
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * reloc_find()'s walk.  With m, it also works out the addresses and
+ * record indexes around (addr, idx) that the walk would take the same
+ * way and end with the same answer: between the starts on either side,
+ * past the ends it found short of addr, short of those that reach it,
+ * and while each of those of clone stays valid or not as it is for idx.
+ */
+static const struct reloc_entry *rt_find(const struct reloc_table *t, uint64_t addr,
+					 uint64_t idx, int clone, struct reloc_memo *m)
 {
 	const struct reloc_entry *best = NULL;
 	size_t k = rt_first_start_above(t, addr);
 
+	if (m) {
+		m->lo = k ? t->starts[k - 1] : 0;
+		m->hi = k < t->nr ? t->starts[k] : UINT64_MAX;
+		m->idx_lo = 0;
+		m->idx_hi = UINT64_MAX;
+	}
 	/* Entries start at or below addr from k down; none from the first
 	 * whose reach stops short of addr gets there. */
 	while (k-- > 0) {
 		const struct reloc_entry *e = &t->e[k];
 
-		if (e->reach <= addr)
+		if (e->reach <= addr) {
+			if (m)
+				m->lo = max_u64(m->lo, e->reach);
 			break;
-		if (e->end > addr && entry_valid(e, idx, clone) && (!best || e->from > best->from))
+		}
+		if (e->end <= addr) {
+			if (m)
+				m->lo = max_u64(m->lo, e->end);
+			continue;
+		}
+		if (entry_valid(e, idx, clone) && (!best || e->from > best->from))
 			best = e;
+		if (!m)
+			continue;
+		m->hi = min_u64(m->hi, e->end);
+		if (e->clone != clone)
+			continue;
+		if (entry_valid(e, idx, clone)) {
+			m->idx_lo = max_u64(m->idx_lo, e->from + 1);
+			m->idx_hi = min_u64(m->idx_hi, e->until);
+		} else if (idx <= e->from) {
+			m->idx_hi = min_u64(m->idx_hi, e->from);
+		} else {
+			m->idx_lo = max_u64(m->idx_lo, e->until + 1);
+		}
 	}
 	return best;
+}
+
+const struct reloc_entry *reloc_find(const struct reloc_table *t, uint64_t addr, uint64_t idx,
+				     int clone)
+{
+	return rt_find(t, addr, idx, clone, NULL);
+}
+
+const struct reloc_entry *reloc_find_fill(const struct reloc_table *t, struct reloc_memo *m,
+					  uint64_t addr, uint64_t idx, int clone)
+{
+	m->table = t;
+	m->gen = t->gen;
+	m->e = rt_find(t, addr, idx, clone, m);
+	return m->e;
 }
 
 uint64_t reloc_piece(const struct reloc_table *t, uint64_t start, uint64_t end, uint64_t idx,
@@ -207,6 +266,7 @@ uint64_t reloc_piece(const struct reloc_table *t, uint64_t start, uint64_t end, 
 /* Set each entry's reach and start from k on, after a change at k. */
 static void rt_reach_from(struct reloc_table *t, size_t k)
 {
+	t->gen++;
 	for (; k < t->nr; k++) {
 		struct reloc_entry *e = &t->e[k];
 
@@ -374,7 +434,10 @@ void reloc_copy(struct reloc_table *dst, const struct reloc_table *src)
 
 void reloc_free(struct reloc_table *t)
 {
+	uint64_t gen = t->gen;
+
 	free(t->e);
 	free(t->starts);
 	memset(t, 0, sizeof(*t));
+	t->gen = gen + 1;	/* what a memo kept of it is gone with it */
 }

@@ -85,11 +85,42 @@ struct reloc_table {
 	size_t nr, cap;
 	uint64_t max_len;	/* the longest entry: how far back a lookup looks */
 	size_t prune_at;	/* prune again when it has this many */
+	uint64_t gen;		/* bumped by every change of the entries */
 };
 
 /* The entry that translates addr for record idx of clone, or NULL. */
 const struct reloc_entry *reloc_find(const struct reloc_table *t, uint64_t addr, uint64_t idx,
 				     int clone);
+
+/*
+ * One caller's last reloc_find() answer, e, with the addresses [lo, hi)
+ * and record indexes [idx_lo, idx_hi] for which the walk gives it again,
+ * while the table is unchanged (gen).  A replayed thread's ops mostly
+ * address the region its last one did, and its record index only grows.
+ * Zeroed, it holds nothing.
+ */
+struct reloc_memo {
+	const struct reloc_table *table;
+	uint64_t gen;
+	uint64_t lo, hi;
+	uint64_t idx_lo, idx_hi;
+	const struct reloc_entry *e;
+};
+
+/* reloc_find() of one clone that fills m with its answer. */
+const struct reloc_entry *reloc_find_fill(const struct reloc_table *t, struct reloc_memo *m,
+					  uint64_t addr, uint64_t idx, int clone);
+
+/* reloc_find() through m: the same answer, without the walk when m holds it. */
+static inline const struct reloc_entry *reloc_find_memo(const struct reloc_table *t,
+							struct reloc_memo *m, uint64_t addr,
+							uint64_t idx, int clone)
+{
+	if (m->table == t && m->gen == t->gen && addr - m->lo < m->hi - m->lo &&
+	    idx - m->idx_lo <= m->idx_hi - m->idx_lo)
+		return m->e;
+	return reloc_find_fill(t, m, addr, idx, clone);
+}
 /*
  * The first piece of [start, end) that one entry (or none) translates for
  * record idx: returns where the piece ends, *to gets where its start goes

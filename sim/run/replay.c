@@ -50,6 +50,8 @@ struct replay_task {
 	unsigned int ahead_i, ahead_n;	/* in ahead[] below */
 	uint64_t index;			/* the record being replayed (its first, before) */
 	struct task *task;
+	/* Its last address translation, on the next line (replay_addr()). */
+	struct reloc_memo reloc_memo;
 	uint64_t cursor;		/* its next record, or where to look for it */
 	bool cursor_exact;		/* else cursor starts a chunk to look in */
 	bool exited;
@@ -375,7 +377,7 @@ static uint64_t replay_addr(struct replay_task *rt, uint64_t addr)
 
 	if (!t->nr)
 		return addr;
-	e = reloc_find(t, addr, rt->index, rt->clone);
+	e = reloc_find_memo(t, &rt->reloc_memo, addr, rt->index, rt->clone);
 	return e ? e->to + (addr - e->start) : addr;
 }
 
