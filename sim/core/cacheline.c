@@ -493,8 +493,8 @@ void line_read(struct cacheline *l)
 	sim_time_t asked = sim_now() + t->lag_ns;
 
 	if (likely(line_hits_inline && !sim_perturb.enabled && !sim_perturb.tso && !l->poisoned) &&
-	    (task_keeps(l, false) ||
-	     ((l->owner == t->cpu || is_sharer(l, t->cpu)) && l->pf_until <= asked))) {
+	    (((l->owner == t->cpu || is_sharer(l, t->cpu)) && l->pf_until <= asked) ||
+	     task_keeps(l, false))) {
 		classes[l->klass].accesses++;
 		task_charge(sim_machine->cost.l1_hit);
 		return;
