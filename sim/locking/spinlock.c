@@ -1,6 +1,7 @@
 #include "sim/locking/spinlock.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -77,10 +78,11 @@ bool spin_is_locked(const spinlock_t *lock)
 	return lock->locked;
 }
 
-/* The lock word is zero: (tail, pending, locked) == (0, 0, 0). */
+/* The lock word is zero: (tail, pending, locked) == (0, 0, 0), one test
+ * of the three together as of the one word they are in the kernel. */
 static inline bool queued_val_zero(const spinlock_t *lock)
 {
-	return !lock->locked && !lock->pending && !lock->tail;
+	return !((uintptr_t)lock->tail | (unsigned int)lock->locked | (unsigned int)lock->pending);
 }
 
 /*

@@ -148,7 +148,9 @@ static void oracle_pte_install_hook(const struct vm_fault *vmf)
 				(unsigned long long)vma->id);
 		return;
 	}
-	if (now == vma && (!write || (now->vm_flags & VM_WRITE)))
+	/* VM_WRITE first: it is set on most VMAs faults write, and a fault's
+	 * being a write is what the host cannot predict. */
+	if (now == vma && ((now->vm_flags & VM_WRITE) || !write))
 		return;
 	if (!vma->vm_mm->nr_writers) {
 		/*
