@@ -78,8 +78,8 @@ bool spin_is_locked(const spinlock_t *lock)
 	return lock->locked;
 }
 
-/* The lock word is zero: (tail, pending, locked) == (0, 0, 0), one test
- * of the three together as of the one word they are in the kernel. */
+/* The lock word is zero: (tail, pending, locked) == (0, 0, 0), the three
+ * tested at once, as the kernel tests its one word. */
 static inline bool queued_val_zero(const spinlock_t *lock)
 {
 	return !((uintptr_t)lock->tail | (unsigned int)lock->locked | (unsigned int)lock->pending);

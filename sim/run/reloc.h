@@ -121,6 +121,7 @@ static inline const struct reloc_entry *reloc_find_memo(const struct reloc_table
 		return m->e;
 	return reloc_find_fill(t, m, addr, idx, clone);
 }
+
 /*
  * The first piece of [start, end) that one entry (or none) translates for
  * record idx: returns where the piece ends, *to gets where its start goes
