@@ -152,8 +152,8 @@ static int test_struct_layout(void)
 /*
  * Each task's lookup keeps the page table it found last: once that one is
  * freed (free_pgtables()), neither task finds it again, and each finds the
- * one allocated in its place; a lookup that found nothing stays nothing
- * after an allocation.
+ * one allocated in its place; a lookup that found nothing is not kept, so
+ * the next one finds what was allocated meanwhile.
  */
 struct pt_lookup_case {
 	struct mm_struct *mm;

@@ -372,6 +372,7 @@ static int test_memo_matches_find(void)
 			CHECKF(got == want, "record %llu, clone %d, address %#llx",
 			       (unsigned long long)at, c, (unsigned long long)addr[c]);
 			lookups++;
+			/* A memo left as it was answered from itself. */
 			if (!memcmp(&before, &memo[c], sizeof(before))) {
 				hits++;
 				null_hits += !got;
