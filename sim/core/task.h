@@ -120,6 +120,16 @@ struct sched_params {
 
 extern struct task *current;
 
+/*
+ * The slot of the current task (slot 0 outside any task) in a host-side
+ * memo of n slots, one per task up to n tasks: the last answer a lookup
+ * gave each task, which its next lookups mostly ask again.
+ */
+static inline unsigned int task_memo_slot(unsigned int n)
+{
+	return (current ? (unsigned int)current->id : 0) % n;
+}
+
 void sched_init(const struct sched_params *params);
 void sched_teardown(void);
 int sched_nr_cpus(void);
