@@ -364,6 +364,7 @@ static int test_sigkill_loop(void)
 /* SIG in the middle of a sweep: INTERRUPTED marks, 128 + SIG, then a resume. */
 static int interrupt_sweep(int sig)
 {
+	long long started_before = -1;	/* the last run started before any was COMPLETE */
 	char db[64];
 	double t0;
 	pid_t pid;
@@ -377,14 +378,28 @@ static int interrupt_sweep(int sig)
 	CHECK(pid > 0);
 	/*
 	 * Once some run is COMPLETE the sweep is well under way; signal it
-	 * while a run is in flight (RUNNING), not in the gap between one run
-	 * ending and the next starting, where there is nothing to mark.
+	 * while a run is in flight, not in the gap between one run ending and
+	 * the next starting, where there is nothing to mark.  A run still
+	 * RUNNING in the database may be ending that moment (its result read
+	 * as the signal comes, with its sibling's): wait for one that started
+	 * after the last look before any run was COMPLETE, which has its
+	 * whole length to go.
 	 */
-	for (t0 = wall_seconds(); wall_seconds() - t0 < 30; sleep_s(0.005))
-		if (access(scratch_path(db), F_OK) == 0 &&
-		    qi(scratch_path(db), "SELECT count(*) FROM run WHERE status = 'COMPLETE'") > 0 &&
-		    qi(scratch_path(db), "SELECT count(*) FROM run WHERE status = 'RUNNING'") > 0)
+	for (t0 = wall_seconds(); wall_seconds() - t0 < 30; sleep_s(0.005)) {
+		char fresh[128];
+
+		if (access(scratch_path(db), F_OK) != 0)
+			continue;
+		if (qi(scratch_path(db), "SELECT count(*) FROM run WHERE status = 'COMPLETE'") <= 0) {
+			started_before = qi(scratch_path(db), "SELECT max(run_id) FROM run");
+			continue;
+		}
+		snprintf(fresh, sizeof(fresh),
+			 "SELECT count(*) FROM run WHERE status = 'RUNNING' AND run_id > %lld",
+			 started_before);
+		if (qi(scratch_path(db), fresh) > 0)
 			break;
+	}
 	CHECK(kill(pid, sig) == 0);
 	rc = reap(pid);
 	printf("%s: exit %d; %s", strsignal(sig), rc, slurp(scratch_path("s.err")));
