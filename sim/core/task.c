@@ -580,7 +580,7 @@ void task_delay(sim_time_t ns)
 			nr_cpus_stolen--;
 		}
 	}
-	if (!ns)
+	if (!ns || engine_run_ahead(sim_now() + ns))
 		return;
 	/* Resumed at now + ns: switch_out() with the push and take fused. */
 	if (!engine_push_take_next(sim_now() + ns, resume_event, t, 0, &obj)) {
