@@ -211,6 +211,65 @@ static int test_pt_lookup_follows_free(void)
 	return 0;
 }
 
+/*
+ * pte_next_present() against a page-by-page scan, over random ranges of a
+ * table filled at random: sparse, dense, and with whole empty words.
+ */
+struct pte_scan_case {
+	struct mm_struct *mm;
+	int checked, wrong;
+};
+
+static void pte_scan_task(void *arg)
+{
+	struct pte_scan_case *c = arg;
+	struct pt_page *pt = pt_alloc(c->mm, PT_CASE_ADDR);
+	unsigned long base = pt_start(pt), x = 12345;
+	int fill, i;
+
+	for (fill = 0; fill < 3; fill++) {
+		for (i = 0; i < 512; i++) {
+			x = x * 6364136223846793005UL + 1442695040888963407UL;
+			/* 1 in 16, 1 in 2, and nothing from PTE 64 to 255 */
+			if ((fill == 0 && (x >> 60) == 0) || (fill == 1 && (x >> 63)) ||
+			    (fill == 2 && (i < 64 || i > 255) && (x >> 62) == 0))
+				pte_set(c->mm, pt, base + ((unsigned long)i << PAGE_SHIFT), true);
+		}
+		for (i = 0; i < 2000; i++) {
+			unsigned long lo, hi, want, got;
+
+			x = x * 6364136223846793005UL + 1442695040888963407UL;
+			lo = base + ((x >> 20) % 513) * PAGE_SIZE;
+			hi = base + ((x >> 40) % 513) * PAGE_SIZE;
+			for (want = lo; want < hi && !pte_present(pt, want); want += PAGE_SIZE)
+				;
+			if (want > hi)
+				want = hi;
+			got = pte_next_present(pt, lo, hi);
+			c->wrong += got != (lo < hi ? want : hi);
+			c->checked++;
+		}
+		for (i = 0; i < 512; i++)
+			pte_clear(c->mm, pt, base + ((unsigned long)i << PAGE_SHIFT));
+	}
+}
+
+static int test_pte_next_present(void)
+{
+	struct sim_config cfg = { .machine = machine_find("xeon-8176-2s", NULL), .ncpus = 1, .seed = 1 };
+	struct pte_scan_case c = { 0 };
+
+	sim_begin(&cfg);
+	c.mm = mm_alloc(scheme_find("global-rwsem", NULL, 0), NULL);
+	task_create("scan", pte_scan_task, &c, 0, 0);
+	sim_run(UINT64_MAX);
+	CHECKF(c.checked == 6000 && c.wrong == 0, "%d of %d scans found another PTE", c.wrong,
+	       c.checked);
+	mm_free(c.mm);
+	sim_end();
+	return 0;
+}
+
 static int test_pft_global_rwsem(void)
 {
 	struct run_result r;
@@ -605,6 +664,7 @@ const struct test_case mm_tests[] = {
 	{ "mm/pft_global_rwsem", test_pft_global_rwsem },
 	{ "mm/struct_layout", test_struct_layout },
 	{ "mm/pt_lookup_follows_free", test_pt_lookup_follows_free },
+	{ "mm/pte_next_present", test_pte_next_present },
 	{ "mm/munmap_downgrade", test_munmap_downgrade },
 	{ "mm/page_size", test_page_size },
 	{ "mm/real_traces_replay", test_real_traces_replay },

@@ -147,9 +147,15 @@ void cacheline_setup(const struct machine *m, uint64_t seed, bool prefetch)
 	}
 }
 
+/* CPU numbers are never negative: unsigned, the word and bit are a shift and a mask. */
 static inline bool is_sharer(const struct cacheline *l, int cpu)
 {
-	return l->sharers[cpu / 64] & (1ULL << (cpu % 64));
+	return l->sharers[(unsigned int)cpu / 64] & (1ULL << ((unsigned int)cpu % 64));
+}
+
+static inline void sharer_add(struct cacheline *l, int cpu)
+{
+	l->sharers[(unsigned int)cpu / 64] |= 1ULL << ((unsigned int)cpu % 64);
 }
 
 /* Where a read miss is served from: the nearest copy. */
@@ -262,12 +268,12 @@ static __noinline void adjacent_line_prefetch(struct cacheline *b, int cpu, sim_
 		return;		/* the pair is complete already */
 	if (b->owner >= 0) {
 		d = machine_dist(sim_machine, cpu, b->owner);
-		b->sharers[b->owner / 64] |= 1ULL << (b->owner % 64);
+		sharer_add(b, b->owner);
 		b->owner = -1;
 	} else {
 		d = nearest_copy(b, cpu);
 	}
-	b->sharers[cpu / 64] |= 1ULL << (cpu % 64);
+	sharer_add(b, cpu);
 	/* As line_transfer() for an access whose op takes no time; no
 	 * requester waits, so no queue time is counted. */
 	if (asked >= b->busy_until)
@@ -362,12 +368,12 @@ static __always_inline sim_time_t line_read_op(struct cacheline *l, int cpu, sim
 	if (l->owner >= 0) {
 		/* The owner keeps a Shared copy after supplying the data. */
 		d = machine_dist(sim_machine, cpu, l->owner);
-		l->sharers[l->owner / 64] |= 1ULL << (l->owner % 64);
+		sharer_add(l, l->owner);
 		l->owner = -1;
 	} else {
 		d = nearest_copy(l, cpu);
 	}
-	l->sharers[cpu / 64] |= 1ULL << (cpu % 64);
+	sharer_add(l, cpu);
 	if (unlikely(l->buddy) && adjacent_prefetch)
 		adjacent_line_prefetch(l->buddy, cpu, asked);
 	return line_transfer(l, d, asked, op);

@@ -364,9 +364,8 @@ static int for_each_pte(struct mm_struct *mm, unsigned long start, unsigned long
 		hi = pmd + PMD_SIZE < end ? pmd + PMD_SIZE : end;
 		/* Locked even when it looks empty: a fault may be installing. */
 		spin_lock(pt_ptl(pt));
-		for (addr = lo; addr < hi; addr += PAGE_SIZE) {
-			if (!pte_present(pt, addr))
-				continue;
+		for (addr = pte_next_present(pt, lo, hi); addr < hi;
+		     addr = pte_next_present(pt, addr + PAGE_SIZE, hi)) {
 			fn(mm, pt, addr, arg);
 			touched++;
 		}

@@ -282,6 +282,27 @@ bool pte_present(const struct pt_page *pt, unsigned long addr)
 	return pt->bits[b / 64].present & (1ULL << (b % 64));
 }
 
+unsigned long pte_next_present(const struct pt_page *pt, unsigned long addr, unsigned long end)
+{
+	unsigned long base = pt_start(pt);
+	unsigned int b, last;
+
+	if (addr >= end)
+		return end;
+	b = pte_bit(addr);
+	last = (unsigned int)((end - 1 - base) >> PAGE_SHIFT);	/* end may be the next table's */
+	while (b <= last) {
+		uint64_t word = pt->bits[b / 64].present & (~0ULL << (b % 64));
+
+		if (word) {
+			b = (b & ~63U) + (unsigned int)__builtin_ctzll(word);
+			return b <= last ? base + ((unsigned long)b << PAGE_SHIFT) : end;
+		}
+		b = (b & ~63U) + 64;
+	}
+	return end;
+}
+
 bool pte_write(const struct pt_page *pt, unsigned long addr)
 {
 	unsigned int b = pte_bit(addr);

@@ -30,6 +30,12 @@ spinlock_t *pt_ptl(struct pt_page *pt);
 struct cacheline *pt_pte_line(struct pt_page *pt, unsigned long addr);
 
 bool pte_present(const struct pt_page *pt, unsigned long addr);
+/*
+ * The first present PTE's address in [addr, end) of pt (both page-aligned,
+ * within pt's 2 MiB), or end: a walk over a sparse table skips the holes
+ * a word of the bitmap at a time.
+ */
+unsigned long pte_next_present(const struct pt_page *pt, unsigned long addr, unsigned long end);
 bool pte_write(const struct pt_page *pt, unsigned long addr);
 void pte_set(struct mm_struct *mm, struct pt_page *pt, unsigned long addr, bool writable);
 void pte_clear(struct mm_struct *mm, struct pt_page *pt, unsigned long addr);
