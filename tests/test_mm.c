@@ -243,10 +243,10 @@ static void pte_scan_task(void *arg)
 			hi = base + ((x >> 40) % 513) * PAGE_SIZE;
 			for (want = lo; want < hi && !pte_present(pt, want); want += PAGE_SIZE)
 				;
-			if (want > hi)
-				want = hi;
+			if (lo >= hi)
+				want = hi;	/* an empty range: its end */
 			got = pte_next_present(pt, lo, hi);
-			c->wrong += got != (lo < hi ? want : hi);
+			c->wrong += got != want;
 			c->checked++;
 		}
 		for (i = 0; i < 512; i++)

@@ -400,10 +400,16 @@ static inline void heap_fill_vacant_root(void)
 
 enum source { SRC_NONE, SRC_FIFO, SRC_HEAP, SRC_WHEEL };
 
+/* The horizon never passes the run's limit: a delay beyond it must stop. */
+static inline sim_time_t horizon_limit(void)
+{
+	return sim_engine.until == UINT64_MAX ? UINT64_MAX : sim_engine.until + 1;
+}
+
 /* The horizon once the queue's head is known to be due at `head`. */
 static inline void horizon_at(sim_time_t head)
 {
-	sim_time_t limit = sim_engine.until == UINT64_MAX ? UINT64_MAX : sim_engine.until + 1;
+	sim_time_t limit = horizon_limit();
 
 	sim_engine.horizon = head < limit ? head : limit;
 }
@@ -478,8 +484,8 @@ void engine_run(sim_time_t until)
 
 	sim_engine.stop = false;
 	sim_engine.until = until;
-	if (until < sim_engine.horizon)
-		sim_engine.horizon = until;	/* a lower bound stays one */
+	if (horizon_limit() < sim_engine.horizon)
+		sim_engine.horizon = horizon_limit();
 	while (!sim_engine.stop) {
 		src = next_source(&top, &bucket);
 		if (src == SRC_NONE || top->time > until)
