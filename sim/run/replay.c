@@ -33,7 +33,8 @@
 struct trace_chunk {
 	uint64_t index;			/* record index / CHUNK_RECORDS */
 	uint64_t used;			/* LRU clock */
-	unsigned char *data;
+	const unsigned char *data;	/* its records, in the mapped trace */
+	uint32_t nr;
 	/* Per record, the next of its thread in the chunk; per recorded
 	 * thread, its first record in the chunk (CHUNK_NONE: none). */
 	uint16_t *next, *first;
@@ -132,20 +133,34 @@ static void drop_all(struct replay *r)
 	r->dropped = 0;
 }
 
+/* Give back the pages of the mapped trace under chunk ch (rounded out). */
+static void chunk_drop(struct replay *r, const struct trace_chunk *ch)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t base = (size_t)(ch->data - (const unsigned char *)r->f->map);
+	size_t lo = base / page * page;
+	size_t hi = (base + (size_t)ch->nr * MLT_RECORD_SIZE + page - 1) / page * page;
+
+	madvise((char *)r->f->map + lo, hi - lo, MADV_DONTNEED);
+}
+
 /*
- * Records reach the tasks through a small cache of chunks copied out of
- * the mapping, whose pages are given back as soon as a chunk is copied:
- * the mapped trace never stays resident, and the cache is the whole of
- * the memory the trace costs, however long it is and however far apart
- * the tasks have drifted in it (a far-ahead task only costs re-copies).
+ * Records reach the tasks through a small cache of chunks of the mapped
+ * trace: a chunk's pages are read in place while it is cached and given
+ * back when it is evicted, so the mapped trace never stays resident
+ * beyond the cache, however long it is and however far apart the tasks
+ * have drifted in it (a far-ahead task only costs re-reads).  A copy of
+ * each chunk cost more than the reads: a fresh buffer's first touches
+ * and the copy's misses were a sixth of the py trace's L1 misses, and a
+ * file page comes back with its neighbours (fault-around) where a
+ * buffer's pages fault one by one.  A page on the edge of two chunks
+ * goes back with either; the other reads it back in if it needs it.
  * A loaded chunk links each recorded thread's records, so that a task
  * steps from one of its records to the next without reading the others.
  */
 static struct trace_chunk *chunk_get(struct replay *r, uint64_t c)
 {
 	struct trace_chunk *victim = &r->chunk[0];
-	const unsigned char *src;
-	size_t page, len, base, lo, hi;
 	uint32_t k, n;
 
 	/* Tasks replaying the same stretch of the trace ask for the chunk
@@ -165,21 +180,16 @@ static struct trace_chunk *chunk_get(struct replay *r, uint64_t c)
 		if (!ch->data || ch->used < victim->used)
 			victim = ch;
 	}
-	if (!victim->data) {
-		victim->data = xzalloc(CHUNK_RECORDS * MLT_RECORD_SIZE);
+	if (victim->data) {
+		chunk_drop(r, victim);
+	} else {
 		victim->next = xmalloc(CHUNK_RECORDS * sizeof(*victim->next));
 		victim->first = xmalloc((r->ntrace ? r->ntrace : 1) * sizeof(*victim->first));
 	}
 	n = (uint32_t)(r->f->nrecords - c * CHUNK_RECORDS < CHUNK_RECORDS ?
 		       r->f->nrecords - c * CHUNK_RECORDS : CHUNK_RECORDS);
-	len = (size_t)n * MLT_RECORD_SIZE;
-	page = (size_t)sysconf(_SC_PAGESIZE);
-	src = r->f->raw + c * CHUNK_RECORDS * MLT_RECORD_SIZE;
-	memcpy(victim->data, src, len);
-	base = (size_t)(src - (const unsigned char *)r->f->map);
-	lo = base / page * page;
-	hi = (base + len + page - 1) / page * page;
-	madvise((char *)r->f->map + lo, hi - lo, MADV_DONTNEED);
+	victim->data = r->f->raw + c * CHUNK_RECORDS * MLT_RECORD_SIZE;
+	victim->nr = n;
 	/* Back to front, so each thread's first is its earliest. */
 	memset(victim->first, 0xff, r->ntrace * sizeof(*victim->first));
 	for (k = n; k-- > 0;) {
@@ -1090,7 +1100,6 @@ void replay_free(struct replay *r)
 	if (!r)
 		return;
 	for (k = 0; k < NR_CHUNKS; k++) {
-		free(r->chunk[k].data);
 		free(r->chunk[k].next);
 		free(r->chunk[k].first);
 	}
