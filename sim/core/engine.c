@@ -148,13 +148,18 @@ static inline uint32_t wheel_bucket(sim_time_t when)
 /* Append node n, its event filled in, to bucket b, the one of its time. */
 static inline void wheel_link(uint32_t n, uint32_t b)
 {
+	uint64_t bit = 1ULL << (b % 64);
+
 	wheel.node[n].next = 0;
-	if (wheel.bucket[b].tail)
+	/* The bitmap, hot, says whether the bucket is empty: a bucket far
+	 * from the last ones used is then written, never read (a load that
+	 * misses stalls, a store that misses does not). */
+	if (wheel.used[b / 64] & bit)
 		wheel.node[wheel.bucket[b].tail].next = n;
 	else
 		wheel.bucket[b].head = n;
 	wheel.bucket[b].tail = n;
-	wheel.used[b / 64] |= 1ULL << (b % 64);
+	wheel.used[b / 64] |= bit;
 }
 
 /* Unlink the first node of bucket b, and return it. */

@@ -337,7 +337,10 @@ bool reloc_end(struct reloc_table *t, uint64_t start, uint64_t end, uint64_t idx
 		struct reloc_entry *e = &t->e[k];
 
 		if (e->end <= start || !entry_valid(e, idx, clone) || e->until == idx) {
-			t->e[n++] = *e;
+			/* kept: moved down over the ones taken out, if any */
+			if (n != k)
+				t->e[n] = *e;
+			n++;
 			continue;
 		}
 		parts = xreallocarray(parts, nparts + 3, sizeof(*parts));
