@@ -17,6 +17,13 @@ static struct {
 
 void (*line_poison_hook)(const struct cacheline *l);
 bool line_hits_inline = true;
+/*
+ * Hits may be settled inline in this run: line_hits_inline with no check
+ * perturbing the schedule or buffering stores, as cacheline_setup() found
+ * them (sim_begin() of each run; the checkers set sim_perturb before it).
+ * One flag for the three, as every access tests it.
+ */
+static bool line_hits_fast;
 
 /*
  * The check's TSO store buffers (sim_perturb.tso), one per task (a task is
@@ -124,6 +131,7 @@ void cacheline_setup(const struct machine *m, uint64_t seed, bool prefetch)
 	int a, b;
 
 	adjacent_prefetch = prefetch;
+	line_hits_fast = line_hits_inline && !sim_perturb.enabled && !sim_perturb.tso;
 	memset(pf_fills, 0, sizeof(pf_fills));
 
 	if (!event_rng)
@@ -498,7 +506,7 @@ void line_read(struct cacheline *l)
 	struct task *t = current;
 	sim_time_t asked = sim_now() + t->lag_ns;
 
-	if (likely(line_hits_inline && !sim_perturb.enabled && !sim_perturb.tso && !l->poisoned) &&
+	if (likely(line_hits_fast && !l->poisoned) &&
 	    (((l->owner == t->cpu || is_sharer(l, t->cpu)) && l->pf_until <= asked) ||
 	     task_keeps(l, false))) {
 		classes[l->klass].accesses++;
@@ -600,8 +608,7 @@ static __noinline void line_own_checked(struct cacheline *l, sim_time_t op_cost,
 static __always_inline bool line_own_hit_fast(struct cacheline *l, sim_time_t op_cost, bool locked,
 					      bool *owned)
 {
-	if (unlikely(!line_hits_inline || sim_perturb.enabled || sim_perturb.tso || l->poisoned ||
-		     l->nr_spinners))
+	if (unlikely(!line_hits_fast || l->poisoned || l->nr_spinners))
 		return false;
 	*owned = false;
 	if (task_keeps(l, true)) {

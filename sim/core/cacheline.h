@@ -84,7 +84,8 @@ void line_classes_reset(void);
 /*
  * Reads and writes that hit are settled inline (cacheline.c); false sends
  * every access through the full path, which must give the same results
- * (tests/test_speed.c compares the two).
+ * (tests/test_speed.c compares the two).  Read at sim_begin(), as
+ * sim_perturb is: a change takes effect from the next run.
  */
 extern bool line_hits_inline;
 

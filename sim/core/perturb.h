@@ -3,6 +3,8 @@
  * accesses (the points where one CPU's order against another's matters),
  * either at random (a seeded fraction of accesses) or at chosen access
  * numbers (the exhaustive search's preemptions).  Off in normal runs.
+ * Set before sim_begin(): whether a line access may skip its point (a
+ * hit settled inline) is decided there, once per run.
  */
 #ifndef MMLOCKSIM_PERTURB_H
 #define MMLOCKSIM_PERTURB_H
