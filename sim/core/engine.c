@@ -88,6 +88,7 @@ struct wheel_node {
  * their sequence order.  So a bucket is a FIFO, the bucket of now and the
  * ones after it, in circular order, are in time order, and a bitmap of the
  * buckets in use finds the earliest.  Nodes are 1-based: 0 ends a list.
+ * A bucket's head and tail mean something only while its bit is set.
  */
 static struct {
 	struct wheel_node *node;
@@ -168,10 +169,8 @@ static inline uint32_t wheel_unlink_head(uint32_t b)
 	uint32_t n = wheel.bucket[b].head;
 
 	wheel.bucket[b].head = wheel.node[n].next;
-	if (!wheel.bucket[b].head) {
-		wheel.bucket[b].tail = 0;
+	if (!wheel.bucket[b].head)
 		wheel.used[b / 64] &= ~(1ULL << (b % 64));
-	}
 	return n;
 }
 
@@ -572,14 +571,15 @@ plain:
 
 /*
  * The end of a delay whose next event is the new one or the wheel's head
- * (node, first in bucket b): if the new event is due strictly first,
+ * (node n, first in bucket b): if the new event is due strictly first,
  * nothing moves; otherwise the head's node is taken off its bucket and
  * reused for the new event (no free list).
  */
-static __always_inline bool push_take_wheel_head(struct wheel_node *node, uint32_t b, sim_time_t when,
+static __always_inline bool push_take_wheel_head(uint32_t n, uint32_t b, sim_time_t when,
 						  event_fn fn, void *obj, uint64_t arg, void **next)
 {
 	struct engine *e = &sim_engine;
+	struct wheel_node *node = &wheel.node[n];
 
 	if (when < node->ev.time) {
 		/* The head is the queue's: the callers compared it with the rest. */
@@ -599,7 +599,7 @@ static __always_inline bool push_take_wheel_head(struct wheel_node *node, uint32
 	node->ev.seq = e->next_seq++;
 	node->ev.obj = obj;
 	node->ev.arg = arg;
-	wheel_link((uint32_t)(node - wheel.node), wheel_bucket(when));
+	wheel_link(n, wheel_bucket(when));
 	e->events_run++;
 	return true;
 }
@@ -611,9 +611,10 @@ static __always_inline bool push_take_wheel_head(struct wheel_node *node, uint32
  * registers of its own to save.
  */
 static bool __attribute__((noinline))
-push_take_next_far(struct wheel_node *node, uint32_t b, sim_time_t when, event_fn fn, void *obj,
+push_take_next_far(uint32_t n, uint32_t b, sim_time_t when, event_fn fn, void *obj,
 		   uint64_t arg, void **next)
 {
+	const struct wheel_node *node = &wheel.node[n];
 	struct engine *e = &sim_engine;
 	enum source far_src;
 	const struct event *far = far_head(&far_src);
@@ -621,7 +622,7 @@ push_take_next_far(struct wheel_node *node, uint32_t b, sim_time_t when, event_f
 	e->far_low = far ? far->time : e->fifo_mark;
 	if (far && event_before(far, &node->ev))
 		return push_take_next_slow(when, fn, obj, arg, next);
-	return push_take_wheel_head(node, b, when, fn, obj, arg, next);
+	return push_take_wheel_head(n, b, when, fn, obj, arg, next);
 }
 
 /*
@@ -636,17 +637,16 @@ push_take_next_far(struct wheel_node *node, uint32_t b, sim_time_t when, event_f
 bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg, void **next)
 {
 	struct engine *e = &sim_engine;
-	struct wheel_node *node;
-	uint32_t b;
+	uint32_t b, n;
 
 	assert(when >= e->now);
 	if (unlikely(e->root_vacant || e->stop || when > e->until || !wheel.nr || !wheel_takes(when)))
 		return push_take_next_slow(when, fn, obj, arg, next);
 	b = wheel_first_bucket();
-	node = &wheel.node[wheel.bucket[b].head];
-	if (unlikely(node->ev.time >= e->far_low))
-		return push_take_next_far(node, b, when, fn, obj, arg, next);
-	return push_take_wheel_head(node, b, when, fn, obj, arg, next);
+	n = wheel.bucket[b].head;
+	if (unlikely(wheel.node[n].ev.time >= e->far_low))
+		return push_take_next_far(n, b, when, fn, obj, arg, next);
+	return push_take_wheel_head(n, b, when, fn, obj, arg, next);
 }
 
 uint32_t engine_nr_queued(void)
