@@ -214,7 +214,9 @@ struct maple_tree {
 	int nr_blocks, cap_blocks;
 	int nr;				/* VMAs in the tree */
 	int depth;
-	unsigned long span[8];		/* slots per node at each level */
+	/* per level, a division by its slots per node (vma_tree.c) */
+	uint64_t span_mul[8];
+	uint8_t span_shift[8];
 	struct cacheline *nodes[8];	/* per level, nodes by index */
 	int nr_nodes[8];
 	spinlock_t ma_lock;		/* the tree's own lock (MT_FLAGS_LOCK_EXTERN off) */

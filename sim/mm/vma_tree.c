@@ -185,6 +185,25 @@ static unsigned long ipow(unsigned long b, int e)
 	return r;
 }
 
+/*
+ * Level l's nodes hold span = MT_FANOUT^(depth - l) slots each, and a
+ * walk divides an index by it at every level: (pos * mul) >> shift, with
+ * shift = 31 + ceil(log2(span)) and mul = 2^shift / span + 1, is that
+ * quotient for every pos below 2^31 (Granlund and Montgomery, "Division
+ * by invariant integers using multiplication", PLDI 1994; checked over
+ * all such pos for each span up to 10^8), a multiply where a division
+ * by a span read at run time is a hardware divide.
+ */
+static void span_reciprocal(struct maple_tree *mt, int l, unsigned long span)
+{
+	int lg = 0;
+
+	while ((1UL << lg) < span)
+		lg++;
+	mt->span_shift[l] = (uint8_t)(31 + lg);
+	mt->span_mul[l] = (1ULL << (31 + lg)) / span + 1;
+}
+
 /* Resize the modeled node levels to the VMA count; new nodes are cold. */
 static void mt_relayout(struct maple_tree *mt)
 {
@@ -197,7 +216,7 @@ static void mt_relayout(struct maple_tree *mt)
 	}
 	mt->depth = depth;
 	for (l = 0; l < depth; l++)
-		mt->span[l] = ipow(MT_FANOUT, depth - l);
+		span_reciprocal(mt, l, ipow(MT_FANOUT, depth - l));
 	for (l = 0; l < depth; l++) {
 		int want = (int)((mt->nr + ipow(MT_FANOUT, depth - l) - 1) / ipow(MT_FANOUT, depth - l));
 
@@ -216,7 +235,7 @@ static void mt_relayout(struct maple_tree *mt)
 
 static struct cacheline *mt_node(struct maple_tree *mt, int level, int pos)
 {
-	int idx = (int)((unsigned long)pos / mt->span[level]);
+	int idx = (int)(((uint64_t)pos * mt->span_mul[level]) >> mt->span_shift[level]);
 
 	if (idx >= mt->nr_nodes[level])
 		idx = mt->nr_nodes[level] - 1;
