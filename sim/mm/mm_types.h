@@ -39,6 +39,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sim/core/task.h"
 #include "sim/locking/sync.h"
 #include "sim/rcu/rcu.h"
 
@@ -180,19 +181,34 @@ struct mm_range {
 	bool merge;
 };
 
-/* Tasks whose last page table lookup each mm keeps (pgtable.c). */
-#define PT_LOOKUP_CACHE	64
-
-/* A task's last tree lookup (by task id), good while the tree's
- * generation holds: the index the search gives for addresses in [lo, hi). */
-#define MT_LOOKUP_CACHE	64
-
+/* A task's last tree lookup, good while the tree's generation holds:
+ * the index the search gives for addresses in [lo, hi) (vma_tree.c). */
 struct mt_lookup_entry {
 	uint64_t gen;
 	unsigned long lo, hi;
 	int pos;
 	struct vm_area_struct *vma;	/* at pos, NULL past the last */
 };
+
+/* A task's last page table found, good while pt_gen holds (pgtable.c). */
+struct pt_lookup_entry {
+	unsigned long key;		/* index + 1; 0: nothing kept */
+	uint64_t gen;
+	struct pt_page *pt;
+};
+
+/*
+ * Tasks (by id modulo) whose last lookups each mm keeps, both on one host
+ * line: a fault's tree lookup and its page-table lookups, each a cold read
+ * after the task has been switched out, then cost one miss, not two or
+ * three (40- and 24-byte entries in arrays of their own straddled lines).
+ */
+#define MM_TASK_MEMOS	64
+
+struct mm_task_memo {
+	struct mt_lookup_entry mt;
+	struct pt_lookup_entry pt;
+} __attribute__((aligned(64)));
 
 /*
  * The host side of the tree, the truth: the VMAs in address order, in
@@ -221,7 +237,6 @@ struct maple_tree {
 	int nr_nodes[8];
 	spinlock_t ma_lock;		/* the tree's own lock (MT_FLAGS_LOCK_EXTERN off) */
 	uint64_t gen;			/* bumped by every change of slots or ends */
-	struct mt_lookup_entry last[MT_LOOKUP_CACHE];
 };
 
 struct pt_page;
@@ -249,14 +264,9 @@ struct mm_struct {
 	/* their indexes in order, for the walks over a range (pt_next()) */
 	unsigned long *pt_order;
 	unsigned int pt_order_cap;
-	/* per task (by id), its last page table found: a fault's lookups
-	 * and the oracle's after it read one slot of a small array, not the
-	 * hash's; good while pt_gen holds (pt_remove() bumps it) */
-	struct pt_lookup_entry {
-		unsigned long key;	/* index + 1; 0: nothing kept */
-		uint64_t gen;
-		struct pt_page *pt;
-	} pt_last[PT_LOOKUP_CACHE];
+	/* per task, its last page table found: a fault's lookups and the
+	 * oracle's after it read its memo, not the hash; good while pt_gen
+	 * holds (pt_remove() bumps it) */
 	uint64_t pt_gen;
 	struct pt_page **all_pts;	/* every PTE page allocated, for teardown */
 	unsigned int nr_all_pts, cap_all_pts;
@@ -274,7 +284,14 @@ struct mm_struct {
 	void *percpu;			/* mm_percpu_size bytes per CPU (mm_percpu()) */
 	/* The VMAs write-locked by the operations in progress (vma_write). */
 	struct vm_area_struct *wlocked_head, *wlocked_tail;
+	struct mm_task_memo memo[MM_TASK_MEMOS];	/* mm_task_memo() */
 };
+
+/* The current task's memo in mm. */
+static inline struct mm_task_memo *mm_task_memo(struct mm_struct *mm)
+{
+	return &mm->memo[task_memo_slot(MM_TASK_MEMOS)];
+}
 
 /*
  * The fault as the scheme prepares it for handle_mm_fault().  vm_start,

@@ -60,7 +60,7 @@ static unsigned int pt_slot(const struct mm_struct *mm, unsigned long index)
 struct pt_page *pt_lookup(struct mm_struct *mm, unsigned long addr)
 {
 	unsigned long index = addr >> PMD_SHIFT;
-	struct pt_lookup_entry *e = &mm->pt_last[task_memo_slot(PT_LOOKUP_CACHE)];
+	struct pt_lookup_entry *e = &mm_task_memo(mm)->pt;
 	unsigned int i;
 
 	if (e->key == index + 1 && e->gen == mm->pt_gen)

@@ -471,7 +471,7 @@ void mt_store_charge(struct mm_struct *mm, unsigned long addr)
 static int mt_lookup(struct mm_struct *mm, unsigned long addr, struct vm_area_struct **vma)
 {
 	struct maple_tree *mt = &mm->mm_mt;
-	struct mt_lookup_entry *e = &mt->last[task_memo_slot(MT_LOOKUP_CACHE)];
+	struct mt_lookup_entry *e = &mm_task_memo(mm)->mt;
 	int pos;
 
 	if (e->gen == mt->gen && addr - e->lo < e->hi - e->lo) {
