@@ -162,9 +162,18 @@ static int test_tables(void)
 	CHECK(s.nr == 2 && s.r[0].end == 0x18000 && s.r[1].start == 0x28000);
 	CHECK(range_set_meets(&s, 0x17000, 0x18000) && !range_set_meets(&s, 0x18000, 0x28000));
 	CHECK(!range_set_meets(&s, 0x40000, 0x50000) && range_set_meets(&s, 0, 0x100000));
+	/* The range a search found answers the next ones, until a removal
+	 * cuts into it; one added beside it keeps it. */
+	CHECK(range_set_meets(&s, 0x30000, 0x31000) && s.hint.start == 0x28000);
+	range_set_add(&s, 0x40000, 0x48000);
+	CHECK(range_set_meets(&s, 0x3f000, 0x40000) && range_set_meets(&s, 0x47000, 0x48000));
+	range_set_remove(&s, 0x40000, 0x48000);
+	CHECK(!range_set_meets(&s, 0x40000, 0x41000) && !range_set_meets(&s, 0x47000, 0x48000));
+	range_set_remove(&s, 0x30000, 0x31000);
+	CHECK(!range_set_meets(&s, 0x30000, 0x31000) && range_set_meets(&s, 0x31000, 0x32000));
 	range_set_copy(&c, &s);
 	range_set_remove(&s, 0, 0x100000);
-	CHECK(s.nr == 0 && c.nr == 2);
+	CHECK(s.nr == 0 && c.nr == 3);
 	range_set_free(&s);
 	range_set_free(&c);
 

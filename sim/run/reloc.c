@@ -69,14 +69,19 @@ static void rs_splice(struct range_set *s, size_t i, size_t j, uint64_t start, u
 	s->r[i].end = end;
 }
 
-bool range_set_meets(const struct range_set *s, uint64_t start, uint64_t end)
+bool range_set_meets(struct range_set *s, uint64_t start, uint64_t end)
 {
 	size_t i;
 
 	if (end <= start)
 		return false;
+	if (start >= s->hint.start && start < s->hint.end)
+		return true;
 	i = rs_first_end_from(s, start + 1);
-	return i < s->nr && s->r[i].start < end;
+	if (i == s->nr || s->r[i].start >= end)
+		return false;
+	s->hint = s->r[i];
+	return true;
 }
 
 void range_set_add(struct range_set *s, uint64_t start, uint64_t end)
@@ -105,6 +110,7 @@ void range_set_remove(struct range_set *s, uint64_t start, uint64_t end)
 	i = rs_first_end_from(s, start + 1);
 	if (i == s->nr || s->r[i].start >= end)
 		return;
+	s->hint.start = s->hint.end = 0;
 	if (s->r[i].start < start && s->r[i].end > end) {
 		/* A hole in the middle: the range splits in two. */
 		uint64_t tail = s->r[i].end;

@@ -44,14 +44,20 @@ struct addr_range {
 	uint64_t start, end;
 };
 
-/* Disjoint, non-adjacent ranges sorted by address. */
+/*
+ * Disjoint, non-adjacent ranges sorted by address, and the range the last
+ * search found, which is all still in the set until a removal: the setup
+ * pass asks about every fault, and a thread's faults run through one
+ * mapping after another.
+ */
 struct range_set {
 	struct addr_range *r;
 	size_t nr, cap;
+	struct addr_range hint;		/* within the set; empty: none */
 };
 
 /* Does any range of s meet [start, end)? */
-bool range_set_meets(const struct range_set *s, uint64_t start, uint64_t end);
+bool range_set_meets(struct range_set *s, uint64_t start, uint64_t end);
 /* Add [start, end), merging with what it meets or touches. */
 void range_set_add(struct range_set *s, uint64_t start, uint64_t end);
 /* Take [start, end) out, splitting a range that covers it. */
