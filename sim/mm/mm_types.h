@@ -264,9 +264,9 @@ struct mm_struct {
 	/* their indexes in order, for the walks over a range (pt_next()) */
 	unsigned long *pt_order;
 	unsigned int pt_order_cap;
-	/* per task, its last page table found: a fault's lookups and the
-	 * oracle's after it read its memo, not the hash; good while pt_gen
-	 * holds (pt_remove() bumps it) */
+	/* bumped by pt_remove(): a task's last page table found (its memo,
+	 * which a fault's lookups and the oracle's after it read instead of
+	 * the hash) is good while this holds */
 	uint64_t pt_gen;
 	struct pt_page **all_pts;	/* every PTE page allocated, for teardown */
 	unsigned int nr_all_pts, cap_all_pts;
