@@ -3,6 +3,8 @@
  * traces/RECORDING.md), the .mlt round trip, and the error paths (clear
  * message, no output left behind).  Run from the repository root.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +181,43 @@ static int t_gzip_input(void)
 	return 0;
 }
 
+/*
+ * Files open in this process under dir that were made with a name: where
+ * the file system has O_TMPFILE, a file made without one shows in
+ * /proc/self/fd as dir/#INODE (deleted); 0 where it has not (nothing to
+ * tell them apart by).
+ */
+static int named_files_open_in(const char *dir)
+{
+	size_t len = strlen(dir);
+	char link[300], target[4096];
+	struct dirent *e;
+	int probe, named = 0;
+	DIR *d;
+
+	probe = open(dir, O_TMPFILE | O_RDWR, 0600);
+	if (probe < 0)
+		return 0;
+	close(probe);
+	d = opendir("/proc/self/fd");
+	while (d && (e = readdir(d))) {
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (!strncmp(target, dir, len) && target[len] == '/' && target[len + 1] != '#') {
+			printf("  open with a name: %s\n", target);
+			named++;
+		}
+	}
+	if (d)
+		closedir(d);
+	return named;
+}
+
 static int t_roundtrip(void)
 {
 	struct mlt_thread th[2] = { { 100, 0, "main" }, { 101, 1, "child" } };
@@ -203,8 +242,11 @@ static int t_roundtrip(void)
 	CHECKF(w, "%s", err);
 	for (i = 0; i < 300; i++)
 		CHECK(mlt_writer_add(w, &in[i]) == 0);
-	/* Nothing visible under the final name before close. */
+	/* Nothing visible under the final name before close, and the
+	 * records' scratch file never had a name a kill could leave. */
 	CHECK(!file_exists(scratch_path("rt.mlt")));
+	CHECK(scratch_entries() == 0);
+	CHECK(named_files_open_in(scratch_dir()) == 0);
 	CHECKF(mlt_writer_close(w, th, 2, mms, 2, "round trip", err,
 				sizeof(err)) == 0, "%s", err);
 	f = mlt_open(scratch_path("rt.mlt"), err, sizeof(err));

@@ -100,31 +100,44 @@ static int make_temp(const char *path, const char *tag, char **tmp_out)
 }
 
 /*
- * The record scratch file of a stream output (/dev/null, a pipe) goes to
- * $TMPDIR: the stream's directory (/dev) is no place for files.
+ * The record scratch file of w: in the destination's directory, or in
+ * $TMPDIR for a stream output (/dev/null, a pipe: the stream's directory,
+ * /dev, is no place for files).  A file without a name (O_TMPFILE) where
+ * the file system has them, else one unlinked the moment it exists: a
+ * process killed at any point leaves none behind, where a name, even one
+ * unlinked at once, is left by a kill that lands in between.
  */
-static int make_scratch(const struct mlt_writer *w, char **tmp)
+static int make_scratch(const struct mlt_writer *w)
 {
-	const char *dir = getenv("TMPDIR");
-	char *p;
+	const char *env = getenv("TMPDIR"), *dest = w->out.dest;
+	const char *slash = w->out.stream ? NULL : strrchr(dest, '/');
+	char *dir, *base, *tmp = NULL;
 	int fd;
 
-	if (!w->out.stream)
-		return make_temp(w->out.dest, "rec", tmp);
-	if (asprintf(&p, "%s/mmlocksim", dir && *dir ? dir : "/tmp") < 0)
-		return -1;
-	fd = make_temp(p, "rec", tmp);
-	free(p);
+	if (w->out.stream)
+		dir = xstrdup(env && *env ? env : "/tmp");
+	else if (!slash)
+		dir = xstrdup(".");
+	else if (asprintf(&dir, "%.*s", slash == dest ? 1 : (int)(slash - dest), dest) < 0)
+		fatal("out of memory");
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (asprintf(&base, "%s/%s", dir, w->out.stream ? "mmlocksim" : slash ? slash + 1 : dest) < 0)
+			fatal("out of memory");
+		fd = make_temp(base, "rec", &tmp);
+		free(base);
+		if (fd >= 0)
+			unlink(tmp);
+		free(tmp);
+	}
+	free(dir);
 	return fd;
 }
 
-/* The record scratch file of w, unlinked at once: a crash leaves none. */
 static struct mlt_writer *writer_scratch(struct mlt_writer *w, const char *name,
 					 char *err, size_t errlen)
 {
-	char *tmp = NULL;
-
-	w->recfd = make_scratch(w, &tmp);
+	w->recfd = make_scratch(w);
 	if (w->recfd < 0) {
 		seterr(err, errlen, "%s: cannot create a temporary file: %s",
 		       name, strerror(errno));
@@ -135,8 +148,6 @@ static struct mlt_writer *writer_scratch(struct mlt_writer *w, const char *name,
 		free(w);
 		return NULL;
 	}
-	unlink(tmp);
-	free(tmp);
 	return w;
 }
 
