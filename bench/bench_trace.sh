@@ -1,7 +1,8 @@
 #!/bin/sh
 # The full model on a real trace: the sampled traces cloned to 64 threads
 # on 64 CPUs (pervma-refcount, think_scale=0, every mechanism and the
-# oracle on), faults per wall second, median of REPEATS runs.  With
+# oracle on), faults per wall second, events per fault and host ns per
+# event, median of REPEATS runs.  With
 # BASE=an older mmlocksim binary, the same runs with it, alternated with
 # this binary's so that both see the same machine load; each imports the
 # traces itself (the .mlt format has versions).
@@ -43,9 +44,20 @@ median() {
 		END { m = int((NR + 1) / 2); printf "%d %.3f %.0f %d\n", f[m], s[m], f[m] / s[m], e[m] }'
 }
 
-printf '  %-6s %-10s %9s %12s %14s' trace binary faults "wall s" "faults/wall s"
-[ -n "$BASE" ] && printf ' %8s' "new/base"
+# A faithful model may do more per fault than an older one (more delays,
+# each an event): events/fault says how much more, ns/event what each
+# costs the host, so a ratio of faults/wall s splits into the two.
+printf '  %-6s %-10s %9s %8s %12s %10s %9s' trace binary faults "wall s" "faults/wall s" \
+	"events/fault" "ns/event"
+[ -n "$BASE" ] && printf ' %8s %12s' "new/base" "per event"
 echo
+# row TRACE WHICH FAULTS SECONDS FAULTS_PER_S EVENTS: one row, and the
+# ns per event, for the base row's ratio, in $row_ns.
+row() {
+	row_ns=$(echo "$4 $6" | awk '{ printf "%.2f", $2 ? $1 * 1e9 / $2 : 0 }')
+	printf '  %-6s %-10s %9s %8s %12s %10.2f %9s' "$1" "$2" "$3" "$4" "$5" \
+		"$(echo "$6 $3" | awk '{ print $1 / $2 }')" "$row_ns"
+}
 for t in xz py; do
 	"$B" import "traces/samples/$t.perf.txt.xz" -o "$TMP/$t.mlt" > /dev/null
 	[ -n "$BASE" ] && "$BASE" import "traces/samples/$t.perf.txt.xz" -o "$TMP/$t.base.mlt" > /dev/null
@@ -59,11 +71,14 @@ for t in xz py; do
 	done
 	set -- $(median "$TMP/$t.new")
 	new=$3
-	printf '  %-6s %-10s %9s %12s %14s\n' "$t" this "$1" "$2" "$3"
+	row "$t" this "$@"
+	echo
+	new_ns=$row_ns
 	if [ -n "$BASE" ]; then
 		set -- $(median "$TMP/$t.old")
-		printf '  %-6s %-10s %9s %12s %14s %8.2f\n' "$t" base "$1" "$2" "$3" \
-			"$(echo "$new $3" | awk '{ print $1 / $2 }')"
+		row "$t" base "$@"
+		echo "$new $3 $new_ns $row_ns" | awk '{
+			printf " %8.2f %12.2f\n", $1 / $2, $3 ? $4 / $3 : 0 }'
 	fi
 done
 echo "  (median of $REPEATS; base: ${BASE:-none, set BASE=an older mmlocksim to compare})"
