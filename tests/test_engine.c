@@ -97,14 +97,14 @@ static int test_stop(void)
 /*
  * Events scheduled from events: most of them later than everything queued
  * (the FIFO's case: transfers queued behind a busy line), some due within
- * the wheel's microsecond, on both sides of its end (the wheel's), the
+ * the wheel's 4 us, on both sides of its end (the wheel's), the
  * rest at random further on (the heap's).  The run order must still be
  * (time, scheduling order), and all three structures must have been used.
  */
 static gsl_rng *mix_rng;
 static uint64_t mix_scheduled, mix_last_time, mix_last_arg;
 static int mix_left, mix_bad, mix_bad_bound, mix_lone_queued, mix_lone_run, mix_run_ahead;
-static sim_time_t mix_far;
+static sim_time_t mix_far, mix_near;
 /* Below the first, events scheduled in order; below the second, near ones. */
 static double mix_in_order = 0.5, mix_near_until = 0.8;
 static uint32_t mix_wheel_max;
@@ -141,9 +141,14 @@ static sim_time_t mix_when(void)
 		mix_far += gsl_rng_uniform_int(mix_rng, 3);	/* ties too */
 		return mix_far > sim_now() ? mix_far : sim_now();
 	}
-	if (u < mix_near_until)
-		return sim_now() + gsl_rng_uniform_int(mix_rng, 1100);
-	return sim_now() + 1000 + gsl_rng_uniform_int(mix_rng, 40000);
+	if (u < mix_near_until) {
+		/* Now and then the instant of an earlier near one: a bucket of several. */
+		if (u < mix_in_order + 0.05 && mix_near >= sim_now())
+			return mix_near;
+		mix_near = sim_now() + gsl_rng_uniform_int(mix_rng, 4400);
+		return mix_near;
+	}
+	return sim_now() + 4000 + gsl_rng_uniform_int(mix_rng, 40000);
 }
 
 static void mixed(void *obj, uint64_t arg)
@@ -170,6 +175,7 @@ static void mix_start(void)
 	mix_bad = mix_bad_bound = 0;
 	mix_lone_queued = mix_lone_run = mix_run_ahead = 0;
 	mix_far = 100;
+	mix_near = 0;
 	mix_wheel_max = 0;
 	mix_last_time = mix_last_arg = 0;
 }

@@ -1,5 +1,5 @@
 /*
- * The event queue: a wheel of the events due in the next microsecond, a
+ * The event queue: a wheel of the events due in the next 4 us, a
  * FIFO of the events scheduled in order, and a 4-ary implicit heap of the
  * rest, events stored by value.  The next event is the earliest of the
  * three heads by (time, seq), so the order is exactly a single heap's;
@@ -29,11 +29,24 @@
  * O(1) with no comparisons: all of a bucket's events are at one instant,
  * so its list in scheduling order is in (time, seq) order, and a bitmap
  * finds the first bucket in use.  On that trace the wheel does 10% fewer
- * host instructions than the heap alone, for 25% more L1 misses on its
- * 8 KiB of buckets (bench/bench_trace.sh with COUNTS=1).  Where the queue
- * is shallow the heap was cheaper: on the py trace, whose heap mostly held
- * 2 to 7 events, the wheel costs 2% more; at 256 threads (epyc-7763-2s)
- * it saves 9% on xz and 4% on py.
+ * host instructions than the heap alone, for 25% more L1 misses on the
+ * 8 KiB of buckets of its first form, 1 us (bench/bench_trace.sh with
+ * COUNTS=1).  Where the queue is shallow the heap was cheaper: on the py
+ * trace, whose heap mostly held 2 to 7 events, the wheel costs 2% more;
+ * at 256 threads (epyc-7763-2s) it saves 9% on xz and 4% on py.
+ *
+ * Why 4 us and not 1: a contended mmap_lock (global-rwsem) makes delays
+ * of 1 to 4 us, a third of xz's there, which a 1 us wheel left to the
+ * heap: its sift-downs and the general push and take were 30% of the
+ * host's instructions.  A wider window sweeps more buckets, so a bucket
+ * is 4 bytes (its first node; an append walks its list, rarely longer
+ * than one) and a summary word over the bitmap finds the first bucket in
+ * two reads: 16 KiB of buckets for 4 us instead of 8 KiB for 1.  Against
+ * the 1 us wheel of 8-byte buckets, cachegrind counts on xz 23% fewer
+ * instructions under global-rwsem and, under pervma-refcount, 1% more
+ * instructions for 3% fewer load misses and 14% fewer store misses; 11
+ * runs taking turns took 15% less task-clock under global-rwsem, 2-3%
+ * less under pervma-refcount (xz and py).
  *
  * A task's delay (engine_push_take_next()) is mostly the wheel's alone:
  * on xz at 64 threads the FIFO always held a far event and the heap
@@ -72,9 +85,11 @@ struct engine sim_engine;
 /* ---- the near wheel ------------------------------------------------ */
 
 #ifndef WHEEL_SIZE
-#define WHEEL_SIZE 1024		/* ns ahead of now; a multiple of 64, a power of two */
+#define WHEEL_SIZE 4096		/* ns ahead of now; a power of two, 128 to 4096 */
 #endif
 #define WHEEL_WORDS (WHEEL_SIZE / 64)
+_Static_assert(WHEEL_WORDS >= 2 && WHEEL_WORDS <= 64 && !(WHEEL_SIZE & (WHEEL_SIZE - 1)),
+	       "one summary word covers the wheel's bitmap");
 
 struct wheel_node {
 	struct event ev;
@@ -88,13 +103,16 @@ struct wheel_node {
  * their sequence order.  So a bucket is a FIFO, the bucket of now and the
  * ones after it, in circular order, are in time order, and a bitmap of the
  * buckets in use finds the earliest.  Nodes are 1-based: 0 ends a list.
- * A bucket's head and tail mean something only while its bit is set.
+ * A bucket's head means something only while its bit is set, and bit w
+ * of `summary` is set while word w of the bitmap is not zero, so the
+ * first bucket in use is found in two words however sparse the wheel.
  */
 static struct {
 	struct wheel_node *node;
 	uint32_t node_cap, free, nr;
-	struct { uint32_t head, tail; } bucket[WHEEL_SIZE];
+	uint32_t bucket[WHEEL_SIZE];	/* its first node */
 	uint64_t used[WHEEL_WORDS];
+	uint64_t summary;
 } wheel;
 
 static void wheel_reset(void)
@@ -103,6 +121,7 @@ static void wheel_reset(void)
 
 	memset(wheel.bucket, 0, sizeof(wheel.bucket));
 	memset(wheel.used, 0, sizeof(wheel.used));
+	wheel.summary = 0;
 	wheel.nr = 0;
 	wheel.free = 0;
 	for (i = wheel.node_cap; i > 1; i--) {
@@ -150,27 +169,33 @@ static inline uint32_t wheel_bucket(sim_time_t when)
 static inline void wheel_link(uint32_t n, uint32_t b)
 {
 	uint64_t bit = 1ULL << (b % 64);
+	uint32_t last;
 
 	wheel.node[n].next = 0;
 	/* The bitmap, hot, says whether the bucket is empty: a bucket far
 	 * from the last ones used is then written, never read (a load that
-	 * misses stalls, a store that misses does not). */
-	if (wheel.used[b / 64] & bit)
-		wheel.node[wheel.bucket[b].tail].next = n;
-	else
-		wheel.bucket[b].head = n;
-	wheel.bucket[b].tail = n;
-	wheel.used[b / 64] |= bit;
+	 * misses stalls, a store that misses does not).  A bucket holds the
+	 * events of one nanosecond, rarely more than two: its list is walked
+	 * to its end rather than keeping a tail, so a bucket is 4 bytes. */
+	if (wheel.used[b / 64] & bit) {
+		for (last = wheel.bucket[b]; wheel.node[last].next; last = wheel.node[last].next)
+			;
+		wheel.node[last].next = n;
+	} else {
+		wheel.bucket[b] = n;
+		wheel.used[b / 64] |= bit;
+		wheel.summary |= 1ULL << (b / 64);
+	}
 }
 
 /* Unlink the first node of bucket b, and return it. */
 static inline uint32_t wheel_unlink_head(uint32_t b)
 {
-	uint32_t n = wheel.bucket[b].head;
+	uint32_t n = wheel.bucket[b];
 
-	wheel.bucket[b].head = wheel.node[n].next;
-	if (!wheel.bucket[b].head)
-		wheel.used[b / 64] &= ~(1ULL << (b % 64));
+	wheel.bucket[b] = wheel.node[n].next;
+	if (!wheel.bucket[b] && !(wheel.used[b / 64] &= ~(1ULL << (b % 64))))
+		wheel.summary &= ~(1ULL << (b / 64));
 	return n;
 }
 
@@ -193,14 +218,20 @@ static inline void wheel_add(sim_time_t when, uint64_t seq, event_fn fn, void *o
 	wheel.nr++;
 }
 
-/* The first bucket in use from now's on, circularly; the wheel is not empty. */
+/*
+ * The first bucket in use from now's on, circularly; the wheel is not
+ * empty.  Past now's word, the summary names the next word in use: one
+ * after now's, else (the window wraps) the first, which may be now's own
+ * with only buckets before now's in it, the latest of the window.
+ */
 static inline uint32_t wheel_first_bucket(void)
 {
-	uint32_t b = (uint32_t)(sim_engine.now & (WHEEL_SIZE - 1)), w = b / 64, i;
-	uint64_t bits = wheel.used[w] & (~0ULL << (b % 64));
+	uint32_t b = (uint32_t)(sim_engine.now & (WHEEL_SIZE - 1)), w = b / 64;
+	uint64_t bits = wheel.used[w] & (~0ULL << (b % 64)), later;
 
-	for (i = 0; !bits && i < WHEEL_WORDS; i++) {
-		w = (w + 1) % WHEEL_WORDS;
+	if (!bits) {
+		later = wheel.summary & (~1ULL << w);
+		w = (uint32_t)__builtin_ctzll(later ? later : wheel.summary);
 		bits = wheel.used[w];
 	}
 	return w * 64 + (uint32_t)__builtin_ctzll(bits);
@@ -450,7 +481,7 @@ static inline enum source next_source(const struct event **top, uint32_t *bucket
 
 	if (wheel.nr) {
 		uint32_t b = wheel_first_bucket();
-		const struct event *w = &wheel.node[wheel.bucket[b].head].ev;
+		const struct event *w = &wheel.node[wheel.bucket[b]].ev;
 
 		if (!best || event_before(w, best)) {
 			best = w;
@@ -643,7 +674,7 @@ bool engine_push_take_next(sim_time_t when, event_fn fn, void *obj, uint64_t arg
 	if (unlikely(e->root_vacant || e->stop || when > e->until || !wheel.nr || !wheel_takes(when)))
 		return push_take_next_slow(when, fn, obj, arg, next);
 	b = wheel_first_bucket();
-	n = wheel.bucket[b].head;
+	n = wheel.bucket[b];
 	if (unlikely(wheel.node[n].ev.time >= e->far_low))
 		return push_take_next_far(n, b, when, fn, obj, arg, next);
 	return push_take_wheel_head(n, b, when, fn, obj, arg, next);
