@@ -39,14 +39,15 @@
  * of 1 to 4 us, a third of xz's there, which a 1 us wheel left to the
  * heap: its sift-downs and the general push and take were 30% of the
  * host's instructions.  A wider window sweeps more buckets, so a bucket
- * is 4 bytes (its first node; an append walks its list, rarely longer
- * than one) and a summary word over the bitmap finds the first bucket in
- * two reads: 16 KiB of buckets for 4 us instead of 8 KiB for 1.  Against
+ * is 4 bytes (its first node; an append walks its list, the events of
+ * one nanosecond) and a summary word over the bitmap finds the first
+ * bucket in two reads: 16 KiB of buckets for 4 us instead of 8 KiB for
+ * 1.  Against
  * the 1 us wheel of 8-byte buckets, cachegrind counts on xz 23% fewer
  * instructions under global-rwsem and, under pervma-refcount, 1% more
  * instructions for 3% fewer load misses and 14% fewer store misses; 11
- * runs taking turns took 15% less task-clock under global-rwsem, 2-3%
- * less under pervma-refcount (xz and py).
+ * runs taking turns took 15% less task-clock under global-rwsem, and
+ * under pervma-refcount 1.6% less on xz and 3.4% less on py.
  *
  * A task's delay (engine_push_take_next()) is mostly the wheel's alone:
  * on xz at 64 threads the FIFO always held a far event and the heap
@@ -175,8 +176,8 @@ static inline void wheel_link(uint32_t n, uint32_t b)
 	/* The bitmap, hot, says whether the bucket is empty: a bucket far
 	 * from the last ones used is then written, never read (a load that
 	 * misses stalls, a store that misses does not).  A bucket holds the
-	 * events of one nanosecond, rarely more than two: its list is walked
-	 * to its end rather than keeping a tail, so a bucket is 4 bytes. */
+	 * events of one nanosecond, a short list: it is walked to its end
+	 * rather than keeping a tail, so a bucket is 4 bytes. */
 	if (wheel.used[b / 64] & bit) {
 		for (last = wheel.bucket[b]; wheel.node[last].next; last = wheel.node[last].next)
 			;
