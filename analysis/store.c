@@ -26,8 +26,7 @@ extern const char store_schema_sql[];
 enum {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
 	ST_RUN_INSERT, ST_RUN_FIGURES, ST_RUN_STATUS,
-	ST_PARAM, ST_OP, ST_HIST, ST_HIST_BATCH, ST_LOCK, ST_COUNTER, ST_COUNTER_BATCH,
-	ST_VIOLATION, ST_VIOLATION_BATCH,
+	ST_PARAM, ST_OP, ST_LOCK,
 	ST_FIND, ST_RESOLVE,
 	NR_ST
 };
@@ -53,16 +52,11 @@ static const char *const st_sql[NR_ST] = {
 	 * the last -p wins and counts of the same name add up. */
 	[ST_PARAM] = "INSERT OR REPLACE INTO param VALUES (?, ?, ?)",
 	[ST_OP] = "INSERT INTO op_stat VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	[ST_HIST] = "INSERT INTO lat_hist VALUES (?1, ?2, ?3, ?4, ?5) "
-		"ON CONFLICT DO UPDATE SET count = count + excluded.count",
 	[ST_LOCK] = "INSERT INTO lock_stat VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
 		"acquisitions = acquisitions + excluded.acquisitions, "
 		"contended = contended + excluded.contended, wait_ns = wait_ns + excluded.wait_ns, "
 		"hold_ns = hold_ns + excluded.hold_ns, "
 		"line_transfers = line_transfers + excluded.line_transfers",
-	[ST_COUNTER] = "INSERT INTO counter VALUES (?, ?, ?) "
-		"ON CONFLICT DO UPDATE SET value = value + excluded.value",
-	[ST_VIOLATION] = "INSERT INTO violation VALUES (?, ?, ?, ?, ?, ?)",
 	[ST_FIND] = "SELECT run_id FROM run WHERE scheme = ?1 AND source = ?2 "
 		"AND (?3 = '' OR machine = ?3) AND (?4 = 0 OR cpus = ?4) "
 		"AND (?5 = 0 OR threads = ?5) AND seed = ?6 AND args = ?7 "
@@ -72,34 +66,45 @@ static const char *const st_sql[NR_ST] = {
 };
 
 /*
- * Rows this small cost mostly the step and reset around them, so the many
- * rows of a run (histogram buckets above all) go BATCH to a statement:
- * about 1.5x the rows per second (bench_store).  A batch statement binds
- * its nfixed leading columns (the run, and for lat_hist the op) once as
+ * Rows this small cost mostly the step and reset around them (the
+ * statement's savepoint, its halt), so the many rows of a run (histogram
+ * buckets above all) go up to BATCH_MAX to a statement, and the rest of
+ * them to one statement of their exact number, made the first time a
+ * connection needs that number: a run of n rows of a kind takes
+ * ceil(n / BATCH_MAX) statements.  64 rows to a statement take 0.87x the
+ * host instructions per row of 16 to a statement and one for each of the
+ * rest (bench_store under cachegrind).  A batch statement binds its
+ * nfixed leading columns (the run, and for lat_hist the op) once as
  * ?1..?nfixed, then row k's own nper columns after them.
  */
-#define BATCH	16
+#define BATCH_MAX	STORE_BATCH_ROWS
+
+enum batch_kind { BATCH_HIST, BATCH_COUNTER, BATCH_VIOLATION, NR_BATCH };
 
 static const struct batch_shape {
 	const char *head, *tail;
 	int nfixed, nper;
-} batch_shape[NR_ST] = {
-	[ST_HIST_BATCH] = { "INSERT INTO lat_hist VALUES ",
-			    " ON CONFLICT DO UPDATE SET count = count + excluded.count", 2, 3 },
-	[ST_COUNTER_BATCH] = { "INSERT INTO counter VALUES ",
-			       " ON CONFLICT DO UPDATE SET value = value + excluded.value", 1, 2 },
-	[ST_VIOLATION_BATCH] = { "INSERT INTO violation VALUES ", "", 1, 5 },
+} batch_shape[NR_BATCH] = {
+	/* Names are unique within a run (the keys); should a result repeat
+	 * one, the counts of the same name add up. */
+	[BATCH_HIST] = { "INSERT INTO lat_hist VALUES ",
+			 " ON CONFLICT DO UPDATE SET count = count + excluded.count", 2, 3 },
+	[BATCH_COUNTER] = { "INSERT INTO counter VALUES ",
+			    " ON CONFLICT DO UPDATE SET value = value + excluded.value", 1, 2 },
+	[BATCH_VIOLATION] = { "INSERT INTO violation VALUES ", "", 1, 5 },
 };
 
-static char *batch_sql(const struct batch_shape *b)
+/* The INSERT of `rows` rows of shape b. */
+static char *batch_sql(const struct batch_shape *b, int rows)
 {
-	size_t cap = strlen(b->head) + strlen(b->tail) + BATCH * (size_t)(b->nfixed + b->nper) * 8 + 1;
+	size_t cap = strlen(b->head) + strlen(b->tail) +
+		     (size_t)rows * (size_t)(b->nfixed + b->nper) * 8 + 1;
 	char *sql = xmalloc(cap);
 	int k, c, n = b->nfixed;
 	size_t off;
 
 	off = (size_t)snprintf(sql, cap, "%s", b->head);
-	for (k = 0; k < BATCH; k++) {
+	for (k = 0; k < rows; k++) {
 		for (c = 0; c < b->nfixed + b->nper; c++)
 			off += (size_t)snprintf(sql + off, cap - off, "%s?%d", c ? ", " : k ? ", (" : "(",
 						c < b->nfixed ? c + 1 : ++n);
@@ -113,13 +118,28 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *st[NR_ST];
+	sqlite3_stmt *batch[NR_BATCH][BATCH_MAX + 1];	/* [kind][rows], made when first needed */
 	int waited_ms;		/* for the lock of another process (busy_wait()) */
 };
 
-/* The statement for the next rows of a batched kind: the batch if n fill it. */
-static sqlite3_stmt *batch_or_one(struct store *s, int one, int batch, int n)
+/*
+ * The statement for the next min(left, BATCH_MAX) rows of kind k, their
+ * number in *rows; NULL if it cannot be made (the connection's error says why).
+ */
+static sqlite3_stmt *batch_stmt(struct store *s, enum batch_kind k, int left, int *rows)
 {
-	return s->st[n >= BATCH ? batch : one];
+	sqlite3_stmt **st;
+	char *sql;
+
+	*rows = left < BATCH_MAX ? left : BATCH_MAX;
+	st = &s->batch[k][*rows];
+	if (!*st) {
+		sql = batch_sql(&batch_shape[k], *rows);
+		if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+			*st = NULL;
+		free(sql);
+	}
+	return *st;
 }
 
 int store_schema_version(void)
@@ -438,11 +458,8 @@ struct store *store_open(const char *path, int mode, char *err, size_t errlen)
 		sqlite3_create_function(s->db, "sqrt", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
 					NULL, sql_sqrt, NULL, NULL);
 	for (i = 0; i < NR_ST && mode != STORE_READONLY; i++) {
-		char *batch = batch_shape[i].head ? batch_sql(&batch_shape[i]) : NULL;
-
-		rc = sqlite3_prepare_v3(s->db, batch ? batch : st_sql[i], -1,
-					SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
-		free(batch);
+		rc = sqlite3_prepare_v3(s->db, st_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					&s->st[i], NULL);
 		if (rc != SQLITE_OK) {
 			snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
 			goto fail;
@@ -457,12 +474,15 @@ fail:
 
 void store_close(struct store *s)
 {
-	int i;
+	int i, n;
 
 	if (!s)
 		return;
 	for (i = 0; i < NR_ST; i++)
 		sqlite3_finalize(s->st[i]);
+	for (i = 0; i < NR_BATCH; i++)
+		for (n = 0; n <= BATCH_MAX; n++)
+			sqlite3_finalize(s->batch[i][n]);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s);
@@ -563,9 +583,10 @@ static int insert_children(struct store *s, int64_t id, const struct run_result 
 		sqlite3_bind_int64(st, 9, (int64_t)o->max_ns);
 		rc = run_st(st);
 		for (j = 0; j < o->nbuckets && rc == SQLITE_DONE; ) {
-			int k, n = o->nbuckets - j >= BATCH ? BATCH : 1;
+			int k, n;
 
-			st = batch_or_one(s, ST_HIST, ST_HIST_BATCH, n);
+			if (!(st = batch_stmt(s, BATCH_HIST, o->nbuckets - j, &n)))
+				return SQLITE_ERROR;
 			sqlite3_bind_int64(st, 1, id);
 			bind_text(st, 2, o->op);
 			for (k = 0; k < n; k++, j++) {
@@ -590,9 +611,10 @@ static int insert_children(struct store *s, int64_t id, const struct run_result 
 		rc = run_st(st);
 	}
 	for (i = 0; i < r->ncounters && rc == SQLITE_DONE; ) {
-		int k, n = r->ncounters - i >= BATCH ? BATCH : 1;
+		int k, n;
 
-		st = batch_or_one(s, ST_COUNTER, ST_COUNTER_BATCH, n);
+		if (!(st = batch_stmt(s, BATCH_COUNTER, r->ncounters - i, &n)))
+			return SQLITE_ERROR;
 		sqlite3_bind_int64(st, 1, id);
 		for (k = 0; k < n; k++, i++) {
 			bind_text(st, 2 * k + 2, r->counters[i].name);
@@ -601,9 +623,10 @@ static int insert_children(struct store *s, int64_t id, const struct run_result 
 		rc = run_st(st);
 	}
 	for (i = 0; i < r->nviolations && rc == SQLITE_DONE; ) {
-		int k, n = r->nviolations - i >= BATCH ? BATCH : 1;
+		int k, n;
 
-		st = batch_or_one(s, ST_VIOLATION, ST_VIOLATION_BATCH, n);
+		if (!(st = batch_stmt(s, BATCH_VIOLATION, r->nviolations - i, &n)))
+			return SQLITE_ERROR;
 		sqlite3_bind_int64(st, 1, id);
 		for (k = 0; k < n; k++, i++) {
 			const struct violation_result *v = &r->violations[i];

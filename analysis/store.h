@@ -80,6 +80,8 @@ int64_t store_run_begin(struct store *s, const struct store_key *k, char *err, s
  */
 int store_run_finish(struct store *s, int64_t run_id, const struct run_result *r,
 		     char *err, size_t errlen);
+/* The most child rows of one kind that one INSERT statement carries. */
+#define STORE_BATCH_ROWS 64
 /*
  * Fill in the machine name and thread count of a run that ended before
  * resolving them (an ERROR), from its sibling runs, so that it is counted

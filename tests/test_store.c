@@ -202,12 +202,16 @@ static int test_roundtrip(void)
 }
 
 /*
- * The rows of a run go in batches of 16 and the rest one by one: counts
- * on either side of a batch's end, a name repeated across batches (its
- * counts add up), and every column of every row back as it went in.
+ * The rows of a run go STORE_BATCH_ROWS to a statement and the rest in
+ * one of their exact number: counts on either side of a batch's end, a
+ * name repeated across batches (its counts add up), every column of
+ * every row back as it went in, and a second run on the same connection
+ * whose rest is of another number.
  */
 static int test_batched_rows(void)
 {
+	const int batch = STORE_BATCH_ROWS, nc = 2 * STORE_BATCH_ROWS + 22;
+	const int nv = STORE_BATCH_ROWS + 6;
 	struct run_result r;
 	struct lat_hist h;
 	struct store *s;
@@ -220,23 +224,25 @@ static int test_batched_rows(void)
 	make_result(&r, "global-rwsem", 4, 1, 1e6, RUN_FAILED);
 	hist_init(&h);
 	for (i = 0; i < 40000; i++)
-		hist_add(&h, 1 + (uint64_t)i * (uint64_t)i);	/* wide: many buckets */
+		hist_add(&h, 1 + (uint64_t)i * (uint64_t)i * 64);	/* wide: many buckets */
 	free(r.ops[1].buckets);
 	hist_to_buckets(&h, &r.ops[1].buckets, &r.ops[1].nbuckets);
-	CHECKF(r.ops[1].nbuckets > 2 * 16 && r.ops[1].nbuckets % 16, "%d buckets", r.ops[1].nbuckets);
+	CHECKF(r.ops[1].nbuckets > 2 * batch && r.ops[1].nbuckets % batch, "%d buckets",
+	       r.ops[1].nbuckets);
 	free(r.counters);
-	r.ncounters = 37;
-	r.counters = calloc(37, sizeof(*r.counters));
-	for (i = 0; i < 37; i++) {
-		/* counter 20 repeats counter 3's name, in the next batch */
-		snprintf(r.counters[i].name, sizeof(r.counters[i].name), "c%02d", i == 20 ? 3 : i);
+	r.ncounters = nc;
+	r.counters = calloc((size_t)nc, sizeof(*r.counters));
+	for (i = 0; i < nc; i++) {
+		/* counter batch + 3 repeats counter 3's name, in the next statement */
+		snprintf(r.counters[i].name, sizeof(r.counters[i].name), "c%03d",
+			 i == batch + 3 ? 3 : i);
 		r.counters[i].value = (uint64_t)i + 1;
 		sum += (uint64_t)i + 1;
 	}
 	free(r.violations);
-	r.nviolations = 35;
-	r.violations = calloc(35, sizeof(*r.violations));
-	for (i = 0; i < 35; i++) {
+	r.nviolations = nv;
+	r.violations = calloc((size_t)nv, sizeof(*r.violations));
+	for (i = 0; i < nv; i++) {
 		r.violations[i].t_ns = (uint64_t)i * 10;
 		r.violations[i].task = i;
 		snprintf(r.violations[i].kind, sizeof(r.violations[i].kind), "kind%d", i);
@@ -249,13 +255,24 @@ static int test_batched_rows(void)
 		       want), "%s", q(s, "SELECT count(*) || '|' || sum(count) FROM lat_hist"));
 	CHECK(!strcmp(q(s, "SELECT count(*) FROM lat_hist l WHERE op = 'munmap' AND hi_ns <= lo_ns"),
 		      "0"));
-	snprintf(want, sizeof(want), "36|%llu|25", (unsigned long long)sum);
+	snprintf(want, sizeof(want), "%d|%llu|%d", nc - 1, (unsigned long long)sum, 4 + batch + 4);
 	CHECKF(!strcmp(q(s, "SELECT count(*) || '|' || sum(value) || '|' || "
-			 "(SELECT value FROM counter WHERE name = 'c03') FROM counter"), want),
+			 "(SELECT value FROM counter WHERE name = 'c003') FROM counter"), want),
 	       "%s", q(s, "SELECT count(*) || '|' || sum(value) FROM counter"));
+	snprintf(want, sizeof(want), "%d|%d", nv, nv);
 	CHECK(!strcmp(q(s, "SELECT count(*) || '|' || sum(t_ns = task * 10 AND kind = 'kind' || task "
 			"AND addr = task * 4096 AND detail = 'detail ' || task) FROM violation"),
-		      "35|35"));
+		      want));
+
+	/* The next run: 5 counters fewer, so its rest takes a new statement. */
+	r.ncounters = nc - 5;
+	r.seed = 2;
+	CHECK(store_one(s, &r) == 2);
+	snprintf(want, sizeof(want), "%d|%d", nc - 5 - 1, nv);
+	CHECKF(!strcmp(q(s, "SELECT (SELECT count(*) FROM counter WHERE run_id = 2) || '|' || "
+			 "(SELECT count(*) FROM violation WHERE run_id = 2)"), want),
+	       "%s", q(s, "SELECT count(*) FROM counter WHERE run_id = 2"));
+	r.ncounters = nc;
 	run_result_free(&r);
 	store_close(s);
 	return 0;
