@@ -66,7 +66,7 @@ static struct pf_fills {
 	unsigned int next;
 } pf_fills[MAX_CPUS];
 
-static struct line_class classes[MAX_LINE_CLASSES] = { { "other", 0, 0, 0 } };
+static struct line_class classes[MAX_LINE_CLASSES] = { { "other", 0 } };
 static int nr_classes = 1;
 static struct name_cache class_ids;
 
@@ -109,7 +109,7 @@ void line_classes_reset(void)
 	int i;
 
 	for (i = 0; i < nr_classes; i++)
-		classes[i].accesses = classes[i].transfers = classes[i].queue_ns = 0;
+		classes[i].transfers = 0;
 }
 
 void line_init(struct cacheline *l, const char *klass)
@@ -232,7 +232,6 @@ static __always_inline sim_time_t line_transfer(struct cacheline *l, enum line_d
 				sim_time_t op)
 {
 	const struct machine_costs *c = &sim_machine->cost;
-	struct line_class *k = &classes[l->klass];
 	sim_time_t arrive, keep = op + c->line_hold;
 
 	if (asked >= l->busy_until) {
@@ -241,12 +240,10 @@ static __always_inline sim_time_t line_transfer(struct cacheline *l, enum line_d
 		sim_time_t hop = c->occupancy[d] > keep ? c->occupancy[d] - keep : 0;
 
 		arrive = l->busy_until + hop;
-		l->queue_ns += l->busy_until - asked;
-		k->queue_ns += l->busy_until - asked;
 	}
 	l->busy_until = arrive + keep;
 	l->transfers++;
-	k->transfers++;
+	classes[l->klass].transfers++;
 	return arrive - asked;
 }
 
@@ -370,7 +367,6 @@ static __always_inline sim_time_t line_read_op(struct cacheline *l, int cpu, sim
 {
 	enum line_dist d;
 
-	classes[l->klass].accesses++;
 	if (l->owner == cpu || is_sharer(l, cpu))
 		return prefetch_in_flight(l, cpu, asked);
 	if (l->owner >= 0) {
@@ -489,7 +485,6 @@ static __noinline void line_read_checked(struct cacheline *l)
 		sb_before(l, false);
 	line_access_begin(l);
 	if (task_keeps(l, false)) {
-		classes[l->klass].accesses++;
 		task_charge(sim_machine->cost.l1_hit);
 		return;
 	}
@@ -509,7 +504,6 @@ void line_read(struct cacheline *l)
 	if (likely(line_hits_fast && !l->poisoned) &&
 	    (((l->owner == t->cpu || is_sharer(l, t->cpu)) && l->pf_until <= asked) ||
 	     task_keeps(l, false))) {
-		classes[l->klass].accesses++;
 		task_charge(sim_machine->cost.l1_hit);
 		return;
 	}
@@ -521,7 +515,6 @@ static __always_inline sim_time_t line_write_op(struct cacheline *l, int cpu, si
 	sim_time_t wait = 0;
 	enum line_dist d;
 
-	classes[l->klass].accesses++;
 	if (l->owner != cpu) {
 		/* An RFO that brings the line (no copy here: not an upgrade)
 		 * prefetches its buddy. */
@@ -572,7 +565,6 @@ static __always_inline void task_locks_kept(sim_time_t op)
 /* Ours for a few more ns: a hit, but later requests still queue. */
 static void line_own_hit(struct cacheline *l, sim_time_t op_cost)
 {
-	classes[l->klass].accesses++;
 	if (l->nr_spinners)
 		wake_spinners(l);
 	task_charge(op_cost);
@@ -619,7 +611,6 @@ static __always_inline bool line_own_hit_fast(struct cacheline *l, sim_time_t op
 	} else {
 		return false;
 	}
-	classes[l->klass].accesses++;
 	task_charge(op_cost);
 	return true;
 }

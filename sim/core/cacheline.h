@@ -62,16 +62,13 @@ struct cacheline {
 	sim_time_t busy_until;
 	struct task *spinners;
 	struct cacheline *buddy;	/* the other line of its 128-byte pair, or NULL */
-	uint64_t transfers;
-	sim_time_t queue_ns;		/* total time requests waited for the line */
+	uint64_t transfers;		/* its own, for tests; runs report the classes' */
 };
 
-/* Lines are counted per class ("mmap_lock", "vma_refcnt", "ptl", ...). */
+/* Transfers are counted per class ("mmap_lock", "vma_refcnt", "ptl", ...). */
 struct line_class {
 	const char *name;
-	uint64_t accesses;
 	uint64_t transfers;
-	sim_time_t queue_ns;
 };
 
 #define MAX_LINE_CLASSES 64
