@@ -61,8 +61,9 @@ static const char *const st_sql[NR_ST] = {
 		"AND (?3 = '' OR machine = ?3) AND (?4 = 0 OR cpus = ?4) "
 		"AND (?5 = 0 OR threads = ?5) AND seed = ?6 AND args = ?7 "
 		"AND status IN ('COMPLETE', 'FAILED') ORDER BY run_id DESC LIMIT 1",
-	[ST_RESOLVE] = "UPDATE run SET machine = CASE WHEN machine = '' THEN ?2 ELSE machine END, "
-		"threads = CASE WHEN threads = 0 THEN ?3 ELSE threads END WHERE run_id = ?1",
+	/* In parentheses for clang's -Wstring-concatenation, which takes it for a missing comma. */
+	[ST_RESOLVE] = ("UPDATE run SET machine = CASE WHEN machine = '' THEN ?2 ELSE machine END, "
+			"threads = CASE WHEN threads = 0 THEN ?3 ELSE threads END WHERE run_id = ?1"),
 };
 
 /*
