@@ -42,12 +42,12 @@
  * is 4 bytes (its first node; an append walks its list, the events of
  * one nanosecond) and a summary word over the bitmap finds the first
  * bucket in two reads: 16 KiB of buckets for 4 us instead of 8 KiB for
- * 1.  Against
- * the 1 us wheel of 8-byte buckets, cachegrind counts on xz 23% fewer
- * instructions under global-rwsem and, under pervma-refcount, 1% more
- * instructions for 3% fewer load misses and 14% fewer store misses; 11
- * runs taking turns took 15% less task-clock under global-rwsem, and
- * under pervma-refcount 1.6% less on xz and 3.4% less on py.
+ * 1.  Against the 1 us wheel of 8-byte buckets, cachegrind counts on xz
+ * 23% fewer instructions under global-rwsem and, under pervma-refcount,
+ * 1% more instructions for 3% fewer load misses and 14% fewer store
+ * misses; 11 runs taking turns took 15% less task-clock under
+ * global-rwsem, and under pervma-refcount 1.6% less on xz and 3.4% less
+ * on py.
  *
  * A task's delay (engine_push_take_next()) is mostly the wheel's alone:
  * on xz at 64 threads the FIFO always held a far event and the heap
