@@ -292,11 +292,15 @@ static void rt_insert(struct reloc_table *t, const struct reloc_entry *e)
 		t->starts = xreallocarray(t->starts, t->cap, sizeof(*t->starts));
 	}
 	memmove(&t->e[k + 1], &t->e[k], (t->nr - k) * sizeof(*t->e));
+	memmove(&t->starts[k + 1], &t->starts[k], (t->nr - k) * sizeof(*t->starts));
 	t->e[k] = *e;
+	t->starts[k] = e->start;
 	t->nr++;
-	rt_reach_from(t, k);
-	if (e->end - e->start > t->max_len)
-		t->max_len = e->end - e->start;
+	t->gen++;
+	/* The reaches after it take its end in, up to the first already past it. */
+	t->e[k].reach = k && t->e[k - 1].reach > e->end ? t->e[k - 1].reach : e->end;
+	for (k++; k < t->nr && t->e[k].reach < e->end; k++)
+		t->e[k].reach = e->end;
 }
 
 void reloc_add(struct reloc_table *t, uint64_t start, uint64_t end, uint64_t to, uint64_t idx,
@@ -319,10 +323,25 @@ static struct reloc_entry entry_part(const struct reloc_entry *e, uint64_t start
 	return p;
 }
 
-/* Index of the first entry that may reach addr (none before it is that long). */
+/*
+ * Index of the first entry whose reach passes addr: none before it ends
+ * above addr.  Reach only grows along the table, so this is a binary
+ * search, however long the longest entry (a reservation of gigabytes
+ * would otherwise send every walk back to the first entry).
+ */
 static size_t rt_first_reaching(const struct reloc_table *t, uint64_t addr)
 {
-	return addr > t->max_len ? rt_first_start_above(t, addr - t->max_len) : 0;
+	size_t lo = 0, hi = t->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->e[mid].reach <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 bool reloc_end(struct reloc_table *t, uint64_t start, uint64_t end, uint64_t idx, int clone)
@@ -412,8 +431,6 @@ static void rt_filter(struct reloc_table *t, uint64_t low, bool by_until)
 			t->e[n++] = t->e[k];
 	t->nr = n;
 	rt_reach_from(t, 0);
-	if (!n)
-		t->max_len = 0;
 	t->prune_at = 2 * n + 16;
 }
 
@@ -437,7 +454,6 @@ void reloc_copy(struct reloc_table *dst, const struct reloc_table *src)
 	dst->starts = xreallocarray(NULL, src->nr, sizeof(*src->starts));
 	memcpy(dst->starts, src->starts, src->nr * sizeof(*src->starts));
 	dst->nr = dst->cap = src->nr;
-	dst->max_len = src->max_len;
 	dst->prune_at = src->prune_at;
 }
 

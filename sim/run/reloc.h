@@ -89,7 +89,6 @@ struct reloc_table {
 	 * eight to a host line instead of one entry to each. */
 	uint64_t *starts;
 	size_t nr, cap;
-	uint64_t max_len;	/* the longest entry: how far back a lookup looks */
 	size_t prune_at;	/* prune again when it has this many */
 	uint64_t gen;		/* bumped by every change of the entries */
 };

@@ -1016,15 +1016,10 @@ struct replay *replay_setup(struct mlt_file *f, const struct scheme_ops *ops,
 	if (r->nclones > 1) {
 		/* The last group is partial: only its threads' records come in. */
 		uint64_t partial = 0;
-		int last = r->ntasks - (r->nclones - 1) * (int)r->ntrace;
+		uint32_t last = (uint32_t)(r->ntasks - (r->nclones - 1) * (int)r->ntrace);
 
-		while (mlt_next(f, &rec) == 1) {
-			if ((f->next & 0xffff) == 0)
-				drop_upto(r, f->next);
-			partial += rec.task < (uint32_t)last;
-		}
-		mlt_rewind(f);
-		drop_all(r);
+		for (t = 0; t < last; t++)
+			partial += r->nrec[t];
 		r->ops_in = f->nrecords * (uint64_t)(r->nclones - 1) + partial;
 	}
 
