@@ -8,11 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Per-CPU masks of the CPUs sharing its core, its LLC and its socket. */
+/*
+ * Per-CPU masks of the CPUs sharing its core, its LLC and its socket, and
+ * the words of a CPU mask that the machine's CPUs use: the walks over a
+ * line's sharers stop there, as no CPU past them can hold a copy (a
+ * 64-CPU machine reads one word of four).
+ */
 static struct {
 	uint64_t smt[MAX_CPUS][CPU_MASK_WORDS];
 	uint64_t llc[MAX_CPUS][CPU_MASK_WORDS];
 	uint64_t socket[MAX_CPUS][CPU_MASK_WORDS];
+	int words;
 } topo;
 
 void (*line_poison_hook)(const struct cacheline *l);
@@ -140,6 +146,7 @@ void cacheline_setup(const struct machine *m, uint64_t seed, bool prefetch)
 	memset(sbufs, 0, sizeof(sbufs));
 
 	memset(&topo, 0, sizeof(topo));
+	topo.words = (m->ncpus + 63) / 64;
 	for (a = 0; a < m->ncpus; a++) {
 		for (b = 0; b < m->ncpus; b++) {
 			uint64_t bit = 1ULL << (b % 64);
@@ -172,7 +179,7 @@ static enum line_dist nearest_copy(const struct cacheline *l, int cpu)
 	uint64_t smt = 0, llc = 0, socket = 0, any = 0;
 	int w;
 
-	for (w = 0; w < CPU_MASK_WORDS; w++) {
+	for (w = 0; w < topo.words; w++) {
 		uint64_t s = l->sharers[w];
 
 		smt |= s & topo.smt[cpu][w];
@@ -198,7 +205,7 @@ static enum line_dist farthest_copy(const struct cacheline *l, int cpu)
 	uint64_t out_socket = 0, out_llc = 0, out_core = 0, others = 0;
 	int w;
 
-	for (w = 0; w < CPU_MASK_WORDS; w++) {
+	for (w = 0; w < topo.words; w++) {
 		uint64_t s = l->sharers[w];
 
 		if (w == cpu / 64)
