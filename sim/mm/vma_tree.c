@@ -176,15 +176,6 @@ void vmf_snapshot(struct vm_fault *vmf)
 
 /* ---- the tree ---------------------------------------------------------- */
 
-static unsigned long ipow(unsigned long b, int e)
-{
-	unsigned long r = 1;
-
-	while (e-- > 0)
-		r *= b;
-	return r;
-}
-
 /*
  * Level l's nodes hold span = MT_FANOUT^(depth - l) slots each, and a
  * walk divides an index by it at every level: (pos * mul) >> shift, with
@@ -204,21 +195,30 @@ static void span_reciprocal(struct maple_tree *mt, int l, unsigned long span)
 	mt->span_mul[l] = (1ULL << (31 + lg)) / span + 1;
 }
 
-/* Resize the modeled node levels to the VMA count; new nodes are cold. */
+/*
+ * Resize the modeled node levels to the VMA count; new nodes are cold.
+ * Every tree store comes here, and the depth seldom changes: the
+ * divisions by each level's span are worked out again only when it does.
+ */
 static void mt_relayout(struct maple_tree *mt)
 {
 	int depth = 1, l, i;
-	unsigned long cap = MT_FANOUT;
+	unsigned long cap = MT_FANOUT, span[MT_MAX_DEPTH];
 
 	while ((unsigned long)mt->nr > cap && depth < MT_MAX_DEPTH) {
 		depth++;
 		cap *= MT_FANOUT;
 	}
-	mt->depth = depth;
-	for (l = 0; l < depth; l++)
-		span_reciprocal(mt, l, ipow(MT_FANOUT, depth - l));
+	span[depth - 1] = MT_FANOUT;
+	for (l = depth - 2; l >= 0; l--)
+		span[l] = span[l + 1] * MT_FANOUT;
+	if (depth != mt->depth || !mt->span_mul[0]) {
+		mt->depth = depth;
+		for (l = 0; l < depth; l++)
+			span_reciprocal(mt, l, span[l]);
+	}
 	for (l = 0; l < depth; l++) {
-		int want = (int)((mt->nr + ipow(MT_FANOUT, depth - l) - 1) / ipow(MT_FANOUT, depth - l));
+		int want = (int)((mt->nr + span[l] - 1) / span[l]);
 
 		if (want < 1)
 			want = 1;
