@@ -268,23 +268,17 @@ struct vm_area_struct *mt_at(struct mm_struct *mm, int pos)
 	return mt->blocks[b]->slots[pos - mt->block_first[b]];
 }
 
-static unsigned long mt_end_at(const struct maple_tree *mt, int pos)
-{
-	int b = mt_block_of(mt, pos);
-
-	return mt->blocks[b]->ends[pos - mt->block_first[b]];
-}
-
 /*
- * First index whose VMA ends above addr (mas_walk / find_vma semantics).
- * The ends never decrease along the tree, even while a writer has one
- * VMA's end moved (an end moves to at most its neighbour's), so the first
- * block whose last end is above addr holds the answer.
+ * First index whose VMA ends above addr (mas_walk / find_vma semantics),
+ * and its block and offset there (*b = -1 past the last VMA).  The ends
+ * never decrease along the tree, even while a writer has one VMA's end
+ * moved (an end moves to at most its neighbour's), so the first block
+ * whose last end is above addr holds the answer.
  */
-static int mt_search(const struct maple_tree *mt, unsigned long addr)
+static int mt_search_at(const struct maple_tree *mt, unsigned long addr, int *b, int *off)
 {
 	const struct mt_block *blk;
-	int lo = 0, hi = mt->nr_blocks, b;
+	int lo = 0, hi = mt->nr_blocks;
 
 	while (lo < hi) {
 		int mid = (lo + hi) / 2;
@@ -294,10 +288,12 @@ static int mt_search(const struct maple_tree *mt, unsigned long addr)
 		else
 			hi = mid;
 	}
-	if (lo == mt->nr_blocks)
+	if (lo == mt->nr_blocks) {
+		*b = -1;
 		return mt->nr;
-	b = lo;
-	blk = mt->blocks[b];
+	}
+	*b = lo;
+	blk = mt->blocks[lo];
 	lo = 0;
 	hi = blk->n;
 	while (lo < hi) {
@@ -308,7 +304,15 @@ static int mt_search(const struct maple_tree *mt, unsigned long addr)
 		else
 			hi = mid;
 	}
-	return mt->block_first[b] + lo;
+	*off = lo;
+	return mt->block_first[*b] + lo;
+}
+
+static int mt_search(const struct maple_tree *mt, unsigned long addr)
+{
+	int b, off;
+
+	return mt_search_at(mt, addr, &b, &off);
 }
 
 /* Block b changed size by delta: its last end and the later blocks' firsts follow. */
@@ -472,18 +476,26 @@ static int mt_lookup(struct mm_struct *mm, unsigned long addr, struct vm_area_st
 {
 	struct maple_tree *mt = &mm->mm_mt;
 	struct mt_lookup_entry *e = &mm_task_memo(mm)->mt;
-	int pos;
+	int pos, b, off;
 
 	if (e->gen == mt->gen && addr - e->lo < e->hi - e->lo) {
 		*vma = e->vma;
 		return e->pos;
 	}
-	pos = mt_search(mt, addr);
+	/* The ends on either side from the block the search ended in: the
+	 * one before it is the previous block's last, if not in this one. */
+	pos = mt_search_at(mt, addr, &b, &off);
 	e->gen = mt->gen;
 	e->pos = pos;
-	e->lo = pos > 0 ? mt_end_at(mt, pos - 1) : 0;
-	e->hi = pos < mt->nr ? mt_end_at(mt, pos) : ULONG_MAX;
-	e->vma = pos < mt->nr ? mt_at(mm, pos) : NULL;
+	if (b < 0) {
+		e->lo = mt->nr_blocks ? mt->block_end[mt->nr_blocks - 1] : 0;
+		e->hi = ULONG_MAX;
+		e->vma = NULL;
+	} else {
+		e->lo = off ? mt->blocks[b]->ends[off - 1] : b ? mt->block_end[b - 1] : 0;
+		e->hi = mt->blocks[b]->ends[off];
+		e->vma = mt->blocks[b]->slots[off];
+	}
 	*vma = e->vma;
 	return pos;
 }
