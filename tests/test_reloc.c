@@ -267,6 +267,22 @@ static const struct reloc_entry *find_by_scan(const struct reloc_table *t, uint6
 	return best;
 }
 
+/* Each entry's start is in starts[] and its reach is the highest end up to it. */
+static bool reaches_hold(const struct reloc_table *t)
+{
+	uint64_t reach = 0;
+	size_t k;
+
+	for (k = 0; k < t->nr; k++) {
+		if (t->e[k].end > reach)
+			reach = t->e[k].end;
+		if (t->e[k].reach != reach || t->starts[k] != t->e[k].start ||
+		    (k && t->e[k].start < t->e[k - 1].start))
+			return false;
+	}
+	return true;
+}
+
 /*
  * Mappings of four clones placed, ended and pruned at random, long ones
  * among many short ones: every lookup finds what a scan of the whole table
@@ -289,10 +305,20 @@ static int test_find_matches_scan(void)
 		clone = (int)(r % 4);
 		start = 0x400000 + (r >> 2) % 512 * PG;
 		len = (r >> 11) % 16 == 0 ? (r >> 15) % 256 * PG + PG : (r >> 15) % 4 * PG + PG;
-		if ((r >> 23) % 3)
+		if ((r >> 23) % 3) {
 			reloc_add(&t, start, start + len, 0x7000000000 + (r >> 25) % 4096 * PG, idx, clone);
-		else
+		} else {
+			uint64_t a;
+
 			reloc_end(&t, start, start + len, idx, clone);
+			/* Ended everywhere in its range: no entry of the clone is
+			 * left there for the records after it. */
+			for (a = start; a < start + len; a += PG)
+				CHECKF(!find_by_scan(&t, a + 8, idx + 1, clone),
+				       "record %llu left clone %d mapped at %#llx",
+				       (unsigned long long)idx, clone, (unsigned long long)a);
+		}
+		CHECKF(reaches_hold(&t), "after record %llu", (unsigned long long)idx);
 		if (idx % 500 == 0)
 			reloc_prune(&t, idx - 300);
 		if (idx % 97 == 0)
