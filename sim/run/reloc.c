@@ -29,20 +29,31 @@ static size_t rs_first_end_from(const struct range_set *s, uint64_t addr)
 	return lo;
 }
 
-/* Index of the first range starting above addr. */
-static size_t rs_first_start_above(const struct range_set *s, uint64_t addr)
+/*
+ * Index of the first of n keys above addr: the keys never decrease, and
+ * lie stride bytes apart from the first at base.
+ */
+static size_t first_key_above(const void *base, size_t stride, size_t n, uint64_t addr)
 {
-	size_t lo = 0, hi = s->nr;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		uint64_t key;
 
-		if (s->r[mid].start <= addr)
+		memcpy(&key, (const char *)base + mid * stride, sizeof(key));
+		if (key <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+/* Index of the first range starting above addr. */
+static size_t rs_first_start_above(const struct range_set *s, uint64_t addr)
+{
+	return s->nr ? first_key_above(&s->r[0].start, sizeof(*s->r), s->nr, addr) : 0;
 }
 
 /* Room for one more range. */
@@ -156,17 +167,7 @@ static bool entry_valid(const struct reloc_entry *e, uint64_t idx, int clone)
 /* Index of the first entry starting above addr. */
 static size_t rt_first_start_above(const struct reloc_table *t, uint64_t addr)
 {
-	size_t lo = 0, hi = t->nr;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->starts[mid] <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return t->nr ? first_key_above(t->starts, sizeof(*t->starts), t->nr, addr) : 0;
 }
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
@@ -331,17 +332,7 @@ static struct reloc_entry entry_part(const struct reloc_entry *e, uint64_t start
  */
 static size_t rt_first_reaching(const struct reloc_table *t, uint64_t addr)
 {
-	size_t lo = 0, hi = t->nr;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->e[mid].reach <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return t->nr ? first_key_above(&t->e[0].reach, sizeof(*t->e), t->nr, addr) : 0;
 }
 
 bool reloc_end(struct reloc_table *t, uint64_t start, uint64_t end, uint64_t idx, int clone)
