@@ -138,20 +138,21 @@ struct address_space {
 
 struct vm_area_struct {
 	struct cacheline fields;	/* vm_start, vm_end, vm_flags, vm_pgoff */
+	/* What a fault reads of the host struct, together after fields. */
 	unsigned long vm_start;
 	unsigned long vm_end;
 	unsigned long vm_flags;
 	unsigned long vm_pgoff;
-	struct cacheline lock_line;	/* the scheme's per-VMA lock word(s) */
 	struct mm_struct *vm_mm;
 	struct anon_vma *anon_vma;
+	void *priv;			/* the scheme's vma_priv_size bytes */
 	struct address_space *vm_mapping;	/* vm_file->f_mapping; NULL if anonymous */
+	struct cacheline lock_line;	/* the scheme's per-VMA lock word(s) */
 	uint64_t id;			/* unique per run, for reports */
 	enum vma_state state;
 	int modifying;			/* a writer is changing the fields */
 	struct rcu_head rcu;
 	struct vm_area_struct *pool_next;
-	void *priv;			/* the scheme's vma_priv_size bytes */
 	void *percpu;			/* vma_percpu_size bytes per CPU (vma_percpu()) */
 	/* Write-locked by this task's operation (vma_write) until it ends; on
 	 * the mm's list of such VMAs, in lock order (for_each_write_locked_vma). */
